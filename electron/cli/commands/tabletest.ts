@@ -1,0 +1,42 @@
+// rtcw tabletest — the tests behind Table 1 (cli.md).
+import { contingencyTable, fisherExact, kruskalWallis, pearsonChiSquare, wilcoxonRankSum } from '../../../shared/stats/tableTests';
+import { readCsvTable } from '../../services/analysis/csvTable';
+import { CliError, type CliOptions } from '../options';
+
+export const allowedOptions = ['data', 'row', 'group', 'test'];
+
+export function run(options: CliOptions) {
+  const rowColumn = options.requiredString('row');
+  const groupColumn = options.requiredString('group');
+  const test = options.choice('test', ['fisher', 'chisq', 'wilcoxon', 'kruskal']);
+  if (!test) throw new CliError('missing required option --test (fisher, chisq, wilcoxon or kruskal)');
+  const table = readCsvTable(options.requiredString('data'));
+  const frame = table.select([rowColumn, groupColumn]);
+  if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
+  const groups = frame.factor(groupColumn);
+  const k = groups.levels.length;
+  if (k < 2) throw new CliError(`group column '${groupColumn}' has only one value ('${groups.levels[0]}'); a test needs two or more groups`);
+
+  if (test === 'fisher' || test === 'chisq') {
+    const rows = frame.factor(rowColumn);
+    if (rows.levels.length < 2) throw new CliError(`column '${rowColumn}' has only one value ('${rows.levels[0]}')`);
+    const counts = contingencyTable(rows.codes, rows.levels.length, groups.codes, k);
+    if (test === 'chisq') {
+      const r = pearsonChiSquare(counts);
+      return { p: r.p, statistic: r.statistic };
+    }
+    try {
+      return { p: fisherExact(counts).p };
+    } catch (error) {
+      throw new CliError(`${(error as Error).message} (${rows.levels.length}×${k}, n = ${frame.n}); use --test chisq`);
+    }
+  }
+  const values = frame.numeric(rowColumn);
+  if (test === 'wilcoxon') {
+    if (k !== 2) throw new CliError(`the Wilcoxon rank-sum test needs exactly two groups; '${groupColumn}' has ${k} (use --test kruskal)`);
+    const r = wilcoxonRankSum(values, groups.codes);
+    return { p: r.p, statistic: r.statistic };
+  }
+  const r = kruskalWallis(values, groups.codes, k);
+  return { p: r.p, statistic: r.statistic };
+}

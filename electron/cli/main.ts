@@ -1,0 +1,102 @@
+// `rtcw` entry: dispatches argv to one command module (cli.md) and prints its JSON result.
+// Exit codes: 0 success, 2 bad input (CliError, one line on stderr), 1 internal failure.
+import { CliError, CliOptions } from './options';
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+/**
+ * A command module in ./commands/<file>.ts. `run` returns the JSON-able result, or `{ raw }` for
+ * commands that print text as-is (dataset CSV). `allowedOptions`, when exported, lists the option
+ * names the command accepts; any other option is rejected before the command runs.
+ */
+export interface CommandModule {
+  run(options: CliOptions): unknown;
+  allowedOptions?: readonly string[];
+}
+
+// One line per command of cli.md: command words → module file in ./commands (owner in the comment).
+// Modules are loaded on demand so a command whose module is missing fails alone, with a clear message.
+const commands: Record<string, string> = {
+  km: 'km', // A
+  logrank: 'logrank', // A
+  followup: 'followup', // A
+  cuminc: 'cuminc', // A
+  tabletest: 'tabletest', // A
+  cox: 'cox', // B
+  zph: 'zph', // B
+  finegray: 'finegray', // B
+  'dicom-scan': 'dicomScan', // E
+  'study create': 'studyCreate', // D
+  'study import-dicom': 'studyImportDicom', // E
+  'study import-table': 'studyImportTable', // D
+  dataset: 'dataset', // D
+  report: 'report', // D
+  figure: 'figure', // F
+};
+
+function usage(): string {
+  return `usage: rtcw <command> [options]\ncommands: ${Object.keys(commands).join(', ')}\n`;
+}
+
+async function loadCommand(file: string, commandName: string): Promise<CommandModule> {
+  let mod: Partial<CommandModule>;
+  try {
+    mod = (await import(`./commands/${file}`)) as Partial<CommandModule>;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const missing =
+      (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' ||
+      /Cannot find module|Failed to load url|Does the file exist|Unknown variable dynamic import/i.test(message);
+    if (missing && message.includes(`commands/${file}`)) {
+      throw new CliError(`command '${commandName}' is not available in this build (electron/cli/commands/${file}.ts missing)`);
+    }
+    throw error;
+  }
+  if (typeof mod.run !== 'function') throw new Error(`electron/cli/commands/${file}.ts does not export run()`);
+  return mod as CommandModule;
+}
+
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
+    (argv.length === 0 ? io.stderr : io.stdout).write(usage());
+    return argv.length === 0 ? 2 : 0;
+  }
+  let commandName = argv[0];
+  let rest = argv.slice(1);
+  if (commandName === 'study') {
+    commandName = `study ${argv[1] ?? ''}`.trim();
+    rest = argv.slice(2);
+  }
+  try {
+    const file = commands[commandName];
+    if (file === undefined) throw new CliError(`unknown command '${commandName}'; ${usage().split('\n')[1]}`);
+    const options = CliOptions.parse(rest);
+    const command = await loadCommand(file, commandName);
+    if (command.allowedOptions) options.assertKnown(command.allowedOptions, commandName);
+    const result = await command.run(options);
+    if (result && typeof result === 'object' && typeof (result as { raw?: unknown }).raw === 'string') {
+      io.stdout.write((result as { raw: string }).raw);
+    } else {
+      io.stdout.write(JSON.stringify(result) + '\n');
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`rtcw ${commandName}: ${oneLine(error.message)}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr.write(`rtcw ${commandName}: internal error: ${message}\n`);
+    return 1;
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}

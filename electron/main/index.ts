@@ -1,0 +1,120 @@
+// Electron main process: lifecycle, the hardened window, the app:// protocol, IPC wiring, the
+// native menu and file dialogs. Services run here in-process (better-sqlite3 is synchronous and
+// fast for single-study work; heavy scans use worker threads).
+import path from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
+import { ApiError, toApiError } from '../../shared/api/contract';
+import { createApiRuntime, type ApiService, type PathChooser } from '../services/api/index';
+import { IPC_STUDY_CHANGED, registerApiHandlers } from './ipc';
+import { menuTemplate } from './menu';
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  appProtocolHandler,
+  hardenSession,
+  hardenWebContents,
+  mainWindowOptions,
+} from './security';
+
+// Before anything else: the privileged scheme, and one instance per user.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+app.enableSandbox();
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  start();
+}
+
+function start(): void {
+  let window: BrowserWindow | null = null;
+  // dist/electron/main/index.cjs → dist/renderer and dist/electron/preload/index.cjs
+  const distDir = path.resolve(__dirname, '..', '..');
+  const rendererDir = path.join(distDir, 'renderer');
+  const preloadPath = path.join(distDir, 'electron', 'preload', 'index.cjs');
+
+  // Paths the user picked in a dialog this session: the renderer may refer to them again.
+  const granted = new Set<string>();
+  const choosePath: PathChooser = async (request) => {
+    if (request.requested) {
+      const resolved = path.resolve(request.requested);
+      if (granted.has(resolved) || service.session.recent.has(resolved)) return resolved;
+      throw new ApiError('FORBIDDEN', 'In the desktop app files are chosen in the file dialog.');
+    }
+    const parent = window ?? undefined;
+    let chosen: string | undefined;
+    if (request.mode === 'save-file') {
+      const options: SaveDialogOptions = { title: request.title, defaultPath: request.defaultName, filters: request.filters };
+      const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+      chosen = result.canceled ? undefined : result.filePath;
+    } else {
+      const options: OpenDialogOptions = {
+        title: request.title,
+        filters: request.filters,
+        properties: [request.mode === 'open-directory' ? 'openDirectory' : 'openFile'],
+      };
+      const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+      chosen = result.canceled ? undefined : result.filePaths[0];
+    }
+    if (!chosen) return null;
+    granted.add(path.resolve(chosen));
+    return chosen;
+  };
+
+  const service: ApiService = createApiRuntime({ userDataDir: app.getPath('userData'), choosePath });
+
+  const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy', input: object) => {
+    const response = await service.call(method, input);
+    if (!response.ok && response.error.code !== 'CANCELLED') {
+      dialog.showErrorBox('RT Cohort Workstation', toApiError(response.error).message);
+    }
+  };
+  const rebuildMenu = () => {
+    const template = menuTemplate(
+      {
+        newStudy: () => void runFromMenu('createStudy', {}),
+        openStudy: () => void runFromMenu('openStudy', {}),
+        openRecent: (studyPath) => void runFromMenu('openStudy', { path: studyPath }),
+        openDemoStudy: () => void runFromMenu('openDemoStudy', {}),
+        about: () =>
+          void dialog.showMessageBox({
+            type: 'info',
+            title: 'About RT Cohort Workstation',
+            message: `RT Cohort Workstation ${app.getVersion()}`,
+            detail: `Offline research workstation for radiotherapy outcomes studies.\nNo data leaves this computer.\n\nElectron ${process.versions.electron} · Chromium ${process.versions.chrome} · Node ${process.versions.node}`,
+          }),
+      },
+      service.session.recent.list(),
+      process.platform,
+    );
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+  };
+  service.session.onChange(() => {
+    rebuildMenu();
+    if (window && !window.isDestroyed()) window.webContents.send(IPC_STUDY_CHANGED);
+  });
+
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+
+  app.on('second-instance', () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => service.session.dispose());
+
+  void app.whenReady().then(() => {
+    hardenSession(session.defaultSession);
+    session.defaultSession.protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
+    registerApiHandlers(ipcMain, service);
+    rebuildMenu();
+    window = new BrowserWindow(mainWindowOptions(preloadPath, { devTools: !app.isPackaged }));
+    window.once('ready-to-show', () => window?.show());
+    window.on('closed', () => {
+      window = null;
+    });
+    void window.loadURL(APP_ENTRY_URL);
+  });
+}

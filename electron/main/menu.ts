@@ -1,0 +1,44 @@
+// The native menu, as a template built from plain data so tests can inspect it.
+import type { MenuItemConstructorOptions } from 'electron';
+import type { RecentStudy } from '../../shared/api/study';
+
+export interface MenuActions {
+  newStudy(): void;
+  openStudy(): void;
+  openRecent(path: string): void;
+  openDemoStudy(): void;
+  about(): void;
+}
+
+export function menuTemplate(actions: MenuActions, recent: readonly RecentStudy[], platform: NodeJS.Platform): MenuItemConstructorOptions[] {
+  const recentItems: MenuItemConstructorOptions[] =
+    recent.length === 0
+      ? [{ label: 'No recent studies', enabled: false }]
+      : recent.map((study) => ({
+          label: study.fileName,
+          sublabel: study.path,
+          enabled: study.exists,
+          click: () => actions.openRecent(study.path),
+        }));
+  const file: MenuItemConstructorOptions = {
+    label: '&File',
+    submenu: [
+      { label: 'New Study…', accelerator: 'CmdOrCtrl+N', click: () => actions.newStudy() },
+      { label: 'Open Study…', accelerator: 'CmdOrCtrl+O', click: () => actions.openStudy() },
+      { label: 'Open Recent', submenu: recentItems },
+      { label: 'Open Demo Study', click: () => actions.openDemoStudy() },
+      { type: 'separator' },
+      { label: 'Quit', role: 'quit', accelerator: 'CmdOrCtrl+Q' },
+    ],
+  };
+  // Edit roles give text fields copy/paste/undo (on macOS they only work through the menu).
+  const edit: MenuItemConstructorOptions = { label: '&Edit', role: 'editMenu' };
+  const help: MenuItemConstructorOptions = {
+    label: '&Help',
+    role: 'help',
+    submenu: [{ label: 'About RT Cohort Workstation', click: () => actions.about() }],
+  };
+  const template = [file, edit, help];
+  if (platform === 'darwin') template.unshift({ role: 'appMenu' });
+  return template;
+}

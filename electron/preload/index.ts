@@ -1,0 +1,5 @@
+// Preload (sandboxed, context-isolated): exposes exactly the contract's methods as window.rtcw.
+import { contextBridge, ipcRenderer } from 'electron';
+import { buildRtcw } from './rtcwBridge';
+
+contextBridge.exposeInMainWorld('rtcw', buildRtcw(ipcRenderer));

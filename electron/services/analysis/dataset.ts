@@ -1,0 +1,253 @@
+// The analysis dataset: one row per treated lesion (or per patient: the patient's first treated
+// lesion), every derived value computed by the shared/domain rules. This is the same table the
+// app's analyses use and `rtcw dataset` prints (cli.md "Studies"), so a statistician loading the CSV
+// in R or SPSS gets our numbers.
+//
+// Row rules (documented here, applied below):
+// - A lesion's RT course is its FIRST course (earliest start date, then lowest id); re-irradiation
+//   courses do not move the time origin. Dose/fractions/BED/EQD2 are that course's PLANNED values.
+// - `lesion` = pseudonym + "-" + the lesion's rank among the patient's lesions by first RT start.
+// - ageAtRT: age at first RT + whole years elapsed to this lesion's RT start (floored); without
+//   it, RT year − birth year.
+// - sbrt: shared/domain/radiobiology classifySbrt with the study's rule.
+// - targetedTiming: shared/domain/targetedTherapy with the study's concurrency window; concurrent = 1
+//   when the timing is "concurrent".
+// - Endpoints: shared/domain/endpoints (times in months = days / 30.4375) with the study's
+//   first-failure window; death date = the patient's date of death, else the earliest death event.
+// - Missing values are NA in the CSV.
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { daysBetween, daysToMonths } from '../../../shared/domain/calendarDates';
+import { painResponse, sinsGroup, type SinsGroup } from '../../../shared/domain/clinicalScores';
+import { lesionEndpoints, EndpointError, type FirstFailure } from '../../../shared/domain/endpoints';
+import { biologicallyEffectiveDose, classifySbrt, equivalentDoseIn2GyFractions, roundDose } from '../../../shared/domain/radiobiology';
+import { therapyTimingForCourse, type TargetedTiming } from '../../../shared/domain/targetedTherapy';
+import { formatLevels, lesionLocation, levelsFromStorage, regionsInvolved, type SpineRegion } from '../../../shared/domain/vertebralLevels';
+import { getStudySettings, listRecords, type CohortRow, type StudySettings } from '../db/cohortRecords';
+
+export type AnalysisUnit = 'lesion' | 'patient';
+
+/** Columns of `rtcw dataset`, in order (cli.md). */
+export const DATASET_COLUMNS = [
+  'patient', 'lesion', 'sex', 'ageAtRT', 'ecog', 'levels', 'location', 'cordCompression', 'sins', 'sinsGroup',
+  'priorIrradiation', 'sbrt', 'totalDoseGy', 'fractions', 'bedGy', 'eqd2Gy', 'targetedTiming', 'concurrent',
+  'painResponse', 'localTime', 'localEvent', 'osTime', 'osEvent', 'systemicTime', 'systemicEvent', 'firstFailure',
+] as const;
+
+export type DatasetColumn = (typeof DATASET_COLUMNS)[number];
+
+export interface AnalysisRow {
+  patient: string;
+  lesion: string;
+  sex: string | null;
+  ageAtRT: number | null;
+  ecog: number | null;
+  levels: string;
+  location: SpineRegion | null;
+  cordCompression: 0 | 1 | null;
+  sins: number | null;
+  sinsGroup: SinsGroup | null;
+  priorIrradiation: 0 | 1 | null;
+  sbrt: 0 | 1 | null;
+  totalDoseGy: number | null;
+  fractions: number | null;
+  bedGy: number | null;
+  eqd2Gy: number | null;
+  targetedTiming: TargetedTiming;
+  concurrent: 0 | 1;
+  painResponse: 0 | 1 | null;
+  localTime: number | null;
+  localEvent: 0 | 1 | null;
+  osTime: number | null;
+  osEvent: 0 | 1 | null;
+  systemicTime: number | null;
+  systemicEvent: 0 | 1 | null;
+  firstFailure: FirstFailure | null;
+}
+
+/** Facts beside the CSV columns that Table 1 and the report need. */
+export interface RowDetail {
+  patientId: number;
+  lesionId: number;
+  rtStartDate: string | null;
+  regions: SpineRegion[];
+  imaging: { ct: boolean | null; mri: boolean | null; pet: boolean | null };
+  agents: string[];
+}
+
+export interface AnalysisDataset {
+  unit: AnalysisUnit;
+  columns: readonly DatasetColumn[];
+  rows: AnalysisRow[];
+  details: RowDetail[];
+  /** Rows with incomplete data (e.g. no RT course, no follow-up date): what is missing and why. */
+  warnings: string[];
+  settings: StudySettings;
+}
+
+const bool01 = (v: unknown): 0 | 1 | null => (v === null || v === undefined ? null : v ? 1 : 0);
+
+function firstCourse(courses: CohortRow[]): CohortRow | null {
+  if (courses.length === 0) return null;
+  return [...courses].sort((a, b) => (a.startDate as string).localeCompare(b.startDate as string) || a.id - b.id)[0];
+}
+
+export function buildDataset(db: Database.Database, options: { unit?: AnalysisUnit } = {}): AnalysisDataset {
+  const unit = options.unit ?? 'lesion';
+  const settings = getStudySettings(db);
+  const patients = listRecords(db, 'patient');
+  const lesions = listRecords(db, 'lesion');
+  const courses = listRecords(db, 'rtCourse');
+  const therapies = listRecords(db, 'systemicTherapy');
+  const events = listRecords(db, 'event');
+
+  const coursesByLesion = groupBy(courses, (c) => c.lesionId as number);
+  const lesionsByPatient = groupBy(lesions, (l) => l.patientId as number);
+  const therapiesByPatient = groupBy(therapies, (t) => t.patientId as number);
+  const eventsByPatient = groupBy(events, (e) => e.patientId as number);
+
+  const rows: AnalysisRow[] = [];
+  const details: RowDetail[] = [];
+  const warnings: string[] = [];
+
+  for (const patient of patients) {
+    const pseudonym = patient.pseudonym as string;
+    const own = (lesionsByPatient.get(patient.id) ?? []).map((lesion) => ({ lesion, course: firstCourse(coursesByLesion.get(lesion.id) ?? []) }));
+    // Rank lesions by first RT start (lesions without a course last), then id.
+    own.sort((a, b) => {
+      const sa = (a.course?.startDate as string | undefined) ?? '9999';
+      const sb = (b.course?.startDate as string | undefined) ?? '9999';
+      return sa.localeCompare(sb) || a.lesion.id - b.lesion.id;
+    });
+    const patientCourses = own.map((o) => o.course).filter((c): c is CohortRow => c !== null);
+    const firstRtStart = patientCourses.length ? (patientCourses.map((c) => c.startDate as string).sort()[0]) : null;
+    const ptEvents = eventsByPatient.get(patient.id) ?? [];
+    const deathEvents = ptEvents.filter((e) => e.type === 'death').map((e) => e.date as string).sort();
+    const deathDate = (patient.deathDate as string | null) ?? deathEvents[0] ?? null;
+    const systemicDates = ptEvents.filter((e) => e.type === 'systemic_progression').map((e) => e.date as string);
+    const ptTherapies = (therapiesByPatient.get(patient.id) ?? []).map((t) => ({ startDate: t.startDate as string, stopDate: t.stopDate as string | null }));
+    const agents = [...new Set((therapiesByPatient.get(patient.id) ?? []).map((t) => t.agent as string))];
+
+    if (own.length === 0) warnings.push(`patient ${pseudonym}: no lesion recorded (not in the dataset)`);
+    own.forEach(({ lesion, course }, index) => {
+      const levels = levelsFromStorage(lesion.levels as string);
+      const name = `${pseudonym}-${index + 1}`;
+      const row: AnalysisRow = {
+        patient: pseudonym,
+        lesion: name,
+        sex: (patient.sex as string | null) ?? null,
+        ageAtRT: null,
+        ecog: (patient.ecog as number | null) ?? null,
+        levels: formatLevels(levels),
+        location: levels.length ? lesionLocation(levels) : null,
+        cordCompression: bool01(lesion.cordCompression),
+        sins: (lesion.sins as number | null) ?? null,
+        sinsGroup: lesion.sins === null ? null : sinsGroup(lesion.sins as number),
+        priorIrradiation: bool01(lesion.priorIrradiation),
+        sbrt: null,
+        totalDoseGy: null,
+        fractions: null,
+        bedGy: null,
+        eqd2Gy: null,
+        targetedTiming: 'none',
+        concurrent: 0,
+        painResponse: bool01(painResponse(lesion.painPre as number | null, lesion.painPost as number | null)),
+        localTime: null,
+        localEvent: null,
+        osTime: null,
+        osEvent: null,
+        systemicTime: null,
+        systemicEvent: null,
+        firstFailure: null,
+      };
+      if (!course) {
+        warnings.push(`lesion ${name} (${row.levels}): no RT course recorded; dose, timing and endpoints are NA`);
+      } else {
+        const start = course.startDate as string;
+        const total = course.totalDoseGy as number;
+        const fx = course.fractionsPlanned as number;
+        row.totalDoseGy = total;
+        row.fractions = fx;
+        row.bedGy = roundDose(biologicallyEffectiveDose(total, fx, settings.alphaBetaGy));
+        row.eqd2Gy = roundDose(equivalentDoseIn2GyFractions(total, fx, settings.alphaBetaGy));
+        row.sbrt = classifySbrt(
+          { technique: course.technique as string | null, machine: course.machine as string | null, totalDoseGy: total, fractions: fx },
+          { minDosePerFractionGy: settings.sbrtMinDosePerFractionGy, maxFractions: settings.sbrtMaxFractions },
+        ).sbrt
+          ? 1
+          : 0;
+        row.targetedTiming = therapyTimingForCourse({ startDate: start, endDate: course.endDate as string | null }, ptTherapies, settings.concurrencyWindowDays);
+        row.concurrent = row.targetedTiming === 'concurrent' ? 1 : 0;
+        if (patient.ageAtFirstRt !== null && firstRtStart) {
+          row.ageAtRT = Math.floor((patient.ageAtFirstRt as number) + daysBetween(firstRtStart, start) / 365.25);
+        } else if (patient.birthYear !== null) {
+          row.ageAtRT = Number(start.slice(0, 4)) - (patient.birthYear as number);
+        }
+        try {
+          const ep = lesionEndpoints(
+            {
+              rtStartDate: start,
+              localProgressionDates: ptEvents.filter((e) => e.type === 'local_progression' && e.lesionId === lesion.id).map((e) => e.date as string),
+              systemicProgressionDates: systemicDates,
+              lastImagingDate: (lesion.lastImagingDate as string | null) ?? null,
+              deathDate,
+              lastFollowupDate: (patient.lastFollowupDate as string | null) ?? null,
+            },
+            settings.firstFailureWindowDays,
+          );
+          row.localTime = daysToMonths(ep.local.days);
+          row.localEvent = ep.local.event;
+          row.osTime = daysToMonths(ep.os.days);
+          row.osEvent = ep.os.event;
+          row.systemicTime = daysToMonths(ep.systemic.days);
+          row.systemicEvent = ep.systemic.event;
+          row.firstFailure = ep.firstFailure;
+        } catch (error) {
+          if (!(error instanceof EndpointError)) throw error;
+          warnings.push(`lesion ${name}: ${error.message}; endpoints are NA`);
+        }
+      }
+      if (unit === 'lesion' || index === 0) {
+        rows.push(row);
+        details.push({
+          patientId: patient.id,
+          lesionId: lesion.id,
+          rtStartDate: (course?.startDate as string | undefined) ?? null,
+          regions: levels.length ? regionsInvolved(levels) : [],
+          imaging: { ct: lesion.imagingCt as boolean | null, mri: lesion.imagingMri as boolean | null, pet: lesion.imagingPet as boolean | null },
+          agents,
+        });
+      }
+    });
+  }
+  return { unit, columns: DATASET_COLUMNS, rows, details, warnings, settings };
+}
+
+function groupBy<T>(items: T[], key: (item: T) => number): Map<number, T[]> {
+  const map = new Map<number, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) return 'NA';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** RFC 4180 CSV (CRLF-free: "\n" line ends, as R writes), NA for missing values, full precision. */
+export function datasetToCsv(dataset: Pick<AnalysisDataset, 'columns' | 'rows'>): string {
+  const lines = [dataset.columns.join(',')];
+  for (const row of dataset.rows) lines.push(dataset.columns.map((c) => csvCell(row[c])).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+/** sha256 of the CSV: recorded with every analysis/export so results can be traced to the data. */
+export function datasetFingerprint(dataset: Pick<AnalysisDataset, 'columns' | 'rows'>): string {
+  return createHash('sha256').update(datasetToCsv(dataset)).digest('hex');
+}

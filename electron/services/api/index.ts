@@ -1,0 +1,52 @@
+// The service side of the API: every handler, merged, plus the runtime both transports build.
+// The type annotation makes the compiler reject a method without a handler.
+import { api, type Api } from '../../../shared/api/index';
+import type { MethodRecord } from '../../../shared/api/contract';
+import { analysisHandlers } from './analysisHandlers';
+import { createApiService, type ApiService, type Handlers, type PathChooser } from './apiService';
+import { cohortHandlers } from './cohortHandlers';
+import { dicomHandlers } from './dicomHandlers';
+import { exportHandlers } from './exportHandlers';
+import { studyHandlers } from './studyHandlers';
+import { StudySession, type StudySessionOptions } from './studySession';
+
+export const handlers: Handlers<Api> = {
+  ...studyHandlers,
+  ...cohortHandlers,
+  ...dicomHandlers,
+  ...analysisHandlers,
+  ...exportHandlers,
+};
+
+export interface ApiRuntimeOptions {
+  userDataDir: string;
+  choosePath: PathChooser;
+  /** Overrides for tests (e.g. a demo without the full cohort). */
+  populateDemo?: StudySessionOptions['populateDemo'];
+  logError?: (method: string, error: unknown) => void;
+  /** A different contract (transport tests); default: the app's `api` with `handlers`. */
+  contract?: ServedContract;
+}
+
+/** A method record with its handlers, type-erased so any contract can be served. */
+export interface ServedContract {
+  methods: MethodRecord;
+  handlers: Handlers<MethodRecord>;
+}
+
+export function servedContract<T extends MethodRecord>(methods: T, handlers: Handlers<T>): ServedContract {
+  return { methods, handlers: handlers as unknown as Handlers<MethodRecord> };
+}
+
+/** One StudySession + ApiService, as used by electron/main and electron/harness. */
+export function createApiRuntime(options: ApiRuntimeOptions): ApiService {
+  const session = new StudySession({
+    userDataDir: options.userDataDir,
+    populateDemo: options.populateDemo,
+  });
+  const contract = options.contract ?? servedContract(api, handlers);
+  return createApiService({ session, ...contract, choosePath: options.choosePath, logError: options.logError });
+}
+
+export type { ApiService, HandlerContext, Handler, Handlers, PathChooser, PathRequest } from './apiService';
+export { StudySession } from './studySession';

@@ -1,0 +1,45 @@
+// Handlers for shared/api/study.ts.
+import type { studyMethods } from '../../../shared/api/study';
+import type { Handlers } from './apiService';
+
+const STUDY_FILTERS = [{ name: 'RT Cohort Workstation study', extensions: ['rtcw'] }];
+
+export const studyHandlers: Handlers<typeof studyMethods> = {
+  async createStudy(input, ctx) {
+    const chosen = await ctx.choosePath({
+      purpose: 'createStudy',
+      mode: 'save-file',
+      title: 'New study',
+      requested: input.path,
+      filters: STUDY_FILTERS,
+      defaultName: 'study.rtcw',
+    });
+    return ctx.session.create(chosen, input.title);
+  },
+
+  async openStudy(input, ctx) {
+    const chosen = await ctx.choosePath({
+      purpose: 'openStudy',
+      mode: 'open-file',
+      title: 'Open study',
+      requested: input.path,
+      filters: STUDY_FILTERS,
+    });
+    return ctx.session.open(chosen);
+  },
+
+  openDemoStudy: (input, ctx) => ctx.session.openDemo(input.reset ?? false),
+
+  closeStudy(_input, ctx) {
+    ctx.session.close();
+    return null;
+  },
+
+  currentStudy: (_input, ctx) => (ctx.session.isOpen ? ctx.session.info() : null),
+
+  studyCounts: (_input, ctx) => ctx.session.counts(),
+
+  recentStudies: (_input, ctx) => ctx.session.recent.list(),
+
+  forgetRecentStudy: (input, ctx) => ctx.session.recent.remove(input.path),
+};

@@ -1,0 +1,180 @@
+// The study currently open in the app (one at a time), shared by every handler of a transport.
+import fs from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { ApiError } from '../../../shared/api/contract';
+import type { StudyCounts, StudyInfo } from '../../../shared/api/study';
+import type { Migration } from '../db/migrations/index';
+import { RecentStudies } from '../db/recentStudies';
+import { createStudy, openStudy, type StudyFile } from '../db/studyFile';
+
+export interface StudySessionOptions {
+  /** Per-user directory for the recent list and the demo study (Electron: app.getPath('userData')). */
+  userDataDir: string;
+  migrations?: readonly Migration[];
+  /**
+   * Fills a freshly created, fully migrated study with the synthetic demo cohort (runs inside the
+   * creating transaction). Provided by the cohort area (electron/services/analysis/demoStudy.ts).
+   */
+  populateDemo?: (db: Database.Database) => void;
+}
+
+export class StudySession {
+  readonly recent: RecentStudies;
+  private current: StudyFile | null = null;
+  private runningJobs = 0;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly options: StudySessionOptions) {
+    this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
+  }
+
+  get demoPath(): string {
+    return path.join(this.options.userDataDir, 'demo-study.rtcw');
+  }
+
+  /** The open study; throws NO_STUDY when none is open. */
+  get study(): StudyFile {
+    if (!this.current) throw new ApiError('NO_STUDY', 'No study is open. Create or open a study first.');
+    return this.current;
+  }
+
+  get isOpen(): boolean {
+    return this.current !== null;
+  }
+
+  /** Called by the API service around long jobs so the study is not swapped underneath them. */
+  jobStarted(): void {
+    this.runningJobs++;
+  }
+  jobFinished(): void {
+    this.runningJobs = Math.max(0, this.runningJobs - 1);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  create(filePath: string, title?: string): StudyInfo {
+    this.assertIdle();
+    const study = createStudy(filePath, {
+      migrations: this.options.migrations,
+      initialize: (db) => setTitle(db, title ?? path.basename(filePath).replace(/\.rtcw$/i, '')),
+    });
+    this.replace(study);
+    return this.info();
+  }
+
+  async open(filePath: string): Promise<StudyInfo> {
+    this.assertIdle();
+    const resolved = path.resolve(filePath);
+    if (this.current?.path === resolved) return this.info();
+    // Open the new file before closing the old one, so a refused file leaves the old study open.
+    const study = await openStudy(resolved, { migrations: this.options.migrations });
+    this.replace(study);
+    return this.info();
+  }
+
+  async openDemo(reset = false): Promise<StudyInfo> {
+    const populate = this.options.populateDemo;
+    if (!populate) throw new ApiError('NOT_FOUND', 'The demo study is not available in this build.');
+    this.assertIdle();
+    const demoPath = this.demoPath;
+    if (this.current?.path === demoPath) {
+      if (!reset) return this.info();
+      this.closeCurrent();
+    }
+    if (!reset && fs.existsSync(demoPath)) {
+      try {
+        return await this.open(demoPath);
+      } catch {
+        // A damaged or outdated demo is rebuilt: it holds no user data worth keeping.
+      }
+    }
+    fs.mkdirSync(this.options.userDataDir, { recursive: true });
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(demoPath + suffix, { force: true });
+    const study = createStudy(demoPath, { migrations: this.options.migrations, initialize: populate });
+    this.replace(study, false);
+    return this.info();
+  }
+
+  close(): void {
+    this.assertIdle();
+    if (this.closeCurrent()) this.emit();
+  }
+
+  info(): StudyInfo {
+    const study = this.study;
+    const settings = readSettings(study.db);
+    return {
+      path: study.path,
+      fileName: path.basename(study.path),
+      title: settings.title ?? path.basename(study.path).replace(/\.rtcw$/i, ''),
+      schemaVersion: study.schemaVersion,
+      synthetic: settings.synthetic,
+      counts: this.counts(),
+    };
+  }
+
+  counts(): StudyCounts {
+    const { db } = this.study;
+    return {
+      patients: countRows(db, 'patients'),
+      lesions: countRows(db, 'lesions'),
+      courses: countRows(db, 'rt_courses'),
+    };
+  }
+
+  /** Closes the study (app quit, harness shutdown). */
+  dispose(): void {
+    this.closeCurrent();
+    this.listeners.clear();
+  }
+
+  private replace(study: StudyFile, remember = true): void {
+    this.closeCurrent();
+    this.current = study;
+    if (remember) this.recent.add(study.path);
+    this.emit();
+  }
+
+  private closeCurrent(): boolean {
+    if (!this.current) return false;
+    const study = this.current;
+    this.current = null;
+    study.close();
+    return true;
+  }
+
+  private assertIdle(): void {
+    if (this.runningJobs > 0) {
+      throw new ApiError('CONFLICT', 'A long task is still running on this study; wait for it or cancel it first.');
+    }
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function tableExists(db: Database.Database, table: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+}
+
+function countRows(db: Database.Database, table: 'patients' | 'lesions' | 'rt_courses'): number {
+  if (!tableExists(db, table)) return 0;
+  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+function readSettings(db: Database.Database): { title: string | null; synthetic: boolean } {
+  if (!tableExists(db, 'study_settings')) return { title: null, synthetic: false };
+  const row = db.prepare('SELECT title, synthetic FROM study_settings WHERE id = 1').get() as
+    | { title: string; synthetic: number }
+    | undefined;
+  return { title: row?.title ?? null, synthetic: row?.synthetic === 1 };
+}
+
+function setTitle(db: Database.Database, title: string): void {
+  if (tableExists(db, 'study_settings')) db.prepare('UPDATE study_settings SET title = ? WHERE id = 1').run(title);
+}

@@ -1,0 +1,87 @@
+// Named analysis specifications kept in the study (migration 0003). Queries are plain functions of db.
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { ApiError } from '../../../shared/api/contract';
+import { analysisSpecSchema, type AnalysisSpec, type SavedAnalysis } from '../../../shared/api/analysis';
+
+/** JSON with object keys sorted, so equal specs hash equally whatever order they were built in. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function analysisSpecHash(spec: AnalysisSpec): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+}
+
+interface SavedRow {
+  id: number;
+  name: string;
+  spec_json: string;
+  spec_hash: string;
+  dataset_fingerprint: string | null;
+  last_run_at: string | null;
+  updated_at: string;
+}
+
+function fromRow(row: SavedRow): SavedAnalysis {
+  // Re-parse so specs saved by an older build get today's defaults for new options.
+  const spec = analysisSpecSchema.parse(JSON.parse(row.spec_json));
+  return {
+    id: row.id,
+    name: row.name,
+    spec,
+    specHash: row.spec_hash,
+    datasetFingerprint: row.dataset_fingerprint,
+    lastRunAt: row.last_run_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function listSavedAnalyses(db: Database.Database): SavedAnalysis[] {
+  const rows = db.prepare('SELECT * FROM saved_analyses ORDER BY name COLLATE NOCASE').all() as SavedRow[];
+  return rows.map(fromRow);
+}
+
+export function getSavedAnalysis(db: Database.Database, id: number): SavedAnalysis {
+  const row = db.prepare('SELECT * FROM saved_analyses WHERE id = ?').get(id) as SavedRow | undefined;
+  if (!row) throw new ApiError('NOT_FOUND', `Saved analysis ${id} does not exist.`);
+  return fromRow(row);
+}
+
+/** Saves a specification under a name, replacing the spec of an existing analysis of that name. */
+export function saveAnalysis(db: Database.Database, name: string, spec: AnalysisSpec): SavedAnalysis {
+  const json = canonicalJson(spec);
+  const hash = analysisSpecHash(spec);
+  const existing = db.prepare('SELECT id, spec_hash FROM saved_analyses WHERE name = ?').get(name) as { id: number; spec_hash: string } | undefined;
+  if (existing) {
+    // A changed spec invalidates the recorded run.
+    db.prepare(
+      `UPDATE saved_analyses SET spec_json = ?, spec_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+         dataset_fingerprint = CASE WHEN spec_hash = ? THEN dataset_fingerprint ELSE NULL END,
+         last_run_at = CASE WHEN spec_hash = ? THEN last_run_at ELSE NULL END
+       WHERE id = ?`,
+    ).run(json, hash, hash, hash, existing.id);
+    return getSavedAnalysis(db, existing.id);
+  }
+  const info = db.prepare('INSERT INTO saved_analyses (name, spec_json, spec_hash) VALUES (?, ?, ?)').run(name, json, hash);
+  return getSavedAnalysis(db, Number(info.lastInsertRowid));
+}
+
+export function recordAnalysisRun(db: Database.Database, id: number, specHash: string, datasetFingerprint: string): void {
+  db.prepare(
+    `UPDATE saved_analyses SET dataset_fingerprint = ?, last_run_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+     WHERE id = ? AND spec_hash = ?`,
+  ).run(datasetFingerprint, id, specHash);
+}
+
+export function deleteSavedAnalysis(db: Database.Database, id: number): void {
+  const info = db.prepare('DELETE FROM saved_analyses WHERE id = ?').run(id);
+  if (info.changes === 0) throw new ApiError('NOT_FOUND', `Saved analysis ${id} does not exist.`);
+}

@@ -1,0 +1,208 @@
+// Commits accepted DICOM proposals into the cohort (patients, lesions, RT courses) in one
+// transaction, through the cohort's validated writes (audit log, provenance). Idempotent: a course
+// is keyed by its proposal (plan SOP Instance UID + target), a lesion by patient + levels, a patient
+// by pseudonym — re-running adds nothing twice.
+//
+// Only de-identified values reach the cohort tables: the pseudonym, sex, age at first RT, clinical
+// dates, doses, machine and the plan UID; provenance locators point at dicom_instance rows.
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { DicomCommitResult, DicomLesionProposal, DicomPatientProposal, DicomScanResult } from '../../../shared/api/dicom';
+import { createProvenance, createRecord, currentUser, getStudySettings } from '../db/cohortRecords';
+import { openStudy } from '../db/studyFile';
+import { readIndex } from './dicomIndex';
+import { scanIntoIndex } from './dicomScan';
+import type { ScanOptions, ScanProgress } from './folderScan';
+import { deriveProposals, type DeriveOptions, type Derivation } from './rtDerivation';
+
+/** Derivation options of a study: its α/β and SBRT rule, unless overridden. */
+export function studyDeriveOptions(db: Database.Database, overrides: DeriveOptions = {}): DeriveOptions {
+  const s = getStudySettings(db);
+  return {
+    imagingWindowDays: overrides.imagingWindowDays ?? 60,
+    alphaBetaGy: overrides.alphaBetaGy ?? s.alphaBetaGy,
+    sbrtRule: overrides.sbrtRule ?? { minDosePerFractionGy: s.sbrtMinDosePerFractionGy, maxFractions: s.sbrtMaxFractions },
+  };
+}
+
+export function deriveFromStudy(db: Database.Database, options: DeriveOptions = {}): Derivation {
+  return deriveProposals(readIndex(db), studyDeriveOptions(db, options));
+}
+
+function courseKey(p: DicomLesionProposal): string {
+  return `dicom:${p.proposalId}`;
+}
+
+/** Why a proposal cannot be written even when accepted (the cohort needs these facts). */
+function missingFacts(p: DicomLesionProposal): string[] {
+  const missing: string[] = [];
+  if (!p.pseudonym) missing.push('no patient');
+  if (!p.levels.length) missing.push('no vertebral levels');
+  if (!(p.totalDoseGy && p.totalDoseGy > 0)) missing.push('no total dose');
+  if (!p.fractionsPlanned) missing.push('no planned fractions');
+  if (!(p.rtStartDate ?? p.planDate)) missing.push('no RT start or plan date');
+  return missing;
+}
+
+export interface CommitOptions {
+  /** Proposal ids to commit; default every proposal that needs no review. */
+  accepted?: ReadonlySet<string>;
+  /** Commit accepted proposals even if flagged needsReview (the user reviewed them). */
+  includeReviewed?: boolean;
+  who?: string;
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+export function commitProposals(db: Database.Database, derivation: Derivation, options: CommitOptions = {}): DicomCommitResult {
+  const who = options.who ?? currentUser();
+  const result: DicomCommitResult = { patientsAdded: 0, lesionsAdded: 0, coursesAdded: 0, alreadyPresent: 0, notCommitted: [] };
+  const patientByPseudonym = new Map<string, DicomPatientProposal>(derivation.patients.map((p) => [p.pseudonym, p]));
+  const known = new Set(derivation.lesions.map((l) => l.proposalId));
+  for (const id of options.accepted ?? []) if (!known.has(id)) result.notCommitted.push({ proposalId: id, reasons: ['no such proposal'] });
+
+  const chosen: DicomLesionProposal[] = [];
+  for (const p of derivation.lesions) {
+    const accepted = options.accepted ? options.accepted.has(p.proposalId) : true;
+    if (!accepted) {
+      if (!options.accepted && p.needsReview) result.notCommitted.push({ proposalId: p.proposalId, reasons: p.reviewReasons });
+      continue;
+    }
+    if (p.needsReview && !options.includeReviewed) {
+      result.notCommitted.push({ proposalId: p.proposalId, reasons: p.reviewReasons });
+      continue;
+    }
+    const missing = missingFacts(p);
+    if (missing.length) {
+      result.notCommitted.push({ proposalId: p.proposalId, reasons: missing });
+      continue;
+    }
+    chosen.push(p);
+  }
+
+  const findCourse = db.prepare('SELECT id FROM rt_courses WHERE source_key = ?');
+  const findPatient = db.prepare('SELECT id FROM patients WHERE pseudonym = ?');
+  const findLesion = db.prepare('SELECT id FROM lesions WHERE patient_id = ? AND levels = ?');
+
+  db.transaction(() => {
+    let provenanceId: number | null = null;
+    const provenance = () => {
+      if (provenanceId === null) {
+        // A fingerprint of what was committed (UIDs, hashed) — no names or paths in the label.
+        const fingerprint = createHash('sha256')
+          .update(chosen.map((p) => p.proposalId).sort().join('\n'))
+          .digest('hex');
+        provenanceId = createProvenance(db, { kind: 'dicom', label: 'DICOM import', fingerprint }, who);
+      }
+      return provenanceId;
+    };
+    let done = 0;
+    for (const p of chosen) {
+      options.onProgress?.({ phase: 'committing', done: done++, total: chosen.length });
+      if (findCourse.get(courseKey(p))) {
+        result.alreadyPresent++;
+        continue;
+      }
+      const locator = `dicom_instance ${p.instanceIds.join(',')}`;
+      let patientId = (findPatient.get(p.pseudonym) as { id: number } | undefined)?.id;
+      if (patientId === undefined) {
+        const pp = patientByPseudonym.get(p.pseudonym);
+        patientId = createRecord(
+          db,
+          'patient',
+          { pseudonym: p.pseudonym, sex: pp?.sex ?? null, ageAtFirstRt: pp?.ageAtFirstRT ?? null, sourceKey: `dicom:${p.pseudonym}`, sourceLocator: locator },
+          { who, provenanceId: provenance() },
+        ).id;
+        result.patientsAdded++;
+      }
+      const levels = p.levels.join(',');
+      let lesionId = (findLesion.get(patientId, levels) as { id: number } | undefined)?.id;
+      if (lesionId === undefined) {
+        lesionId = createRecord(
+          db,
+          'lesion',
+          {
+            patientId,
+            levels,
+            imagingCt: p.preRtImaging.CT,
+            imagingMri: p.preRtImaging.MR,
+            imagingPet: p.preRtImaging.PT,
+            sourceKey: `dicom:lesion:${p.proposalId}`,
+            sourceLocator: locator,
+          },
+          { who, provenanceId: provenance() },
+        ).id;
+        result.lesionsAdded++;
+      }
+      createRecord(
+        db,
+        'rtCourse',
+        {
+          lesionId,
+          startDate: p.rtStartDate ?? p.planDate,
+          endDate: p.rtEndDate,
+          totalDoseGy: p.totalDoseGy,
+          fractionsPlanned: p.fractionsPlanned,
+          fractionsDelivered: p.fractionsDelivered,
+          // Only SBRT is a known technique here; otherwise left to the machine/dose rule.
+          technique: p.sbrt ? 'SBRT' : null,
+          machine: p.machine,
+          completed: p.fractionsDelivered === null || p.fractionsPlanned === null ? null : p.fractionsDelivered >= p.fractionsPlanned,
+          planSopInstanceUid: p.planSopInstanceUid,
+          sourceKey: courseKey(p),
+          sourceLocator: locator,
+        },
+        { who, provenanceId: provenance() },
+      );
+      result.coursesAdded++;
+    }
+    options.onProgress?.({ phase: 'committing', done, total: chosen.length });
+  })();
+  return result;
+}
+
+export interface ImportResult extends DicomCommitResult {
+  files: DicomScanResult['files'];
+  newInstances: number;
+  needsReview: Array<Pick<DicomLesionProposal, 'proposalId' | 'sourcePatientId' | 'levels' | 'planLabel' | 'targetRoiName' | 'reviewReasons'>>;
+}
+
+/**
+ * `study import-dicom`: scan into the study's index, derive, commit the proposals that need no
+ * review — all in ONE transaction, so a killed import leaves the study file as it was.
+ */
+export async function importDicomFolder(
+  studyPath: string,
+  dir: string,
+  options: ScanOptions & DeriveOptions & Pick<CommitOptions, 'who'> = {},
+): Promise<ImportResult> {
+  const study = await openStudy(studyPath);
+  const db = study.db;
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const scan = await scanIntoIndex(db, dir, { ...options, ...studyDeriveOptions(db, options) });
+      const committed = commitProposals(db, { patients: scan.patients, lesions: scan.lesions }, { who: options.who, onProgress: options.onProgress });
+      db.exec('COMMIT');
+      return {
+        files: scan.files,
+        newInstances: scan.newInstances,
+        ...committed,
+        needsReview: scan.lesions
+          .filter((l) => l.needsReview)
+          .map((l) => ({
+            proposalId: l.proposalId,
+            sourcePatientId: l.sourcePatientId,
+            levels: l.levels,
+            planLabel: l.planLabel,
+            targetRoiName: l.targetRoiName,
+            reviewReasons: l.reviewReasons,
+          })),
+      };
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  } finally {
+    study.close();
+  }
+}

@@ -1,0 +1,223 @@
+// Writes scan outcomes into the DICOM index (migration 0002) and reads back what the RT derivation
+// needs. Idempotent by SOPInstanceUID: an instance already indexed (even from another file or
+// another transfer syntax) is not added again.
+import { createHmac, randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
+import type { FileResult } from './folderScan';
+import type { InstanceHeader, PlanContent, StructureSetContent, TreatmentRecordContent } from './dicomRecord';
+
+/** The study's pseudonym secret, created on first use (stored outside the cohort tables). */
+export function pseudonymSecret(db: Database.Database): Buffer {
+  const row = db.prepare('SELECT secret FROM dicom_pseudonym_key WHERE id = 1').get() as { secret: Buffer } | undefined;
+  if (row) return row.secret;
+  const secret = randomBytes(32);
+  db.prepare('INSERT INTO dicom_pseudonym_key (id, secret) VALUES (1, ?)').run(secret);
+  return secret;
+}
+
+/**
+ * Keyed pseudonym (product.md §2): HMAC-SHA-256 over issuer and PatientID with the study secret.
+ * The unit separator keeps ("A", "BC") and ("AB", "C") apart. 16 hex digits (64 bits) keep
+ * collisions negligible for any cohort while staying readable.
+ */
+export function pseudonymFor(secret: Buffer, issuer: string, patientId: string): string {
+  const mac = createHmac('sha256', secret).update(`${issuer}\u001f${patientId}`, 'utf8').digest('hex');
+  return `P-${mac.slice(0, 16)}`;
+}
+
+/** A throw-away index for `dicom-scan` (reads, never writes): in memory, random per-run secret. */
+export function openScratchIndex(): Database.Database {
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  dicomIndexUp(db);
+  return db;
+}
+
+export interface ScanCounts {
+  total: number;
+  dicom: number;
+  duplicates: number;
+  skipped: Array<{ path: string; reason: string }>;
+  /** Instances not in the index before this scan. */
+  newInstances: number;
+}
+
+function sexOf(value: string): string | null {
+  return value === 'M' || value === 'F' || value === 'O' ? value : null;
+}
+
+/** Receives scan batches and writes them to the index, one transaction per batch. */
+export class IndexWriter {
+  readonly counts: ScanCounts = { total: 0, dicom: 0, duplicates: 0, skipped: [], newInstances: 0 };
+  private readonly seen = new Set<string>();
+  private readonly patientIds = new Map<string, number>();
+  private readonly studyIds = new Map<string, number>();
+  private readonly seriesIds = new Map<string, number>();
+  private readonly secret: Buffer;
+  private readonly stmt;
+  private readonly writeBatch: (results: FileResult[]) => void;
+
+  constructor(private readonly db: Database.Database) {
+    this.secret = pseudonymSecret(db);
+    this.stmt = {
+      identity: db.prepare('SELECT patient_id FROM dicom_source_identity WHERE issuer = ? AND source_patient_id = ?'),
+      patientByPseudonym: db.prepare('SELECT id FROM dicom_patient WHERE pseudonym = ?'),
+      insertPatient: db.prepare('INSERT INTO dicom_patient (pseudonym, sex) VALUES (?, ?)'),
+      fillSex: db.prepare('UPDATE dicom_patient SET sex = ? WHERE id = ? AND sex IS NULL'),
+      insertIdentity: db.prepare(
+        'INSERT INTO dicom_source_identity (patient_id, source_patient_id, issuer, patient_name, birth_date) VALUES (?, ?, ?, ?, ?)',
+      ),
+      fillBirthDate: db.prepare('UPDATE dicom_source_identity SET birth_date = ? WHERE patient_id = ? AND birth_date IS NULL'),
+      study: db.prepare('SELECT id FROM dicom_study WHERE study_instance_uid = ?'),
+      insertStudy: db.prepare('INSERT INTO dicom_study (patient_id, study_instance_uid, study_date) VALUES (?, ?, ?)'),
+      series: db.prepare('SELECT id FROM dicom_series WHERE series_instance_uid = ?'),
+      insertSeries: db.prepare(
+        'INSERT INTO dicom_series (study_id, series_instance_uid, modality, series_date, series_number) VALUES (?, ?, ?, ?, ?)',
+      ),
+      instance: db.prepare('SELECT id FROM dicom_instance WHERE sop_instance_uid = ?'),
+      insertInstance: db.prepare(
+        'INSERT INTO dicom_instance (series_id, sop_instance_uid, sop_class_uid, transfer_syntax_uid, rt_content) VALUES (?, ?, ?, ?, ?)',
+      ),
+      upsertFile: db.prepare(
+        `INSERT INTO dicom_source_file (path, size, mtime_ms, instance_id, skipped_reason) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+           instance_id = excluded.instance_id, skipped_reason = excluded.skipped_reason,
+           scanned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+      ),
+    };
+    this.writeBatch = db.transaction((results: FileResult[]) => {
+      for (const r of results) {
+        const o = r.outcome;
+        if (o.kind === 'skipped') {
+          this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, null, o.reason);
+          continue;
+        }
+        const instanceId = this.addInstance(o.header);
+        this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, instanceId, null);
+      }
+    });
+  }
+
+  /** Counts and indexes one batch. */
+  add(results: FileResult[]): void {
+    for (const r of results) {
+      this.counts.total++;
+      if (r.outcome.kind === 'skipped') {
+        this.counts.skipped.push({ path: r.path, reason: r.outcome.reason });
+        continue;
+      }
+      this.counts.dicom++;
+      const uid = r.outcome.header.sopInstanceUid;
+      if (this.seen.has(uid)) this.counts.duplicates++;
+      else this.seen.add(uid);
+    }
+    this.writeBatch(results);
+  }
+
+  private patientFor(h: InstanceHeader): number {
+    const key = `${h.issuerOfPatientId}\u001f${h.patientId}`;
+    let id = this.patientIds.get(key);
+    if (id === undefined) {
+      const found = this.stmt.identity.get(h.issuerOfPatientId, h.patientId) as { patient_id: number } | undefined;
+      if (found) id = found.patient_id;
+      else {
+        const pseudonym = pseudonymFor(this.secret, h.issuerOfPatientId, h.patientId);
+        const existing = this.stmt.patientByPseudonym.get(pseudonym) as { id: number } | undefined;
+        id = existing ? existing.id : Number(this.stmt.insertPatient.run(pseudonym, sexOf(h.sex)).lastInsertRowid);
+        if (!existing) {
+          this.stmt.insertIdentity.run(id, h.patientId, h.issuerOfPatientId, h.patientName || null, h.birthDate);
+        }
+      }
+      this.patientIds.set(key, id);
+    }
+    if (sexOf(h.sex)) this.stmt.fillSex.run(sexOf(h.sex), id);
+    if (h.birthDate) this.stmt.fillBirthDate.run(h.birthDate, id);
+    return id;
+  }
+
+  private addInstance(h: InstanceHeader): number {
+    const existing = this.stmt.instance.get(h.sopInstanceUid) as { id: number } | undefined;
+    if (existing) return existing.id;
+    const patientId = this.patientFor(h);
+    // Missing study/series UIDs (broken exports) get per-instance placeholders so nothing merges wrongly.
+    const studyUid = h.studyInstanceUid || `no-study:${h.sopInstanceUid}`;
+    const seriesUid = h.seriesInstanceUid || `no-series:${h.sopInstanceUid}`;
+    let studyId = this.studyIds.get(studyUid);
+    if (studyId === undefined) {
+      const row = this.stmt.study.get(studyUid) as { id: number } | undefined;
+      studyId = row ? row.id : Number(this.stmt.insertStudy.run(patientId, studyUid, h.studyDate).lastInsertRowid);
+      this.studyIds.set(studyUid, studyId);
+    }
+    let seriesId = this.seriesIds.get(seriesUid);
+    if (seriesId === undefined) {
+      const row = this.stmt.series.get(seriesUid) as { id: number } | undefined;
+      seriesId = row
+        ? row.id
+        : Number(this.stmt.insertSeries.run(studyId, seriesUid, h.modality || 'OT', h.seriesDate, h.seriesNumber).lastInsertRowid);
+      this.seriesIds.set(seriesUid, seriesId);
+    }
+    const rt = h.plan ? { plan: h.plan } : h.structureSet ? { structureSet: h.structureSet } : h.treatmentRecord ? { treatmentRecord: h.treatmentRecord } : null;
+    const info = this.stmt.insertInstance.run(seriesId, h.sopInstanceUid, h.sopClassUid, h.transferSyntaxUid || null, rt ? JSON.stringify(rt) : null);
+    this.counts.newInstances++;
+    return Number(info.lastInsertRowid);
+  }
+}
+
+// ——— reading back for the derivation ———
+
+export interface IndexedPatient {
+  id: number;
+  pseudonym: string;
+  sex: string | null;
+  sourcePatientId: string;
+  birthDate: string | null;
+}
+
+export interface IndexedSeries {
+  patientId: number;
+  modality: string;
+  /** Study date, else series date. */
+  date: string | null;
+}
+
+export interface IndexedRtInstance {
+  instanceId: number;
+  patientId: number;
+  sopInstanceUid: string;
+  studyDate: string | null;
+  plan?: PlanContent;
+  structureSet?: StructureSetContent;
+  treatmentRecord?: TreatmentRecordContent;
+}
+
+export interface IndexContent {
+  patients: IndexedPatient[];
+  series: IndexedSeries[];
+  rt: IndexedRtInstance[];
+}
+
+export function readIndex(db: Database.Database): IndexContent {
+  const patients = db
+    .prepare(
+      `SELECT p.id, p.pseudonym, p.sex, i.source_patient_id AS sourcePatientId, i.birth_date AS birthDate
+       FROM dicom_patient p JOIN dicom_source_identity i ON i.patient_id = p.id ORDER BY p.id`,
+    )
+    .all() as IndexedPatient[];
+  const series = db
+    .prepare(
+      `SELECT st.patient_id AS patientId, se.modality, COALESCE(st.study_date, se.series_date) AS date
+       FROM dicom_series se JOIN dicom_study st ON st.id = se.study_id`,
+    )
+    .all() as IndexedSeries[];
+  const rtRows = db
+    .prepare(
+      `SELECT ins.id AS instanceId, st.patient_id AS patientId, ins.sop_instance_uid AS sopInstanceUid,
+              st.study_date AS studyDate, ins.rt_content AS content
+       FROM dicom_instance ins JOIN dicom_series se ON se.id = ins.series_id JOIN dicom_study st ON st.id = se.study_id
+       WHERE ins.rt_content IS NOT NULL ORDER BY ins.id`,
+    )
+    .all() as Array<Omit<IndexedRtInstance, 'plan'> & { content: string }>;
+  const rt = rtRows.map(({ content, ...rest }) => ({ ...rest, ...(JSON.parse(content) as object) }) as IndexedRtInstance);
+  return { patients, series, rt };
+}

@@ -1,0 +1,104 @@
+// What the header scan keeps of one DICOM instance: the index keys, the few identifying fields
+// re-scans and pseudonyms need (kept apart from cohort tables), and the RT content the derivation
+// reads. Plain JSON-able objects so they cross worker_threads cheaply.
+
+export interface DoseReference {
+  number: number | null;
+  roiNumber: number | null;
+  description: string;
+  type: string; // TARGET | ORGAN_AT_RISK
+  structureType: string;
+  prescriptionDoseGy: number | null;
+}
+
+export interface PlanBeam {
+  number: number | null;
+  name: string;
+  machineName: string;
+  manufacturer: string;
+  model: string;
+  deliveryType: string; // TREATMENT | SETUP …
+  isocenter: string | null; // first control point's IsocenterPosition, as written
+}
+
+export interface FractionGroup {
+  number: number | null;
+  fractionsPlanned: number | null;
+  beamDoses: Array<{ beamNumber: number | null; doseGy: number | null }>;
+  /** ReferencedDoseReferenceSequence of the fraction group, when present. */
+  doseReferenceNumbers: number[];
+}
+
+export interface PlanContent {
+  label: string;
+  name: string;
+  description: string;
+  date: string | null;
+  approvalStatus: string;
+  intent: string;
+  planningSystem: string;
+  structureSetUid: string | null;
+  doseReferences: DoseReference[];
+  fractionGroups: FractionGroup[];
+  beams: PlanBeam[];
+}
+
+export interface StructureSetRoi {
+  number: number | null;
+  name: string;
+  interpretedType: string;
+}
+
+export interface StructureSetContent {
+  label: string;
+  date: string | null;
+  rois: StructureSetRoi[];
+}
+
+export interface TreatmentRecordContent {
+  date: string | null;
+  planUid: string | null;
+  machineName: string;
+  model: string;
+  manufacturer: string;
+  /** CurrentFractionNumber values of the session's beams. */
+  fractionNumbers: number[];
+  terminationStatuses: string[];
+}
+
+export interface InstanceHeader {
+  sopInstanceUid: string;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  modality: string;
+  // Identifying: go only to dicom_source_identity, never into cohort tables.
+  patientId: string;
+  issuerOfPatientId: string;
+  patientName: string;
+  birthDate: string | null;
+  sex: string;
+  studyInstanceUid: string;
+  studyDate: string | null;
+  seriesInstanceUid: string;
+  seriesDate: string | null;
+  seriesNumber: number | null;
+  warnings: string[];
+  plan?: PlanContent;
+  structureSet?: StructureSetContent;
+  treatmentRecord?: TreatmentRecordContent;
+}
+
+export type ParseOutcome = { kind: 'dicom'; header: InstanceHeader } | { kind: 'skipped'; reason: string };
+
+/** A parse outcome plus the file's size and mtime (kept in the index to recognise it again). */
+export type FileOutcome = ParseOutcome & { size: number; mtimeMs: number };
+
+export const SOP_CLASS = {
+  rtPlan: '1.2.840.10008.5.1.4.1.1.481.5',
+  ionPlan: '1.2.840.10008.5.1.4.1.1.481.8',
+  rtStruct: '1.2.840.10008.5.1.4.1.1.481.3',
+  rtBeamsRecord: '1.2.840.10008.5.1.4.1.1.481.4',
+  rtIonBeamsRecord: '1.2.840.10008.5.1.4.1.1.481.9',
+  rtDose: '1.2.840.10008.5.1.4.1.1.481.2',
+  mediaDirectory: '1.2.840.10008.1.3.10',
+} as const;

@@ -1,0 +1,289 @@
+import { useId, useMemo, useState, type FormEvent } from 'react';
+import type { DicomCommitResult, DicomLesionProposal, DicomScanResult } from '../../../shared/api/dicom';
+import { useStudy } from '../StudyContext';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { ProgressBar } from '../components/ProgressBar';
+import { useLongJob } from '../components/useLongJob';
+import { isDesktop, rtcw, showError, type ShownError } from '../rtcw';
+import { navigate } from '../App';
+
+type Step = 'folder' | 'scan' | 'review' | 'done';
+const STEPS: { id: Step; label: string }[] = [
+  { id: 'folder', label: 'Choose folder' },
+  { id: 'scan', label: 'Scan' },
+  { id: 'review', label: 'Review' },
+  { id: 'done', label: 'Commit' },
+];
+
+const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '—' : v.toFixed(digits).replace(/\.0+$/, ''));
+
+export function DicomWizard() {
+  const { bump } = useStudy();
+  const [step, setStep] = useState<Step>('folder');
+  const [dir, setDir] = useState('');
+  const [scan, setScan] = useState<DicomScanResult | null>(null);
+  const [accepted, setAccepted] = useState<Set<string>>(new Set());
+  const [committing, setCommitting] = useState(false);
+  const [commit, setCommit] = useState<DicomCommitResult | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [showSkipped, setShowSkipped] = useState(false);
+  const job = useLongJob();
+  const dirId = useId();
+
+  const flagged = useMemo(() => scan?.lesions.filter((l) => l.needsReview).length ?? 0, [scan]);
+
+  const startScan = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setStep('scan');
+    const result = await job.run((options) => rtcw().scanDicomFolder({ dir: dir.trim() || '.' }, options), 'Listing files…');
+    if (result) {
+      setScan(result);
+      // Proposals that need no review are accepted by default; flagged ones wait for the user.
+      setAccepted(new Set(result.lesions.filter((l) => !l.needsReview).map((l) => l.proposalId)));
+      setStep('review');
+    } else {
+      setStep('folder');
+    }
+  };
+
+  const doCommit = async () => {
+    setCommitting(true);
+    setError(null);
+    try {
+      const ids = [...accepted];
+      const result = await rtcw().commitDicomProposals({ proposalIds: ids, includeReviewed: true });
+      setCommit(result);
+      setStep('done');
+      bump();
+    } catch (e) {
+      setError(showError(e));
+    } finally {
+      setCommitting(false);
+    }
+  };
+
+  const toggle = (id: string) =>
+    setAccepted((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+
+  const stepIndex = STEPS.findIndex((s) => s.id === step);
+
+  return (
+    <section className="panel" aria-labelledby="dicom-wizard-heading">
+      <h2 id="dicom-wizard-heading">DICOM import</h2>
+      <ol className="steps" aria-label="DICOM import steps">
+        {STEPS.map((s, i) => (
+          <li key={s.id} aria-current={s.id === step ? 'step' : undefined} className={i < stepIndex ? 'done' : undefined}>
+            {s.label}
+          </li>
+        ))}
+      </ol>
+
+      <ErrorNotice error={error ?? job.error} onDismiss={() => { setError(null); job.clearError(); }} />
+      {job.cancelled && step === 'folder' && (
+        <div className="notice info" role="status">
+          Scan cancelled. Files already indexed stay in the study's DICOM index; nothing was added to the cohort.
+        </div>
+      )}
+
+      {step === 'folder' && (
+        <form onSubmit={startScan}>
+          <p className="muted">
+            Scans a folder exported from a treatment-planning system or PACS (CT, MR, PET, RTSTRUCT, RTPLAN, RTDOSE,
+            RTRECORD). Only headers are read; nothing enters the cohort until you review and commit.
+          </p>
+          <div className="inline-fields">
+            <div className="field" style={{ flex: 1, minWidth: 320 }}>
+              <label htmlFor={dirId}>DICOM folder</label>
+              <input
+                id={dirId}
+                type="text"
+                className="mono"
+                value={dir}
+                onChange={(e) => setDir(e.target.value)}
+                placeholder={isDesktop ? 'leave empty to choose with a dialog' : '/path/to/dicom/export'}
+                required={!isDesktop}
+              />
+            </div>
+            <button type="submit" className="primary">
+              Scan folder
+            </button>
+          </div>
+        </form>
+      )}
+
+      {step === 'scan' && (
+        <div>
+          <ProgressBar label="Scanning DICOM folder" pct={job.pct} message={job.message} />
+          <button type="button" onClick={() => void job.cancel()}>
+            Cancel scan
+          </button>
+        </div>
+      )}
+
+      {step === 'review' && scan && (
+        <div>
+          <div className="notice info" role="status">
+            <strong>{scan.files.total}</strong> files: {scan.files.dicom} DICOM ({scan.files.duplicates} duplicates),{' '}
+            {scan.files.skipped.length} skipped · {scan.newInstances} new instances indexed ·{' '}
+            <strong>{scan.patients.length}</strong> patients, <strong>{scan.lesions.length}</strong> proposed lesions
+            {flagged > 0 && (
+              <>
+                {' '}
+                · <strong>{flagged}</strong> need review (highlighted)
+              </>
+            )}
+          </div>
+          {scan.files.skipped.length > 0 && (
+            <p>
+              <button type="button" className="link" aria-expanded={showSkipped} onClick={() => setShowSkipped((v) => !v)}>
+                {showSkipped ? 'Hide' : 'Show'} the {scan.files.skipped.length} skipped files
+              </button>
+            </p>
+          )}
+          {showSkipped && (
+            <div className="table-scroll" style={{ maxHeight: 200, marginBottom: 10 }}>
+              <table className="data">
+                <caption>Skipped files</caption>
+                <thead>
+                  <tr>
+                    <th>File</th>
+                    <th>Reason</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {scan.files.skipped.map((s) => (
+                    <tr key={s.path}>
+                      <td className="mono">{s.path}</td>
+                      <td>{s.reason}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <ProposalTable lesions={scan.lesions} accepted={accepted} onToggle={toggle} onAll={(on) => setAccepted(on ? new Set(scan.lesions.map((l) => l.proposalId)) : new Set())} />
+          <div className="button-row" style={{ marginTop: 12 }}>
+            <button type="button" className="primary" disabled={committing || accepted.size === 0} onClick={() => void doCommit()}>
+              {committing ? 'Committing…' : `Commit ${accepted.size} lesions`}
+            </button>
+            <button type="button" onClick={() => setStep('folder')} disabled={committing}>
+              Back
+            </button>
+            <span className="small muted">
+              Source patient IDs are shown only here for checking; the cohort stores pseudonyms.
+            </span>
+          </div>
+        </div>
+      )}
+
+      {step === 'done' && commit && (
+        <div>
+          <div className="notice ok" role="status">
+            <div className="notice-title">Import committed</div>
+            Added {commit.patientsAdded} patients, {commit.lesionsAdded} lesions and {commit.coursesAdded} RT courses
+            {commit.alreadyPresent > 0 && <> · {commit.alreadyPresent} were already in the cohort</>}.
+          </div>
+          {commit.notCommitted.length > 0 && (
+            <table className="data">
+              <caption>Not committed</caption>
+              <thead>
+                <tr>
+                  <th>Proposal</th>
+                  <th>Why</th>
+                </tr>
+              </thead>
+              <tbody>
+                {commit.notCommitted.map((n) => (
+                  <tr key={n.proposalId}>
+                    <td className="mono small">{n.proposalId}</td>
+                    <td>{n.reasons.join('; ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <div className="button-row" style={{ marginTop: 10 }}>
+            <button type="button" className="primary" onClick={() => navigate('cohort')}>
+              View cohort
+            </button>
+            <button type="button" onClick={() => { setStep('folder'); setScan(null); setCommit(null); }}>
+              Import another folder
+            </button>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ProposalTable(props: {
+  lesions: DicomLesionProposal[];
+  accepted: Set<string>;
+  onToggle(id: string): void;
+  onAll(on: boolean): void;
+}) {
+  const { lesions, accepted } = props;
+  const allOn = lesions.length > 0 && lesions.every((l) => accepted.has(l.proposalId));
+  return (
+    <div className="table-scroll" style={{ maxHeight: 520, border: '1px solid var(--line)', borderRadius: 6 }}>
+      <table className="data" aria-label="Proposed lesions">
+        <thead style={{ position: 'sticky', top: 0, zIndex: 1 }}>
+          <tr>
+            <th>
+              <input type="checkbox" aria-label="Accept all proposals" checked={allOn} onChange={(e) => props.onAll(e.target.checked)} />
+            </th>
+            <th>Patient (source)</th>
+            <th>Pseudonym</th>
+            <th>Levels</th>
+            <th>Location</th>
+            <th className="num">Dose (Gy)</th>
+            <th className="num">Fx planned</th>
+            <th className="num">Fx delivered</th>
+            <th className="num">BED</th>
+            <th>SBRT</th>
+            <th>RT start</th>
+            <th>Machine</th>
+            <th>Pre-RT imaging</th>
+            <th>Review</th>
+          </tr>
+        </thead>
+        <tbody>
+          {lesions.map((l) => {
+            const on = accepted.has(l.proposalId);
+            return (
+              <tr key={l.proposalId} className={l.needsReview ? 'flagged' : undefined} data-needs-review={l.needsReview || undefined}>
+                <td>
+                  <input
+                    type="checkbox"
+                    checked={on}
+                    aria-label={`Accept ${l.pseudonym} ${l.levels.join('-') || 'unknown levels'}`}
+                    onChange={() => props.onToggle(l.proposalId)}
+                  />
+                </td>
+                <td className="mono small">{l.sourcePatientId}</td>
+                <td className="mono small">{l.pseudonym}</td>
+                <td>{l.levels.length ? `${l.levels[0]}${l.levels.length > 1 ? `–${l.levels[l.levels.length - 1]}` : ''}` : '—'}</td>
+                <td>{l.location ?? '—'}</td>
+                <td className="num">{fmt(l.totalDoseGy)}</td>
+                <td className="num">{l.fractionsPlanned ?? '—'}</td>
+                <td className="num">{l.fractionsDelivered ?? '—'}</td>
+                <td className="num">{fmt(l.bedGy, 2)}</td>
+                <td>{l.sbrt === null ? '—' : l.sbrt ? 'yes' : 'no'}</td>
+                <td>{l.rtStartDate ?? '—'}</td>
+                <td>{l.machine ?? '—'}</td>
+                <td>{[l.preRtImaging.CT && 'CT', l.preRtImaging.MR && 'MR', l.preRtImaging.PT && 'PET'].filter(Boolean).join(', ') || '—'}</td>
+                <td className="small">{l.needsReview ? l.reviewReasons.join('; ') : 'ok'}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

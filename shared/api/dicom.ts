@@ -1,0 +1,103 @@
+// Dicom methods (owned by the dicom helper). See contract.ts for how to add one.
+//
+// Flow: `scanDicomFolder` (long: progress + cancel) indexes a folder into the open study and returns
+// the proposals derived from the whole index; the review screen shows them (sourcePatientId is only
+// in this local review, never stored in cohort tables); `commitDicomProposals` writes the accepted
+// ones in one transaction. `listDicomProposals` re-derives from the index without scanning.
+import { z } from 'zod';
+import { defineMethod, returns, type MethodRecord } from './contract';
+
+export interface DicomFileCounts {
+  total: number;
+  dicom: number;
+  duplicates: number;
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+export interface DicomPatientProposal {
+  sourcePatientId: string;
+  pseudonym: string;
+  sex: 'M' | 'F' | 'O' | null;
+  ageAtFirstRT: number | null;
+}
+
+export interface PreRtImaging {
+  CT: boolean;
+  MR: boolean;
+  PT: boolean;
+}
+
+/** One lesion + RT course proposed from an RT plan's target (cli.md `dicom-scan`). */
+export interface DicomLesionProposal {
+  /** Stable across scans: plan SOP Instance UID + target dose reference/ROI. */
+  proposalId: string;
+  sourcePatientId: string;
+  pseudonym: string;
+  levels: string[];
+  location: 'cervical' | 'thoracic' | 'lumbar' | 'sacral' | null;
+  totalDoseGy: number | null;
+  fractionsPlanned: number | null;
+  fractionsDelivered: number | null;
+  dosePerFractionGy: number | null;
+  bedGy: number | null;
+  eqd2Gy: number | null;
+  sbrt: boolean | null;
+  rtStartDate: string | null;
+  rtEndDate: string | null;
+  planDate: string | null;
+  machine: string | null;
+  preRtImaging: PreRtImaging;
+  planSopInstanceUid: string | null;
+  targetRoiName: string | null;
+  planLabel: string | null;
+  /** Where the levels were read: ROI name, dose reference description, plan label or name. */
+  levelSource: 'roi' | 'doseReference' | 'planLabel' | 'planName' | 'none';
+  needsReview: boolean;
+  reviewReasons: string[];
+  /** Index rows (dicom_instance.id) the proposal was derived from: plan, structure set, records. */
+  instanceIds: number[];
+}
+
+export interface DicomScanResult {
+  files: DicomFileCounts;
+  /** Instances added to the study's index by this scan. */
+  newInstances: number;
+  patients: DicomPatientProposal[];
+  lesions: DicomLesionProposal[];
+}
+
+export interface DicomCommitResult {
+  patientsAdded: number;
+  lesionsAdded: number;
+  coursesAdded: number;
+  /** Accepted proposals already in the cohort (re-import adds nothing twice). */
+  alreadyPresent: number;
+  /** Proposals not committed, with why (needs review and not accepted, unknown id, invalid). */
+  notCommitted: Array<{ proposalId: string; reasons: string[] }>;
+}
+
+const deriveOptions = {
+  imagingWindowDays: z.number().int().min(0).max(3650).default(60),
+  alphaBetaGy: z.number().positive().max(100).optional(),
+};
+
+export const dicomMethods = {
+  scanDicomFolder: defineMethod({
+    input: z.object({ dir: z.string().min(1).max(4096), ...deriveOptions }),
+    result: returns<DicomScanResult>(),
+    long: true,
+  }),
+  listDicomProposals: defineMethod({
+    input: z.object({ ...deriveOptions }),
+    result: returns<Pick<DicomScanResult, 'patients' | 'lesions'>>(),
+  }),
+  commitDicomProposals: defineMethod({
+    input: z.object({
+      proposalIds: z.array(z.string().min(1).max(512)).max(100_000),
+      /** Also commit accepted proposals flagged needsReview (the user reviewed them). */
+      includeReviewed: z.boolean().default(false),
+      ...deriveOptions,
+    }),
+    result: returns<DicomCommitResult>(),
+  }),
+} satisfies MethodRecord;

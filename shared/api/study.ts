@@ -1,0 +1,53 @@
+// Study-level methods: the open study file, its counts, the recent list and the demo study.
+import { z } from 'zod';
+import { defineMethod, returns, type MethodRecord } from './contract';
+
+export interface StudyCounts {
+  patients: number;
+  lesions: number;
+  courses: number;
+}
+
+export interface StudyInfo {
+  /** Absolute path of the study file (shown to the user on their own machine only). */
+  path: string;
+  /** File name without directory, for titles. */
+  fileName: string;
+  title: string;
+  /** PRAGMA user_version after migrations. */
+  schemaVersion: number;
+  /** True for the built-in synthetic demo study. */
+  synthetic: boolean;
+  counts: StudyCounts;
+}
+
+export interface RecentStudy {
+  path: string;
+  fileName: string;
+  /** ISO timestamp of the last open. */
+  openedAt: string;
+  /** Whether the file still exists (checked when listing). */
+  exists: boolean;
+}
+
+/**
+ * `path` is honoured in web/harness mode only. In the desktop app the path comes from the native
+ * dialog run by the main process; a given path is accepted only if it is in the recent list.
+ */
+const pathInput = z.object({ path: z.string().min(1).max(4096).optional() });
+
+export const studyMethods = {
+  createStudy: defineMethod({
+    input: pathInput.extend({ title: z.string().trim().min(1).max(200).optional() }),
+    result: returns<StudyInfo>(),
+  }),
+  openStudy: defineMethod({ input: pathInput, result: returns<StudyInfo>() }),
+  /** Opens the synthetic demo study kept in the user-data directory, (re)building it when missing or `reset`. */
+  openDemoStudy: defineMethod({ input: z.object({ reset: z.boolean().optional() }), result: returns<StudyInfo>() }),
+  closeStudy: defineMethod({ input: z.object({}), result: returns<null>() }),
+  /** The open study, or null. */
+  currentStudy: defineMethod({ input: z.object({}), result: returns<StudyInfo | null>() }),
+  studyCounts: defineMethod({ input: z.object({}), result: returns<StudyCounts>() }),
+  recentStudies: defineMethod({ input: z.object({}), result: returns<RecentStudy[]>() }),
+  forgetRecentStudy: defineMethod({ input: z.object({ path: z.string().min(1).max(4096) }), result: returns<RecentStudy[]>() }),
+} satisfies MethodRecord;

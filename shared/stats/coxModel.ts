@@ -1,0 +1,746 @@
+// Cox proportional-hazards regression, matching R survival 3.5 `coxph` for right-censored data.
+//
+// Partial likelihood (Cox 1972) with Breslow or Efron (1977) handling of tied event times; within
+// stratum s and at event time t with d deaths, risk set R and tie set D (Efron, k = 0…d−1):
+//   ℓ = Σ_t [ Σ_{i∈D} ηᵢ − Σ_k log( Σ_{R} rᵢ − (k/d) Σ_{D} rᵢ ) ],   rᵢ = exp(ηᵢ)
+// Breslow drops the (k/d) term. The Newton–Raphson iteration, its step halving, the convergence rule
+// (|1 − ℓ_old/ℓ_new| ≤ eps = 1e−9, at most 20 iterations), the centring and scaling of covariates
+// and the LDLᵀ Cholesky with tolerance all follow survival's coxfit6.c / coxph.fit (Therneau).
+// Score, likelihood-ratio and Wald tests as coxph; the score test is at β = 0.
+//
+// Robust variance (Lin & Wei 1989), as coxph(…, cluster=): dfbeta residuals D = R·V (R the score
+// residuals of coxscore2.c, V the model-based variance), summed within cluster, V_rob = DᵀD; the
+// robust score test uses the cluster-summed score residuals at β = 0: χ² = uᵀ(R₀ᵀR₀)⁻¹u.
+//
+// Speed: rows are sorted once (by stratum, then time); each iteration is one backward pass that
+// accumulates the risk-set sums Σr, Σr·x, Σr·x·xᵀ, with no per-row allocation.
+import { cholesky, choleskyInverse, choleskySolve, TOLER_CHOL, waldQuadratic } from './matrix';
+
+export type CoxTies = 'efron' | 'breslow';
+
+export interface CoxInput {
+  time: Float64Array;
+  /** 1 = event, 0 = censored. */
+  status: Uint8Array;
+  /** Design-matrix columns, each of length n. */
+  x: readonly Float64Array[];
+  /** Column names (for messages). */
+  names?: readonly string[];
+  /** Stratum code per row (any integers). */
+  strata?: Int32Array;
+  /** Cluster code per row, 0…k−1 (e.g. patient of a lesion); enables the robust variance. */
+  cluster?: Int32Array;
+  ties?: CoxTies;
+  /** Defaults as coxph.control: eps 1e−9, iter.max 20, toler.chol eps^0.75, toler.inf √eps. */
+  eps?: number;
+  maxIter?: number;
+}
+
+export interface ChiSquareTest {
+  chisq: number;
+  df: number;
+}
+
+export interface CoxFit {
+  n: number;
+  events: number;
+  p: number;
+  names: string[];
+  coef: Float64Array;
+  /** Model-based variance (inverse information), p × p row-major. */
+  variance: Float64Array;
+  /** Cluster-robust sandwich variance, or null without clusters. */
+  robustVariance: Float64Array | null;
+  /** Partial log-likelihood at β = 0 and at the estimate. */
+  loglik: [number, number];
+  /** Score (log-rank) test at β = 0. */
+  score: ChiSquareTest;
+  robustScore: ChiSquareTest | null;
+  clusters: number;
+  iterations: number;
+  converged: boolean;
+  /** Per coefficient: the estimate diverges (monotone likelihood), as coxph's "coefficient may be infinite". */
+  infinite: boolean[];
+  /** True when any coefficient diverges: the estimates are not usable; Firth's penalised Cox is. */
+  monotoneLikelihood: boolean;
+  /** Events per estimated coefficient. */
+  eventsPerVariable: number;
+  ties: CoxTies;
+}
+
+/** The data could not be fitted (no events, collinear covariates …): the message is for the user. */
+export class ModelFitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelFitError';
+  }
+}
+
+/**
+ * Row order by (stratum, time): counting sorts on the rank of each value, stable, O(n log m) for
+ * m distinct times (binary search), no comparator calls.
+ */
+export function sortOrder(time: Float64Array, strata?: Int32Array): Int32Array {
+  const n = time.length;
+  const sorted = Float64Array.from(time).sort();
+  let m = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[m - 1]) sorted[m++] = sorted[i];
+  const rank = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = time[i];
+    let lo = 0;
+    let hi = m - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    rank[i] = lo;
+  }
+  let order = countingSort(rank, m, null);
+  if (strata) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (strata[i] < min) min = strata[i];
+      if (strata[i] > max) max = strata[i];
+    }
+    if (n > 0 && max > min) {
+      const key = new Int32Array(n);
+      for (let i = 0; i < n; i++) key[i] = strata[i] - min;
+      order = countingSort(key, max - min + 1, order);
+    }
+  }
+  return order;
+}
+
+/** Stable counting sort of the rows listed in `within` (or 0…n−1) by key. */
+function countingSort(key: Int32Array, m: number, within: Int32Array | null): Int32Array {
+  const n = key.length;
+  const start = new Int32Array(m + 1);
+  for (let i = 0; i < n; i++) start[key[i] + 1]++;
+  for (let k = 0; k < m; k++) start[k + 1] += start[k];
+  const out = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = within ? within[j] : j;
+    out[start[key[i]]++] = i;
+  }
+  return out;
+}
+
+/** Sorted, centred and scaled data shared by the fitting passes (and cox.zph). */
+export interface Prepared {
+  n: number;
+  p: number;
+  /** Row-major n × p, sorted, centred and scaled as coxfit6. */
+  x: Float64Array;
+  status: Uint8Array;
+  /** Tie groups (same stratum and time) in sorted order: rows groupStart[g] … groupStart[g+1]−1. */
+  groupStart: Int32Array;
+  groups: number;
+  /** Deaths per group. */
+  groupDeaths: Int32Array;
+  /** 1 when the group is the last of its stratum. */
+  groupStratumEnd: Uint8Array;
+  /** Cluster code per sorted row, or null. */
+  cluster: Int32Array | null;
+  means: Float64Array;
+  scale: Float64Array;
+  efron: boolean;
+  /** Original row of each sorted row. */
+  order: Int32Array;
+}
+
+export function prepareCoxData(input: CoxInput): Prepared {
+  const { time, status } = input;
+  const n = time.length;
+  const p = input.x.length;
+  const order = sortOrder(time, input.strata);
+  const x = new Float64Array(n * p);
+  const unsorted = new Float64Array(n * p);
+  const means = new Float64Array(p);
+  const scale = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    const col = input.x[j];
+    // coxph(nocenter = c(-1, 0, 1)): columns whose values are all −1, 0 or 1 are neither centred nor scaled.
+    let zeroOne = true;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const v = col[i];
+      sum += v;
+      if (zeroOne && v !== 0 && v !== 1 && v !== -1) zeroOne = false;
+    }
+    if (zeroOne) {
+      means[j] = 0;
+      scale[j] = 1;
+    } else {
+      const mean = sum / n;
+      let abs = 0;
+      for (let i = 0; i < n; i++) abs += Math.abs(col[i] - mean);
+      means[j] = mean;
+      scale[j] = abs > 0 ? n / abs : 1;
+    }
+    const m = means[j];
+    const s = scale[j];
+    for (let i = 0; i < n; i++) unsorted[i * p + j] = (col[i] - m) * s;
+  }
+  // Permute whole rows (one cache line each) rather than gathering column by column.
+  for (let k = 0; k < n; k++) {
+    const from = order[k] * p;
+    const to = k * p;
+    for (let j = 0; j < p; j++) x[to + j] = unsorted[from + j];
+  }
+  const sStatus = new Uint8Array(n);
+  for (let k = 0; k < n; k++) sStatus[k] = status[order[k]] ? 1 : 0;
+  const strata = input.strata;
+  const groupStartList = new Int32Array(n + 1);
+  const groupDeaths = new Int32Array(n);
+  const groupStratumEnd = new Uint8Array(n);
+  let groups = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    const newGroup =
+      k === 0 || time[i] !== time[order[k - 1]] || (strata !== undefined && strata[i] !== strata[order[k - 1]]);
+    if (newGroup) {
+      if (groups > 0 && (strata !== undefined && strata[i] !== strata[order[k - 1]])) groupStratumEnd[groups - 1] = 1;
+      groupStartList[groups++] = k;
+    }
+    groupDeaths[groups - 1] += sStatus[k];
+  }
+  if (groups > 0) groupStratumEnd[groups - 1] = 1;
+  groupStartList[groups] = n;
+  let cluster: Int32Array | null = null;
+  if (input.cluster) {
+    cluster = new Int32Array(n);
+    for (let k = 0; k < n; k++) cluster[k] = input.cluster[order[k]];
+  }
+  return {
+    n,
+    p,
+    x,
+    status: sStatus,
+    groupStart: groupStartList.subarray(0, groups + 1),
+    groups,
+    groupDeaths: groupDeaths.subarray(0, groups),
+    groupStratumEnd: groupStratumEnd.subarray(0, groups),
+    cluster,
+    means,
+    scale,
+    efron: (input.ties ?? 'efron') === 'efron',
+    order,
+  };
+}
+
+/** Work arrays of one likelihood pass. */
+interface Work {
+  u: Float64Array;
+  /** Information matrix, upper triangle used (imat[j*p+i], j ≤ i). */
+  imat: Float64Array;
+  a: Float64Array;
+  a2: Float64Array;
+  cmat: Float64Array;
+  cmat2: Float64Array;
+  eta: Float64Array;
+}
+
+function makeWork(n: number, p: number): Work {
+  return {
+    u: new Float64Array(p),
+    imat: new Float64Array(p * p),
+    a: new Float64Array(p),
+    a2: new Float64Array(p),
+    cmat: new Float64Array(p * p),
+    cmat2: new Float64Array(p * p),
+    eta: new Float64Array(n),
+  };
+}
+
+/**
+ * One pass of coxfit6_iter: log partial likelihood at beta (scaled coordinates), score u and
+ * information imat. Backward over tie groups, risk-set sums carried from the latest time.
+ */
+function likelihoodPass(d: Prepared, beta: Float64Array, w: Work): number {
+  const { n, p, x, status, groupStart, groupDeaths, groupStratumEnd, efron } = d;
+  const { u, imat, a, a2, cmat, cmat2, eta } = w;
+  u.fill(0);
+  imat.fill(0);
+  a2.fill(0);
+  cmat2.fill(0);
+  for (let i = 0; i < n; i++) {
+    let z = 0;
+    const base = i * p;
+    for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
+    eta[i] = z;
+  }
+  let loglik = 0;
+  let denom = 0;
+  for (let g = d.groups - 1; g >= 0; g--) {
+    if (groupStratumEnd[g]) {
+      denom = 0;
+      a.fill(0);
+      cmat.fill(0);
+    }
+    const ndead = groupDeaths[g];
+    let denom2 = 0;
+    for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) {
+      const z = eta[i];
+      const risk = Math.exp(z);
+      const base = i * p;
+      if (status[i] === 0) {
+        denom += risk;
+        for (let j = 0; j < p; j++) {
+          const rx = risk * x[base + j];
+          a[j] += rx;
+          const row = j * p;
+          for (let k = 0; k <= j; k++) cmat[row + k] += rx * x[base + k];
+        }
+      } else {
+        denom2 += risk;
+        loglik += z;
+        for (let j = 0; j < p; j++) {
+          const xj = x[base + j];
+          u[j] += xj;
+          const rx = risk * xj;
+          a2[j] += rx;
+          const row = j * p;
+          for (let k = 0; k <= j; k++) cmat2[row + k] += rx * x[base + k];
+        }
+      }
+    }
+    if (ndead === 0) continue;
+    if (!efron || ndead === 1) {
+      denom += denom2;
+      loglik -= ndead * Math.log(denom);
+      for (let i = 0; i < p; i++) {
+        a[i] += a2[i];
+        const mean = a[i] / denom;
+        u[i] -= ndead * mean;
+        const row = i * p;
+        for (let j = 0; j <= i; j++) {
+          cmat[row + j] += cmat2[row + j];
+          imat[j * p + i] += (ndead * (cmat[row + j] - mean * a[j])) / denom;
+        }
+      }
+    } else {
+      // Efron: the d tied deaths leave the risk set in d equal steps.
+      const frac = 1 / ndead;
+      for (let k = 0; k < ndead; k++) {
+        denom += denom2 * frac;
+        loglik -= Math.log(denom);
+        for (let i = 0; i < p; i++) {
+          a[i] += a2[i] * frac;
+          const mean = a[i] / denom;
+          u[i] -= mean;
+          const row = i * p;
+          for (let j = 0; j <= i; j++) {
+            cmat[row + j] += cmat2[row + j] * frac;
+            imat[j * p + i] += (cmat[row + j] - mean * a[j]) / denom;
+          }
+        }
+      }
+    }
+    a2.fill(0);
+    cmat2.fill(0);
+  }
+  return loglik;
+}
+
+/**
+ * Score residuals (coxscore2.c) at beta, summed within cluster (or per row when cluster is null,
+ * giving n rows). Returns clusters × p (scaled coordinates). Two backward passes: the first totals
+ * the cumulative hazard terms per stratum, the second gives each row its compensator from them,
+ * so no per-time storage is needed.
+ *   rᵢ = δᵢ (xᵢ − x̄(tᵢ)) − exp(ηᵢ) Σ_{t ≤ tᵢ} (xᵢ − x̄(t)) dΛ₀(t)   (Efron-weighted within ties)
+ */
+function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, eta: Float64Array): Float64Array {
+  const { n, p, x, status, groupStart, groupDeaths, groupStratumEnd, efron, cluster } = d;
+  const out = new Float64Array(clusters * p);
+  for (let i = 0; i < n; i++) {
+    let z = 0;
+    const base = i * p;
+    for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
+    eta[i] = z;
+  }
+  const a = new Float64Array(p);
+  const a2 = new Float64Array(p);
+  const hx = new Float64Array(p); // Σ_dd hazard·mean for the group
+  const hxp = new Float64Array(p); // Efron-downweighted version for the group's deaths
+  const mbar = new Float64Array(p); // mean of the means (the deaths' x̄)
+  const totalHx = new Float64Array(p);
+  const suffixHx = new Float64Array(p);
+  const mean = new Float64Array(p);
+
+  // Group hazard terms after the group's rows were added to denom/a (and deaths to e_denom/a2).
+  const groupTerms = (ndead: number, denom: number, eDenom: number): [number, number] => {
+    hx.fill(0);
+    hxp.fill(0);
+    mbar.fill(0);
+    if (!efron || ndead === 1) {
+      const hazard = ndead / denom;
+      for (let j = 0; j < p; j++) {
+        const m = a[j] / denom;
+        hx[j] = hazard * m;
+        hxp[j] = hazard * m;
+        mbar[j] = m;
+      }
+      return [hazard, hazard];
+    }
+    let h = 0;
+    let hp = 0;
+    for (let dd = 0; dd < ndead; dd++) {
+      const down = dd / ndead;
+      const temp = denom - down * eDenom;
+      const hazard = 1 / temp;
+      h += hazard;
+      hp += hazard * (1 - down);
+      for (let j = 0; j < p; j++) {
+        const m = (a[j] - down * a2[j]) / temp;
+        hx[j] += hazard * m;
+        hxp[j] += hazard * (1 - down) * m;
+        mbar[j] += m / ndead;
+      }
+    }
+    return [h, hp];
+  };
+
+  let gEnd = d.groups - 1;
+  while (gEnd >= 0) {
+    // One stratum: groups gStart … gEnd.
+    let gStart = gEnd;
+    while (gStart > 0 && !groupStratumEnd[gStart - 1]) gStart--;
+    // Pass 1: totals of the cumulative hazard terms over the stratum.
+    let denom = 0;
+    a.fill(0);
+    let totalH = 0;
+    totalHx.fill(0);
+    for (let g = gEnd; g >= gStart; g--) {
+      let eDenom = 0;
+      a2.fill(0);
+      for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) {
+        const risk = Math.exp(eta[i]);
+        const base = i * p;
+        denom += risk;
+        for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
+        if (status[i]) {
+          eDenom += risk;
+          for (let j = 0; j < p; j++) a2[j] += risk * x[base + j];
+        }
+      }
+      if (groupDeaths[g] === 0) continue;
+      const [h] = groupTerms(groupDeaths[g], denom, eDenom);
+      totalH += h;
+      for (let j = 0; j < p; j++) totalHx[j] += hx[j];
+    }
+    // Pass 2: cumulative hazard up to each group = total − (sum over later groups).
+    denom = 0;
+    a.fill(0);
+    let suffixH = 0;
+    suffixHx.fill(0);
+    for (let g = gEnd; g >= gStart; g--) {
+      let eDenom = 0;
+      a2.fill(0);
+      const first = groupStart[g];
+      const last = groupStart[g + 1] - 1;
+      for (let i = last; i >= first; i--) {
+        const risk = Math.exp(eta[i]);
+        const base = i * p;
+        denom += risk;
+        for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
+        if (status[i]) {
+          eDenom += risk;
+          for (let j = 0; j < p; j++) a2[j] += risk * x[base + j];
+        }
+      }
+      const ndead = groupDeaths[g];
+      let h = 0;
+      let hp = 0;
+      if (ndead > 0) [h, hp] = groupTerms(ndead, denom, eDenom);
+      else {
+        hx.fill(0);
+        hxp.fill(0);
+      }
+      // Cumulative through this group (censored rows) and through the earlier groups.
+      const cumH = totalH - suffixH;
+      const prevH = cumH - h;
+      for (let j = 0; j < p; j++) mean[j] = totalHx[j] - suffixHx[j];
+      for (let i = first; i <= last; i++) {
+        const risk = Math.exp(eta[i]);
+        const base = i * p;
+        const obase = (cluster ? cluster[i] : i) * p;
+        if (status[i]) {
+          const ch = prevH + hp;
+          for (let j = 0; j < p; j++) {
+            const xj = x[base + j];
+            const chx = mean[j] - hx[j] + hxp[j];
+            out[obase + j] += xj - mbar[j] - risk * (xj * ch - chx);
+          }
+        } else {
+          for (let j = 0; j < p; j++) out[obase + j] -= risk * (x[base + j] * cumH - mean[j]);
+        }
+      }
+      suffixH += h;
+      for (let j = 0; j < p; j++) suffixHx[j] += hx[j];
+    }
+    gEnd = gStart - 1;
+  }
+  return out;
+}
+
+/** Σ_c r_c r_cᵀ of a clusters × p matrix. */
+function crossProduct(r: Float64Array, rows: number, p: number): Float64Array {
+  const out = new Float64Array(p * p);
+  for (let c = 0; c < rows; c++) {
+    const base = c * p;
+    for (let j = 0; j < p; j++) {
+      const v = r[base + j];
+      if (v === 0) continue;
+      for (let k = j; k < p; k++) out[j * p + k] += v * r[base + k];
+    }
+  }
+  for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) out[j * p + k] = out[k * p + j];
+  return out;
+}
+
+/** Fits the Cox model. Throws ModelFitError for data that cannot be fitted. */
+export function coxModel(input: CoxInput): CoxFit {
+  const n = input.time.length;
+  const p = input.x.length;
+  const names = input.names ? [...input.names] : input.x.map((_, j) => `x${j + 1}`);
+  const ties: CoxTies = input.ties ?? 'efron';
+  const eps = input.eps ?? 1e-9;
+  const maxIter = input.maxIter ?? 20;
+  const tolerInf = Math.sqrt(eps);
+  let events = 0;
+  for (let i = 0; i < n; i++) events += input.status[i] ? 1 : 0;
+  if (n === 0) throw new ModelFitError('no rows left to fit after removing rows with missing values');
+  if (events === 0) throw new ModelFitError('there are no events in the rows used; a Cox model cannot be fitted');
+  if (p === 0) throw new ModelFitError('no covariates');
+  for (let j = 0; j < p; j++) {
+    const col = input.x[j];
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(col[i])) throw new ModelFitError(`covariate '${names[j]}' has a non-finite value`);
+    }
+  }
+  const d = prepareCoxData(input);
+  const w = makeWork(n, p);
+  const { scale } = d;
+
+  const beta = new Float64Array(p);
+  const newbeta = new Float64Array(p);
+  const step = new Float64Array(p);
+  const loglik0 = likelihoodPass(d, beta, w);
+  const chol = Float64Array.from(w.imat);
+  const rank = cholesky(chol, p, TOLER_CHOL);
+  if (Math.abs(rank) < p) {
+    const bad: string[] = [];
+    for (let j = 0; j < p; j++) if (chol[j * p + j] === 0) bad.push(names[j]);
+    throw new ModelFitError(
+      `covariate${bad.length > 1 ? 's' : ''} ${bad.map((b) => `'${b}'`).join(', ')} ${bad.length > 1 ? 'are' : 'is'} constant or collinear with the others in the rows used (within strata); remove ${bad.length > 1 ? 'them' : 'it'} from the model`,
+    );
+  }
+  step.set(w.u);
+  choleskySolve(chol, p, step);
+  let sctest = 0;
+  for (let j = 0; j < p; j++) sctest += w.u[j] * step[j];
+  for (let j = 0; j < p; j++) newbeta[j] = beta[j] + step[j];
+
+  let best = loglik0;
+  let halving = 0;
+  let converged = false;
+  let iterations = 0;
+  let finalLoglik = loglik0;
+  let infoChol = chol;
+  for (let iter = 1; iter <= maxIter; iter++) {
+    iterations = iter;
+    const newlk = likelihoodPass(d, newbeta, w);
+    const c = Float64Array.from(w.imat);
+    cholesky(c, p, TOLER_CHOL);
+    let notFinite = !Number.isFinite(newlk);
+    for (let j = 0; j < p && !notFinite; j++) {
+      if (!Number.isFinite(w.u[j])) notFinite = true;
+      for (let k = 0; k < p; k++) if (!Number.isFinite(w.imat[j * p + k])) notFinite = true;
+    }
+    if (!notFinite && Math.abs(1 - best / newlk) <= eps) {
+      converged = true;
+      finalLoglik = newlk;
+      beta.set(newbeta);
+      infoChol = c;
+      break;
+    }
+    if (notFinite || newlk < best) {
+      halving++;
+      for (let j = 0; j < p; j++) newbeta[j] = (newbeta[j] + halving * beta[j]) / (halving + 1);
+    } else {
+      halving = 0;
+      best = newlk;
+      step.set(w.u);
+      choleskySolve(c, p, step);
+      for (let j = 0; j < p; j++) {
+        beta[j] = newbeta[j];
+        newbeta[j] = newbeta[j] + step[j];
+      }
+    }
+  }
+  if (!converged) {
+    // As coxfit6: recompute at the last accepted beta.
+    finalLoglik = maxIter > 1 ? likelihoodPass(d, beta, w) : best;
+    infoChol = Float64Array.from(w.imat);
+    cholesky(infoChol, p, TOLER_CHOL);
+  }
+  const vScaled = choleskyInverse(infoChol, p);
+  const coef = new Float64Array(p);
+  const variance = new Float64Array(p * p);
+  for (let j = 0; j < p; j++) {
+    coef[j] = beta[j] * scale[j];
+    for (let k = 0; k < p; k++) variance[j * p + k] = vScaled[j * p + k] * scale[j] * scale[k];
+  }
+  // coxph.fit's check: the next Newton step uᵀV still large relative to the coefficient means the
+  // likelihood converged while the coefficient runs off to ±∞ (monotone likelihood).
+  const infinite: boolean[] = [];
+  const nextStep: number[] = [];
+  for (let k = 0; k < p; k++) {
+    let s = 0;
+    for (let j = 0; j < p; j++) s += (w.u[j] / scale[j]) * variance[j * p + k];
+    nextStep.push(Math.abs(s));
+    infinite.push(!Number.isFinite(w.u[k]) || !Number.isFinite(s) || (Math.abs(s) > eps && Math.abs(s) > tolerInf * Math.abs(coef[k])));
+  }
+  let maxLp = 0;
+  for (let i = 0; i < n; i++) maxLp = Math.max(maxLp, Math.abs(w.eta[i]));
+  if (!converged && maxLp > 500 && !infinite.some(Boolean)) {
+    // coxph.fit: "one or more coefficients may be infinite" — attribute it to the largest steps.
+    const top = Math.max(...nextStep);
+    for (let k = 0; k < p; k++) infinite[k] = nextStep[k] >= 0.5 * top;
+  }
+  const monotone = infinite.some(Boolean);
+
+  let robustVariance: Float64Array | null = null;
+  let robustScore: ChiSquareTest | null = null;
+  let clusters = 0;
+  if (input.cluster) {
+    for (let i = 0; i < n; i++) if (input.cluster[i] + 1 > clusters) clusters = input.cluster[i] + 1;
+    const r = scoreResiduals(d, beta, clusters, w.eta);
+    // dfbeta (scaled) = r · V_scaled; V_rob = Dᵀ D, back to the original scale.
+    const rtr = crossProduct(r, clusters, p);
+    const tmp = new Float64Array(p * p);
+    for (let i = 0; i < p; i++)
+      for (let j = 0; j < p; j++) {
+        let s = 0;
+        for (let k = 0; k < p; k++) s += vScaled[i * p + k] * rtr[k * p + j];
+        tmp[i * p + j] = s;
+      }
+    robustVariance = new Float64Array(p * p);
+    for (let i = 0; i < p; i++)
+      for (let j = 0; j < p; j++) {
+        let s = 0;
+        for (let k = 0; k < p; k++) s += tmp[i * p + k] * vScaled[k * p + j];
+        robustVariance[i * p + j] = s * scale[i] * scale[j];
+      }
+    const r0 = scoreResiduals(d, new Float64Array(p), clusters, w.eta);
+    const u0 = new Float64Array(p);
+    for (let c = 0; c < clusters; c++) for (let j = 0; j < p; j++) u0[j] += r0[c * p + j];
+    const t0 = crossProduct(r0, clusters, p);
+    robustScore = waldQuadratic(t0, u0, p, TOLER_CHOL);
+  }
+  return {
+    n,
+    events,
+    p,
+    names,
+    coef,
+    variance,
+    robustVariance,
+    loglik: [loglik0, finalLoglik],
+    score: { chisq: sctest, df: p },
+    robustScore,
+    clusters,
+    iterations,
+    converged,
+    infinite,
+    monotoneLikelihood: monotone,
+    eventsPerVariable: events / p,
+    ties,
+  };
+}
+
+/** Wald test of β = 0 with the given variance (coxph's wald.test, the robust one when clustered). */
+export function coxWaldTest(coef: Float64Array, variance: Float64Array): ChiSquareTest {
+  return waldQuadratic(variance, coef, coef.length, TOLER_CHOL);
+}
+
+export interface CoxTermRow {
+  term: string;
+  coef: number | null;
+  hr: number | null;
+  se: number | null;
+  robustSe: number | null;
+  z: number | null;
+  p: number | null;
+  lower: number | null;
+  upper: number | null;
+  /** Present when the coefficient diverges under monotone likelihood: its direction. */
+  diverges?: '+inf' | '-inf';
+}
+
+export interface CoxTests {
+  likelihoodRatio: ChiSquareTest & { p: number };
+  wald: (ChiSquareTest & { p: number }) | null;
+  score: ChiSquareTest & { p: number };
+  robustScore?: ChiSquareTest & { p: number };
+}
+
+/**
+ * The coefficient table of summary.coxph: HR = exp(β), z = β/se (the robust se when clustered),
+ * p = P(χ²₁ > z²), Wald CI exp(β ± Φ⁻¹(1−α/2)·se). Diverging coefficients are reported as null
+ * with their direction rather than as a meaningless huge/tiny hazard ratio.
+ */
+export function coxTerms(
+  fit: CoxFit,
+  dist: { chiSquareUpperTail(x: number, df: number): number; normalQuantile(p: number): number },
+  confLevel = 0.95,
+): CoxTermRow[] {
+  const zq = dist.normalQuantile(1 - (1 - confLevel) / 2);
+  return fit.names.map((term, j) => {
+    const coef = fit.coef[j];
+    const se = Math.sqrt(fit.variance[j * fit.p + j]);
+    const robustSe = fit.robustVariance ? Math.sqrt(fit.robustVariance[j * fit.p + j]) : null;
+    if (fit.infinite[j]) {
+      return { term, coef: null, hr: null, se: null, robustSe: null, z: null, p: null, lower: null, upper: null, diverges: coef >= 0 ? '+inf' : '-inf' };
+    }
+    const useSe = robustSe ?? se;
+    const z = coef / useSe;
+    return {
+      term,
+      coef,
+      hr: Math.exp(coef),
+      se,
+      robustSe,
+      z,
+      p: dist.chiSquareUpperTail(z * z, 1),
+      lower: Math.exp(coef - zq * useSe),
+      upper: Math.exp(coef + zq * useSe),
+    };
+  });
+}
+
+/** Likelihood-ratio, Wald (robust variance when clustered; null under monotone likelihood) and score tests. */
+export function coxTests(fit: CoxFit, dist: { chiSquareUpperTail(x: number, df: number): number }): CoxTests {
+  const withP = (t: ChiSquareTest) => ({ chisq: t.chisq, df: t.df, p: dist.chiSquareUpperTail(t.chisq, t.df) });
+  const lr = { chisq: 2 * (fit.loglik[1] - fit.loglik[0]), df: fit.p };
+  const tests: CoxTests = {
+    likelihoodRatio: withP(lr),
+    wald: fit.monotoneLikelihood ? null : withP(coxWaldTest(fit.coef, fit.robustVariance ?? fit.variance)),
+    score: withP(fit.score),
+  };
+  if (fit.robustScore) tests.robustScore = withP(fit.robustScore);
+  return tests;
+}
+
+/** The user-facing note for a fit under monotone likelihood (Heinze & Schemper 2001). */
+export function monotoneLikelihoodMessage(fit: CoxFit): string {
+  const terms = fit.names.filter((_, j) => fit.infinite[j]);
+  return (
+    `monotone likelihood: the estimate of ${terms.map((t) => `'${t}'`).join(', ')} diverges to infinity ` +
+    `(e.g. a group without events); hazard ratios, Wald tests and CIs are not valid. ` +
+    `Refit with --firth (Firth-penalised Cox, Heinze & Schemper 2001) for finite estimates and profile-likelihood CIs.`
+  );
+}
