@@ -40,21 +40,23 @@ await build({
   outdir: `${outdir}/main`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  external: nativeExternals,
+  // esbuild: only the development path of the DICOM worker loads it (never in the packaged app).
+  external: [...nativeExternals, 'esbuild'],
   plugins: [noTsxAtRuntime],
   // import.meta.url has no meaning in CommonJS: derive it from __filename.
   define: { 'import.meta.url': '__rtcwImportMetaUrl' },
   banner: { js: "const __rtcwImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
+// The DICOM scan worker (plain CommonJS, run by electron/services/dicom/workerScript.ts from
+// dist/electron/main/scanWorker.cjs; in development it is bundled in memory with esbuild instead).
 await build({
   ...common,
-  entryPoints: { scanWorker: 'electron/services/dicom/scanWorker.mjs' },
+  entryPoints: { scanWorker: 'electron/services/dicom/scanWorker.ts' },
   outdir: `${outdir}/main`,
-  outExtension: { '.js': '.mjs' },
-  format: 'esm',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
   external: nativeExternals,
-  plugins: [noTsxAtRuntime],
 });
 
 await build({
@@ -67,4 +69,4 @@ await build({
   external: ['electron'],
 });
 
-console.log(`Built ${outdir}/main/index.cjs, ${outdir}/main/scanWorker.mjs, ${outdir}/preload/index.cjs`);
+console.log(`Built ${outdir}/main/index.cjs, ${outdir}/main/scanWorker.cjs, ${outdir}/preload/index.cjs`);

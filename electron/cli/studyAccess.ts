@@ -1,5 +1,6 @@
 // Study files for `rtcw` study commands: opening/creating with failures as one-line CliErrors
 // (exit 2) instead of internal errors.
+import type Database from 'better-sqlite3';
 import { ApiError } from '../../shared/api/contract';
 import { createStudy, openStudy, type StudyFile } from '../services/db/studyFile';
 import { CliError, type CliOptions } from './options';
@@ -16,7 +17,7 @@ export async function openStudyForCli(file: string): Promise<StudyFile> {
   }
 }
 
-export function createStudyForCli(file: string, initialize?: Parameters<typeof createStudy>[1]['initialize']): StudyFile {
+export function createStudyForCli(file: string, initialize?: (db: Database.Database) => void): StudyFile {
   try {
     return createStudy(file, initialize ? { initialize } : {});
   } catch (error) {

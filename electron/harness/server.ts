@@ -32,7 +32,7 @@ export interface HarnessOptions {
   userDataDir?: string;
   /** Defaults to a random 32-byte hex token. */
   token?: string;
-  /** Defaults to "use the typed path". */
+  /** Defaults to "use the typed path" (new files without one go to <userDataDir>/studies). */
   choosePath?: PathChooser;
   populateDemo?: ApiRuntimeOptions['populateDemo'];
   /** Transport tests only: serve another contract instead of the app's. */
@@ -53,13 +53,27 @@ export interface Harness {
 const COOKIE = 'rtcw_token';
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** Web mode has no native dialog: the typed path is the choice. */
-export const typedPathChooser: PathChooser = async (request) => {
-  if (!request.requested) {
-    throw new ApiError('INVALID_INPUT', `${request.title}: type the full path of the ${request.mode === 'open-directory' ? 'folder' : 'file'} (web mode has no file dialog).`);
-  }
-  return path.resolve(request.requested);
-};
+/**
+ * Web mode has no native dialog: the typed path is the choice. A new file with no typed path goes
+ * to `defaultDir` under the request's default name (made unique); opening needs a typed path.
+ */
+export function typedPathChooser(defaultDir: string): PathChooser {
+  return async (request) => {
+    if (request.requested) return path.resolve(request.requested);
+    if (request.mode === 'save-file' && request.defaultName) {
+      fs.mkdirSync(defaultDir, { recursive: true });
+      const ext = path.extname(request.defaultName);
+      const stem = path.basename(request.defaultName, ext);
+      let candidate = path.join(defaultDir, request.defaultName);
+      for (let n = 2; fs.existsSync(candidate); n++) candidate = path.join(defaultDir, `${stem}-${n}${ext}`);
+      return candidate;
+    }
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${request.title}: type the full path of the ${request.mode === 'open-directory' ? 'folder' : 'file'} (web mode has no file dialog).`,
+    );
+  };
+}
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const rendererDir = path.resolve(options.rendererDir ?? 'dist/renderer');
@@ -72,7 +86,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const userDataDir = options.userDataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-harness-'));
   const service = createApiRuntime({
     userDataDir,
-    choosePath: options.choosePath ?? typedPathChooser,
+    choosePath: options.choosePath ?? typedPathChooser(path.join(userDataDir, 'studies')),
     populateDemo: options.populateDemo,
     contract: options.contract,
   });

@@ -163,7 +163,8 @@ export type ClientApi<T extends MethodRecord> = { [K in keyof T]: ClientMethod<T
 
 /** Job ids are opaque; random so pages cannot guess each other's. */
 export function newJobId(): string {
-  return globalThis.crypto.randomUUID();
+  // Web Crypto exists in browsers and Node ≥ 19; typed locally because shared/ has neither lib.
+  return (globalThis as unknown as { crypto: { randomUUID(): string } }).crypto.randomUUID();
 }
 
 /** The wire envelope both transports use between service and renderer. */

@@ -127,6 +127,36 @@ export const ENTITY_FIELDS: Record<EntityName, readonly FieldSpec[]> = {
 export type FieldValue = string | number | boolean | null;
 export type EntityRecord = Record<string, FieldValue>;
 
+/** A stored row: its fields (camelCase, booleans as booleans) plus bookkeeping. */
+export type CohortRow = EntityRecord & {
+  id: number;
+  provenanceId: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export interface StudySettings {
+  title: string;
+  synthetic: boolean;
+  alphaBetaGy: number;
+  concurrencyWindowDays: number;
+  firstFailureWindowDays: number;
+  timeUnit: 'days' | 'weeks' | 'months' | 'years';
+  sbrtMinDosePerFractionGy: number;
+  sbrtMaxFractions: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  who: string;
+  action: 'insert' | 'update' | 'delete';
+  entity: string;
+  entityId: number;
+  before: unknown;
+  after: unknown;
+}
+
 export interface FieldError {
   field: string;
   value: unknown;

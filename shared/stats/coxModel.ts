@@ -193,16 +193,21 @@ export function prepareCoxData(input: CoxInput): Prepared {
   const sStatus = new Uint8Array(n);
   for (let k = 0; k < n; k++) sStatus[k] = status[order[k]] ? 1 : 0;
   const strata = input.strata;
+  const sTime = new Float64Array(n);
+  for (let k = 0; k < n; k++) sTime[k] = time[order[k]];
+  let sStrata: Int32Array | null = null;
+  if (strata) {
+    sStrata = new Int32Array(n);
+    for (let k = 0; k < n; k++) sStrata[k] = strata[order[k]];
+  }
   const groupStartList = new Int32Array(n + 1);
   const groupDeaths = new Int32Array(n);
   const groupStratumEnd = new Uint8Array(n);
   let groups = 0;
   for (let k = 0; k < n; k++) {
-    const i = order[k];
-    const newGroup =
-      k === 0 || time[i] !== time[order[k - 1]] || (strata !== undefined && strata[i] !== strata[order[k - 1]]);
-    if (newGroup) {
-      if (groups > 0 && (strata !== undefined && strata[i] !== strata[order[k - 1]])) groupStratumEnd[groups - 1] = 1;
+    const newStratum = sStrata !== null && k > 0 && sStrata[k] !== sStrata[k - 1];
+    if (k === 0 || newStratum || sTime[k] !== sTime[k - 1]) {
+      if (newStratum) groupStratumEnd[groups - 1] = 1;
       groupStartList[groups++] = k;
     }
     groupDeaths[groups - 1] += sStatus[k];
@@ -352,14 +357,15 @@ function likelihoodPass(d: Prepared, beta: Float64Array, w: Work): number {
  * so no per-time storage is needed.
  *   rᵢ = δᵢ (xᵢ − x̄(tᵢ)) − exp(ηᵢ) Σ_{t ≤ tᵢ} (xᵢ − x̄(t)) dΛ₀(t)   (Efron-weighted within ties)
  */
-function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, eta: Float64Array): Float64Array {
+function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scratch: Float64Array): Float64Array {
   const { n, p, x, status, groupStart, groupDeaths, groupStratumEnd, efron, cluster } = d;
   const out = new Float64Array(clusters * p);
+  const riskOf = scratch; // exp(η) per sorted row
   for (let i = 0; i < n; i++) {
     let z = 0;
     const base = i * p;
     for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
-    eta[i] = z;
+    riskOf[i] = Math.exp(z);
   }
   const a = new Float64Array(p);
   const a2 = new Float64Array(p);
@@ -417,7 +423,7 @@ function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, eta: 
       let eDenom = 0;
       a2.fill(0);
       for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) {
-        const risk = Math.exp(eta[i]);
+        const risk = riskOf[i];
         const base = i * p;
         denom += risk;
         for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
@@ -442,7 +448,7 @@ function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, eta: 
       const first = groupStart[g];
       const last = groupStart[g + 1] - 1;
       for (let i = last; i >= first; i--) {
-        const risk = Math.exp(eta[i]);
+        const risk = riskOf[i];
         const base = i * p;
         denom += risk;
         for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
@@ -464,7 +470,7 @@ function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, eta: 
       const prevH = cumH - h;
       for (let j = 0; j < p; j++) mean[j] = totalHx[j] - suffixHx[j];
       for (let i = first; i <= last; i++) {
-        const risk = Math.exp(eta[i]);
+        const risk = riskOf[i];
         const base = i * p;
         const obase = (cluster ? cluster[i] : i) * p;
         if (status[i]) {

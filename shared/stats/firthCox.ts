@@ -9,7 +9,7 @@
 // its PLCOMP (Venzon & Moolgavkar 1988 iteration), and p-values are penalised likelihood-ratio tests
 // with the coefficient fixed at 0 (all others re-estimated). Standard errors are from the inverse of
 // the unpenalised information at the estimate, as coxphf's `var`.
-import { sortOrder } from './coxModel';
+import { ModelFitError, sortOrder } from './coxModel';
 import { chiSquareQuantile, chiSquareUpperTail } from './distributions';
 import { determinant, inverse } from './matrix';
 

@@ -10,7 +10,7 @@
 // Medians and their limits follow survival:::quantile.survfit (findq), landmark survival follows
 // summary.survfit(times =, extend = TRUE).
 import { normalQuantile } from './distributions';
-import { ascendingTimeOrder, groupOrderByCode } from './timeOrder';
+import { sortedByCodeThenTime } from './timeOrder';
 
 export type ConfType = 'log' | 'log-log' | 'plain';
 
@@ -62,8 +62,8 @@ export function kaplanMeier(
   event: Uint8Array,
   options: KaplanMeierOptions = {},
 ): KaplanMeierCurve {
-  const order = ascendingTimeOrder(time);
-  return curveFromSorted(time, event, order, 0, order.length, options);
+  const sorted = sortedByCodeThenTime(time, undefined, 1, event);
+  return curveFromSorted(sorted.time, sorted.columns[0], 0, time.length, options);
 }
 
 /**
@@ -77,19 +77,18 @@ export function kaplanMeierByGroup(
   nGroups: number,
   options: KaplanMeierOptions = {},
 ): KaplanMeierCurve[] {
-  const { order, starts } = groupOrderByCode(ascendingTimeOrder(time), group, nGroups);
+  const sorted = sortedByCodeThenTime(time, group, nGroups, event);
   const curves: KaplanMeierCurve[] = [];
   for (let g = 0; g < nGroups; g++) {
-    curves.push(curveFromSorted(time, event, order, starts[g], starts[g + 1], options));
+    curves.push(curveFromSorted(sorted.time, sorted.columns[0], sorted.starts[g], sorted.starts[g + 1], options));
   }
   return curves;
 }
 
-/** KM over order[from..to), which must be time-ascending. */
+/** KM over rows [from, to) of time-ascending arrays. */
 function curveFromSorted(
   time: Float64Array,
   event: Uint8Array,
-  order: Uint32Array,
   from: number,
   to: number,
   options: KaplanMeierOptions,
@@ -99,7 +98,7 @@ function curveFromSorted(
   const n = to - from;
   let distinct = 0;
   for (let i = from; i < to; i++) {
-    if (i === from || time[order[i]] !== time[order[i - 1]]) distinct++;
+    if (i === from || time[i] !== time[i - 1]) distinct++;
   }
   const t = new Float64Array(distinct);
   const nRisk = new Int32Array(distinct);
@@ -113,12 +112,12 @@ function curveFromSorted(
   let events = 0;
   let row = 0;
   for (let i = from; i < to; ) {
-    const ti = time[order[i]];
+    const ti = time[i];
     let d = 0;
     let c = 0;
     let j = i;
-    for (; j < to && time[order[j]] === ti; j++) {
-      if (event[order[j]]) d++;
+    for (; j < to && time[j] === ti; j++) {
+      if (event[j]) d++;
       else c++;
     }
     if (d > 0) {

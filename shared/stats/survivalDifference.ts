@@ -8,7 +8,7 @@
 // the first of them; df = (number of groups with E > 0) − 1. ρ = 0 is the log-rank test, ρ = 1 the
 // Peto & Peto modification of the Gehan–Wilcoxon test.
 import { chiSquareUpperTail } from './distributions';
-import { ascendingTimeOrder, groupOrderByCode } from './timeOrder';
+import { sortedByCodeThenTime } from './timeOrder';
 
 export interface SurvivalDifferenceOptions {
   /** Stratum code 0..nStrata−1 per row. */
@@ -35,10 +35,10 @@ export function survivalDifference(
 ): SurvivalDifferenceResult {
   const rho = options.rho ?? 0;
   const nStrata = options.strata ? (options.nStrata ?? 1 + Math.max(-1, ...options.strata)) : 1;
-  const byTime = ascendingTimeOrder(time);
-  const { order, starts } = options.strata
-    ? groupOrderByCode(byTime, options.strata, nStrata)
-    : { order: byTime, starts: Int32Array.of(0, byTime.length) };
+  const sorted = sortedByCodeThenTime(time, options.strata, nStrata, event, group);
+  const sortedTime = sorted.time;
+  const [sortedEvent, sortedGroup] = sorted.columns;
+  const starts = sorted.starts;
 
   const observed = new Float64Array(nGroups);
   const expected = new Float64Array(nGroups);
@@ -53,20 +53,19 @@ export function survivalDifference(
     const from = starts[s];
     const to = starts[s + 1];
     risk.fill(0);
-    for (let i = from; i < to; i++) risk[group[order[i]]]++;
+    for (let i = from; i < to; i++) risk[sortedGroup[i]]++;
     let nRisk = to - from;
     let km = 1; // pooled KM just before the current time
     for (let i = from; i < to; ) {
-      const t = time[order[i]];
+      const t = sortedTime[i];
       let deaths = 0;
       let j = i;
       deathsIn.fill(0);
       leaving.fill(0);
-      for (; j < to && time[order[j]] === t; j++) {
-        const idx = order[j];
-        const g = group[idx];
+      for (; j < to && sortedTime[j] === t; j++) {
+        const g = sortedGroup[j];
         leaving[g]++;
-        if (event[idx]) {
+        if (sortedEvent[j]) {
           deathsIn[g]++;
           deaths++;
         }

@@ -2,6 +2,7 @@
 // 10⁴…10⁶ rows (issue 3: time ~ exponential with a linear predictor of age, sex, ecog 0–3, bed, conc;
 // uniform censoring; ~1.2 rows per patient id). Prints one JSON document.
 // Run: npx tsx test/bench/cox.bench.ts [rows…]
+import { loadavg } from 'node:os';
 import { coxModel } from '../../shared/stats/coxModel';
 import { coxZph } from '../../shared/stats/coxZph';
 import { fineGray } from '../../shared/stats/fineGray';
@@ -45,9 +46,14 @@ function cohort(n: number) {
   return { x: [age, sex, ecog, bed, conc], time, status, cause, id, ids: pid };
 }
 
-function timed<T>(f: () => T): [T, number] {
+/** Wall-clock seconds; CPU seconds (user+system) are recorded too, as the machine may be shared. */
+const cpu: Record<string, number> = {};
+function timed<T>(label: string, f: () => T): [T, number] {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = f();
+  const c = process.cpuUsage(c0);
+  cpu[label] = (c.user + c.system) / 1e6;
   return [r, (performance.now() - t0) / 1000];
 }
 
@@ -56,13 +62,13 @@ const results = [];
 for (const n of sizes.length ? sizes : [1e4, 1e5, 1e6]) {
   const d = cohort(n);
   const names = ['age', 'sex', 'ecog', 'bed', 'conc'];
-  const [efron, tEfron] = timed(() => coxModel({ time: d.time, status: d.status, x: d.x, names, ties: 'efron' }));
-  const [, tBreslow] = timed(() => coxModel({ time: d.time, status: d.status, x: d.x, names, ties: 'breslow' }));
-  const [robust, tRobust] = timed(() => coxModel({ time: d.time, status: d.status, x: d.x, names, ties: 'efron', cluster: d.id }));
-  const [, tZph] = timed(() =>
+  const [efron, tEfron] = timed('efron', () => coxModel({ time: d.time, status: d.status, x: d.x, names, ties: 'efron' }));
+  const [, tBreslow] = timed('breslow', () => coxModel({ time: d.time, status: d.status, x: d.x, names, ties: 'breslow' }));
+  const [robust, tRobust] = timed('efronClusterRobust', () => coxModel({ time: d.time, status: d.status, x: d.x, names, ties: 'efron', cluster: d.id }));
+  const [, tZph] = timed('zph', () =>
     coxZph({ time: d.time, status: d.status, x: d.x, names }, efron, names.map((term, j) => ({ term, columns: [j] })), 'km'),
   );
-  const fg = n <= 1e5 ? timed(() => fineGray({ time: d.time, status: d.cause, cause: 1, x: d.x, names })) : null;
+  const fg = timed('fineGray', () => fineGray({ time: d.time, status: d.cause, cause: 1, x: d.x, names }));
   results.push({
     rows: n,
     events: efron.events,
@@ -70,7 +76,9 @@ for (const n of sizes.length ? sizes : [1e4, 1e5, 1e6]) {
     coxBreslowSeconds: tBreslow,
     coxEfronClusterRobustSeconds: tRobust,
     coxZphSeconds: tZph,
-    fineGraySeconds: fg ? fg[1] : null,
+    fineGraySeconds: fg[1],
+    cpuSeconds: { ...cpu },
+    loadAverage1m: loadavg()[0],
     iterations: efron.iterations,
     coef: Array.from(robust.coef),
     memoryRssMB: Math.round(process.memoryUsage().rss / 1e6),

@@ -4,6 +4,7 @@
 // command uses, numbers straight from the bytes — a 1M-row file parses in well under a second.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { ascendingOrder } from '../../../shared/stats/timeOrder';
 import { CliError } from '../../cli/options';
 
 const COMMA = 44;
@@ -21,13 +22,28 @@ export interface Factor {
 /** Group order of cli.md: numeric order when every value is a number, otherwise code-point order. */
 export function orderLevels(values: Iterable<string>): string[] {
   const levels = [...new Set(values)];
-  const numbers = levels.map(parseDecimal);
-  if (numbers.every((v) => v !== null)) {
-    const idx = levels.map((_, i) => i);
-    idx.sort((a, b) => (numbers[a]! - numbers[b]!) || compareCodePoints(levels[a], levels[b]));
-    return idx.map((i) => levels[i]);
+  return levels.length === 0 ? levels : orderDistinctLevels(levels, Float64Array.from(levels, (l) => parseDecimal(l) ?? NaN));
+}
+
+/** orderLevels for distinct `levels` whose numeric values (NaN = not a number) are known. */
+function orderDistinctLevels(levels: string[], numbers: Float64Array): string[] {
+  return Array.from(levelOrder(levels, numbers), (i) => levels[i]);
+}
+
+/** Indices of distinct `levels` in cli.md's group order. */
+function levelOrder(levels: string[], numbers: Float64Array): Uint32Array {
+  if (numbers.some((v) => Number.isNaN(v))) {
+    return Uint32Array.from(Array.from(levels.keys()).sort((a, b) => compareCodePoints(levels[a], levels[b])));
   }
-  return levels.sort(compareCodePoints);
+  const order = ascendingOrder(numbers);
+  // Equal numbers written differently ("1", "1.0"): code-point order within the tie.
+  for (let i = 0; i < order.length; ) {
+    let j = i + 1;
+    while (j < order.length && numbers[order[j]] === numbers[order[i]]) j++;
+    if (j - i > 1) order.set(order.slice(i, j).sort((a, b) => compareCodePoints(levels[a], levels[b])), i);
+    i = j;
+  }
+  return order;
 }
 
 function compareCodePoints(a: string, b: string): number {
@@ -291,6 +307,30 @@ export class CsvTable {
     return basename(this.path);
   }
 
+  /**
+   * The cells of `col` in `rows` as integers when every one is written as a plain non-negative integer
+   * ("0", "17"; no sign, no leading zero, < 10⁹), else null.
+   */
+  plainIntegers(rows: Int32Array, col: number): Int32Array | null {
+    const out = new Int32Array(rows.length);
+    const { bytes, starts, ends, ncol } = this;
+    for (let i = 0; i < rows.length; i++) {
+      const cell = rows[i] * ncol + col;
+      const s = starts[cell];
+      const e = ends[cell];
+      const len = e - s;
+      if (len <= 0 || len > 9 || (len > 1 && bytes[s] === 48)) return null;
+      let v = 0;
+      for (let p = s; p < e; p++) {
+        const d = bytes[p] - 48;
+        if (d < 0 || d > 9) return null;
+        v = v * 10 + d;
+      }
+      out[i] = v;
+    }
+    return out;
+  }
+
   /** Parses a numeric cell straight from the bytes; NaN when it is not a decimal number. */
   number(row: number, col: number): number {
     const cell = row * this.ncol + col;
@@ -448,35 +488,66 @@ export class CsvFrame {
   factor(name: string): Factor {
     const col = this.column(name);
     const { table, rows } = this;
-    const seen = new Map<string, number>();
-    const firstCodes = new Int32Array(rows.length);
+    const n = rows.length;
+    const firstCodes = new Int32Array(n);
     const names: string[] = [];
-    let lastText = '';
-    let lastCode = -1;
-    for (let i = 0; i < rows.length; i++) {
-      const text = table.text(rows[i], col);
-      // Consecutive repeats are common (sorted files, ids); skip the map lookup then.
-      if (lastCode >= 0 && text === lastText) {
-        firstCodes[i] = lastCode;
-        continue;
+    const values: number[] = [];
+    const ints = table.plainIntegers(rows, col);
+    if (ints) {
+      // Ids and codes written as plain integers: dense lookup, no strings per row.
+      let max = 0;
+      for (let i = 0; i < n; i++) if (ints[i] > max) max = ints[i];
+      const lookup = max <= 4 * n + 1024 ? new Int32Array(max + 1).fill(-1) : null;
+      const sparse = lookup ? null : new Map<number, number>();
+      const distinct = new Float64Array(n);
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        const v = ints[i];
+        let code = lookup ? lookup[v] : (sparse!.get(v) ?? -1);
+        if (code < 0) {
+          code = count++;
+          distinct[code] = v;
+          if (lookup) lookup[v] = code;
+          else sparse!.set(v, code);
+        }
+        firstCodes[i] = code;
       }
-      let code = seen.get(text);
-      if (code === undefined) {
-        code = names.length;
-        names.push(text);
-        seen.set(text, code);
+      // Distinct plain integers order numerically with no ties.
+      const numbers = distinct.slice(0, count);
+      const order = ascendingOrder(numbers);
+      const remap = new Int32Array(count);
+      for (let k = 0; k < count; k++) remap[order[k]] = k;
+      for (let i = 0; i < n; i++) firstCodes[i] = remap[firstCodes[i]];
+      return { levels: Array.from(order, (k) => String(numbers[k])), codes: firstCodes };
+    } else {
+      const seen = new Map<string, number>();
+      let lastText = '';
+      let lastCode = -1;
+      for (let i = 0; i < n; i++) {
+        const text = table.text(rows[i], col);
+        // Consecutive repeats are common (sorted files); skip the map lookup then.
+        if (lastCode >= 0 && text === lastText) {
+          firstCodes[i] = lastCode;
+          continue;
+        }
+        let code = seen.get(text);
+        if (code === undefined) {
+          code = names.length;
+          names.push(text);
+          values.push(table.number(rows[i], col));
+          seen.set(text, code);
+        }
+        firstCodes[i] = code;
+        lastText = text;
+        lastCode = code;
       }
-      firstCodes[i] = code;
-      lastText = text;
-      lastCode = code;
     }
-    const levels = orderLevels(names);
-    const remap = new Int32Array(names.length);
-    const position = new Map(levels.map((l, i) => [l, i]));
-    for (let k = 0; k < names.length; k++) remap[k] = position.get(names[k])!;
-    const codes = new Int32Array(rows.length);
-    for (let i = 0; i < rows.length; i++) codes[i] = remap[firstCodes[i]];
-    return { levels, codes };
+    const order = levelOrder(names, Float64Array.from(values));
+    const remap = new Int32Array(order.length);
+    for (let k = 0; k < order.length; k++) remap[order[k]] = k;
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) codes[i] = remap[firstCodes[i]];
+    return { levels: Array.from(order, (i) => names[i]), codes };
   }
 
   /** Values as written. */

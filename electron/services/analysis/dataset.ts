@@ -18,52 +18,15 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { daysBetween, daysToMonths } from '../../../shared/domain/calendarDates';
-import { painResponse, sinsGroup, type SinsGroup } from '../../../shared/domain/clinicalScores';
-import { lesionEndpoints, EndpointError, type FirstFailure } from '../../../shared/domain/endpoints';
+import { painResponse, sinsGroup } from '../../../shared/domain/clinicalScores';
+import { lesionEndpoints, EndpointError } from '../../../shared/domain/endpoints';
 import { biologicallyEffectiveDose, classifySbrt, equivalentDoseIn2GyFractions, roundDose } from '../../../shared/domain/radiobiology';
-import { therapyTimingForCourse, type TargetedTiming } from '../../../shared/domain/targetedTherapy';
+import { therapyTimingForCourse } from '../../../shared/domain/targetedTherapy';
 import { formatLevels, lesionLocation, levelsFromStorage, regionsInvolved, type SpineRegion } from '../../../shared/domain/vertebralLevels';
+import { DATASET_COLUMNS, type AnalysisRow, type AnalysisUnit, type DatasetColumn } from '../../../shared/domain/analysisDataset';
 import { getStudySettings, listRecords, type CohortRow, type StudySettings } from '../db/cohortRecords';
 
-export type AnalysisUnit = 'lesion' | 'patient';
-
-/** Columns of `rtcw dataset`, in order (cli.md). */
-export const DATASET_COLUMNS = [
-  'patient', 'lesion', 'sex', 'ageAtRT', 'ecog', 'levels', 'location', 'cordCompression', 'sins', 'sinsGroup',
-  'priorIrradiation', 'sbrt', 'totalDoseGy', 'fractions', 'bedGy', 'eqd2Gy', 'targetedTiming', 'concurrent',
-  'painResponse', 'localTime', 'localEvent', 'osTime', 'osEvent', 'systemicTime', 'systemicEvent', 'firstFailure',
-] as const;
-
-export type DatasetColumn = (typeof DATASET_COLUMNS)[number];
-
-export interface AnalysisRow {
-  patient: string;
-  lesion: string;
-  sex: string | null;
-  ageAtRT: number | null;
-  ecog: number | null;
-  levels: string;
-  location: SpineRegion | null;
-  cordCompression: 0 | 1 | null;
-  sins: number | null;
-  sinsGroup: SinsGroup | null;
-  priorIrradiation: 0 | 1 | null;
-  sbrt: 0 | 1 | null;
-  totalDoseGy: number | null;
-  fractions: number | null;
-  bedGy: number | null;
-  eqd2Gy: number | null;
-  targetedTiming: TargetedTiming;
-  concurrent: 0 | 1;
-  painResponse: 0 | 1 | null;
-  localTime: number | null;
-  localEvent: 0 | 1 | null;
-  osTime: number | null;
-  osEvent: 0 | 1 | null;
-  systemicTime: number | null;
-  systemicEvent: 0 | 1 | null;
-  firstFailure: FirstFailure | null;
-}
+export { DATASET_COLUMNS, type AnalysisRow, type AnalysisUnit, type DatasetColumn } from '../../../shared/domain/analysisDataset';
 
 /** Facts beside the CSV columns that Table 1 and the report need. */
 export interface RowDetail {

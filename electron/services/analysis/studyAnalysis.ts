@@ -201,6 +201,7 @@ function termLabel(term: string): string {
   if (!variable) return term;
   if (level !== undefined) return `${variable.label}: ${levelLabel(variable, level)} vs ${levelLabel(variable, variable.levels?.[0]?.value ?? '')}`;
   if (variable.coding === 'binary' && variable.levels) {
+    if (variable.label.includes(' vs ')) return variable.label;
     return `${variable.label}: ${variable.levels[1].label} vs ${variable.levels[0].label}`;
   }
   return variable.coding === 'numeric' ? `${variable.label} (per unit)` : variable.label;

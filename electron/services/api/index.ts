@@ -1,6 +1,7 @@
 // The service side of the API: every handler, merged, plus the runtime both transports build.
 // The type annotation makes the compiler reject a method without a handler.
 import { api, type Api } from '../../../shared/api/index';
+import { populateDemoStudy } from '../analysis/demoStudy';
 import type { MethodRecord } from '../../../shared/api/contract';
 import { analysisHandlers } from './analysisHandlers';
 import { createApiService, type ApiService, type Handlers, type PathChooser } from './apiService';
@@ -21,7 +22,7 @@ export const handlers: Handlers<Api> = {
 export interface ApiRuntimeOptions {
   userDataDir: string;
   choosePath: PathChooser;
-  /** Overrides for tests (e.g. a demo without the full cohort). */
+  /** Default: the built-in synthetic cohort (electron/services/analysis/demoStudy.ts). */
   populateDemo?: StudySessionOptions['populateDemo'];
   logError?: (method: string, error: unknown) => void;
   /** A different contract (transport tests); default: the app's `api` with `handlers`. */
@@ -42,7 +43,8 @@ export function servedContract<T extends MethodRecord>(methods: T, handlers: Han
 export function createApiRuntime(options: ApiRuntimeOptions): ApiService {
   const session = new StudySession({
     userDataDir: options.userDataDir,
-    populateDemo: options.populateDemo,
+    // The built-in synthetic demo cohort (cohort area) unless a test supplies another.
+    populateDemo: options.populateDemo ?? ((db) => populateDemoStudy(db)),
   });
   const contract = options.contract ?? servedContract(api, handlers);
   return createApiService({ session, ...contract, choosePath: options.choosePath, logError: options.logError });

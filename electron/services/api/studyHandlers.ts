@@ -12,7 +12,7 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
       title: 'New study',
       requested: input.path,
       filters: STUDY_FILTERS,
-      defaultName: 'study.rtcw',
+      defaultName: `${fileStem(input.title)}.rtcw`,
     });
     return ctx.session.create(chosen, input.title);
   },
@@ -43,3 +43,14 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
 
   forgetRecentStudy: (input, ctx) => ctx.session.recent.remove(input.path),
 };
+
+/** A file name from the study title: letters, digits, dash; never empty. */
+function fileStem(title: string | undefined): string {
+  const stem = (title ?? '')
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .toLowerCase();
+  return stem || 'study';
+}

@@ -9,21 +9,19 @@ import {
   ENTITY_FIELDS,
   ENTITY_TABLES,
   validateRecord,
+  type AuditEntry,
+  type CohortRow,
   type EntityName,
   type EntityRecord,
   type FieldError,
   type FieldSpec,
+  type StudySettings,
 } from '../../../shared/domain/cohortModel';
+
+export type { AuditEntry, CohortRow, StudySettings } from '../../../shared/domain/cohortModel';
 
 export type ProvenanceKind = 'dicom' | 'spreadsheet' | 'manual' | 'demo';
 
-/** A stored row: its fields (camelCase, booleans as booleans) plus bookkeeping. */
-export type CohortRow = EntityRecord & {
-  id: number;
-  provenanceId: number;
-  createdAt: string;
-  updatedAt: string;
-};
 
 export interface WriteOptions {
   /** Who edits; defaults to the OS user name. */
@@ -284,16 +282,6 @@ export function deleteRecord(db: Database.Database, entity: EntityName, id: numb
 
 // ---------- study settings ----------
 
-export interface StudySettings {
-  title: string;
-  synthetic: boolean;
-  alphaBetaGy: number;
-  concurrencyWindowDays: number;
-  firstFailureWindowDays: number;
-  timeUnit: 'days' | 'weeks' | 'months' | 'years';
-  sbrtMinDosePerFractionGy: number;
-  sbrtMaxFractions: number;
-}
 
 const SETTING_COLUMNS: Record<keyof StudySettings, string> = {
   title: 'title',
@@ -338,16 +326,6 @@ export function updateStudySettings(db: Database.Database, changes: Partial<Stud
   })();
 }
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  who: string;
-  action: 'insert' | 'update' | 'delete';
-  entity: string;
-  entityId: number;
-  before: unknown;
-  after: unknown;
-}
 
 export function listAudit(db: Database.Database, filter: { entity?: string; entityId?: number; limit?: number } = {}): AuditEntry[] {
   const where: string[] = [];

@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { readDicomFile } from './headerParser';
+import { scanWorkerSource } from './workerScript';
 import type { FileOutcome } from './dicomRecord';
 
 export type ScanPhase = 'listing' | 'reading' | 'indexing' | 'deriving' | 'committing';
@@ -63,8 +64,6 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
-const workerUrl = new URL('./scanWorker.mjs', import.meta.url);
-
 /**
  * Parses every file's header. `onBatch` receives consecutive batches in file order (so a consumer
  * can write them to the index as they arrive and memory stays flat).
@@ -92,6 +91,8 @@ export async function scanFiles(
     return;
   }
 
+  const source = await scanWorkerSource();
+  throwIfAborted(signal);
   const batchCount = Math.ceil(total / batchSize);
   const workers: Worker[] = [];
   const pending = new Map<number, FileOutcome[]>();
@@ -116,7 +117,7 @@ export async function scanFiles(
       w.postMessage({ batch, paths: files.slice(batch * batchSize, (batch + 1) * batchSize) });
     };
     for (let i = 0; i < workerCount; i++) {
-      const w = new Worker(workerUrl);
+      const w = new Worker(source, { eval: true });
       workers.push(w);
       w.on('message', (message: { batch: number; outcomes: FileOutcome[] }) => {
         if (finished) return;

@@ -22,7 +22,9 @@ import {
   type TreatmentRecordContent,
 } from './dicomRecord';
 
-const FIRST_CHUNK = 64 * 1024;
+// Image headers are typically 1–20 KB; a first read of 16 KB covers most, then 128 KB, then the file.
+const FIRST_CHUNK = 16 * 1024;
+const SECOND_CHUNK = 128 * 1024;
 const PIXEL_DATA = 'x7fe00010';
 const TS = {
   implicitLE: '1.2.840.10008.1.2',
@@ -54,17 +56,17 @@ export function readDicomFile(path: string): FileOutcome {
     size = stat.size;
     mtimeMs = stat.mtimeMs;
     if (size === 0) return { kind: 'skipped', reason: 'empty file (0 bytes)', size, mtimeMs };
-    chunkBuffer ??= Buffer.allocUnsafe(FIRST_CHUNK);
-    const firstLength = readSync(fd, chunkBuffer, 0, Math.min(size, FIRST_CHUNK), 0);
-    const head = chunkBuffer.subarray(0, firstLength);
-    const outcome = parseDicomBytes(head, size);
-    if (outcome !== 'need-more') return { ...outcome, size, mtimeMs };
-    const whole = Buffer.allocUnsafe(size);
-    const n = readSync(fd, whole, 0, size, 0);
-    const result = parseDicomBytes(whole.subarray(0, n), size);
-    return result === 'need-more'
-      ? { kind: 'skipped', reason: 'truncated: header continues past end of file', size, mtimeMs }
-      : { ...result, size, mtimeMs };
+    chunkBuffer ??= Buffer.allocUnsafe(SECOND_CHUNK);
+    let length = Math.min(size, FIRST_CHUNK);
+    for (;;) {
+      const buffer = length <= SECOND_CHUNK ? chunkBuffer : Buffer.allocUnsafe(length);
+      const n = readSync(fd, buffer, 0, length, 0);
+      // A file that shrank since fstat is judged on what could be read.
+      const outcome = parseDicomBytes(buffer.subarray(0, n), n < length ? n : size);
+      if (outcome !== 'need-more') return { ...outcome, size, mtimeMs };
+      if (length >= size) return { kind: 'skipped', reason: 'truncated: header continues past end of file', size, mtimeMs };
+      length = length < SECOND_CHUNK ? Math.min(size, SECOND_CHUNK) : size;
+    }
   } catch (error) {
     return { kind: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, size, mtimeMs };
   } finally {
@@ -232,13 +234,16 @@ function num(ds: DataSet, tag: string): number | null {
 }
 
 function isoDate(ds: DataSet, tag: string): string | null {
+  const e = ds.elements[tag];
+  if (!e || e.length < 8) return null;
   const v = rawString(ds, tag).trim();
   // DA is YYYYMMDD; ACR-NEMA 'YYYY.MM.DD' still occurs in old exports.
   const m = /^(\d{4})\.?(\d{2})\.?(\d{2})$/.exec(v);
   if (!m) return null;
-  const iso = `${m[1]}-${m[2]}-${m[3]}`;
-  const d = new Date(`${iso}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? null : iso;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(Number(m[1]), month, 0)).getUTCDate()) return null;
+  return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
 function items(ds: DataSet, tag: string): DataSet[] {

@@ -20,33 +20,9 @@ import {
 } from '../db/cohortRecords';
 import { parseTableMapping, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
 import type { Cell, Sheet, SheetRow, Workbook } from './spreadsheetFile';
+import type { ImportReport, RejectedCell, SheetSummary } from '../../../shared/domain/importReport';
 
-export interface RejectedCell {
-  sheet: string;
-  /** Spreadsheet row number (the header is row 1); 0 for a problem with the sheet itself. */
-  row: number;
-  column: string;
-  value: string | number | boolean | null;
-  reason: string;
-}
-
-export interface SheetSummary {
-  sheet: string;
-  entity: EntityName;
-  rows: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-}
-
-export interface ImportReport {
-  file: string;
-  dryRun: boolean;
-  committed: boolean;
-  sheets: SheetSummary[];
-  rejected: RejectedCell[];
-  message: string;
-}
+export type { ImportReport, RejectedCell, SheetSummary } from '../../../shared/domain/importReport';
 
 export interface ImportOptions {
   dryRun?: boolean;

@@ -73,3 +73,17 @@ export function useLongJob() {
 
   return { ...state, run, cancel, clearError };
 }
+
+/** True once `flag` has stayed true for `ms` (avoids flashing a progress bar for quick jobs). */
+export function useDelayedFlag(flag: boolean, ms = 300): boolean {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (!flag) {
+      setShown(false);
+      return;
+    }
+    const timer = setTimeout(() => setShown(true), ms);
+    return () => clearTimeout(timer);
+  }, [flag, ms]);
+  return shown;
+}

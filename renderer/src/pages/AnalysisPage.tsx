@@ -1,12 +1,567 @@
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import {
+  ANALYSIS_VARIABLES,
+  ENDPOINT_LABELS,
+  ENDPOINTS,
+  analysisSpecSchema,
+  type AnalysisFilter,
+  type AnalysisResult,
+  type AnalysisSpec,
+  type SavedAnalysis,
+} from '../../../shared/api/analysis';
 import { NeedsStudy, PageTitle } from '../App';
+import { useStudy } from '../StudyContext';
+import { EChart } from '../components/EChart';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { ProgressBar } from '../components/ProgressBar';
+import { useDelayedFlag, useLongJob } from '../components/useLongJob';
+import { CountTableView, CoxTables, LandmarkTable, NumberAtRiskTable, Table1View } from '../analysis/ResultTables';
+import { survivalChartOption } from '../analysis/survivalChartOption';
+import { formatHr, formatMonths, formatP } from '../analysis/format';
+import { rtcw, showError, type ShownError } from '../rtcw';
+
+export const DEFAULT_SPEC: AnalysisSpec = analysisSpecSchema.parse({});
+
+const GROUPABLE = ANALYSIS_VARIABLES.filter((v) => v.coding !== 'numeric');
+const Y_LABELS: Record<AnalysisSpec['endpoint'], string> = {
+  local: 'Local progression-free',
+  os: 'Overall survival',
+  systemic: 'Systemic progression-free',
+  localCif: 'Cumulative incidence',
+};
+
+type ResultTab = 'table1' | 'cox' | 'failure' | 'toxicity';
 
 export function AnalysisPage() {
   return (
-    <div className="page">
+    <div className="page page-wide">
       <PageTitle>Analysis</PageTitle>
       <NeedsStudy>
-        <p className="muted">Coming up.</p>
+        <AnalysisWorkspace />
       </NeedsStudy>
     </div>
+  );
+}
+
+function AnalysisWorkspace() {
+  const { revision } = useStudy();
+  const [spec, setSpec] = useState<AnalysisSpec>(DEFAULT_SPEC);
+  const [result, setResult] = useState<AnalysisResult | null>(null);
+  const [saved, setSaved] = useState<SavedAnalysis[]>([]);
+  const [savedId, setSavedId] = useState<number | null>(null);
+  const [name, setName] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [tab, setTab] = useState<ResultTab>('table1');
+  const job = useLongJob();
+  const showProgress = useDelayedFlag(job.running);
+
+  const loadSaved = useCallback(async () => {
+    try {
+      setSaved(await rtcw().listSavedAnalyses({}));
+    } catch (e) {
+      setError(showError(e));
+    }
+  }, []);
+  useEffect(() => {
+    void loadSaved();
+  }, [loadSaved, revision]);
+
+  // Live: re-run shortly after the specification (or the cohort) changes; a newer run supersedes.
+  const runId = useRef(0);
+  useEffect(() => {
+    const id = ++runId.current;
+    const timer = setTimeout(async () => {
+      const r = await job.run(
+        (options) => rtcw().runAnalysis({ spec, savedId: savedId ?? undefined }, options),
+        'Running analysis…',
+      );
+      if (r && id === runId.current) setResult(r);
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [spec, revision]); // job.run is stable; savedId only labels the run
+
+  const update = (patch: Partial<AnalysisSpec>) => setSpec((s) => ({ ...s, ...patch }));
+
+  const onSave = async () => {
+    const trimmed = name.trim();
+    if (!trimmed) {
+      setError({ code: 'INVALID_INPUT', message: 'Name the analysis before saving it.', next: 'Type a name in "Analysis name".' });
+      return;
+    }
+    try {
+      const s = await rtcw().saveAnalysis({ name: trimmed, spec });
+      setSavedId(s.id);
+      setNotice(`Saved “${s.name}”.`);
+      await loadSaved();
+    } catch (e) {
+      setError(showError(e));
+    }
+  };
+
+  const onLoad = (id: number) => {
+    const s = saved.find((x) => x.id === id);
+    if (!s) return;
+    setSavedId(s.id);
+    setName(s.name);
+    setSpec(s.spec);
+    setNotice(`Loaded “${s.name}”${s.datasetFingerprint ? ` (last run on dataset ${s.datasetFingerprint.slice(0, 10)}…)` : ''}.`);
+  };
+
+  const onDelete = async () => {
+    if (savedId === null) return;
+    try {
+      setSaved(await rtcw().deleteSavedAnalysis({ id: savedId }));
+      setSavedId(null);
+      setNotice('Deleted the saved analysis.');
+    } catch (e) {
+      setError(showError(e));
+    }
+  };
+
+  const option = useMemo(
+    () =>
+      result
+        ? survivalChartOption(result, { ci: result.spec.chart.ci, riskTable: result.spec.chart.riskTable, yLabel: Y_LABELS[result.spec.endpoint] })
+        : null,
+    [result],
+  );
+
+  const savedSelectId = useId();
+  const nameId = useId();
+
+  return (
+    <div className="analysis-layout">
+      <form className="analysis-controls panel" aria-label="Analysis specification" onSubmit={(e) => e.preventDefault()} style={{ marginBottom: 0 }}>
+        <div className="field">
+          <label htmlFor={savedSelectId}>Saved analyses</label>
+          <select id={savedSelectId} value={savedId ?? ''} onChange={(e) => (e.target.value ? onLoad(Number(e.target.value)) : setSavedId(null))}>
+            <option value="">— unsaved —</option>
+            {saved.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={nameId}>Analysis name</label>
+          <div className="button-row" style={{ flexWrap: 'nowrap' }}>
+            <input id={nameId} type="text" value={name} onChange={(e) => setName(e.target.value)} style={{ flex: 1, minWidth: 0 }} placeholder="e.g. LPFR by concurrent TT" />
+            <button type="button" onClick={() => void onSave()}>
+              Save analysis
+            </button>
+          </div>
+          {savedId !== null && (
+            <button type="button" className="link small" style={{ alignSelf: 'flex-start' }} onClick={() => void onDelete()}>
+              Delete saved analysis
+            </button>
+          )}
+        </div>
+
+        <fieldset>
+          <legend>Endpoint</legend>
+          <div style={{ display: 'flex', flexDirection: 'column', gap: 4 }}>
+            {ENDPOINTS.map((e) => (
+              <label key={e} className="check">
+                <input type="radio" name="endpoint" value={e} checked={spec.endpoint === e} onChange={() => update({ endpoint: e })} />
+                {ENDPOINT_LABELS[e]}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+
+        <fieldset>
+          <legend>Unit of analysis</legend>
+          <div className="radio-row">
+            {(['lesion', 'patient'] as const).map((u) => (
+              <label key={u}>
+                <input type="radio" name="unit" value={u} checked={spec.unit === u} onChange={() => update({ unit: u })} />
+                {u === 'lesion' ? 'Lesion' : 'Patient (first lesion)'}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+
+        <SelectField
+          label="Group by"
+          value={spec.groupBy ?? ''}
+          onChange={(v) => update({ groupBy: v || null })}
+          options={[{ value: '', label: 'No grouping (whole cohort)' }, ...GROUPABLE.map((v) => ({ value: v.key, label: v.label }))]}
+        />
+
+        <FiltersEditor filters={spec.filters} onChange={(filters) => update({ filters })} />
+
+        <LandmarksField value={spec.landmarks} onChange={(landmarks) => update({ landmarks })} />
+
+        <fieldset>
+          <legend>Figure</legend>
+          <div style={{ display: 'flex', flexDirection: 'column', gap: 6 }}>
+            <label className="check">
+              <input type="checkbox" checked={spec.chart.ci} onChange={(e) => update({ chart: { ...spec.chart, ci: e.target.checked } })} />
+              Confidence bands
+            </label>
+            <SelectField
+              label="Risk table"
+              value={spec.chart.riskTable}
+              onChange={(v) => update({ chart: { ...spec.chart, riskTable: v as AnalysisSpec['chart']['riskTable'] } })}
+              options={[
+                { value: 'basic', label: 'Number at risk' },
+                { value: 'kmunicate', label: 'KMunicate (at risk, events, censored)' },
+                { value: 'none', label: 'None' },
+              ]}
+            />
+            <SelectField
+              label="Confidence interval"
+              value={spec.confType}
+              onChange={(v) => update({ confType: v as AnalysisSpec['confType'] })}
+              options={[
+                { value: 'log', label: 'log (R default)' },
+                { value: 'log-log', label: 'log-log' },
+                { value: 'plain', label: 'plain' },
+              ]}
+            />
+          </div>
+        </fieldset>
+
+        <CoxOptions spec={spec} update={update} />
+      </form>
+
+      <div style={{ minWidth: 0 }}>
+        <ErrorNotice error={error ?? job.error} onDismiss={() => { setError(null); job.clearError(); }} />
+        {notice && (
+          <div className="notice ok small" role="status">
+            {notice}{' '}
+            <button type="button" className="link small" onClick={() => setNotice(null)}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        {showProgress && (
+          <div className="button-row" style={{ marginBottom: 8 }}>
+            <div style={{ flex: 1 }}>
+              <ProgressBar label="Running analysis" pct={job.pct} message={job.message} />
+            </div>
+            <button type="button" className="small" onClick={() => void job.cancel()}>
+              Cancel
+            </button>
+          </div>
+        )}
+        {result && (
+          <div aria-busy={job.running} aria-live="polite" aria-label="Analysis results" role="region">
+            <section className="panel">
+              <div className="page-header" style={{ marginBottom: 4 }}>
+                <div>
+                  <h2 style={{ marginBottom: 2 }}>
+                    {ENDPOINT_LABELS[result.spec.endpoint]}
+                    {result.spec.groupBy && <> by {ANALYSIS_VARIABLES.find((v) => v.key === result.spec.groupBy)?.label.toLowerCase()}</>}
+                  </h2>
+                  <div className="small muted">
+                    {result.n} {result.unit}s, {result.events} events
+                    {result.excluded.map((x) => ` · ${x.count} excluded (${x.reason})`).join('')} · dataset{' '}
+                    <span className="mono" title={result.datasetFingerprint}>
+                      {result.datasetFingerprint.slice(0, 12)}
+                    </span>
+                  </div>
+                </div>
+                <div className="spacer" />
+                <dl className="kv small" aria-label="Test and hazard ratio">
+                  {result.test && (
+                    <>
+                      <dt className="muted">{result.test.kind === 'logrank' ? 'Log-rank' : "Gray's test"}</dt>
+                      <dd style={{ margin: 0 }} data-testid="group-test-p">
+                        χ² {result.test.chisq.toFixed(2)}, df {result.test.df}, p {formatP(result.test.p)}
+                      </dd>
+                    </>
+                  )}
+                  {result.hazardRatio && (
+                    <>
+                      <dt className="muted">HR {result.hazardRatio.method === 'firth' ? '(Firth)' : result.hazardRatio.robust ? '(robust)' : ''}</dt>
+                      <dd style={{ margin: 0 }}>
+                        {formatHr(result.hazardRatio.hr, result.hazardRatio.lower, result.hazardRatio.upper)}, p {formatP(result.hazardRatio.p)}
+                      </dd>
+                    </>
+                  )}
+                  <dt className="muted">Median follow-up</dt>
+                  <dd style={{ margin: 0 }}>
+                    {formatMonths(result.followUp.reverseKm.estimate)} mo (reverse KM) · observed {formatMonths(result.followUp.observed.median)} (
+                    {formatMonths(result.followUp.observed.min)}–{formatMonths(result.followUp.observed.max)})
+                  </dd>
+                </dl>
+              </div>
+              <EChart
+                option={option}
+                label={`${ENDPOINT_LABELS[result.spec.endpoint]} curves${result.spec.groupBy ? ' by group' : ''}; the numbers are in the tables below.`}
+                height={440 + (result.spec.chart.riskTable === 'none' ? 0 : result.riskTable.rows.length * (result.spec.chart.riskTable === 'kmunicate' ? 54 : 18))}
+              />
+              {result.warnings.length > 0 && (
+                <details className="small" style={{ marginTop: 6 }}>
+                  <summary>{result.warnings.length} notes on the data and models</summary>
+                  <ul>
+                    {result.warnings.map((w) => (
+                      <li key={w}>{w}</li>
+                    ))}
+                  </ul>
+                </details>
+              )}
+            </section>
+
+            <section className="panel">
+              <LandmarkTable result={result} />
+              <div style={{ height: 14 }} />
+              <NumberAtRiskTable result={result} />
+            </section>
+
+            <section className="panel">
+              <div role="tablist" aria-label="Result tables" className="tabs">
+                {(
+                  [
+                    ['table1', 'Table 1'],
+                    ['cox', 'Cox regression'],
+                    ['failure', 'First failure'],
+                    ['toxicity', 'Toxicity'],
+                  ] as const
+                ).map(([id, label], i, all) => (
+                  <button
+                    key={id}
+                    id={`result-tab-${id}`}
+                    type="button"
+                    role="tab"
+                    className="tab"
+                    aria-selected={tab === id}
+                    aria-controls="result-panel"
+                    tabIndex={tab === id ? 0 : -1}
+                    onClick={() => setTab(id)}
+                    onKeyDown={(e) => {
+                      const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+                      if (!d) return;
+                      const next = all[(i + d + all.length) % all.length][0];
+                      setTab(next);
+                      document.getElementById(`result-tab-${next}`)?.focus();
+                    }}
+                  >
+                    {label}
+                  </button>
+                ))}
+              </div>
+              <div role="tabpanel" id="result-panel" aria-labelledby={`result-tab-${tab}`}>
+                {tab === 'table1' && <Table1View table={result.table1} />}
+                {tab === 'cox' && <CoxTables univariate={result.univariate} multivariable={result.multivariable} note={result.multivariableNote} />}
+                {tab === 'failure' && <CountTableView table={result.firstFailure} label="Patterns of first failure" firstColumn="Pattern" />}
+                {tab === 'toxicity' && <CountTableView table={result.toxicity} label="Toxicity (CTCAE)" firstColumn="Term" />}
+              </div>
+            </section>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function SelectField(props: { label: string; value: string; onChange(v: string): void; options: { value: string; label: string }[] }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function LandmarksField({ value, onChange }: { value: number[]; onChange(v: number[]): void }) {
+  const id = useId();
+  const errId = useId();
+  const [text, setText] = useState(value.join(', '));
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => setText(value.join(', ')), [value]);
+  const commit = () => {
+    const parts = text.split(/[,;\s]+/).filter(Boolean);
+    const nums = parts.map(Number);
+    if (parts.length === 0 || nums.some((n) => !Number.isFinite(n) || n <= 0 || n > 600)) {
+      setProblem('Enter landmark times in months between 0 and 600, separated by commas (e.g. 12, 24).');
+      return;
+    }
+    setProblem(null);
+    const next = [...new Set(nums)].sort((a, b) => a - b).slice(0, 10);
+    if (next.join(',') !== value.join(',')) onChange(next);
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>Landmark times (months)</label>
+      <input
+        id={id}
+        type="text"
+        value={text}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? errId : undefined}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === 'Enter' && commit()}
+      />
+      {problem && (
+        <span id={errId} className="field-error" role="alert">
+          {problem}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function FiltersEditor({ filters, onChange }: { filters: AnalysisFilter[]; onChange(f: AnalysisFilter[]): void }) {
+  const categorical = GROUPABLE;
+  const add = () => {
+    const v = categorical[0];
+    onChange([...filters, { variable: v.key, op: 'in', values: [v.levels?.[0]?.value ?? ''] }]);
+  };
+  return (
+    <fieldset>
+      <legend>Filters</legend>
+      {filters.length === 0 && <p className="small muted" style={{ margin: '0 0 6px' }}>All rows of the cohort.</p>}
+      {filters.map((f, i) => {
+        const variable = ANALYSIS_VARIABLES.find((v) => v.key === f.variable);
+        const setF = (patch: Partial<AnalysisFilter>) => onChange(filters.map((x, k) => (k === i ? { ...x, ...patch } : x)));
+        return (
+          <div key={i} style={{ display: 'grid', gridTemplateColumns: '1fr auto', gap: 4, marginBottom: 8, paddingBottom: 8, borderBottom: '1px solid var(--line-2)' }}>
+            <select
+              aria-label={`Filter ${i + 1} variable`}
+              value={f.variable}
+              onChange={(e) => {
+                const v = ANALYSIS_VARIABLES.find((x) => x.key === e.target.value);
+                if (!v) return;
+                setF(v.coding === 'numeric' ? { variable: v.key, op: 'ge', values: [0] } : { variable: v.key, op: 'in', values: [v.levels?.[0]?.value ?? ''] });
+              }}
+            >
+              {ANALYSIS_VARIABLES.map((v) => (
+                <option key={v.key} value={v.key}>
+                  {v.label}
+                </option>
+              ))}
+            </select>
+            <button type="button" className="small" aria-label={`Remove filter ${i + 1}`} onClick={() => onChange(filters.filter((_, k) => k !== i))}>
+              ✕
+            </button>
+            {variable?.coding === 'numeric' ? (
+              <div className="button-row" style={{ gridColumn: '1 / -1', flexWrap: 'nowrap' }}>
+                <select aria-label={`Filter ${i + 1} comparison`} value={f.op} onChange={(e) => setF({ op: e.target.value as AnalysisFilter['op'] })}>
+                  <option value="ge">≥</option>
+                  <option value="gt">&gt;</option>
+                  <option value="le">≤</option>
+                  <option value="lt">&lt;</option>
+                </select>
+                <input
+                  type="number"
+                  aria-label={`Filter ${i + 1} value`}
+                  value={String(f.values[0] ?? '')}
+                  onChange={(e) => e.target.value !== '' && setF({ values: [Number(e.target.value)] })}
+                  style={{ width: '100%' }}
+                />
+              </div>
+            ) : (
+              <div className="button-row" style={{ gridColumn: '1 / -1', flexWrap: 'nowrap' }}>
+                <select aria-label={`Filter ${i + 1} comparison`} value={f.op} onChange={(e) => setF({ op: e.target.value as AnalysisFilter['op'] })}>
+                  <option value="in">is</option>
+                  <option value="notIn">is not</option>
+                </select>
+                <select aria-label={`Filter ${i + 1} value`} value={String(f.values[0] ?? '')} onChange={(e) => setF({ values: [e.target.value] })} style={{ flex: 1 }}>
+                  {(variable?.levels ?? []).map((l) => (
+                    <option key={l.value} value={l.value}>
+                      {l.label}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            )}
+          </div>
+        );
+      })}
+      <button type="button" className="small" onClick={add}>
+        Add filter
+      </button>
+    </fieldset>
+  );
+}
+
+function CoxOptions({ spec, update }: { spec: AnalysisSpec; update(p: Partial<AnalysisSpec>): void }) {
+  const thresholdId = useId();
+  const toggle = (list: string[], key: string) => (list.includes(key) ? list.filter((k) => k !== key) : [...list, key]);
+  return (
+    <fieldset>
+      <legend>Cox regression</legend>
+      <div className="field-label" id="cox-candidates">
+        Candidate covariates
+      </div>
+      <div role="group" aria-labelledby="cox-candidates" style={{ display: 'flex', flexDirection: 'column', gap: 2, maxHeight: 180, overflow: 'auto', margin: '4px 0 8px' }}>
+        {ANALYSIS_VARIABLES.map((v) => (
+          <label key={v.key} className="check small">
+            <input type="checkbox" checked={spec.covariates.includes(v.key)} onChange={() => update({ covariates: toggle(spec.covariates, v.key) })} />
+            {v.label}
+          </label>
+        ))}
+      </div>
+      <div className="radio-row small" role="radiogroup" aria-label="Multivariable model">
+        <label>
+          <input type="radio" name="mv" checked={spec.multivariable === 'threshold'} onChange={() => update({ multivariable: 'threshold' })} />
+          Univariate p &lt;
+        </label>
+        <input
+          id={thresholdId}
+          type="number"
+          aria-label="Univariate p threshold"
+          min={0.001}
+          max={0.5}
+          step={0.01}
+          value={spec.threshold}
+          onChange={(e) => {
+            const v = Number(e.target.value);
+            if (v > 0 && v < 1) update({ threshold: v });
+          }}
+          style={{ width: 72 }}
+        />
+        <label>
+          <input
+            type="radio"
+            name="mv"
+            checked={spec.multivariable === 'chosen'}
+            onChange={() => update({ multivariable: 'chosen', chosenCovariates: spec.chosenCovariates.length ? spec.chosenCovariates : spec.covariates.slice(0, 2) })}
+          />
+          Chosen
+        </label>
+      </div>
+      {spec.multivariable === 'chosen' && (
+        <div role="group" aria-label="Multivariable covariates" style={{ display: 'flex', flexDirection: 'column', gap: 2, margin: '6px 0' }}>
+          {spec.covariates.map((k) => (
+            <label key={k} className="check small">
+              <input type="checkbox" checked={spec.chosenCovariates.includes(k)} onChange={() => update({ chosenCovariates: toggle(spec.chosenCovariates, k) })} />
+              {ANALYSIS_VARIABLES.find((v) => v.key === k)?.label}
+            </label>
+          ))}
+        </div>
+      )}
+      <div style={{ display: 'flex', flexDirection: 'column', gap: 4, marginTop: 8 }}>
+        <label className="check small">
+          <input type="checkbox" checked={spec.cluster} onChange={(e) => update({ cluster: e.target.checked })} disabled={spec.unit === 'patient'} />
+          Robust variance clustered by patient
+        </label>
+        <label className="check small">
+          <input type="checkbox" checked={spec.firth} onChange={(e) => update({ firth: e.target.checked })} />
+          Firth-penalised (few events, monotone likelihood)
+        </label>
+        <div className="radio-row small" role="radiogroup" aria-label="Ties">
+          <span className="muted">Ties:</span>
+          {(['efron', 'breslow'] as const).map((t) => (
+            <label key={t}>
+              <input type="radio" name="ties" checked={spec.ties === t} onChange={() => update({ ties: t })} />
+              {t === 'efron' ? 'Efron' : 'Breslow'}
+            </label>
+          ))}
+        </div>
+      </div>
+    </fieldset>
   );
 }

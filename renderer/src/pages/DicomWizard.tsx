@@ -99,7 +99,7 @@ export function DicomWizard() {
           </p>
           <div className="inline-fields">
             <div className="field" style={{ flex: 1, minWidth: 320 }}>
-              <label htmlFor={dirId}>DICOM folder</label>
+              <label htmlFor={dirId}>Folder to scan</label>
               <input
                 id={dirId}
                 type="text"

@@ -5,7 +5,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readDicomFile } from '../../../electron/services/dicom/headerParser';
+import { encodeDicom, imageSeries } from './dicomWriter';
 import { scanFolderReadOnly } from '../../../electron/services/dicom/dicomScan';
 
 const samples = fileURLToPath(new URL('../../fixtures/dicom/pydicom-samples/', import.meta.url));
@@ -107,5 +110,27 @@ describe('pydicom samples', () => {
     const plan = result.lesions.find((l) => l.planLabel === 'Plan1');
     expect(plan?.needsReview).toBe(true);
     expect(plan?.reviewReasons.join(' ')).toMatch(/UNAPPROVED/);
+  });
+
+  it('reads headers longer than the first chunk and stops at pixel data', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtcw-dicom-chunks-'));
+    try {
+      const patient = { patientId: 'CHUNK1', name: 'CHUNK^TEST', birthDate: '19700101', sex: 'F' as const };
+      for (const privateBytes of [0, 20_000, 300_000]) {
+        const [image] = imageSeries(patient, { modality: 'CT', date: '20200101', count: 1, pixelBytes: 512 * 1024 });
+        // A long private element before pixel data pushes it past the first (16 KB) and second (128 KB) reads.
+        if (privateBytes) image.dataSet.push([0x00291010, 'OB', new Uint8Array(privateBytes)]);
+        const file = join(dir, `ct-${privateBytes}`);
+        writeFileSync(file, encodeDicom(image.dataSet));
+        const outcome = readDicomFile(file);
+        expect(outcome.kind, String(privateBytes)).toBe('dicom');
+        if (outcome.kind === 'dicom') expect(outcome.header.sopInstanceUid).toBe(image.uid);
+        // Cut inside the pixel data: the header is complete but the file is truncated.
+        writeFileSync(`${file}-cut`, encodeDicom(image.dataSet).subarray(0, privateBytes + 4000));
+        expect(readDicomFile(`${file}-cut`)).toMatchObject({ kind: 'skipped', reason: expect.stringMatching(/truncated/) });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -117,7 +117,7 @@ export function writeSyntheticCohort(root: string, prefix = 'S'): SyntheticCohor
   cases.forEach((k, i) => {
     const p: SyntheticPatient = {
       patientId: `${prefix}${String(100 + i)}X`,
-      name: i === 0 ? 'MÜLLER^JÜRGEN' : `SYNTH^PATIENT${i}`,
+      name: i === 0 ? 'MÜLLER^JÜRGEN' : `QUUXLEY^ANNA${String.fromCharCode(65 + i)}`,
       birthDate: `19${50 + i}0615`,
       sex: i % 2 ? 'F' : 'M',
       charset: i === 0 ? 'ISO_IR 192' : undefined,

@@ -14,7 +14,7 @@ let dir: string;
 let service: ApiService;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-api-'));
-  service = createApiRuntime({ userDataDir: path.join(dir, 'user-data'), choosePath: typedPathChooser, logError: () => {} });
+  service = createApiRuntime({ userDataDir: path.join(dir, 'user-data'), choosePath: typedPathChooser(dir), logError: () => {} });
 });
 afterEach(() => {
   service.session.dispose();
@@ -106,14 +106,18 @@ describe('study methods through the service', () => {
     expectError(await service.call('createStudy', { path: file }), 'ALREADY_EXISTS');
   });
 
-  it('in web mode needs a typed path (there is no dialog)', async () => {
-    expect(expectError(await service.call('createStudy', {}), 'INVALID_INPUT')).toMatch(/type the full path/);
+  it('in web mode opens only a typed path, and creates new studies in the default folder', async () => {
+    expect(expectError(await service.call('openStudy', {}), 'INVALID_INPUT')).toMatch(/type the full path/);
+    const first = expectOk<{ path: string }>(await service.call('createStudy', { title: 'Spine SBRT 2009–2015' }));
+    expect(first.path).toBe(path.join(dir, 'spine-sbrt-2009-2015.rtcw'));
+    const second = expectOk<{ path: string }>(await service.call('createStudy', { title: 'Spine SBRT 2009–2015' }));
+    expect(second.path).toBe(path.join(dir, 'spine-sbrt-2009-2015-2.rtcw'));
   });
 
   it('builds the demo study with the provided filler and marks nothing in the recent list', async () => {
     const demoService = createApiRuntime({
       userDataDir: path.join(dir, 'demo-data'),
-      choosePath: typedPathChooser,
+      choosePath: typedPathChooser(dir),
       populateDemo: (db) => {
         db.prepare("UPDATE study_settings SET title = 'Demo', synthetic = 1").run();
       },
@@ -152,7 +156,7 @@ describe('long jobs', () => {
   const jobService = () =>
     createApiRuntime({
       userDataDir: path.join(dir, 'jobs'),
-      choosePath: typedPathChooser,
+      choosePath: typedPathChooser(dir),
       contract: servedContract(methods, jobHandlers),
     });
 
@@ -193,7 +197,7 @@ describe('long jobs', () => {
     const logged: string[] = [];
     const broken = createApiRuntime({
       userDataDir: path.join(dir, 'broken'),
-      choosePath: typedPathChooser,
+      choosePath: typedPathChooser(dir),
       logError: (method) => logged.push(method),
       contract: servedContract(
         { boom: defineMethod({ input: z.object({}), result: returns<null>() }) },

@@ -1,0 +1,46 @@
+// `rtcw study import-table FILE --table SHEET.csv|.xlsx --mapping MAPPING.json [--dry-run]` —
+// spreadsheet import, all or nothing. Rejected rows are reported (row, column, value, reason) and
+// the command exits 2 with nothing written.
+import fs from 'node:fs';
+import path from 'node:path';
+import { importTable } from '../../services/import/tableImport';
+import { MappingError } from '../../services/import/tableMapping';
+import { readSpreadsheet, SpreadsheetError } from '../../services/import/spreadsheetFile';
+import { CliError, type CliOptions } from '../options';
+import { studyPositional, withStudy } from '../studyAccess';
+
+export const allowedOptions = ['table', 'mapping', 'dry-run'] as const;
+
+export async function run(options: CliOptions) {
+  const file = studyPositional(options, 'study import-table');
+  const tablePath = options.requiredString('table');
+  const mappingPath = options.requiredString('mapping');
+  let mappingText: string;
+  try {
+    mappingText = fs.readFileSync(mappingPath, 'utf8');
+  } catch {
+    throw new CliError(`cannot read mapping ${path.basename(mappingPath)}`);
+  }
+  let workbook;
+  try {
+    workbook = await readSpreadsheet(tablePath);
+  } catch (error) {
+    if (error instanceof SpreadsheetError) throw new CliError(error.message);
+    throw error;
+  }
+  const report = await withStudy(file, (study) => {
+    try {
+      return importTable(study.db, workbook, mappingText, { dryRun: options.flag('dry-run') });
+    } catch (error) {
+      if (error instanceof MappingError) throw new CliError(`${path.basename(mappingPath)}: ${error.message}`);
+      throw error;
+    }
+  });
+  if (report.rejected.length > 0) {
+    const first = report.rejected[0];
+    // The full row-by-row report goes to stdout as JSON; stderr gets the one-line summary.
+    process.stdout.write(JSON.stringify(report) + '\n');
+    throw new CliError(`${report.message}; first: ${first.sheet} row ${first.row}, column ${first.column}: ${first.reason}`);
+  }
+  return report;
+}

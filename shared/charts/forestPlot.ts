@@ -1,0 +1,213 @@
+// Forest plot of Cox hazard ratios: one row per term (factors as a heading with their levels and the
+// reference level), squares with 95% CI whiskers on a log axis with a dashed line at HR = 1, and the
+// HR (95% CI) and P columns printed beside the plot, all rows sharing one category scale.
+import type { EChartsOption } from 'echarts';
+import type { CoxTermRow } from '../stats/coxModel';
+import { FIGURE_FONT_STACK, formatEstimateWithCi, formatPValue, mmToPt, type CiStyle } from './journalStyle';
+import type { ChartFigure, FigureContext } from './stepCurveFigure';
+
+export interface ForestRow {
+  label: string;
+  /** A factor's name: bold, no estimate. */
+  heading?: boolean;
+  indent?: boolean;
+  /** The reference level of a factor: "Reference" in the estimate column. */
+  reference?: boolean;
+  hr?: number | null;
+  lower?: number | null;
+  upper?: number | null;
+  p?: number | null;
+}
+
+export interface ForestPlotInput {
+  rows: ForestRow[];
+  /** x-axis name (default "Hazard ratio"). */
+  xLabel?: string;
+  labelHeader?: string;
+  estimateHeader?: string;
+  ci?: CiStyle;
+  decimals?: number;
+}
+
+export interface FactorInfo {
+  /** Column name as in the model (`B` of terms `B=level`). */
+  name: string;
+  /** Reference level. */
+  reference: string;
+}
+
+/**
+ * Rows from Cox terms: a factor's terms `B=level` become a heading `B`, its reference level and one
+ * indented row per level; numeric covariates one row each. `labels` renames columns/levels for print.
+ */
+export function forestRowsFromCox(
+  terms: ReadonlyArray<Pick<CoxTermRow, 'term' | 'hr' | 'lower' | 'upper' | 'p'>>,
+  factors: readonly FactorInfo[] = [],
+  labels: Record<string, string> = {},
+): ForestRow[] {
+  const rows: ForestRow[] = [];
+  const seen = new Set<string>();
+  for (const t of terms) {
+    const eq = t.term.indexOf('=');
+    const factor = eq > 0 ? t.term.slice(0, eq) : null;
+    if (factor !== null) {
+      if (!seen.has(factor)) {
+        seen.add(factor);
+        rows.push({ label: labels[factor] ?? factor, heading: true });
+        const ref = factors.find((f) => f.name === factor)?.reference;
+        if (ref !== undefined) rows.push({ label: labels[`${factor}=${ref}`] ?? ref, indent: true, reference: true });
+      }
+      rows.push({ label: labels[t.term] ?? t.term.slice(eq + 1), indent: true, hr: t.hr, lower: t.lower, upper: t.upper, p: t.p });
+    } else {
+      rows.push({ label: labels[t.term] ?? t.term, hr: t.hr, lower: t.lower, upper: t.upper, p: t.p });
+    }
+  }
+  return rows;
+}
+
+const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFigure {
+  const { preset, measureText } = ctx;
+  const s = ctx.scale ?? 1;
+  const f = preset.fontPt;
+  const lw = Math.max(0.5, preset.lineWidthPt);
+  const axisWidth = Math.max(0.5, lw * 0.8);
+  const measure = (t: string, bold = false) => measureText(t, f, bold ? 'bold' : 'normal');
+  const rowH = f * 1.55;
+  const pad = f * 0.5;
+  const gap = f * 1.2;
+  const tickLen = f * 0.4;
+  const indentW = f * 0.8;
+  const decimals = input.decimals ?? 2;
+  const rows = input.rows;
+  const pStyle = preset.pStyle;
+
+  const estimateText = rows.map((r) =>
+    r.heading ? '' : r.reference ? 'Reference' : finite(r.hr) ? formatEstimateWithCi(r.hr, r.lower ?? null, r.upper ?? null, decimals, input.ci ?? 'dash', pStyle) : 'NA',
+  );
+  const pText = rows.map((r) => (r.heading || r.reference || r.p === null || r.p === undefined ? '' : formatPValue(r.p, pStyle)));
+  const labelHeader = input.labelHeader ?? 'Variable';
+  const estimateHeader = input.estimateHeader ?? 'HR (95% CI)';
+  const pHeader = pStyle === 'lancet' ? 'p value' : 'P value';
+
+  const width = mmToPt(preset.widthMm);
+  const labelW = Math.max(measure(labelHeader, true), ...rows.map((r) => measure(r.label, !!r.heading) + (r.indent ? indentW : 0)));
+  const estW = Math.max(measure(estimateHeader, true), ...estimateText.map((t) => measure(t)));
+  const pW = Math.max(measure(pHeader, true), ...pText.map((t) => measure(t)));
+  const gridLeft = pad + labelW + gap;
+  const gridRight = gap + estW + gap + pW + pad;
+  const plotW = width - gridLeft - gridRight;
+
+  // Log axis spanning every CI, in powers of 2 (powers of 10 when the span is very wide), with 1 inside.
+  const values = rows.flatMap((r) => [r.hr, r.lower, r.upper]).filter(finite);
+  const lo = Math.min(1, ...values);
+  const hi = Math.max(1, ...values);
+  const wide = Math.log2(hi / lo) > 8;
+  const base = wide ? 10 : 2;
+  const logB = (v: number) => Math.log(v) / Math.log(base);
+  const minExp = Math.max(Math.floor(logB(lo) + 1e-9), wide ? -3 : -6);
+  const maxExp = Math.min(Math.ceil(logB(hi) - 1e-9), wide ? 3 : 6);
+  const xMin = base ** Math.min(minExp, -1);
+  const xMax = base ** Math.max(maxExp, 1);
+
+  const headerH = rowH;
+  const topH = pad + headerH;
+  const axisBlock = tickLen + f * 0.35 + f + f * 0.6 + f;
+  const height0 = preset.heightMm ? mmToPt(preset.heightMm) : NaN;
+  const plotH = Number.isFinite(height0) ? height0 - topH - axisBlock - pad : rows.length * rowH;
+  const height = Number.isFinite(height0) ? height0 : topH + plotH + axisBlock + pad;
+
+  const textStyle = { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, color: '#000000' };
+  const rich: Record<string, Record<string, unknown>> = {};
+  rows.forEach((r, i) => {
+    rich[`r${i}`] = { ...textStyle, fontWeight: r.heading ? 'bold' : 'normal', padding: [0, 0, 0, r.indent ? indentW * s : 0] };
+  });
+  const category = (data: string[], position: 'left' | 'right', offset: number, formatter?: (v: string, i: number) => string) => ({
+    type: 'category' as const,
+    gridIndex: 0,
+    position,
+    offset: offset * s,
+    inverse: true,
+    data,
+    axisLine: { show: false },
+    axisTick: { show: false },
+    splitLine: { show: false },
+    axisLabel: {
+      interval: 0,
+      align: 'left' as const,
+      margin: position === 'left' ? (gridLeft - pad) * s : gap * s,
+      ...textStyle,
+      ...(formatter ? { formatter, rich } : {}),
+    },
+  });
+
+  const points = rows.map((r, i) => ({ i, r })).filter(({ r }) => !r.heading && !r.reference && finite(r.hr));
+  const clamp = (v: number) => Math.min(xMax, Math.max(xMin, v));
+  const option: EChartsOption = {
+    animation: false,
+    backgroundColor: '#ffffff',
+    textStyle,
+    tooltip: { show: false },
+    grid: [{ left: gridLeft * s, top: topH * s, width: plotW * s, height: plotH * s, containLabel: false }],
+    xAxis: [
+      {
+        type: 'log',
+        logBase: base,
+        min: xMin,
+        max: xMax,
+        gridIndex: 0,
+        axisLine: { show: true, onZero: false, lineStyle: { color: '#000000', width: axisWidth * s } },
+        axisTick: { show: true, length: tickLen * s, lineStyle: { color: '#000000', width: axisWidth * s } },
+        splitLine: { show: false },
+        axisLabel: { ...textStyle, margin: (tickLen + f * 0.35) * s, formatter: (v: number) => String(Number(v.toPrecision(3))) },
+        name: input.xLabel ?? 'Hazard ratio',
+        nameLocation: 'middle',
+        nameGap: (tickLen + f * 0.35 + f + f * 0.6) * s,
+        nameTextStyle: { ...textStyle, verticalAlign: 'top' },
+      },
+    ],
+    yAxis: [
+      category(rows.map((r) => r.label), 'left', 0, (_v, i) => `{r${i}|${rows[i].label}}`),
+      category(estimateText, 'right', 0),
+      category(pText, 'right', estW + gap),
+    ] as never,
+    series: [
+      {
+        type: 'custom',
+        xAxisIndex: 0,
+        yAxisIndex: 0,
+        silent: true,
+        clip: false,
+        data: points.map(({ i, r }) => [clamp(r.hr as number), i]),
+        renderItem: (params: { dataIndex: number }, api: { coord(p: [number, number]): number[] }) => {
+          const { i, r } = points[params.dataIndex];
+          const [cx, cy] = api.coord([clamp(r.hr as number), i]);
+          const children: unknown[] = [];
+          if (finite(r.lower) && finite(r.upper)) {
+            const [x1] = api.coord([clamp(r.lower), i]);
+            const [x2] = api.coord([clamp(r.upper), i]);
+            children.push({ type: 'line', shape: { x1, y1: cy, x2, y2: cy }, style: { stroke: '#000000', lineWidth: lw * s } });
+          }
+          const half = f * 0.32 * s;
+          children.push({ type: 'rect', shape: { x: cx - half, y: cy - half, width: 2 * half, height: 2 * half }, style: { fill: '#000000' } });
+          return { type: 'group', children };
+        },
+        markLine: {
+          silent: true,
+          symbol: ['none', 'none'],
+          label: { show: false },
+          lineStyle: { color: '#000000', width: axisWidth * s, type: [3 * axisWidth * s, 2 * axisWidth * s] },
+          data: [{ xAxis: 1 }],
+          animation: false,
+        },
+      } as never,
+    ],
+    graphic: [
+      { type: 'text', silent: true, x: pad * s, y: (pad + headerH / 2) * s, style: { text: labelHeader, ...textStyle, fontWeight: 'bold', verticalAlign: 'middle', align: 'left' } },
+      { type: 'text', silent: true, x: (gridLeft + plotW + gap) * s, y: (pad + headerH / 2) * s, style: { text: estimateHeader, ...textStyle, fontWeight: 'bold', verticalAlign: 'middle', align: 'left' } },
+      { type: 'text', silent: true, x: (gridLeft + plotW + gap + estW + gap) * s, y: (pad + headerH / 2) * s, style: { text: pHeader, ...textStyle, fontWeight: 'bold', verticalAlign: 'middle', align: 'left' } },
+    ] as never,
+  };
+  return { option, width: width * s, height: height * s, widthMm: preset.widthMm, heightMm: (height / 72) * 25.4, riskTable: null };
+}

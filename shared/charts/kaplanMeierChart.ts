@@ -1,0 +1,147 @@
+// Kaplan–Meier figure (survival, or 1 − KM for failure-type endpoints) in journal style, with the
+// number-at-risk table of Pocock et al. (Lancet 2002) or the KMunicate table (Morris et al., BMJ
+// Open 2019;9:e030215: at risk, cumulative events and cumulative censored per arm).
+import type { KaplanMeierCurve } from '../stats/kaplanMeier';
+import { formatInterval, formatNumber, formatP, type PStyle } from './journalStyle';
+import { stepCurveFigure, type ChartFigure, type FigureContext, type RiskTableRow, type StepCurve } from './stepCurveFigure';
+import { chooseTimeAxis, defaultTimeLimit, timeTicks } from './timeAxis';
+
+export type RiskTableStyle = 'none' | 'basic' | 'kmunicate';
+
+export interface TestAnnotation {
+  /** The test as it should be named in the figure, e.g. "Log-rank", "Gray's test". */
+  name: string;
+  p: number;
+}
+
+export interface HazardRatioAnnotation {
+  hr: number;
+  lower: number;
+  upper: number;
+  /** Prefix, default "HR". */
+  label?: string;
+  confLevel?: number;
+}
+
+export interface KaplanMeierChartInput {
+  curves: Array<{ label: string; curve: KaplanMeierCurve }>;
+  /** The endpoint as the y axis names it, e.g. "Overall survival", "Local control". */
+  endpoint: string;
+  /** 'cumulative' draws 1 − KM (e.g. cumulative incidence of local failure without competing risks). */
+  display?: 'survival' | 'cumulative';
+  /** x-axis title stating unit and origin, e.g. "Months since start of radiotherapy". */
+  timeLabel?: string;
+  xMax?: number;
+  xStep?: number;
+  riskTable?: RiskTableStyle;
+  ci?: boolean;
+  test?: TestAnnotation | null;
+  hazardRatio?: HazardRatioAnnotation | null;
+}
+
+/** Number at risk at t: subjects with time ≥ t (as summary.survfit(times = t)). */
+export function kmNumberAtRisk(curve: KaplanMeierCurve, t: number): number {
+  for (let i = 0; i < curve.time.length; i++) if (curve.time[i] >= t) return curve.nRisk[i];
+  return 0;
+}
+
+/** Cumulative events and censorings strictly before t, so at risk + events + censored = n. */
+export function kmCountsBefore(curve: KaplanMeierCurve, t: number): { events: number; censored: number } {
+  let events = 0;
+  let censored = 0;
+  for (let i = 0; i < curve.time.length && curve.time[i] < t; i++) {
+    events += curve.nEvent[i];
+    censored += curve.nCensor[i];
+  }
+  return { events, censored };
+}
+
+export function annotationLines(test: TestAnnotation | null | undefined, hr: HazardRatioAnnotation | null | undefined, pStyle: PStyle): string[] {
+  const lines: string[] = [];
+  if (hr && Number.isFinite(hr.hr)) {
+    const level = Math.round((hr.confLevel ?? 0.95) * 100);
+    lines.push(`${hr.label ?? 'HR'} ${formatNumber(hr.hr, 2, pStyle)} (${level}% CI ${formatInterval(hr.lower, hr.upper, 2, 'dash', pStyle)})`);
+  }
+  if (test) lines.push(`${test.name} ${formatP(test.p, pStyle)}`);
+  return lines;
+}
+
+export function kaplanMeierChart(input: KaplanMeierChartInput, ctx: FigureContext): ChartFigure {
+  const cumulative = input.display === 'cumulative';
+  const curves = input.curves;
+  const n = curves.reduce((a, c) => a + c.curve.n, 0);
+  const allTimes = curves.flatMap((c) => Array.from(c.curve.time));
+  const maxTime = Math.max(0, ...allTimes);
+  const totalAtRisk = (t: number) => curves.reduce((a, c) => a + kmNumberAtRisk(c.curve, t), 0);
+  const limit = input.xMax ?? defaultTimeLimit(allTimes, totalAtRisk, n, maxTime);
+  const axis = chooseTimeAxis(input.xMax, input.xStep, limit, maxTime, ctx.preset.widthMm);
+  const ticks = timeTicks(axis.xMax, axis.step);
+
+  const stepCurves: StepCurve[] = curves.map(({ label, curve }, i) => {
+    const time = [0];
+    const value = [1];
+    const lower = [1];
+    const upper = [1];
+    const censorTimes: number[] = [];
+    for (let k = 0; k < curve.time.length; k++) {
+      if (curve.nCensor[k] > 0) censorTimes.push(curve.time[k]);
+      if (curve.time[k] === 0) {
+        value[0] = curve.surv[k];
+        lower[0] = curve.lower[k];
+        upper[0] = curve.upper[k];
+        continue;
+      }
+      time.push(curve.time[k]);
+      value.push(curve.surv[k]);
+      lower.push(curve.lower[k]);
+      upper.push(curve.upper[k]);
+    }
+    const flip = (a: number[]) => a.map((v) => 1 - v);
+    return {
+      label,
+      colorIndex: i,
+      styleIndex: i,
+      time,
+      value: cumulative ? flip(value) : value,
+      lower: cumulative ? flip(upper) : lower,
+      upper: cumulative ? flip(lower) : upper,
+      censorTimes,
+      endTime: curve.time.length > 0 ? curve.time[curve.time.length - 1] : 0,
+    };
+  });
+
+  const style = input.riskTable ?? 'basic';
+  let riskTable: { title: string; rows: RiskTableRow[] } | null = null;
+  if (style === 'basic') {
+    riskTable = {
+      title: 'Number at risk',
+      rows: curves.map(({ label, curve }, i) => ({ label, colorIndex: i, values: ticks.map((t) => kmNumberAtRisk(curve, t)) })),
+    };
+  } else if (style === 'kmunicate') {
+    const rows: RiskTableRow[] = [];
+    curves.forEach(({ label, curve }, i) => {
+      const before = ticks.map((t) => kmCountsBefore(curve, t));
+      rows.push({ label, colorIndex: i, heading: true, values: ticks.map(() => null) });
+      rows.push({ label: 'At risk', colorIndex: null, indent: true, values: ticks.map((t) => kmNumberAtRisk(curve, t)) });
+      rows.push({ label: 'Events', colorIndex: null, indent: true, values: before.map((b) => b.events) });
+      rows.push({ label: 'Censored', colorIndex: null, indent: true, values: before.map((b) => b.censored) });
+    });
+    riskTable = { title: 'Number of patients', rows };
+  }
+
+  return stepCurveFigure(
+    {
+      curves: stepCurves,
+      yLabel: `${input.endpoint} (%)`,
+      xLabel: input.timeLabel ?? 'Time (months)',
+      xMax: axis.xMax,
+      xStep: axis.step,
+      yMax: 100,
+      riskTable,
+      annotation: annotationLines(input.test, input.hazardRatio, ctx.preset.pStyle),
+      ci: !!input.ci,
+      showLegend: curves.length > 1,
+    },
+    ctx,
+  );
+}

@@ -1,0 +1,135 @@
+// DICOM header scan benchmark (issue 5 "Speed"): ≥ 10,000 files — copies of cohort-a (RT objects,
+// small images) plus synthetic 512 KB CTs with unique UIDs — generated into a temp dir, then, with a
+// warm page cache: the whole scan (list, parse in workers, index writes into a study file) timed,
+// and DCMTK's dcmdump run over the same files in one process for comparison. Heap is sampled as
+// the scan proceeds to show memory stays flat. Prints one JSON document.
+// Run: npx tsx test/bench/dicomScan.bench.ts [cohortCopies=10] [syntheticCts=4100] [workers]
+// Target: ≥ 3,000 files/s including index writes; at least as fast as dcmdump.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { createStudy } from '../../electron/services/db/studyFile';
+import { openScratchIndex } from '../../electron/services/dicom/dicomIndex';
+import { scanIntoIndex } from '../../electron/services/dicom/dicomScan';
+import { defaultWorkerCount, listFiles } from '../../electron/services/dicom/folderScan';
+import { encodeDicom, imageSeries, type SyntheticPatient } from '../unit/dicom/dicomWriter';
+
+const cohortCopies = Number(process.argv[2] ?? 10);
+const syntheticCts = Number(process.argv[3] ?? 4100);
+const workers = process.argv[4] !== undefined ? Number(process.argv[4]) : defaultWorkerCount();
+const cohortDir = fileURLToPath(new URL('../fixtures/dicom/cohort-a', import.meta.url));
+
+function generate(root: string): void {
+  for (let i = 0; i < cohortCopies; i++) cpSync(cohortDir, join(root, `copy${i}`), { recursive: true });
+  const perSeries = 200;
+  for (let s = 0; s * perSeries < syntheticCts; s++) {
+    const p: SyntheticPatient = { patientId: `BENCH${s}`, name: `BENCH^P${s}`, birthDate: '19600101', sex: s % 2 ? 'F' : 'M' };
+    const dir = join(root, 'ct', `P${s}`);
+    mkdirSync(dir, { recursive: true });
+    const count = Math.min(perSeries, syntheticCts - s * perSeries);
+    // 512×512×16-bit = 512 KB of pixel data per image.
+    const images = imageSeries(p, { modality: 'CT', date: '20200101', count, pixelBytes: 512 * 1024 });
+    images.forEach((img, i) => writeFileSync(join(dir, `CT${String(i).padStart(4, '0')}`), encodeDicom(img.dataSet)));
+  }
+}
+
+async function timedScan(root: string, target: 'study' | 'memory', fileCount: number) {
+  const heap: Array<{ filesDone: number; heapUsedMB: number; rssMB: number }> = [];
+  let nextSample = 0;
+  const tmp = mkdtempSync(join(tmpdir(), 'rtcw-bench-study-'));
+  const study = target === 'study' ? createStudy(join(tmp, 'bench.rtcw')) : null;
+  const db = study ? study.db : openScratchIndex();
+  const t0 = performance.now();
+  const result = await scanIntoIndex(db, root, {
+    workers,
+    onProgress: (p) => {
+      if (p.phase === 'reading' && p.done >= nextSample) {
+        const m = process.memoryUsage();
+        heap.push({ filesDone: p.done, heapUsedMB: Math.round(m.heapUsed / 1e5) / 10, rssMB: Math.round(m.rss / 1e5) / 10 });
+        nextSample += Math.ceil(fileCount / 8);
+      }
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const instances = (db.prepare('SELECT count(*) AS n FROM dicom_instance').get() as { n: number }).n;
+  if (study) study.close();
+  else db.close();
+  rmSync(tmp, { recursive: true, force: true });
+  return { seconds: round(seconds), filesPerSecond: Math.round(result.files.total / seconds), files: result.files.total, dicom: result.files.dicom, duplicates: result.files.duplicates, skipped: result.files.skipped.length, indexedInstances: instances, lesions: result.lesions.length, heap };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function dcmdump(files: string[], extraArgs: string[]) {
+  const which = spawnSync('dcmdump', ['--version'], { encoding: 'utf8' });
+  if (which.error) return { available: false as const };
+  const t0 = performance.now();
+  // One process over every file (dcmdump takes many files); chunked only to stay under ARG_MAX.
+  let failed = 0;
+  const chunk = 8000;
+  for (let i = 0; i < files.length; i += chunk) {
+    const r = spawnSync('dcmdump', ['-q', ...extraArgs, ...files.slice(i, i + chunk)], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 });
+    if (r.status !== 0) failed++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { available: true as const, args: ['-q', ...extraArgs].join(' '), processes: Math.ceil(files.length / chunk), seconds: round(seconds), filesPerSecond: Math.round(files.length / seconds), nonZeroExits: failed };
+}
+
+async function main() {
+  const root = mkdtempSync(join(tmpdir(), 'rtcw-bench-dicom-'));
+  try {
+    const tg = performance.now();
+    generate(root);
+    const files = await listFiles(root);
+    const generateSeconds = (performance.now() - tg) / 1000;
+    // Warm cache: one untimed pass of each reader over every file.
+    for (let i = 0; i < files.length; i += 5000) spawnSync('cat', files.slice(i, i + 5000), { stdio: ['ignore', 'ignore', 'ignore'] });
+    await timedScan(root, 'memory', files.length);
+
+    const memory = await timedScan(root, 'memory', files.length);
+    const study = await timedScan(root, 'study', files.length);
+    const inline = workers > 0 ? await (async () => {
+      const db = openScratchIndex();
+      const t0 = performance.now();
+      const r = await scanIntoIndex(db, root, { workers: 0 });
+      db.close();
+      const s = (performance.now() - t0) / 1000;
+      return { seconds: round(s), filesPerSecond: Math.round(r.files.total / s) };
+    })() : null;
+    const dumpDefault = dcmdump(files, []);
+    const dumpSearch = dcmdump(files, ['+P', '0008,0018']);
+    const heapValues = study.heap.map((h) => h.heapUsedMB);
+    const output = {
+      benchmark: 'dicomScan',
+      node: process.version,
+      cpus: (await import('node:os')).availableParallelism(),
+      workers,
+      files: files.length,
+      composition: { cohortCopies, cohortFilesPerCopy: 597, syntheticCts512KB: syntheticCts },
+      generateSeconds: round(generateSeconds),
+      scanIntoStudyFile: study,
+      scanIntoMemoryIndex: { seconds: memory.seconds, filesPerSecond: memory.filesPerSecond },
+      scanOnCallingThread: inline,
+      dcmdump: dumpDefault,
+      dcmdumpSearchOnly: dumpSearch,
+      ratioVsDcmdump: dumpDefault.available ? round(study.filesPerSecond / dumpDefault.filesPerSecond) : null,
+      ratioVsDcmdumpSearchOnly: dumpSearch.available ? round(study.filesPerSecond / dumpSearch.filesPerSecond) : null,
+      target: { filesPerSecond: 3000, met: study.filesPerSecond >= 3000 },
+      memory: {
+        heapUsedMBSamples: heapValues,
+        heapGrowthMB: round(Math.max(...heapValues) - Math.min(...heapValues)),
+        peakRssMB: Math.max(...study.heap.map((h) => h.rssMB)),
+      },
+    };
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,80 @@
+// Shared by the end-to-end tests: the harness in-process on a random port serving the built
+// renderer, and Debian's Chromium driven by playwright-core. Every request the page makes is
+// recorded so tests can assert that nothing left the app's own origin.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startHarness, type Harness, type HarnessOptions } from '../../electron/harness/server';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const RENDERER_DIR = path.resolve('dist/renderer');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export interface AppSession {
+  harness: Harness;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Every URL requested by any page of the context, in order. */
+  requests: string[];
+  /** Console errors and uncaught page errors (CSP violations show up here). */
+  pageErrors: string[];
+  /** Temporary folder for study files and user data; removed by close(). */
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** Builds the renderer once if no build exists (`npm test` always builds first). */
+export async function ensureRendererBuilt(): Promise<void> {
+  if (fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) return;
+  const { build } = await import('vite');
+  await build({ configFile: path.resolve('vite.config.ts'), logLevel: 'warn' });
+}
+
+export async function startAppSession(options: Omit<HarnessOptions, 'rendererDir'> = {}): Promise<AppSession> {
+  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium).`);
+  await ensureRendererBuilt();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-e2e-'));
+  const harness = await startHarness({ userDataDir: path.join(dir, 'user-data'), ...options, rendererDir: RENDERER_DIR });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const requests: string[] = [];
+  const pageErrors: string[] = [];
+  context.on('request', (request) => requests.push(request.url()));
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return {
+    harness,
+    browser,
+    context,
+    page,
+    requests,
+    pageErrors,
+    dir,
+    async close() {
+      await browser.close();
+      await harness.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Requests that left the page's own origin (data:/blob: stay in memory and are allowed). */
+export function foreignRequests(session: AppSession): string[] {
+  return session.requests.filter(
+    (url) => !url.startsWith(`${session.harness.origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:'),
+  );
+}

@@ -1,0 +1,98 @@
+// End-to-end: the real renderer and the real services through the loopback harness, in Chromium.
+// The app loads, creates a study, shows its counts, reopens it from the recent list — and the
+// page requests nothing outside its own origin during the whole session.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectStudy } from '../../electron/services/db/studyFile';
+import { foreignRequests, startAppSession, type AppSession } from './appSession';
+
+let session: AppSession;
+beforeAll(async () => {
+  session = await startAppSession();
+});
+afterAll(async () => {
+  await session?.close();
+});
+
+describe('foundation end-to-end', () => {
+  it('loads the app shell with window.rtcw from the harness', async () => {
+    const { page, harness } = session;
+    await page.goto(harness.url);
+    await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Study' }).count()).toBe(1);
+    expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(true);
+    const methods = await page.evaluate(() => Object.keys(window.rtcw).sort());
+    expect(methods).toEqual(expect.arrayContaining(['createStudy', 'openStudy', 'studyCounts', 'cancel', 'onStudyChanged']));
+    expect(methods).not.toContain('invoke');
+  });
+
+  it('creates a study and shows its counts', async () => {
+    const { page, dir } = session;
+    const file = path.join(dir, 'e2e-study.rtcw');
+    await page.getByLabel('Study title').fill('E2E spine cohort');
+    await page.getByLabel('New study file').fill(file);
+    await page.getByRole('button', { name: 'New study', exact: true }).click();
+
+    const counts = page.getByRole('region', { name: 'Study counts' });
+    await counts.waitFor();
+    expect(await page.getByRole('heading', { name: 'E2E spine cohort' }).isVisible()).toBe(true);
+    expect(await counts.locator('[data-count="patients"]').textContent()).toBe('0');
+    expect(await counts.locator('[data-count="lesions"]').textContent()).toBe('0');
+    expect(await counts.locator('[data-count="courses"]').textContent()).toBe('0');
+    expect(inspectStudy(file).userVersion).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reopens the study from the recent list with counts read from the file', async () => {
+    const { page, dir } = session;
+    const file = path.join(dir, 'e2e-study.rtcw');
+    await page.getByRole('button', { name: 'Close study' }).click();
+    await page.getByRole('region', { name: 'Study counts' }).waitFor({ state: 'detached' });
+
+    // Another tool (here: plain SQLite) adds a patient with one lesion and one RT course.
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    const provenance = db.prepare("INSERT INTO provenance (kind, label, created_by) VALUES ('manual', 'e2e', 'e2e')").run().lastInsertRowid;
+    const patient = db.prepare("INSERT INTO patients (pseudonym, provenance_id) VALUES ('P01', ?)").run(provenance).lastInsertRowid;
+    const lesion = db.prepare("INSERT INTO lesions (patient_id, levels, provenance_id) VALUES (?, 'L1', ?)").run(patient, provenance).lastInsertRowid;
+    db.prepare(
+      "INSERT INTO rt_courses (lesion_id, start_date, total_dose_gy, fractions_planned, provenance_id) VALUES (?, '2015-03-02', 35, 5, ?)",
+    ).run(lesion, provenance);
+    db.close();
+
+    await page.getByRole('list', { name: 'Recent studies' }).getByRole('button', { name: 'Open e2e-study.rtcw' }).click();
+    const counts = page.getByRole('region', { name: 'Study counts' });
+    await counts.waitFor();
+    expect(await counts.locator('[data-count="patients"]').textContent()).toBe('1');
+    expect(await counts.locator('[data-count="lesions"]').textContent()).toBe('1');
+    expect(await counts.locator('[data-count="courses"]').textContent()).toBe('1');
+  });
+
+  it('shows a clear error for a file that is not a study, and leaves the file untouched', async () => {
+    const { page, dir } = session;
+    const bogus = path.join(dir, 'notes.rtcw');
+    fs.writeFileSync(bogus, 'this is a spreadsheet, honestly');
+    await page.getByLabel('Study file', { exact: true }).fill(bogus);
+    await page.getByRole('button', { name: 'Open study', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'not a study file' }).count()).toBeGreaterThan(0);
+    expect(fs.readFileSync(bogus, 'utf8')).toBe('this is a spreadsheet, honestly');
+  });
+
+  it('opens the built-in synthetic demo study with its counts', async () => {
+    const { page } = session;
+    await page.getByRole('button', { name: 'Open demo study' }).first().click();
+    await expect.poll(() => page.getByRole('heading', { name: /Demo study — SYNTHETIC/ }).count()).toBe(1);
+    const counts = page.getByRole('region', { name: 'Study counts' });
+    expect(await counts.locator('[data-count="patients"]').textContent()).toBe('24');
+    expect(await counts.locator('[data-count="lesions"]').textContent()).toBe('28');
+    expect(await counts.locator('[data-count="courses"]').textContent()).toBe('28');
+  });
+
+  it('requested nothing outside its own origin during the whole session, without CSP errors', () => {
+    expect(session.requests.length).toBeGreaterThan(3);
+    expect(session.requests.some((url) => url.includes('/__rtcw/api/createStudy'))).toBe(true);
+    expect(foreignRequests(session)).toEqual([]);
+    expect(session.pageErrors.filter((e) => /Content.Security.Policy|Refused to/i.test(e))).toEqual([]);
+  });
+});
+

@@ -1,0 +1,144 @@
+// End-to-end: open the demo study → Analysis → local progression-free by concurrent targeted
+// therapy. The 1-year rates on screen must be the numbers `rtcw km` gives on the `rtcw dataset`
+// CSV of the same study file (the statistician's route), and the number-at-risk table must show.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../electron/cli/main';
+import { populateDemoStudy } from '../../electron/services/analysis/demoStudy';
+import { foreignRequests, startAppSession, type AppSession } from './appSession';
+
+const ARTIFACTS = path.resolve('test-artifacts');
+
+let session: AppSession;
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  session = await startAppSession({ populateDemo: (db) => populateDemoStudy(db) });
+  await session.page.setViewportSize({ width: 1440, height: 1000 });
+});
+afterAll(async () => {
+  await session?.close();
+});
+
+/** Runs the rtcw CLI in-process and returns its stdout. */
+async function rtcw(argv: string[]): Promise<string> {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, callback) {
+        append(String(chunk));
+        callback();
+      },
+    });
+  const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) } as never);
+  if (code !== 0) throw new Error(`rtcw ${argv.join(' ')} exited ${code}: ${err}`);
+  return out;
+}
+
+describe('analysis screen end-to-end', () => {
+  it('opens the demo study and shows its counts', async () => {
+    const { page, harness } = session;
+    await page.goto(harness.url);
+    await page.getByRole('button', { name: 'Open demo study' }).click();
+    const counts = page.getByRole('region', { name: 'Study counts' });
+    await counts.waitFor();
+    expect(Number(await counts.locator('[data-count="lesions"]').textContent())).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-study.png') });
+  });
+
+  it('shows local progression-free 1-year rates by concurrent therapy equal to rtcw km on rtcw dataset', async () => {
+    const { page, dir } = session;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Analysis/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Analysis' }).waitFor();
+    // Defaults: local progression-free, lesion unit, grouped by targeted therapy, landmark 12 months.
+    expect(await page.getByRole('radio', { name: 'Local progression-free' }).isChecked()).toBe(true);
+    expect(await page.getByLabel('Group by').inputValue()).toBe('concurrent');
+    const landmarks = page.getByRole('table', { name: 'Landmark rates' });
+    await landmarks.waitFor();
+
+    const shown = await landmarks.locator('tbody tr').evaluateAll((rows) =>
+      rows.map((row) => {
+        const cell = row.querySelector('td[data-time="12"]') as HTMLElement;
+        return {
+          group: row.getAttribute('data-group'),
+          estimate: Number(cell.dataset.estimate),
+          lower: Number(cell.dataset.lower),
+          upper: Number(cell.dataset.upper),
+          nRisk: Number(cell.dataset.nRisk),
+          text: cell.textContent,
+        };
+      }),
+    );
+    expect(shown.map((r) => r.group)).toEqual(['0', '1']);
+
+    // The statistician's route: the dataset CSV of the same study file, then rtcw km.
+    const study = await page.evaluate(() => window.rtcw.currentStudy({}));
+    expect(study).not.toBeNull();
+    const csv = path.join(dir, 'dataset.csv');
+    fs.writeFileSync(csv, await rtcw(['dataset', '--study', study!.path]));
+    const km = JSON.parse(await rtcw(['km', '--data', csv, '--time', 'localTime', '--event', 'localEvent', '--group', 'concurrent', '--at', '12'])) as {
+      groups: { group: string; at: { time: number; nRisk: number; surv: number; lower: number; upper: number }[] }[];
+    };
+    for (const row of shown) {
+      const expected = km.groups.find((g) => g.group === row.group)!.at[0];
+      expect(row.estimate).toBeCloseTo(expected.surv, 12);
+      expect(row.lower).toBeCloseTo(expected.lower, 12);
+      expect(row.upper).toBeCloseTo(expected.upper, 12);
+      expect(row.nRisk).toBe(expected.nRisk);
+      expect(row.text).toContain(`${(100 * expected.surv).toFixed(1)}%`);
+    }
+
+    // Number at risk under the plot: at time 0 everyone in the group is at risk.
+    const risk = page.getByRole('table', { name: 'Number at risk' });
+    expect(await risk.isVisible()).toBe(true);
+    const atZero = await risk.locator('tbody tr td[data-time="0"]').allTextContents();
+    const groupSizes = km.groups.map((g) => g.at[0]).length;
+    expect(atZero).toHaveLength(groupSizes);
+    const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    const concurrentIndex = lines[0].split(',').indexOf('concurrent');
+    const n1 = lines.slice(1).filter((l) => l.split(',')[concurrentIndex] === '1').length;
+    expect(Number(atZero[1].trim().split(/\s+/)[0])).toBe(n1);
+    expect(Number(atZero[0].trim().split(/\s+/)[0])).toBe(lines.length - 1 - n1);
+
+    // The chart canvas rendered with a log-rank p annotation in the summary.
+    expect(await page.getByRole('img', { name: /Local progression-free curves/ }).isVisible()).toBe(true);
+    expect(await page.getByTestId('group-test-p').textContent()).toMatch(/p \d\.\d{3}|p < 0\.001/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-analysis.png'), fullPage: false });
+  });
+
+  it('saves the analysis by name and re-runs it identically', async () => {
+    const { page } = session;
+    const before = await page.getByRole('table', { name: 'Landmark rates' }).locator('td[data-time="12"]').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).dataset.estimate));
+    await page.getByLabel('Analysis name').fill('LPFR by concurrent TT');
+    await page.getByRole('button', { name: 'Save analysis' }).click();
+    await page.getByText('Saved “LPFR by concurrent TT”.').waitFor();
+    // Change the spec (overall survival), then reload the saved one.
+    await page.getByRole('radio', { name: 'Overall survival' }).check();
+    await expect.poll(() => page.getByRole('heading', { level: 2, name: /^Overall survival/ }).count()).toBe(1);
+    await page.getByLabel('Saved analyses').selectOption({ label: 'LPFR by concurrent TT' });
+    await expect.poll(() => page.getByRole('heading', { level: 2, name: /^Local progression-free/ }).count()).toBe(1);
+    const after = await page.getByRole('table', { name: 'Landmark rates' }).locator('td[data-time="12"]').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).dataset.estimate));
+    expect(after).toEqual(before);
+    const saved = await page.evaluate(() => window.rtcw.listSavedAnalyses({}));
+    expect(saved.map((s) => s.name)).toContain('LPFR by concurrent TT');
+  });
+
+  it('shows Cox tables with the EPV warning and stays on its own origin', async () => {
+    const { page } = session;
+    await page.getByRole('tab', { name: 'Cox regression' }).click();
+    const uva = page.getByRole('table', { name: 'Univariate Cox models' });
+    await uva.waitFor();
+    expect(await uva.locator('tbody tr').count()).toBeGreaterThanOrEqual(5);
+    expect(await page.getByRole('table', { name: 'Multivariable Cox model' }).isVisible()).toBe(true);
+    // 10 local events for the multivariable model's coefficients: fewer than 10 per variable.
+    expect(await page.getByRole('note').filter({ hasText: /EPV \d+(\.\d)? < 10/ }).count()).toBeGreaterThan(0);
+    await page.getByRole('tab', { name: 'Table 1' }).click();
+    expect(await page.getByRole('table', { name: 'Table 1' }).isVisible()).toBe(true);
+    await page.getByRole('tab', { name: 'Cox regression' }).click();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-analysis-cox.png'), fullPage: false });
+    expect(foreignRequests(session)).toEqual([]);
+    expect(session.pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+});

@@ -1,0 +1,177 @@
+// `study import-dicom`: commits what needs no review, idempotently, with provenance; nothing
+// identifying reaches the cohort tables or any export; a killed import leaves the study as it was.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../electron/cli/main';
+import { createStudy } from '../../../electron/services/db/studyFile';
+import { writeSyntheticCohort, type SyntheticCohort } from './syntheticCohort';
+
+const fixtures = fileURLToPath(new URL('../../fixtures/dicom/', import.meta.url));
+const cohortDir = `${fixtures}cohort-a`;
+const truth = JSON.parse(readFileSync(`${fixtures}cohort-a-truth.json`, 'utf8'));
+
+let tmp: string;
+let syntheticDir: string;
+let synthetic: SyntheticCohort;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'rtcw-dicom-import-'));
+  syntheticDir = join(tmp, 'synthetic');
+  synthetic = writeSyntheticCohort(syntheticDir, 'Q');
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function runCli(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } });
+  return { code, out, err };
+}
+
+function newStudy(name: string): string {
+  const file = join(tmp, name);
+  createStudy(file).close();
+  return file;
+}
+
+const COHORT_TABLES = ['patients', 'lesions', 'rt_courses', 'systemic_therapies', 'events', 'toxicities', 'provenance', 'audit_log', 'study_settings'];
+const INDEX_TABLES = ['dicom_patient', 'dicom_study', 'dicom_series', 'dicom_instance', 'dicom_source_identity', 'dicom_source_file', 'dicom_pseudonym_key'];
+
+function counts(file: string): Record<string, number> {
+  const db = new Database(file, { readonly: true });
+  try {
+    return Object.fromEntries([...COHORT_TABLES, ...INDEX_TABLES].map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+  } finally {
+    db.close();
+  }
+}
+
+describe('study import-dicom', () => {
+  it('adds the 28 cohort-a lesions once; a re-run adds nothing; a new folder adds only what is new', async () => {
+    const study = newStudy('a.rtcw');
+    const first = await runCli(['study', 'import-dicom', study, '--dir', cohortDir]);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    const r1 = JSON.parse(first.out);
+    expect(r1).toMatchObject({ patientsAdded: 24, lesionsAdded: 28, coursesAdded: 28, alreadyPresent: 0, newInstances: 597, needsReview: [] });
+    const afterFirst = counts(study);
+
+    const again = JSON.parse((await runCli(['study', 'import-dicom', study, '--dir', cohortDir])).out);
+    expect(again).toMatchObject({ patientsAdded: 0, lesionsAdded: 0, coursesAdded: 0, alreadyPresent: 28, newInstances: 0 });
+    const afterSecond = counts(study);
+    expect(afterSecond).toEqual(afterFirst);
+
+    const more = JSON.parse((await runCli(['study', 'import-dicom', study, '--dir', syntheticDir])).out);
+    const clean = synthetic.expected.filter((e) => !e.needsReview);
+    expect(more.coursesAdded).toBe(clean.length);
+    expect(more.alreadyPresent).toBe(28);
+    expect(more.needsReview.length).toBe(synthetic.expected.length - clean.length);
+    expect(more.newInstances).toBe(synthetic.dicomCount - synthetic.duplicates);
+    expect(counts(study).rt_courses).toBe(28 + clean.length);
+
+    // Provenance points at DICOM index rows; courses keep the plan UID.
+    const db = new Database(study, { readonly: true });
+    const course = db.prepare("SELECT * FROM rt_courses WHERE plan_sop_instance_uid = ?").get(truth.lesions[0].planSopInstanceUid) as Record<string, unknown>;
+    expect(course.source_locator).toMatch(/^dicom_instance \d+(,\d+)*$/);
+    const planRow = Number(String(course.source_locator).split(' ')[1].split(',')[0]);
+    expect((db.prepare('SELECT sop_instance_uid FROM dicom_instance WHERE id = ?').get(planRow) as { sop_instance_uid: string }).sop_instance_uid).toBe(
+      truth.lesions[0].planSopInstanceUid,
+    );
+    expect((db.prepare('SELECT kind, label FROM provenance WHERE id = ?').get(course.provenance_id) as object)).toEqual({ kind: 'dicom', label: 'DICOM import' });
+    db.close();
+  });
+
+  it('gives the dataset the derived values (levels, dose, BED, SBRT) of every cohort-a lesion', async () => {
+    const study = newStudy('dataset.rtcw');
+    expect((await runCli(['study', 'import-dicom', study, '--dir', cohortDir])).code).toBe(0);
+    const { code, out, err } = await runCli(['dataset', '--study', study]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const [header, ...lines] = out.trim().split('\n');
+    const cols = header.split(',');
+    const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
+    expect(rows).toHaveLength(28);
+    const bySignature = new Map(rows.map((r) => [`${r.levels}|${r.totalDoseGy}|${r.fractions}|${r.bedGy}`, r]));
+    for (const t of truth.lesions) {
+      const levels = t.levels.length === 1 ? t.levels[0] : `${t.levels[0]}-${t.levels[t.levels.length - 1]}`;
+      const row = bySignature.get(`${levels}|${t.totalDoseGy}|${t.fractionsPlanned}|${t.bedGy}`);
+      expect(row, t.lesionId).toBeDefined();
+      expect(row?.sbrt, t.lesionId).toBe(t.sbrt ? '1' : '0');
+      expect(row?.location, t.lesionId).toBe(t.location);
+    }
+  });
+
+  it('keeps names, IDs, birth dates and paths out of every cohort table and every export', async () => {
+    const study = newStudy('deid.rtcw');
+    expect((await runCli(['study', 'import-dicom', study, '--dir', cohortDir])).code).toBe(0);
+    expect((await runCli(['study', 'import-dicom', study, '--dir', syntheticDir])).code).toBe(0);
+    const needles = new Set<string>();
+    for (const p of truth.patients) {
+      needles.add(p.patientId);
+      for (const part of String(p.patientName).split('^')) if (part.length > 2) needles.add(part);
+      needles.add(p.birthDate);
+      needles.add(p.birthDate.replace(/-/g, ''));
+    }
+    for (const p of synthetic.patients) {
+      needles.add(p.patientId);
+      for (const part of p.name.split('^')) if (part.length > 2) needles.add(part);
+      needles.add(p.birthDate);
+      needles.add(`${p.birthDate.slice(0, 4)}-${p.birthDate.slice(4, 6)}-${p.birthDate.slice(6)}`);
+    }
+    needles.add(fixtures);
+    needles.add(tmp);
+    needles.add('Example University Hospital');
+    needles.add('NGUYEN');
+    const haystacks: Array<[string, string]> = [];
+    const db = new Database(study, { readonly: true });
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
+    // Every table except the two identity tables the index keeps apart (never exported).
+    for (const table of tables.filter((t) => !t.startsWith('dicom_source_'))) {
+      for (const row of db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[]) {
+        haystacks.push([table, JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? '<blob>' : v))]);
+      }
+    }
+    db.close();
+    expect(tables).toContain('patients');
+    for (const unit of ['lesion', 'patient']) {
+      const res = await runCli(['dataset', '--study', study, '--unit', unit]);
+      expect(res.code).toBe(0);
+      haystacks.push([`dataset --unit ${unit}`, res.out]);
+    }
+    expect(haystacks.length).toBeGreaterThan(100);
+    for (const [where, text] of haystacks) {
+      for (const needle of needles) {
+        if (text.toUpperCase().includes(needle.toUpperCase())) throw new Error(`${where} contains "${needle}"`);
+      }
+    }
+    // The identity table does hold them (that is where re-scans find them) — the check above is real.
+    const identity = new Database(study, { readonly: true }).prepare('SELECT source_patient_id FROM dicom_source_identity').all();
+    expect(JSON.stringify(identity)).toContain(truth.patients[0].patientId);
+  });
+
+  it('leaves the study as it was when the import process is killed mid-transaction', () => {
+    const study = newStudy('killed.rtcw');
+    const seed = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./killedImportChild.ts', import.meta.url)), study, syntheticDir, '1000'], {
+      encoding: 'utf8',
+    });
+    expect(seed.stdout).toContain('finished without being killed');
+    const before = counts(study);
+    expect(before.rt_courses).toBeGreaterThan(0);
+
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./killedImportChild.ts', import.meta.url)), study, cohortDir, '14'], {
+      encoding: 'utf8',
+    });
+    expect(child.signal).toBe('SIGKILL');
+    expect(child.stdout).toMatch(/killing at 14\//);
+
+    const db = new Database(study);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    expect(counts(study)).toEqual(before);
+  });
+});
