@@ -8,7 +8,8 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outdir = `${root}dist/electron`;
+// RTCW_ELECTRON_OUTDIR: tests build into a temporary folder.
+const outdir = process.env.RTCW_ELECTRON_OUTDIR ?? `${root}dist/electron`;
 
 // Compiled code, native addons and the like stay in node_modules (unpacked from the asar).
 const nativeExternals = ['electron', 'better-sqlite3', 'sharp', '@resvg/resvg-js'];

@@ -96,6 +96,20 @@ export const dicomMethods = {
       proposalIds: z.array(z.string().min(1).max(512)).max(100_000),
       /** Also commit accepted proposals flagged needsReview (the user reviewed them). */
       includeReviewed: z.boolean().default(false),
+      /** Corrections typed in the review table (added by the UI helper): they replace the derived values. */
+      edits: z
+        .array(
+          z.object({
+            proposalId: z.string().min(1).max(512),
+            levels: z.array(z.string().min(1).max(8)).min(1).max(30).optional(),
+            totalDoseGy: z.number().positive().max(200).optional(),
+            fractionsPlanned: z.number().int().min(1).max(100).optional(),
+            fractionsDelivered: z.number().int().min(0).max(100).optional(),
+            rtStartDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+          }),
+        )
+        .max(100_000)
+        .default([]),
       ...deriveOptions,
     }),
     result: returns<DicomCommitResult>(),

@@ -108,8 +108,14 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const logB = (v: number) => Math.log(v) / Math.log(base);
   const minExp = Math.max(Math.floor(logB(lo) + 1e-9), wide ? -3 : -6);
   const maxExp = Math.min(Math.ceil(logB(hi) - 1e-9), wide ? 3 : 6);
-  const xMin = base ** Math.min(minExp, -1);
-  const xMax = base ** Math.max(maxExp, 1);
+  const expLo = Math.min(minExp, -1);
+  const expHi = Math.max(maxExp, 1);
+  const tickLabel = (e: number) => String(Number((base ** e).toPrecision(3)));
+  // The axis is linear in log_base(HR); label every k-th power so labels never touch.
+  const widestTick = Math.max(...Array.from({ length: expHi - expLo + 1 }, (_v, k) => measure(tickLabel(expLo + k))));
+  let every = 1;
+  while (((expHi - expLo) / every + 1) * (widestTick + f * 0.8) > plotW && every < expHi - expLo) every++;
+  const toAxis = (v: number) => Math.min(expHi, Math.max(expLo, logB(v)));
 
   const headerH = rowH;
   const topH = pad + headerH;
@@ -143,7 +149,6 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   });
 
   const points = rows.map((r, i) => ({ i, r })).filter(({ r }) => !r.heading && !r.reference && finite(r.hr));
-  const clamp = (v: number) => Math.min(xMax, Math.max(xMin, v));
   const option: EChartsOption = {
     animation: false,
     backgroundColor: '#ffffff',
@@ -152,15 +157,15 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
     grid: [{ left: gridLeft * s, top: topH * s, width: plotW * s, height: plotH * s, containLabel: false }],
     xAxis: [
       {
-        type: 'log',
-        logBase: base,
-        min: xMin,
-        max: xMax,
+        type: 'value',
+        min: expLo,
+        max: expHi,
+        interval: every,
         gridIndex: 0,
         axisLine: { show: true, onZero: false, lineStyle: { color: '#000000', width: axisWidth * s } },
         axisTick: { show: true, length: tickLen * s, lineStyle: { color: '#000000', width: axisWidth * s } },
         splitLine: { show: false },
-        axisLabel: { ...textStyle, margin: (tickLen + f * 0.35) * s, formatter: (v: number) => String(Number(v.toPrecision(3))) },
+        axisLabel: { ...textStyle, margin: (tickLen + f * 0.35) * s, formatter: (v: number) => tickLabel(v) },
         name: input.xLabel ?? 'Hazard ratio',
         nameLocation: 'middle',
         nameGap: (tickLen + f * 0.35 + f + f * 0.6) * s,
@@ -179,14 +184,14 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
         yAxisIndex: 0,
         silent: true,
         clip: false,
-        data: points.map(({ i, r }) => [clamp(r.hr as number), i]),
+        data: points.map(({ i, r }) => [toAxis(r.hr as number), i]),
         renderItem: (params: { dataIndex: number }, api: { coord(p: [number, number]): number[] }) => {
           const { i, r } = points[params.dataIndex];
-          const [cx, cy] = api.coord([clamp(r.hr as number), i]);
+          const [cx, cy] = api.coord([toAxis(r.hr as number), i]);
           const children: unknown[] = [];
           if (finite(r.lower) && finite(r.upper)) {
-            const [x1] = api.coord([clamp(r.lower), i]);
-            const [x2] = api.coord([clamp(r.upper), i]);
+            const [x1] = api.coord([toAxis(r.lower), i]);
+            const [x2] = api.coord([toAxis(r.upper), i]);
             children.push({ type: 'line', shape: { x1, y1: cy, x2, y2: cy }, style: { stroke: '#000000', lineWidth: lw * s } });
           }
           const half = f * 0.32 * s;
@@ -198,7 +203,7 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
           symbol: ['none', 'none'],
           label: { show: false },
           lineStyle: { color: '#000000', width: axisWidth * s, type: [3 * axisWidth * s, 2 * axisWidth * s] },
-          data: [{ xAxis: 1 }],
+          data: [{ xAxis: 0 }],
           animation: false,
         },
       } as never,

@@ -1,12 +1,27 @@
 // Kaplan–Meier figure (survival, or 1 − KM for failure-type endpoints) in journal style, with the
 // number-at-risk table of Pocock et al. (Lancet 2002) or the KMunicate table (Morris et al., BMJ
 // Open 2019;9:e030215: at risk, cumulative events and cumulative censored per arm).
-import type { KaplanMeierCurve } from '../stats/kaplanMeier';
 import { formatInterval, formatNumber, formatP, type PStyle } from './journalStyle';
 import { stepCurveFigure, type ChartFigure, type FigureContext, type RiskTableRow, type StepCurve } from './stepCurveFigure';
 import { chooseTimeAxis, defaultTimeLimit, timeTicks } from './timeAxis';
 
 export type RiskTableStyle = 'none' | 'basic' | 'kmunicate';
+
+/**
+ * A survival step function, one entry per distinct observed time (shared/stats/kaplanMeier's
+ * KaplanMeierCurve fits as is; analysis results convert with stepsFromCurveRows).
+ */
+export interface SurvivalSteps {
+  n: number;
+  time: ArrayLike<number>;
+  nRisk: ArrayLike<number>;
+  nEvent: ArrayLike<number>;
+  nCensor: ArrayLike<number>;
+  surv: ArrayLike<number>;
+  /** Confidence limits; NaN where undefined. */
+  lower: ArrayLike<number>;
+  upper: ArrayLike<number>;
+}
 
 export interface TestAnnotation {
   /** The test as it should be named in the figure, e.g. "Log-rank", "Gray's test". */
@@ -24,7 +39,7 @@ export interface HazardRatioAnnotation {
 }
 
 export interface KaplanMeierChartInput {
-  curves: Array<{ label: string; curve: KaplanMeierCurve }>;
+  curves: Array<{ label: string; curve: SurvivalSteps }>;
   /** The endpoint as the y axis names it, e.g. "Overall survival", "Local control". */
   endpoint: string;
   /** 'cumulative' draws 1 − KM (e.g. cumulative incidence of local failure without competing risks). */
@@ -40,13 +55,13 @@ export interface KaplanMeierChartInput {
 }
 
 /** Number at risk at t: subjects with time ≥ t (as summary.survfit(times = t)). */
-export function kmNumberAtRisk(curve: KaplanMeierCurve, t: number): number {
+export function kmNumberAtRisk(curve: SurvivalSteps, t: number): number {
   for (let i = 0; i < curve.time.length; i++) if (curve.time[i] >= t) return curve.nRisk[i];
   return 0;
 }
 
 /** Cumulative events and censorings strictly before t, so at risk + events + censored = n. */
-export function kmCountsBefore(curve: KaplanMeierCurve, t: number): { events: number; censored: number } {
+export function kmCountsBefore(curve: SurvivalSteps, t: number): { events: number; censored: number } {
   let events = 0;
   let censored = 0;
   for (let i = 0; i < curve.time.length && curve.time[i] < t; i++) {

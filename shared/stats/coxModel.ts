@@ -14,6 +14,7 @@
 //
 // Speed: rows are sorted once (by stratum, then time); each iteration is one backward pass that
 // accumulates the risk-set sums Σr, Σr·x, Σr·x·xᵀ, with no per-row allocation.
+import { chiSquareUpperTail, normalQuantile } from './distributions';
 import { cholesky, choleskyInverse, choleskySolve, TOLER_CHOL, waldQuadratic } from './matrix';
 
 export type CoxTies = 'efron' | 'breslow';
@@ -279,15 +280,48 @@ function likelihoodPass(d: Prepared, beta: Float64Array, w: Work): number {
   }
   let loglik = 0;
   let denom = 0;
+  const pp = p * p;
   for (let g = d.groups - 1; g >= 0; g--) {
     if (groupStratumEnd[g]) {
       denom = 0;
-      a.fill(0);
-      cmat.fill(0);
+      for (let k = 0; k < p; k++) a[k] = 0;
+      for (let k = 0; k < pp; k++) cmat[k] = 0;
     }
     const ndead = groupDeaths[g];
+    const first = groupStart[g];
+    const last = groupStart[g + 1] - 1;
+    if (!efron || ndead <= 1) {
+      // Breslow, or at most one death: every row goes straight into the risk-set sums
+      // (coxfit6 adds the deaths' a2/cmat2 before using the sums, which is the same).
+      for (let i = last; i >= first; i--) {
+        const z = eta[i];
+        const risk = Math.exp(z);
+        const base = i * p;
+        denom += risk;
+        for (let j = 0; j < p; j++) {
+          const rx = risk * x[base + j];
+          a[j] += rx;
+          const row = j * p;
+          for (let k = 0; k <= j; k++) cmat[row + k] += rx * x[base + k];
+        }
+        if (status[i] !== 0) {
+          loglik += z;
+          for (let j = 0; j < p; j++) u[j] += x[base + j];
+        }
+      }
+      if (ndead === 0) continue;
+      loglik -= ndead * Math.log(denom);
+      for (let i = 0; i < p; i++) {
+        const mean = a[i] / denom;
+        u[i] -= ndead * mean;
+        const row = i * p;
+        for (let j = 0; j <= i; j++) imat[j * p + i] += (ndead * (cmat[row + j] - mean * a[j])) / denom;
+      }
+      continue;
+    }
+    // Efron with d > 1 tied deaths: they leave the risk set in d equal steps, so their sums are kept apart.
     let denom2 = 0;
-    for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) {
+    for (let i = last; i >= first; i--) {
       const z = eta[i];
       const risk = Math.exp(z);
       const base = i * p;
@@ -312,54 +346,41 @@ function likelihoodPass(d: Prepared, beta: Float64Array, w: Work): number {
         }
       }
     }
-    if (ndead === 0) continue;
-    if (!efron || ndead === 1) {
-      denom += denom2;
-      loglik -= ndead * Math.log(denom);
+    const frac = 1 / ndead;
+    for (let k = 0; k < ndead; k++) {
+      denom += denom2 * frac;
+      loglik -= Math.log(denom);
       for (let i = 0; i < p; i++) {
-        a[i] += a2[i];
+        a[i] += a2[i] * frac;
         const mean = a[i] / denom;
-        u[i] -= ndead * mean;
+        u[i] -= mean;
         const row = i * p;
         for (let j = 0; j <= i; j++) {
-          cmat[row + j] += cmat2[row + j];
-          imat[j * p + i] += (ndead * (cmat[row + j] - mean * a[j])) / denom;
-        }
-      }
-    } else {
-      // Efron: the d tied deaths leave the risk set in d equal steps.
-      const frac = 1 / ndead;
-      for (let k = 0; k < ndead; k++) {
-        denom += denom2 * frac;
-        loglik -= Math.log(denom);
-        for (let i = 0; i < p; i++) {
-          a[i] += a2[i] * frac;
-          const mean = a[i] / denom;
-          u[i] -= mean;
-          const row = i * p;
-          for (let j = 0; j <= i; j++) {
-            cmat[row + j] += cmat2[row + j] * frac;
-            imat[j * p + i] += (cmat[row + j] - mean * a[j]) / denom;
-          }
+          cmat[row + j] += cmat2[row + j] * frac;
+          imat[j * p + i] += (cmat[row + j] - mean * a[j]) / denom;
         }
       }
     }
-    a2.fill(0);
-    cmat2.fill(0);
+    for (let k = 0; k < p; k++) a2[k] = 0;
+    for (let k = 0; k < pp; k++) cmat2[k] = 0;
   }
   return loglik;
 }
 
 /**
  * Score residuals (coxscore2.c) at beta, summed within cluster (or per row when cluster is null,
- * giving n rows). Returns clusters × p (scaled coordinates). Two backward passes: the first totals
- * the cumulative hazard terms per stratum, the second gives each row its compensator from them,
- * so no per-time storage is needed.
+ * giving n rows). Returns clusters × p (scaled coordinates).
  *   rᵢ = δᵢ (xᵢ − x̄(tᵢ)) − exp(ηᵢ) Σ_{t ≤ tᵢ} (xᵢ − x̄(t)) dΛ₀(t)   (Efron-weighted within ties)
+ * One backward pass per stratum: with H(t) = Σ_{s ≤ t} dΛ₀(s), Hx(t) = Σ_{s ≤ t} x̄(s) dΛ₀(s) and their
+ * stratum totals T, Tx, the compensator exp(ηᵢ)(xᵢ H(tᵢ) − Hx(tᵢ)) is written as
+ * exp(ηᵢ)(xᵢ T − Tx) − exp(ηᵢ)(xᵢ A(tᵢ) − Ax(tᵢ)) with A, Ax the sums over later times (known when
+ * going backwards); the first part is applied per cluster once T is known (Σ exp(η)x and Σ exp(η)
+ * are kept per cluster), so no per-time storage and no second pass are needed.
  */
 function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scratch: Float64Array): Float64Array {
   const { n, p, x, status, groupStart, groupDeaths, groupStratumEnd, efron, cluster } = d;
-  const out = new Float64Array(clusters * p);
+  const rows = cluster ? clusters : n;
+  const out = new Float64Array(rows * p);
   const riskOf = scratch; // exp(η) per sorted row
   for (let i = 0; i < n; i++) {
     let z = 0;
@@ -367,128 +388,128 @@ function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scrat
     for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
     riskOf[i] = Math.exp(z);
   }
+  // Per output row (cluster): Σ exp(η)·x and Σ exp(η) within the current stratum.
+  const r1 = new Float64Array(rows * p);
+  const r0 = new Float64Array(rows);
+  const touched = new Int32Array(rows);
+  const touchedIn = new Int32Array(rows).fill(-1);
+  let nTouched = 0;
+  let stratum = 0;
+
   const a = new Float64Array(p);
   const a2 = new Float64Array(p);
-  const hx = new Float64Array(p); // Σ_dd hazard·mean for the group
-  const hxp = new Float64Array(p); // Efron-downweighted version for the group's deaths
-  const mbar = new Float64Array(p); // mean of the means (the deaths' x̄)
-  const totalHx = new Float64Array(p);
-  const suffixHx = new Float64Array(p);
-  const mean = new Float64Array(p);
+  const hx = new Float64Array(p); // Σ_dd hazard·x̄ of the group
+  const hxp = new Float64Array(p); // the same, Efron-downweighted for the group's own deaths
+  const mbar = new Float64Array(p); // mean of the x̄'s over the Efron steps (the deaths' x̄)
+  const after = new Float64Array(p); // Ax: Σ over later groups of hazard·x̄
+  let denom = 0;
+  let afterH = 0;
 
-  // Group hazard terms after the group's rows were added to denom/a (and deaths to e_denom/a2).
-  const groupTerms = (ndead: number, denom: number, eDenom: number): [number, number] => {
-    hx.fill(0);
-    hxp.fill(0);
-    mbar.fill(0);
-    if (!efron || ndead === 1) {
-      const hazard = ndead / denom;
+  const finishStratum = () => {
+    // Apply −exp(η)(x·T − Tx) per cluster; T, Tx are now the sums over the whole stratum.
+    for (let t = 0; t < nTouched; t++) {
+      const c = touched[t];
+      const ob = c * p;
       for (let j = 0; j < p; j++) {
-        const m = a[j] / denom;
-        hx[j] = hazard * m;
-        hxp[j] = hazard * m;
-        mbar[j] = m;
+        out[ob + j] -= afterH * r1[ob + j] - after[j] * r0[c];
+        r1[ob + j] = 0;
       }
-      return [hazard, hazard];
+      r0[c] = 0;
     }
-    let h = 0;
-    let hp = 0;
-    for (let dd = 0; dd < ndead; dd++) {
-      const down = dd / ndead;
-      const temp = denom - down * eDenom;
-      const hazard = 1 / temp;
-      h += hazard;
-      hp += hazard * (1 - down);
-      for (let j = 0; j < p; j++) {
-        const m = (a[j] - down * a2[j]) / temp;
-        hx[j] += hazard * m;
-        hxp[j] += hazard * (1 - down) * m;
-        mbar[j] += m / ndead;
-      }
-    }
-    return [h, hp];
+    nTouched = 0;
+    stratum++;
   };
 
-  let gEnd = d.groups - 1;
-  while (gEnd >= 0) {
-    // One stratum: groups gStart … gEnd.
-    let gStart = gEnd;
-    while (gStart > 0 && !groupStratumEnd[gStart - 1]) gStart--;
-    // Pass 1: totals of the cumulative hazard terms over the stratum.
-    let denom = 0;
-    a.fill(0);
-    let totalH = 0;
-    totalHx.fill(0);
-    for (let g = gEnd; g >= gStart; g--) {
-      let eDenom = 0;
-      a2.fill(0);
-      for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) {
-        const risk = riskOf[i];
-        const base = i * p;
-        denom += risk;
-        for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
-        if (status[i]) {
-          eDenom += risk;
-          for (let j = 0; j < p; j++) a2[j] += risk * x[base + j];
-        }
+  for (let g = d.groups - 1; g >= 0; g--) {
+    if (groupStratumEnd[g]) {
+      if (g !== d.groups - 1) finishStratum();
+      denom = 0;
+      afterH = 0;
+      for (let j = 0; j < p; j++) {
+        a[j] = 0;
+        after[j] = 0;
       }
-      if (groupDeaths[g] === 0) continue;
-      const [h] = groupTerms(groupDeaths[g], denom, eDenom);
-      totalH += h;
-      for (let j = 0; j < p; j++) totalHx[j] += hx[j];
     }
-    // Pass 2: cumulative hazard up to each group = total − (sum over later groups).
-    denom = 0;
-    a.fill(0);
-    let suffixH = 0;
-    suffixHx.fill(0);
-    for (let g = gEnd; g >= gStart; g--) {
-      let eDenom = 0;
-      a2.fill(0);
-      const first = groupStart[g];
-      const last = groupStart[g + 1] - 1;
-      for (let i = last; i >= first; i--) {
-        const risk = riskOf[i];
-        const base = i * p;
-        denom += risk;
-        for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
-        if (status[i]) {
-          eDenom += risk;
-          for (let j = 0; j < p; j++) a2[j] += risk * x[base + j];
-        }
+    const first = groupStart[g];
+    const last = groupStart[g + 1] - 1;
+    const ndead = groupDeaths[g];
+    const tied = efron && ndead > 1;
+    let eDenom = 0;
+    for (let i = last; i >= first; i--) {
+      const risk = riskOf[i];
+      const base = i * p;
+      denom += risk;
+      for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
+      if (tied && status[i]) {
+        eDenom += risk;
+        for (let j = 0; j < p; j++) a2[j] += risk * x[base + j];
       }
-      const ndead = groupDeaths[g];
-      let h = 0;
-      let hp = 0;
-      if (ndead > 0) [h, hp] = groupTerms(ndead, denom, eDenom);
-      else {
-        hx.fill(0);
-        hxp.fill(0);
-      }
-      // Cumulative through this group (censored rows) and through the earlier groups.
-      const cumH = totalH - suffixH;
-      const prevH = cumH - h;
-      for (let j = 0; j < p; j++) mean[j] = totalHx[j] - suffixHx[j];
-      for (let i = first; i <= last; i++) {
-        const risk = riskOf[i];
-        const base = i * p;
-        const obase = (cluster ? cluster[i] : i) * p;
-        if (status[i]) {
-          const ch = prevH + hp;
-          for (let j = 0; j < p; j++) {
-            const xj = x[base + j];
-            const chx = mean[j] - hx[j] + hxp[j];
-            out[obase + j] += xj - mbar[j] - risk * (xj * ch - chx);
-          }
-        } else {
-          for (let j = 0; j < p; j++) out[obase + j] -= risk * (x[base + j] * cumH - mean[j]);
-        }
-      }
-      suffixH += h;
-      for (let j = 0; j < p; j++) suffixHx[j] += hx[j];
     }
-    gEnd = gStart - 1;
+    // This group's hazard terms (coxscore2: Breslow/single death, or the Efron steps).
+    let h = 0;
+    let hp = 0;
+    if (ndead > 0 && !tied) {
+      h = ndead / denom;
+      hp = h;
+      for (let j = 0; j < p; j++) {
+        const m = a[j] / denom;
+        hx[j] = h * m;
+        hxp[j] = hx[j];
+        mbar[j] = m;
+      }
+    } else if (tied) {
+      for (let j = 0; j < p; j++) {
+        hx[j] = 0;
+        hxp[j] = 0;
+        mbar[j] = 0;
+      }
+      for (let dd = 0; dd < ndead; dd++) {
+        const down = dd / ndead;
+        const temp = denom - down * eDenom;
+        const hazard = 1 / temp;
+        h += hazard;
+        hp += hazard * (1 - down);
+        for (let j = 0; j < p; j++) {
+          const m = (a[j] - down * a2[j]) / temp;
+          hx[j] += hazard * m;
+          hxp[j] += hazard * (1 - down) * m;
+          mbar[j] += m / ndead;
+        }
+      }
+      for (let j = 0; j < p; j++) a2[j] = 0;
+    }
+    for (let i = first; i <= last; i++) {
+      const risk = riskOf[i];
+      const base = i * p;
+      const c = cluster ? cluster[i] : i;
+      const ob = c * p;
+      if (touchedIn[c] !== stratum) {
+        touchedIn[c] = stratum;
+        touched[nTouched++] = c;
+      }
+      r0[c] += risk;
+      if (status[i]) {
+        // Later groups plus the part of this group's hazard a death here does not receive.
+        const laterH = afterH + h - hp;
+        for (let j = 0; j < p; j++) {
+          const xj = x[base + j];
+          r1[ob + j] += risk * xj;
+          out[ob + j] += xj - mbar[j] + risk * (xj * laterH - (after[j] + hx[j] - hxp[j]));
+        }
+      } else {
+        for (let j = 0; j < p; j++) {
+          const xj = x[base + j];
+          r1[ob + j] += risk * xj;
+          out[ob + j] += risk * (xj * afterH - after[j]);
+        }
+      }
+    }
+    if (ndead > 0) {
+      afterH += h;
+      for (let j = 0; j < p; j++) after[j] += hx[j];
+    }
   }
+  finishStratum();
   return out;
 }
 
@@ -699,12 +720,8 @@ export interface CoxTests {
  * p = P(χ²₁ > z²), Wald CI exp(β ± Φ⁻¹(1−α/2)·se). Diverging coefficients are reported as null
  * with their direction rather than as a meaningless huge/tiny hazard ratio.
  */
-export function coxTerms(
-  fit: CoxFit,
-  dist: { chiSquareUpperTail(x: number, df: number): number; normalQuantile(p: number): number },
-  confLevel = 0.95,
-): CoxTermRow[] {
-  const zq = dist.normalQuantile(1 - (1 - confLevel) / 2);
+export function coxTerms(fit: CoxFit, confLevel = 0.95): CoxTermRow[] {
+  const zq = normalQuantile(1 - (1 - confLevel) / 2);
   return fit.names.map((term, j) => {
     const coef = fit.coef[j];
     const se = Math.sqrt(fit.variance[j * fit.p + j]);
@@ -721,7 +738,7 @@ export function coxTerms(
       se,
       robustSe,
       z,
-      p: dist.chiSquareUpperTail(z * z, 1),
+      p: chiSquareUpperTail(z * z, 1),
       lower: Math.exp(coef - zq * useSe),
       upper: Math.exp(coef + zq * useSe),
     };
@@ -729,8 +746,8 @@ export function coxTerms(
 }
 
 /** Likelihood-ratio, Wald (robust variance when clustered; null under monotone likelihood) and score tests. */
-export function coxTests(fit: CoxFit, dist: { chiSquareUpperTail(x: number, df: number): number }): CoxTests {
-  const withP = (t: ChiSquareTest) => ({ chisq: t.chisq, df: t.df, p: dist.chiSquareUpperTail(t.chisq, t.df) });
+export function coxTests(fit: CoxFit): CoxTests {
+  const withP = (t: ChiSquareTest) => ({ chisq: t.chisq, df: t.df, p: chiSquareUpperTail(t.chisq, t.df) });
   const lr = { chisq: 2 * (fit.loglik[1] - fit.loglik[0]), df: fit.p };
   const tests: CoxTests = {
     likelihoodRatio: withP(lr),
@@ -749,4 +766,15 @@ export function monotoneLikelihoodMessage(fit: CoxFit): string {
     `(e.g. a group without events); hazard ratios, Wald tests and CIs are not valid. ` +
     `Refit with --firth (Firth-penalised Cox, Heinze & Schemper 2001) for finite estimates and profile-likelihood CIs.`
   );
+}
+
+/** Notes a reader of the fit must see: monotone likelihood, non-convergence, few events per variable. */
+export function coxWarnings(fit: CoxFit): string[] {
+  const warnings: string[] = [];
+  if (fit.monotoneLikelihood) warnings.push(monotoneLikelihoodMessage(fit));
+  else if (!fit.converged) warnings.push(`the model did not converge in ${fit.iterations} iterations`);
+  if (fit.eventsPerVariable < 10) {
+    warnings.push(`only ${fit.eventsPerVariable.toFixed(1)} events per variable; estimates may be unstable (rule of thumb ≥ 10)`);
+  }
+  return warnings;
 }

@@ -4,9 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineMethod, returns } from '../../shared/api/contract';
+import { servedContract, type Handlers } from '../../electron/services/api/index';
+import { startHarness } from '../../electron/harness/server';
 import { inspectStudy } from '../../electron/services/db/studyFile';
-import { foreignRequests, startAppSession, type AppSession } from './appSession';
+import { RENDERER_DIR, foreignRequests, startAppSession, type AppSession } from './appSession';
 
 let session: AppSession;
 beforeAll(async () => {
@@ -86,6 +90,73 @@ describe('foundation end-to-end', () => {
     expect(await counts.locator('[data-count="patients"]').textContent()).toBe('24');
     expect(await counts.locator('[data-count="lesions"]').textContent()).toBe('28');
     expect(await counts.locator('[data-count="courses"]').textContent()).toBe('28');
+  });
+
+  it('the page bridge reports progress of long jobs and cancels them (harness transport)', async () => {
+    // A toy contract served by a second harness exercises the bridge's streaming and cancel paths.
+    let release: () => void = () => {};
+    const methods = { countSlowly: defineMethod({ input: z.object({ n: z.number() }), result: returns<number>(), long: true }) };
+    const handlers: Handlers<typeof methods> = {
+      async countSlowly(input, ctx) {
+        for (let i = 1; i <= input.n; i++) {
+          ctx.throwIfCancelled();
+          ctx.progress((100 * i) / input.n, `counted ${i}`);
+          if (i === 2) await new Promise<void>((resolve) => (release = resolve));
+        }
+        return input.n;
+      },
+    };
+    const jobs = await startHarness({ rendererDir: RENDERER_DIR, userDataDir: path.join(session.dir, 'jobs'), contract: servedContract(methods, handlers) });
+    const context = await session.browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(jobs.url);
+      await page.waitForFunction(() => typeof (window.rtcw as unknown as Record<string, unknown>).countSlowly === 'function');
+      const run = (jobId: string, cancel: boolean) =>
+        page.evaluate(
+          async ({ jobId, cancel }) => {
+            const rtcw = window.rtcw as unknown as {
+              countSlowly(input: { n: number }, options: { jobId: string; onProgress: (p: { pct: number; message: string }) => void }): Promise<number>;
+              cancel(jobId: string): Promise<void>;
+            };
+            const seen: string[] = [];
+            const promise = rtcw.countSlowly({ n: 4 }, { jobId, onProgress: (p) => seen.push(`${p.pct}% ${p.message}`) });
+            while (seen.length < 2) await new Promise((r) => setTimeout(r, 10));
+            if (cancel) await rtcw.cancel(jobId);
+            (window as unknown as { releaseJob: () => void }).releaseJob?.();
+            try {
+              return { result: await promise, seen };
+            } catch (error) {
+              return { error: (error as Error).message, seen };
+            }
+          },
+          { jobId, cancel },
+        );
+      // The handler waits at step 2 until released from the test side.
+      const waitAndRelease = async () => {
+        for (let i = 0; i < 400 && jobs.service.runningJobs().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+        for (let i = 0; i < 400 && !jobs.service.runningJobs().length; i++) await new Promise((r) => setTimeout(r, 10));
+      };
+      const cancelled = run('job-a', true);
+      await waitAndRelease();
+      for (let i = 0; i < 400 && jobs.service.cancel('no-such-job') === false && jobs.service.runningJobs().includes('job-a'); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        if (i > 20) release();
+      }
+      release();
+      expect(await cancelled).toEqual({ error: '[CANCELLED] Cancelled.', seen: ['25% counted 1', '50% counted 2'] });
+
+      const completed = run('job-b', false);
+      await waitAndRelease();
+      for (let i = 0; i < 50 && jobs.service.runningJobs().includes('job-b'); i++) {
+        release();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await completed).toEqual({ result: 4, seen: ['25% counted 1', '50% counted 2', '75% counted 3', '100% counted 4'] });
+    } finally {
+      await context.close();
+      await jobs.close();
+    }
   });
 
   it('requested nothing outside its own origin during the whole session, without CSP errors', () => {

@@ -6,13 +6,13 @@ import {
   coxModel,
   coxTerms,
   coxTests,
+  coxWarnings,
   ModelFitError,
-  monotoneLikelihoodMessage,
   type CoxInput,
   type CoxTies,
 } from '../../../shared/stats/coxModel';
 import { firthCox } from '../../../shared/stats/firthCox';
-import { chiSquareUpperTail, normalQuantile } from '../../../shared/stats/distributions';
+import { chiSquareUpperTail } from '../../../shared/stats/distributions';
 
 export const allowedOptions = ['data', 'time', 'event', 'covariates', 'factors', 'ref', 'ties', 'cluster', 'strata', 'firth'];
 
@@ -83,8 +83,6 @@ export function readCoxData(options: CliOptions): CoxData {
   return { input, design, clusters };
 }
 
-const dist = { chiSquareUpperTail, normalQuantile };
-
 export function run(options: CliOptions): unknown {
   const firth = options.flag('firth');
   if (firth) {
@@ -98,24 +96,18 @@ export function run(options: CliOptions): unknown {
   try {
     if (firth) return runFirth(input);
     const fit = coxModel(input);
-    const warnings: string[] = [];
-    if (fit.monotoneLikelihood) warnings.push(monotoneLikelihoodMessage(fit));
-    else if (!fit.converged) warnings.push(`the model did not converge in ${fit.iterations} iterations`);
-    if (fit.eventsPerVariable < 10) {
-      warnings.push(`only ${fit.eventsPerVariable.toFixed(1)} events per variable; estimates may be unstable (rule of thumb ≥ 10)`);
-    }
     return {
       n: fit.n,
       events: fit.events,
       loglik: fit.loglik,
-      terms: coxTerms(fit, dist),
-      tests: coxTests(fit, dist),
+      terms: coxTerms(fit),
+      tests: coxTests(fit),
       ties: fit.ties,
       eventsPerVariable: fit.eventsPerVariable,
       ...(fit.clusters ? { clusters: fit.clusters } : {}),
       converged: fit.converged,
       monotoneLikelihood: fit.monotoneLikelihood,
-      warnings,
+      warnings: coxWarnings(fit),
     };
   } catch (error) {
     if (error instanceof ModelFitError) throw new CliError(error.message);

@@ -7,7 +7,6 @@ import { kaplanMeierChart, type RiskTableStyle } from '../../../shared/charts/ka
 import type { ChartFigure } from '../../../shared/charts/stepCurveFigure';
 import { coxModel, coxTerms, ModelFitError } from '../../../shared/stats/coxModel';
 import { cumulativeIncidence, grayTest } from '../../../shared/stats/cumulativeIncidence';
-import { chiSquareUpperTail, normalQuantile } from '../../../shared/stats/distributions';
 import { kaplanMeierByGroup } from '../../../shared/stats/kaplanMeier';
 import { survivalDifference } from '../../../shared/stats/survivalDifference';
 import { ascendingTimeOrder, groupOrderByCode } from '../../../shared/stats/timeOrder';
@@ -107,7 +106,7 @@ export async function run(options: CliOptions) {
         const x = Float64Array.from(groups.codes, (c) => (c === 1 ? 1 : 0));
         try {
           const fit = coxModel({ time, status: event, x: [x], names: ['group'], ties: 'efron' });
-          const [term] = coxTerms(fit, { chiSquareUpperTail, normalQuantile });
+          const [term] = coxTerms(fit);
           if (term.hr !== null && term.lower !== null && term.upper !== null) hazardRatio = { hr: term.hr, lower: term.lower, upper: term.upper };
         } catch (error) {
           if (!(error instanceof ModelFitError)) throw error;

@@ -512,13 +512,28 @@ export class CsvFrame {
         }
         firstCodes[i] = code;
       }
-      // Distinct plain integers order numerically with no ties.
-      const numbers = distinct.slice(0, count);
-      const order = ascendingOrder(numbers);
+      // Distinct plain integers order numerically with no ties; a dense lookup is already in order.
       const remap = new Int32Array(count);
-      for (let k = 0; k < count; k++) remap[order[k]] = k;
+      const levels: string[] = new Array(count);
+      if (lookup) {
+        let k = 0;
+        for (let v = 0; v <= max; v++) {
+          const code = lookup[v];
+          if (code >= 0) {
+            remap[code] = k;
+            levels[k++] = String(v);
+          }
+        }
+      } else {
+        const numbers = distinct.subarray(0, count);
+        const order = ascendingOrder(numbers);
+        for (let k = 0; k < count; k++) {
+          remap[order[k]] = k;
+          levels[k] = String(numbers[order[k]]);
+        }
+      }
       for (let i = 0; i < n; i++) firstCodes[i] = remap[firstCodes[i]];
-      return { levels: Array.from(order, (k) => String(numbers[k])), codes: firstCodes };
+      return { levels, codes: firstCodes };
     } else {
       const seen = new Map<string, number>();
       let lastText = '';

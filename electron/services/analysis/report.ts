@@ -31,7 +31,6 @@ import {
   type Table1Row,
 } from '../../../shared/domain/studyReport';
 import { cumulativeIncidence, cumulativeIncidenceAt, grayTest } from '../../../shared/stats/cumulativeIncidence';
-import { chiSquareUpperTail, normalQuantile } from '../../../shared/stats/distributions';
 import { firthCox } from '../../../shared/stats/firthCox';
 import { followUp } from '../../../shared/stats/followUp';
 import { kaplanMeierByGroup, kaplanMeier, survivalAt, survivalQuantile, survivalTable, type KaplanMeierCurve } from '../../../shared/stats/kaplanMeier';
@@ -191,8 +190,6 @@ export const CANDIDATE_FACTORS: CandidateFactor[] = [
   { factor: 'painResponse', label: 'Pain response (yes vs no)', value: (r) => r.painResponse },
 ];
 
-const DIST = { chiSquareUpperTail, normalQuantile };
-
 function fitCox(
   rows: AnalysisRow[],
   factors: CandidateFactor[],
@@ -214,7 +211,7 @@ function fitCox(
   let monotone = false;
   try {
     const fit = coxModel({ time: t, status: s, x, names, cluster, ties: 'efron' });
-    result.terms = coxTerms(fit, DIST);
+    result.terms = coxTerms(fit);
     monotone = fit.monotoneLikelihood;
     if (monotone) result.warnings.push('monotone likelihood: a coefficient diverges (e.g. a level without events); see the Firth estimate');
     if (fit.eventsPerVariable < 10) result.warnings.push(`${fit.events} events for ${fit.p} variable(s): fewer than 10 events per variable`);

@@ -49,7 +49,6 @@ import { listRecords } from '../db/cohortRecords';
 import { buildDataset, datasetFingerprint, type AnalysisRow, type RowDetail } from './dataset';
 import { analysisSpecHash } from '../db/savedAnalyses';
 
-const DIST = { chiSquareUpperTail, normalQuantile };
 const BED_SPLIT_GY = 51.4;
 /** Below this many events per model degree of freedom estimates are unstable (Peduzzi et al. 1996). */
 const EPV_WARNING = 10;
@@ -260,8 +259,8 @@ function fitCox(spec: AnalysisSpec, sel: Selected, keys: string[]): CoxFitResult
 
   const fit = coxModel(input);
   if (fit.monotoneLikelihood) warnings.push(`${monotoneLikelihoodMessage(fit).replace('--firth', 'the Firth option')}`);
-  const rowsOut = coxTerms(fit, DIST, spec.confLevel);
-  const tests = coxTests(fit, DIST);
+  const rowsOut = coxTerms(fit, spec.confLevel);
+  const tests = coxTests(fit);
   let ph: CoxFitResult['ph'] = null;
   if (!fit.monotoneLikelihood) {
     try {

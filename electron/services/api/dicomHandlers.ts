@@ -50,6 +50,12 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
   commitDicomProposals(input, ctx) {
     const db = ctx.study.db;
     const derivation = deriveFromStudy(db, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy });
+    // Review-table corrections replace the derived values (the cohort validates them on write).
+    const edits = new Map(input.edits.map(({ proposalId, ...changes }) => [proposalId, changes]));
+    for (const lesion of derivation.lesions) {
+      const changes = edits.get(lesion.proposalId);
+      if (changes) Object.assign(lesion, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)));
+    }
     return commitProposals(db, derivation, { accepted: new Set(input.proposalIds), includeReviewed: input.includeReviewed });
   },
 };

@@ -61,7 +61,8 @@ export async function listFiles(dir: string, signal?: AbortSignal): Promise<stri
 }
 
 export function defaultWorkerCount(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
+  // The main thread only indexes (~25 µs per file), so one worker per core keeps the cores busy.
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 /**
@@ -76,7 +77,8 @@ export async function scanFiles(
   const { signal, onProgress } = options;
   const total = files.length;
   const batchSize = options.batchSize ?? 64;
-  const workerCount = Math.min(options.workers ?? defaultWorkerCount(), Math.ceil(total / batchSize));
+  // Small folders do not pay for more workers than they can keep busy (one per ~1,000 files).
+  const workerCount = Math.min(options.workers ?? Math.min(defaultWorkerCount(), Math.ceil(total / 1000)), Math.ceil(total / batchSize));
   throwIfAborted(signal);
   onProgress?.({ phase: 'reading', done: 0, total });
   if (workerCount <= 0) {

@@ -31,7 +31,7 @@ let loaded: { regular: FontkitFont; bold: FontkitFont } | null = null;
 
 function fonts(): { regular: FontkitFont; bold: FontkitFont } {
   if (!loaded) {
-    const open = (path: string) => (fontkit as unknown as { create(b: Buffer): FontkitFont }).create(readFileSync(path));
+    const open = (path: string): FontkitFont => fontkit.create(readFileSync(path));
     loaded = { regular: open(fontFiles.regular()), bold: open(fontFiles.bold()) };
   }
   return loaded;

@@ -375,7 +375,7 @@ export function DataGrid<R>(props: Props<R>) {
         aria-rowindex={i + 3}
         aria-selected={selected || undefined}
         className={`grid-row${i % 2 ? ' alt' : ''}${selected ? ' selected' : ''}`}
-        style={{ top: bodyTop + i * ROW_H, height: ROW_H, width: totalW }}
+        style={{ top: i * ROW_H, height: ROW_H, width: totalW }}
         data-row-key={String(key)}
       >
         {columns.map((column, c) => {

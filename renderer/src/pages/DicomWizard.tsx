@@ -6,6 +6,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { useLongJob } from '../components/useLongJob';
 import { isDesktop, rtcw, showError, type ShownError } from '../rtcw';
 import { navigate } from '../App';
+import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 
 type Step = 'folder' | 'scan' | 'review' | 'done';
 const STEPS: { id: Step; label: string }[] = [
@@ -27,6 +28,8 @@ export function DicomWizard() {
   const [commit, setCommit] = useState<DicomCommitResult | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [showSkipped, setShowSkipped] = useState(false);
+  const [edits, setEdits] = useState<Map<string, ProposalEdit>>(new Map());
+  const [editErrors, setEditErrors] = useState<Map<string, string>>(new Map());
   const job = useLongJob();
   const dirId = useId();
 
@@ -52,7 +55,11 @@ export function DicomWizard() {
     setError(null);
     try {
       const ids = [...accepted];
-      const result = await rtcw().commitDicomProposals({ proposalIds: ids, includeReviewed: true });
+      const result = await rtcw().commitDicomProposals({
+        proposalIds: ids,
+        includeReviewed: true,
+        edits: [...edits.entries()].filter(([id]) => accepted.has(id)).map(([proposalId, e]) => ({ proposalId, ...e })),
+      });
       setCommit(result);
       setStep('done');
       bump();
@@ -167,9 +174,29 @@ export function DicomWizard() {
               </table>
             </div>
           )}
-          <ProposalTable lesions={scan.lesions} accepted={accepted} onToggle={toggle} onAll={(on) => setAccepted(on ? new Set(scan.lesions.map((l) => l.proposalId)) : new Set())} />
+          <ProposalTable
+            lesions={scan.lesions}
+            accepted={accepted}
+            onToggle={toggle}
+            onAll={(on) => setAccepted(on ? new Set(scan.lesions.map((l) => l.proposalId)) : new Set())}
+            edits={edits}
+            onEdit={(id, edit, problem) => {
+              setEdits((m) => new Map(m).set(id, edit));
+              setEditErrors((m) => {
+                const next = new Map(m);
+                if (problem) next.set(id, problem);
+                else next.delete(id);
+                return next;
+              });
+            }}
+          />
+          {editErrors.size > 0 && (
+            <div className="notice error small" role="alert">
+              Correct the highlighted values before committing ({editErrors.size} row{editErrors.size > 1 ? 's' : ''}).
+            </div>
+          )}
           <div className="button-row" style={{ marginTop: 12 }}>
-            <button type="button" className="primary" disabled={committing || accepted.size === 0} onClick={() => void doCommit()}>
+            <button type="button" className="primary" disabled={committing || accepted.size === 0 || editErrors.size > 0} onClick={() => void doCommit()}>
               {committing ? 'Committing…' : `Commit ${accepted.size} lesions`}
             </button>
             <button type="button" onClick={() => setStep('folder')} disabled={committing}>
@@ -222,17 +249,27 @@ export function DicomWizard() {
   );
 }
 
+export interface ProposalEdit {
+  levels?: string[];
+  totalDoseGy?: number;
+  fractionsPlanned?: number;
+  fractionsDelivered?: number;
+  rtStartDate?: string;
+}
+
 function ProposalTable(props: {
   lesions: DicomLesionProposal[];
   accepted: Set<string>;
   onToggle(id: string): void;
   onAll(on: boolean): void;
+  edits: Map<string, ProposalEdit>;
+  onEdit(id: string, edit: ProposalEdit, problem: string | null): void;
 }) {
   const { lesions, accepted } = props;
   const allOn = lesions.length > 0 && lesions.every((l) => accepted.has(l.proposalId));
   return (
     <div className="table-scroll" style={{ maxHeight: 520, border: '1px solid var(--line)', borderRadius: 6 }}>
-      <table className="data" aria-label="Proposed lesions">
+      <table className="data nowrap" aria-label="Proposed lesions">
         <thead style={{ position: 'sticky', top: 0, zIndex: 1 }}>
           <tr>
             <th>
@@ -254,36 +291,125 @@ function ProposalTable(props: {
           </tr>
         </thead>
         <tbody>
-          {lesions.map((l) => {
-            const on = accepted.has(l.proposalId);
-            return (
-              <tr key={l.proposalId} className={l.needsReview ? 'flagged' : undefined} data-needs-review={l.needsReview || undefined}>
-                <td>
-                  <input
-                    type="checkbox"
-                    checked={on}
-                    aria-label={`Accept ${l.pseudonym} ${l.levels.join('-') || 'unknown levels'}`}
-                    onChange={() => props.onToggle(l.proposalId)}
-                  />
-                </td>
-                <td className="mono small">{l.sourcePatientId}</td>
-                <td className="mono small">{l.pseudonym}</td>
-                <td>{l.levels.length ? `${l.levels[0]}${l.levels.length > 1 ? `–${l.levels[l.levels.length - 1]}` : ''}` : '—'}</td>
-                <td>{l.location ?? '—'}</td>
-                <td className="num">{fmt(l.totalDoseGy)}</td>
-                <td className="num">{l.fractionsPlanned ?? '—'}</td>
-                <td className="num">{l.fractionsDelivered ?? '—'}</td>
-                <td className="num">{fmt(l.bedGy, 2)}</td>
-                <td>{l.sbrt === null ? '—' : l.sbrt ? 'yes' : 'no'}</td>
-                <td>{l.rtStartDate ?? '—'}</td>
-                <td>{l.machine ?? '—'}</td>
-                <td>{[l.preRtImaging.CT && 'CT', l.preRtImaging.MR && 'MR', l.preRtImaging.PT && 'PET'].filter(Boolean).join(', ') || '—'}</td>
-                <td className="small">{l.needsReview ? l.reviewReasons.join('; ') : 'ok'}</td>
-              </tr>
-            );
-          })}
+          {lesions.map((l) => (
+            <ProposalRow
+              key={l.proposalId}
+              lesion={l}
+              accepted={accepted.has(l.proposalId)}
+              onToggle={() => props.onToggle(l.proposalId)}
+              edit={props.edits.get(l.proposalId)}
+              onEdit={(edit, problem) => props.onEdit(l.proposalId, edit, problem)}
+            />
+          ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+const levelsText = (levels: string[]) => (levels.length ? `${levels[0]}${levels.length > 1 ? `–${levels[levels.length - 1]}` : ''}` : '');
+
+/** Checks the typed corrections; returns the edit and the first problem (named by column). */
+function checkDraft(draft: Record<keyof ProposalEdit, string>): { edit: ProposalEdit; problem: string | null } {
+  const edit: ProposalEdit = {};
+  const problems: string[] = [];
+  if (draft.levels.trim()) {
+    const parsed = parseLesionLevels(draft.levels);
+    if (parsed.ok) edit.levels = parsed.levels;
+    else problems.push(`Levels: ${parsed.error}`);
+  } else problems.push('Levels: required');
+  const num = (text: string, label: string, integer: boolean, min: number, max: number): number | undefined => {
+    if (!text.trim()) {
+      problems.push(`${label}: required`);
+      return undefined;
+    }
+    const n = Number(text.replace(',', '.'));
+    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+      problems.push(`${label}: ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+      return undefined;
+    }
+    return n;
+  };
+  edit.totalDoseGy = num(draft.totalDoseGy, 'Dose', false, 0.1, 200);
+  edit.fractionsPlanned = num(draft.fractionsPlanned, 'Fx planned', true, 1, 100);
+  if (draft.fractionsDelivered.trim()) edit.fractionsDelivered = num(draft.fractionsDelivered, 'Fx delivered', true, 0, 100);
+  if (draft.rtStartDate.trim()) {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(draft.rtStartDate.trim())) edit.rtStartDate = draft.rtStartDate.trim();
+    else problems.push('RT start: a date as YYYY-MM-DD');
+  }
+  return { edit, problem: problems[0] ?? null };
+}
+
+function ProposalRow(props: {
+  lesion: DicomLesionProposal;
+  accepted: boolean;
+  onToggle(): void;
+  edit: ProposalEdit | undefined;
+  onEdit(edit: ProposalEdit, problem: string | null): void;
+}) {
+  const l = props.lesion;
+  const [editing, setEditing] = useState(l.needsReview);
+  const [draft, setDraft] = useState<Record<keyof ProposalEdit, string>>(() => ({
+    levels: levelsText(l.levels),
+    totalDoseGy: l.totalDoseGy === null ? '' : String(l.totalDoseGy),
+    fractionsPlanned: l.fractionsPlanned === null ? '' : String(l.fractionsPlanned),
+    fractionsDelivered: l.fractionsDelivered === null ? '' : String(l.fractionsDelivered),
+    rtStartDate: l.rtStartDate ?? '',
+  }));
+  const [problem, setProblem] = useState<string | null>(null);
+  const name = `${l.pseudonym} ${levelsText(l.levels) || 'unknown levels'}`;
+  const change = (key: keyof ProposalEdit, value: string) => {
+    const next = { ...draft, [key]: value };
+    setDraft(next);
+    const checked = checkDraft(next);
+    setProblem(checked.problem);
+    props.onEdit(checked.edit, checked.problem);
+  };
+  const input = (key: keyof ProposalEdit, label: string, width: number) => {
+    const bad = problem?.startsWith(label) ?? false;
+    return (
+      <input
+        type="text"
+        aria-label={`${label} for ${name}`}
+        aria-invalid={bad || undefined}
+        value={draft[key]}
+        onChange={(e) => change(key, e.target.value)}
+        style={{ width, minHeight: 26, padding: '2px 5px' }}
+      />
+    );
+  };
+  return (
+    <tr className={l.needsReview ? 'flagged' : undefined} data-needs-review={l.needsReview || undefined}>
+      <td>
+        <input type="checkbox" checked={props.accepted} aria-label={`Accept ${name}`} onChange={props.onToggle} />
+      </td>
+      <td className="mono small">{l.sourcePatientId}</td>
+      <td className="mono small">{l.pseudonym}</td>
+      <td>{editing ? input('levels', 'Levels', 84) : levelsText(props.edit?.levels ?? l.levels) || '—'}</td>
+      <td>{l.location ?? '—'}</td>
+      <td className="num">{editing ? input('totalDoseGy', 'Dose', 56) : fmt(props.edit?.totalDoseGy ?? l.totalDoseGy)}</td>
+      <td className="num">{editing ? input('fractionsPlanned', 'Fx planned', 44) : (props.edit?.fractionsPlanned ?? l.fractionsPlanned ?? '—')}</td>
+      <td className="num">{editing ? input('fractionsDelivered', 'Fx delivered', 44) : (props.edit?.fractionsDelivered ?? l.fractionsDelivered ?? '—')}</td>
+      <td className="num">{fmt(l.bedGy, 2)}</td>
+      <td>{l.sbrt === null ? '—' : l.sbrt ? 'yes' : 'no'}</td>
+      <td>{editing ? input('rtStartDate', 'RT start', 96) : (props.edit?.rtStartDate ?? l.rtStartDate ?? '—')}</td>
+      <td>{l.machine ?? '—'}</td>
+      <td>{[l.preRtImaging.CT && 'CT', l.preRtImaging.MR && 'MR', l.preRtImaging.PT && 'PET'].filter(Boolean).join(', ') || '—'}</td>
+      <td className="small" style={{ whiteSpace: 'normal', minWidth: 160 }}>
+        {l.needsReview ? <strong>{l.reviewReasons.join('; ')}</strong> : 'ok'}
+        {problem && (
+          <div className="field-error" role="alert">
+            {problem}
+          </div>
+        )}
+        {!editing && (
+          <div>
+            <button type="button" className="link small" aria-label={`Edit ${name}`} onClick={() => setEditing(true)}>
+              Edit
+            </button>
+          </div>
+        )}
+      </td>
+    </tr>
   );
 }

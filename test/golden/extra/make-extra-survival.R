@@ -38,10 +38,10 @@ write_data <- function(name, d) {
 event01 <- function(s) if (all(s %in% c(0, 1))) s else s - 1
 
 # --- expected values in cli.md's shapes -----------------------------------------------------------
-km_expected <- function(d, conf.type, at, grouped) {
+km_expected <- function(d, conf.type, at, grouped, conf.int = 0.95) {
   d$ev <- event01(d$status)
-  fit <- if (grouped) survfit(Surv(time, ev) ~ g, data = d, conf.type = conf.type)
-         else survfit(Surv(time, ev) ~ 1, data = d, conf.type = conf.type)
+  fit <- if (grouped) survfit(Surv(time, ev) ~ g, data = d, conf.type = conf.type, conf.int = conf.int)
+         else survfit(Surv(time, ev) ~ 1, data = d, conf.type = conf.type, conf.int = conf.int)
   one <- function(f, name) {
     s <- summary(f, censored = TRUE)
     q <- quantile(f, 0.5)
@@ -63,9 +63,10 @@ km_expected <- function(d, conf.type, at, grouped) {
   list(groups = lapply(seq_along(names), function(i) one(fit[i], names[i])))
 }
 
-logrank_expected <- function(d, rho) {
+logrank_expected <- function(d, rho, strata = FALSE) {
   d$ev <- event01(d$status)
-  s <- survdiff(Surv(time, ev) ~ g, data = d, rho = rho)
+  s <- if (strata) survdiff(Surv(time, ev) ~ g + strata(s), data = d, rho = rho)
+       else survdiff(Surv(time, ev) ~ g, data = d, rho = rho)
   obs <- if (is.matrix(s$obs)) rowSums(s$obs) else s$obs
   exp <- if (is.matrix(s$exp)) rowSums(s$exp) else s$exp
   df <- sum(exp > 0) - 1
@@ -129,6 +130,15 @@ add_case("ties-logrank", "logrank", list(data = "surv-ties.csv", time = "time", 
   logrank_expected(ties, 0))
 add_case("ties-petopeto", "logrank", list(data = "surv-ties.csv", time = "time", event = "status", group = "g", rho = 1),
   logrank_expected(ties, 1))
+add_case("ties-km-loglog-90", "km",
+  list(data = "surv-ties.csv", time = "time", event = "status", group = "g", "conf-type" = "log-log", "conf-level" = 0.9, at = "1,2.5"),
+  km_expected(ties, "log-log", c(1, 2.5), TRUE, conf.int = 0.9))
+add_case("ties-logrank-strata", "logrank",
+  list(data = "surv-ties.csv", time = "time", event = "status", group = "g", strata = "h", rho = 0),
+  logrank_expected(transform(ties, s = h), 0, strata = TRUE))
+add_case("ties-petopeto-strata", "logrank",
+  list(data = "surv-ties.csv", time = "time", event = "status", group = "g", strata = "h", rho = 1),
+  logrank_expected(transform(ties, s = h), 1, strata = TRUE))
 add_case("ties-followup", "followup", list(data = "surv-ties.csv", time = "time", event = "status"), followup_expected(ties))
 add_case("ties-cuminc", "cuminc", list(data = "surv-ties.csv", time = "time", status = "cause", group = "g", at = "1,2,3,4"),
   cuminc_expected(ties, c(1, 2, 3, 4)))

@@ -53,7 +53,8 @@ describe('study report on the demo study', () => {
     expect(['cervical', 'thoracic', 'lumbar', 'sacral'].map((r) => row('Regions involved', r).total)).toEqual(['1 (3.6)', '9 (32.1)', '16 (57.1)', '10 (35.7)']);
     // p-values name their test
     expect(row('Sex', 'male').test).toBe('Fisher exact');
-    expect(row('Sex', 'male').p).toBeGreaterThan(0.05);
+    expect(row('Sex', 'male').p).toBeCloseTo(0.6791851752, 9); // R fisher.test
+    expect(row('Age', null).p).toBeCloseTo(0.794268992, 8); // R wilcox.test(exact = FALSE)
     expect(row('Age', null).test).toBe('Wilcoxon rank-sum');
   });
 
@@ -65,6 +66,9 @@ describe('study report on the demo study', () => {
     expect(concurrent.hr).toBeCloseTo(0.1243771, 6);
     expect(concurrent.robustSe).not.toBeNull();
     expect(concurrent.p).toBeLessThan(0.05);
+    // R 4.2 survival 3.5: robust se 1.035783588, p 0.04417508095 (clustered by patient)
+    expect(concurrent.robustSe).toBeCloseTo(1.035783588, 7);
+    expect(concurrent.p).toBeCloseTo(0.04417508095, 9);
     expect(report.cox.multivariable?.factors).toEqual(['concurrent', 'cordCompression', 'painResponse']);
     // few events: Firth shown beside the Wald fit
     expect(report.cox.multivariable?.firth?.length).toBe(3);
@@ -92,8 +96,12 @@ describe('study report on the demo study', () => {
     expect(local?.groups[2].landmarks[0].surv).toBeCloseTo(0.9, 10);
     expect(local?.groups[1].landmarks[0].surv).toBeCloseTo(0.5142857, 6);
     expect(report.cumulativeIncidence.groups.length).toBe(2);
-    expect(report.cumulativeIncidence.gray?.p).toBeLessThan(0.05);
+    // R cmprsk::cuminc(localTime, status, concurrent): Gray p 0.006365408682; F(12) 0.4666667 / 0.0769231
+    expect(report.cumulativeIncidence.gray?.p).toBeCloseTo(0.006365408682, 8);
+    expect(report.cumulativeIncidence.groups[0].at[0].estimate).toBeCloseTo(0.46666666667, 9);
+    expect(report.cumulativeIncidence.groups[1].at[0].estimate).toBeCloseTo(0.07692307692, 9);
     expect(report.followUp.observed.median).toBeCloseTo(11.35, 1);
+    expect(report.followUp.reverseKm.estimate).toBeCloseTo(40.01643, 4);
     expect(JSON.stringify(report)).not.toMatch(/NaN|Infinity/);
   });
 

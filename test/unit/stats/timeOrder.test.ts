@@ -37,3 +37,13 @@ describe('radix time order', () => {
     expect(Array.from(s.order)).toEqual([5, 1, 3, 2, 4, 0]);
   });
 });
+
+describe('mergeNearTies (R aeqSurv)', () => {
+  it('ties times that differ by floating-point noise to the first of the run', async () => {
+    const { mergeNearTies } = await import('../../../shared/stats/timeOrder');
+    const t = Float64Array.of(0.1 + 0.2, 0.3, 0.3 + 1e-12, 1, 2, 2 + 1e-6);
+    t.sort();
+    mergeNearTies(t);
+    expect(Array.from(t)).toEqual([0.3, 0.3, 0.3, 1, 2, 2 + 1e-6]);
+  });
+});

@@ -1,0 +1,122 @@
+// End-to-end: the cohort grid. Editing a lesion value validates at the cell, saves, shows the audit
+// entry in the lesion detail panel and can be undone; a 10,000-lesion study keeps only a window of
+// rows in the DOM and still reaches its last row.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { populateDemoStudy } from '../../electron/services/analysis/demoStudy';
+import { createStudy } from '../../electron/services/db/studyFile';
+import { foreignRequests, startAppSession, type AppSession } from './appSession';
+
+const ARTIFACTS = path.resolve('test-artifacts');
+
+let session: AppSession;
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  session = await startAppSession({ populateDemo: (db) => populateDemoStudy(db) });
+  await session.page.setViewportSize({ width: 1440, height: 1000 });
+});
+afterAll(async () => {
+  await session?.close();
+});
+
+describe('cohort grid end-to-end', () => {
+  it('edits a lesion value with validation at the cell, shows the audit entry and undoes it', async () => {
+    const { page, harness } = session;
+    await page.goto(harness.url);
+    await page.getByRole('button', { name: 'Open demo study' }).click();
+    await page.getByRole('region', { name: 'Study counts' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Cohort/ }).click();
+    const grid = page.getByRole('grid', { name: 'Lesions' });
+    await grid.waitFor();
+    expect(await page.getByRole('tab', { name: /Lesions/ }).getAttribute('aria-selected')).toBe('true');
+
+    const firstRow = grid.locator('[role="row"][data-row-key]').first();
+    const sinsCell = firstRow.locator('[data-col="sins"]');
+    const before = (await sinsCell.textContent())!.trim();
+    const next = before === '12' ? '11' : '12';
+
+    // Out of range: the message appears at the cell and nothing is saved.
+    await sinsCell.click();
+    await page.keyboard.type('25');
+    await page.keyboard.press('Enter');
+    const bubble = page.getByRole('alert').filter({ hasText: 'SINS must be at most 18.' });
+    await bubble.waitFor();
+    expect(await sinsCell.getAttribute('aria-invalid')).toBe('true');
+    await page.keyboard.press('Escape');
+    expect((await sinsCell.textContent())!.trim()).toBe(before);
+
+    // A valid value is saved and audited.
+    await sinsCell.click();
+    await page.keyboard.type(next);
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await sinsCell.textContent())!.trim()).toBe(next);
+    await sinsCell.click(); // select the row again (Enter moved down)
+    const detail = page.getByRole('complementary', { name: 'Lesion detail' });
+    const audit = detail.getByRole('list', { name: 'Audit history' });
+    await expect.poll(() => audit.getByText(`sins: ${before} → ${next}`).count()).toBe(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-audit.png') });
+
+    // Undo restores the value (and is itself audited).
+    await page.getByRole('button', { name: 'Undo last edit' }).click();
+    await expect.poll(async () => (await sinsCell.textContent())!.trim()).toBe(before);
+    await expect.poll(() => audit.getByText(`sins: ${next} → ${before}`).count()).toBe(1);
+  });
+
+  it('keeps derived columns read-only', async () => {
+    const { page } = session;
+    const grid = page.getByRole('grid', { name: 'Lesions' });
+    const bed = grid.locator('[role="row"][data-row-key]').first().locator('[data-col="bedGy"]');
+    expect(await bed.getAttribute('aria-readonly')).toBe('true');
+    await bed.dblclick();
+    expect(await grid.getByRole('textbox', { name: /^Edit/ }).count()).toBe(0);
+  });
+
+  it('windows 10,000 lesions: few rows in the DOM, the last one reachable', async () => {
+    const { page, dir } = session;
+    const file = path.join(dir, 'big.rtcw');
+    const study = createStudy(file);
+    const db = study.db;
+    db.transaction(() => {
+      const provenance = db.prepare("INSERT INTO provenance (kind, label, created_by) VALUES ('manual', 'e2e bulk', 'e2e')").run().lastInsertRowid;
+      const addPatient = db.prepare("INSERT INTO patients (pseudonym, sex, last_followup_date, provenance_id) VALUES (?, 'F', '2020-01-01', ?)");
+      const addLesion = db.prepare('INSERT INTO lesions (patient_id, levels, sins, provenance_id) VALUES (?, ?, ?, ?)');
+      const addCourse = db.prepare("INSERT INTO rt_courses (lesion_id, start_date, total_dose_gy, fractions_planned, provenance_id) VALUES (?, '2018-03-01', 30, 10, ?)");
+      const levels = ['C5', 'T4', 'T9', 'L2', 'S1'];
+      for (let p = 0; p < 2000; p++) {
+        const patient = addPatient.run(`BULK-${String(p + 1).padStart(5, '0')}`, provenance).lastInsertRowid;
+        for (let k = 0; k < 5; k++) {
+          const lesion = addLesion.run(patient, levels[k], (p + k) % 19, provenance).lastInsertRowid;
+          addCourse.run(lesion, provenance);
+        }
+      }
+    })();
+    study.close();
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Study/ }).click();
+    await page.getByLabel('Study file', { exact: true }).fill(file);
+    await page.getByRole('button', { name: 'Open study', exact: true }).click();
+    const counts = page.getByRole('region', { name: 'Study counts' });
+    await expect.poll(() => counts.locator('[data-count="lesions"]').textContent()).toBe('10000');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Cohort/ }).click();
+    const grid = page.getByRole('grid', { name: 'Lesions' });
+    await grid.waitFor();
+    await expect.poll(() => grid.getAttribute('aria-rowcount')).toBe(String(10000 + 2));
+    const domRows = await grid.locator('[role="row"][data-row-key]').count();
+    expect(domRows).toBeGreaterThan(5);
+    expect(domRows).toBeLessThan(100);
+
+    // Keyboard: Ctrl+End jumps to the last row, which is then rendered.
+    await grid.locator('[role="row"][data-row-key]').first().locator('[data-col="sins"]').click();
+    await page.keyboard.press('Control+End');
+    await expect.poll(() => grid.locator('[role="row"][data-row-key]').filter({ hasText: 'BULK-02000' }).count()).toBeGreaterThan(0);
+    expect(await grid.locator('[role="row"][data-row-key]').count()).toBeLessThan(100);
+
+    // Sorting and filtering work over all rows.
+    await grid.getByRole('textbox', { name: 'Filter Patient' }).fill('BULK-01234');
+    await expect.poll(() => grid.locator('[role="row"][data-row-key]').count()).toBe(5);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-10000.png') });
+    expect(foreignRequests(session)).toEqual([]);
+  });
+});

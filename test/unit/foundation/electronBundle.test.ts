@@ -1,0 +1,89 @@
+// The shipped artifacts: electron/build.mjs bundles main and preload; both load with 'electron'
+// stubbed, the preload exposes exactly the contract as window.rtcw, the main process starts hardened.
+import { execFileSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { methodNames } from '../../../shared/api/index';
+
+let outdir: string;
+beforeAll(() => {
+  // Inside the repository so the bundles resolve node_modules as in dist/electron.
+  fs.mkdirSync('test-artifacts', { recursive: true });
+  outdir = fs.mkdtempSync(path.resolve('test-artifacts', 'electron-bundle-'));
+  execFileSync(process.execPath, ['electron/build.mjs'], { env: { ...process.env, RTCW_ELECTRON_OUTDIR: outdir }, stdio: 'pipe' });
+});
+afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+/** Loads a CommonJS bundle in a fresh Node with require('electron') answered by `stub` (JS source). */
+function loadWithStub(bundle: string, stub: string, report: string): unknown {
+  const script = `
+    const Module = require('node:module');
+    const calls = [];
+    const electron = (${stub})(calls);
+    const load = Module._load;
+    Module._load = function (request, ...rest) { return request === 'electron' ? electron : load.call(this, request, ...rest); };
+    require(${JSON.stringify(bundle)});
+    setTimeout(() => { process.stdout.write(JSON.stringify((${report})(calls))); process.exit(0); }, 300);
+  `;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: outdir }));
+}
+
+describe('electron bundles', () => {
+  it('writes main, the DICOM scan worker and preload; only native modules stay external', () => {
+    const main = fs.readFileSync(path.join(outdir, 'main', 'index.cjs'), 'utf8');
+    expect(fs.existsSync(path.join(outdir, 'main', 'scanWorker.cjs'))).toBe(true);
+    const required = new Set([...main.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((m) => !m.startsWith('node:') && !builtinModules.includes(m)));
+    expect([...required].sort()).toEqual(expect.arrayContaining(['better-sqlite3', 'electron']));
+    // esbuild: only on the development path of the DICOM worker (the bundle ships scanWorker.cjs).
+    for (const name of required) expect(['electron', 'better-sqlite3', 'sharp', '@resvg/resvg-js', 'esbuild']).toContain(name);
+    const preload = fs.readFileSync(path.join(outdir, 'preload', 'index.cjs'), 'utf8');
+    expect([...preload.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(['electron']);
+  });
+
+  it('the preload exposes exactly the contract methods as window.rtcw', () => {
+    const exposed = loadWithStub(
+      path.join(outdir, 'preload', 'index.cjs'),
+      `(calls) => ({
+        contextBridge: { exposeInMainWorld: (key, api) => calls.push({ key, names: Object.keys(api), types: Object.values(api).map((v) => typeof v) }) },
+        ipcRenderer: { invoke: async () => ({ ok: true, result: null }), on: () => {} },
+      })`,
+      '(calls) => calls',
+    ) as { key: string; names: string[]; types: string[] }[];
+    expect(exposed).toHaveLength(1);
+    expect(exposed[0].key).toBe('rtcw');
+    expect(exposed[0].names.sort()).toEqual([...methodNames, 'cancel', 'onStudyChanged'].sort());
+    expect(new Set(exposed[0].types)).toEqual(new Set(['function']));
+  });
+
+  it('the main bundle starts hardened: privileged app: scheme, sandbox, single instance, window on app://', () => {
+    const calls = loadWithStub(
+      path.join(outdir, 'main', 'index.cjs'),
+      `(calls) => {
+        const noop = () => {};
+        const session = { setPermissionRequestHandler: () => calls.push('permissions'), setPermissionCheckHandler: noop,
+          setDevicePermissionHandler: noop, setSpellCheckerEnabled: (v) => calls.push('spellchecker:' + v), on: noop,
+          webRequest: { onBeforeRequest: () => calls.push('webRequest') }, protocol: { handle: (s) => calls.push('protocol:' + s) } };
+        class BrowserWindow { constructor(o) { calls.push({ window: o.webPreferences }); this.webContents = { send: noop }; }
+          once() {} on() {} loadURL(u) { calls.push('load:' + u); return Promise.resolve(); } }
+        return {
+          app: { enableSandbox: () => calls.push('sandbox'), requestSingleInstanceLock: () => (calls.push('lock'), true), quit: noop, on: noop,
+            whenReady: () => Promise.resolve(), getPath: () => require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/rtcw-bundle-user-'), getVersion: () => '0', isPackaged: true },
+          protocol: { registerSchemesAsPrivileged: (s) => calls.push({ schemes: s }) },
+          session: { defaultSession: session },
+          ipcMain: { handle: (c) => calls.push('ipc:' + c), removeHandler: noop },
+          Menu: { buildFromTemplate: (t) => t, setApplicationMenu: () => calls.push('menu') },
+          BrowserWindow, dialog: {},
+        };
+      }`,
+      '(calls) => calls',
+    ) as unknown[];
+    expect(calls).toContainEqual({ schemes: [expect.objectContaining({ scheme: 'app' })] });
+    for (const step of ['sandbox', 'lock', 'permissions', 'spellchecker:false', 'webRequest', 'protocol:app', 'menu', 'ipc:rtcw:createStudy', 'load:app://rtcw/index.html']) {
+      expect(calls).toContain(step);
+    }
+    expect(calls).toContainEqual({ window: expect.objectContaining({ contextIsolation: true, sandbox: true, nodeIntegration: false }) });
+    expect(calls.indexOf('permissions')).toBeLessThan(calls.findIndex((c) => typeof c === 'object' && c !== null && 'window' in c));
+  });
+});
