@@ -112,9 +112,16 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const expHi = Math.max(maxExp, 1);
   const tickLabel = (e: number) => String(Number((base ** e).toPrecision(3)));
   // The axis is linear in log_base(HR); label every k-th power so labels never touch.
-  const widestTick = Math.max(...Array.from({ length: expHi - expLo + 1 }, (_v, k) => measure(tickLabel(expLo + k))));
+  // Adjacent labels, centred on ticks `every` powers apart, need half of each width plus a gap.
+  const labelsFit = (every: number) => {
+    const step = (plotW * every) / (expHi - expLo);
+    for (let e = expLo; e + every <= expHi; e += every) {
+      if ((measure(tickLabel(e)) + measure(tickLabel(e + every))) / 2 + f * 0.6 > step) return false;
+    }
+    return true;
+  };
   let every = 1;
-  while (((expHi - expLo) / every + 1) * (widestTick + f * 0.8) > plotW && every < expHi - expLo) every++;
+  while (!labelsFit(every) && every < expHi - expLo) every++;
   const toAxis = (v: number) => Math.min(expHi, Math.max(expLo, logB(v)));
 
   const headerH = rowH;

@@ -106,7 +106,8 @@ export function formatPValue(p: number, style: PStyle = 'ama'): string {
   else if (p < 0.01) digits = style === 'lancet' && p < 0.001 ? 4 : 3;
   else digits = 2;
   let text = p.toFixed(digits);
-  if (digits === 2 && p < 0.05 && Number(text) >= 0.05) text = p.toFixed(3);
+  // Never print a P just below .05 as ".05" (AMA): add digits until it reads below .05.
+  while (p < 0.05 && Number(text) >= 0.05 && digits < 4) text = p.toFixed(++digits);
   return strip(text.replace('.', decimalMark(style)));
 }
 

@@ -210,7 +210,8 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
   let plotH = Number.isFinite(height0) ? height0 - topH - bottomH : Math.max(plotW * (preset.widthMm > 120 ? 0.5 : 0.62), f * 12);
 
   const inset = f * 0.6;
-  const overlaps = (p: Box, q: Box) => p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+  // Boxes closer than one em would read as one line of text.
+  const overlaps = (p: Box, q: Box) => p.x < q.x + q.w + f && q.x < p.x + p.w + f && p.y < q.y + q.h + f * 0.5 && q.y < p.y + p.h + f * 0.5;
   const emptyOfCurves = (box: Box) => {
     // Box in data coordinates, with a margin so ticks and line widths do not touch the text.
     const m = f * 0.3;

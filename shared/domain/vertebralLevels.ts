@@ -42,10 +42,11 @@ export function regionOfLevel(level: string): SpineRegion {
 
 function regionLetter(prefix: string): 'C' | 'T' | 'L' | 'S' | null {
   const p = prefix.toUpperCase();
-  if (p === 'C') return 'C';
-  if (p === 'T' || p === 'TH' || p === 'D') return 'T';
-  if (p === 'L') return 'L';
-  if (p === 'S') return 'S';
+  // German vertebral body names: HWK/BWK/LWK/SWK (Hals-/Brust-/Lenden-/Sakralwirbelkörper).
+  if (p === 'C' || p === 'HWK') return 'C';
+  if (p === 'T' || p === 'TH' || p === 'D' || p === 'BWK') return 'T';
+  if (p === 'L' || p === 'LWK') return 'L';
+  if (p === 'S' || p === 'SWK') return 'S';
   return null;
 }
 
@@ -59,7 +60,7 @@ function makeLevel(letter: 'C' | 'T' | 'L' | 'S', num: number): string | null {
  * or null when it is not a level (e.g. "T13", "L6", "X1").
  */
 export function normaliseLevel(text: string): string | null {
-  const m = /^\s*(th|[ctdls])\s*0*(\d{1,2})\s*$/i.exec(text);
+  const m = /^\s*(hwk|bwk|lwk|swk|th|[ctdls])\s*0*(\d{1,2})\s*$/i.exec(text);
   if (!m) return null;
   const letter = regionLetter(m[1]);
   return letter ? makeLevel(letter, Number(m[2])) : null;
@@ -100,8 +101,16 @@ export interface ParsedLevels {
 // A level mention: region prefix not glued to a preceding letter ("PTV" is not "V"…; "zPTV_T12"
 // works), number, optionally a range to a second level with or without its region prefix.
 // A following letter is allowed ("T9T10"); a following digit is not (greedy \d{1,2} takes it).
-const MENTION =
-  /(?<![A-Za-z])(th|[ctdls])\s?0*(\d{1,2})(?!\d)(?:\s*(?:-|–|—|\/|_|to)\s*(?:(th|[ctdls])\s?)?0*(\d{1,2})(?!\d))?/gi;
+// A number followed by a unit is a margin or dose, not a level ("PTV_T12_3mm", "3D 8Gy"), and
+// after "_" the second level needs its region letter ("PTV_C7_T1" is a range, "PTV_T12_2" is not).
+const PREFIX = '(hwk|bwk|lwk|swk|th|[ctdls])';
+const PREFIX_AHEAD = '(?:hwk|bwk|lwk|swk|th|[ctdls])';
+const NOT_UNIT = '(?!\\d)(?!\\s*(?:mm|cm|gy|cgy|fx|%)(?![a-z]))';
+const MENTION = new RegExp(
+  `(?<![A-Za-z])${PREFIX}\\s?0*(\\d{1,2})${NOT_UNIT}` +
+    `(?:(?:\\s*(?:-|–|—|\\/|to)\\s*|\\s*_\\s*(?=${PREFIX_AHEAD}\\s?\\d))(?:${PREFIX}\\s?)?0*(\\d{1,2})${NOT_UNIT})?`,
+  'gi',
+);
 
 const REGION_WORDS: ReadonlyArray<[RegExp, SpineRegion]> = [
   [/sacrum|sacral|\bsak/i, 'sacral'],

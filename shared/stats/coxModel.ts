@@ -367,20 +367,70 @@ function likelihoodPass(d: Prepared, beta: Float64Array, w: Work): number {
   return loglik;
 }
 
+/** Hazard terms of one tie group for the score residuals; written into `t` to avoid allocation. */
+interface GroupHazard {
+  /** Σ hazard, and its Efron-downweighted version for the group's own deaths. */
+  h: number;
+  hp: number;
+  /** Σ hazard·x̄, its downweighted version, and the deaths' mean x̄ (p each). */
+  hx: Float64Array;
+  hxp: Float64Array;
+  mbar: Float64Array;
+}
+
+/**
+ * coxscore2.c's hazard increments at a tie group with `ndead` deaths, after the group's rows were
+ * added to the risk-set sums (denom, a) and, for Efron, the deaths' sums (eDenom, a2).
+ */
+function groupHazard(t: GroupHazard, p: number, tied: boolean, ndead: number, denom: number, eDenom: number, a: Float64Array, a2: Float64Array): void {
+  const { hx, hxp, mbar } = t;
+  if (!tied) {
+    const h = ndead / denom;
+    t.h = h;
+    t.hp = h;
+    for (let j = 0; j < p; j++) {
+      const m = a[j] / denom;
+      hx[j] = h * m;
+      hxp[j] = h * m;
+      mbar[j] = m;
+    }
+    return;
+  }
+  let h = 0;
+  let hp = 0;
+  for (let j = 0; j < p; j++) {
+    hx[j] = 0;
+    hxp[j] = 0;
+    mbar[j] = 0;
+  }
+  for (let dd = 0; dd < ndead; dd++) {
+    const down = dd / ndead;
+    const temp = denom - down * eDenom;
+    const hazard = 1 / temp;
+    h += hazard;
+    hp += hazard * (1 - down);
+    for (let j = 0; j < p; j++) {
+      const m = (a[j] - down * a2[j]) / temp;
+      hx[j] += hazard * m;
+      hxp[j] += hazard * (1 - down) * m;
+      mbar[j] += m / ndead;
+    }
+  }
+  t.h = h;
+  t.hp = hp;
+}
+
 /**
  * Score residuals (coxscore2.c) at beta, summed within cluster (or per row when cluster is null,
  * giving n rows). Returns clusters × p (scaled coordinates).
  *   rᵢ = δᵢ (xᵢ − x̄(tᵢ)) − exp(ηᵢ) Σ_{t ≤ tᵢ} (xᵢ − x̄(t)) dΛ₀(t)   (Efron-weighted within ties)
- * One backward pass per stratum: with H(t) = Σ_{s ≤ t} dΛ₀(s), Hx(t) = Σ_{s ≤ t} x̄(s) dΛ₀(s) and their
- * stratum totals T, Tx, the compensator exp(ηᵢ)(xᵢ H(tᵢ) − Hx(tᵢ)) is written as
- * exp(ηᵢ)(xᵢ T − Tx) − exp(ηᵢ)(xᵢ A(tᵢ) − Ax(tᵢ)) with A, Ax the sums over later times (known when
- * going backwards); the first part is applied per cluster once T is known (Σ exp(η)x and Σ exp(η)
- * are kept per cluster), so no per-time storage and no second pass are needed.
+ * Two backward passes per stratum: the first totals the cumulative hazard terms, the second gives
+ * each row its compensator as total − (sum over later times), so no per-time storage is needed and
+ * each row touches its cluster's sums once.
  */
 function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scratch: Float64Array): Float64Array {
   const { n, p, x, status, groupStart, groupDeaths, groupStratumEnd, efron, cluster } = d;
-  const rows = cluster ? clusters : n;
-  const out = new Float64Array(rows * p);
+  const out = new Float64Array((cluster ? clusters : n) * p);
   const riskOf = scratch; // exp(η) per sorted row
   for (let i = 0; i < n; i++) {
     let z = 0;
@@ -388,128 +438,100 @@ function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scrat
     for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
     riskOf[i] = Math.exp(z);
   }
-  // Per output row (cluster): Σ exp(η)·x and Σ exp(η) within the current stratum.
-  const r1 = new Float64Array(rows * p);
-  const r0 = new Float64Array(rows);
-  const touched = new Int32Array(rows);
-  const touchedIn = new Int32Array(rows).fill(-1);
-  let nTouched = 0;
-  let stratum = 0;
-
   const a = new Float64Array(p);
   const a2 = new Float64Array(p);
-  const hx = new Float64Array(p); // Σ_dd hazard·x̄ of the group
-  const hxp = new Float64Array(p); // the same, Efron-downweighted for the group's own deaths
-  const mbar = new Float64Array(p); // mean of the x̄'s over the Efron steps (the deaths' x̄)
-  const after = new Float64Array(p); // Ax: Σ over later groups of hazard·x̄
-  let denom = 0;
-  let afterH = 0;
+  const gh: GroupHazard = { h: 0, hp: 0, hx: new Float64Array(p), hxp: new Float64Array(p), mbar: new Float64Array(p) };
+  const { hx, hxp, mbar } = gh;
+  const totalHx = new Float64Array(p);
+  const laterHx = new Float64Array(p);
+  const cumHx = new Float64Array(p);
 
-  const finishStratum = () => {
-    // Apply −exp(η)(x·T − Tx) per cluster; T, Tx are now the sums over the whole stratum.
-    for (let t = 0; t < nTouched; t++) {
-      const c = touched[t];
-      const ob = c * p;
-      for (let j = 0; j < p; j++) {
-        out[ob + j] -= afterH * r1[ob + j] - after[j] * r0[c];
-        r1[ob + j] = 0;
-      }
-      r0[c] = 0;
-    }
-    nTouched = 0;
-    stratum++;
-  };
-
-  for (let g = d.groups - 1; g >= 0; g--) {
-    if (groupStratumEnd[g]) {
-      if (g !== d.groups - 1) finishStratum();
-      denom = 0;
-      afterH = 0;
-      for (let j = 0; j < p; j++) {
-        a[j] = 0;
-        after[j] = 0;
-      }
-    }
-    const first = groupStart[g];
-    const last = groupStart[g + 1] - 1;
-    const ndead = groupDeaths[g];
-    const tied = efron && ndead > 1;
+  // Adds group g's rows to the risk-set sums; returns the deaths' summed risk (Efron ties only).
+  const addGroup = (g: number, tied: boolean): number => {
     let eDenom = 0;
-    for (let i = last; i >= first; i--) {
+    for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) {
       const risk = riskOf[i];
       const base = i * p;
-      denom += risk;
       for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
       if (tied && status[i]) {
         eDenom += risk;
         for (let j = 0; j < p; j++) a2[j] += risk * x[base + j];
       }
     }
-    // This group's hazard terms (coxscore2: Breslow/single death, or the Efron steps).
-    let h = 0;
-    let hp = 0;
-    if (ndead > 0 && !tied) {
-      h = ndead / denom;
-      hp = h;
-      for (let j = 0; j < p; j++) {
-        const m = a[j] / denom;
-        hx[j] = h * m;
-        hxp[j] = hx[j];
-        mbar[j] = m;
+    return eDenom;
+  };
+  const groupRisk = (g: number): number => {
+    let s = 0;
+    for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) s += riskOf[i];
+    return s;
+  };
+
+  let gEnd = d.groups - 1;
+  while (gEnd >= 0) {
+    // One stratum: groups gStart … gEnd.
+    let gStart = gEnd;
+    while (gStart > 0 && !groupStratumEnd[gStart - 1]) gStart--;
+    // Pass 1: stratum totals of Σ hazard and Σ hazard·x̄.
+    let denom = 0;
+    let totalH = 0;
+    for (let j = 0; j < p; j++) {
+      a[j] = 0;
+      totalHx[j] = 0;
+    }
+    for (let g = gEnd; g >= gStart; g--) {
+      const ndead = groupDeaths[g];
+      const tied = efron && ndead > 1;
+      denom += groupRisk(g);
+      const eDenom = addGroup(g, tied);
+      if (ndead === 0) continue;
+      groupHazard(gh, p, tied, ndead, denom, eDenom, a, a2);
+      if (tied) for (let j = 0; j < p; j++) a2[j] = 0;
+      totalH += gh.h;
+      for (let j = 0; j < p; j++) totalHx[j] += hx[j];
+    }
+    // Pass 2: residuals, with the cumulative hazard up to a group = total − later groups.
+    denom = 0;
+    let laterH = 0;
+    for (let j = 0; j < p; j++) {
+      a[j] = 0;
+      laterHx[j] = 0;
+    }
+    for (let g = gEnd; g >= gStart; g--) {
+      const ndead = groupDeaths[g];
+      const tied = efron && ndead > 1;
+      denom += groupRisk(g);
+      const eDenom = addGroup(g, tied);
+      let h = 0;
+      let hp = 0;
+      if (ndead > 0) {
+        groupHazard(gh, p, tied, ndead, denom, eDenom, a, a2);
+        if (tied) for (let j = 0; j < p; j++) a2[j] = 0;
+        h = gh.h;
+        hp = gh.hp;
       }
-    } else if (tied) {
-      for (let j = 0; j < p; j++) {
-        hx[j] = 0;
-        hxp[j] = 0;
-        mbar[j] = 0;
-      }
-      for (let dd = 0; dd < ndead; dd++) {
-        const down = dd / ndead;
-        const temp = denom - down * eDenom;
-        const hazard = 1 / temp;
-        h += hazard;
-        hp += hazard * (1 - down);
-        for (let j = 0; j < p; j++) {
-          const m = (a[j] - down * a2[j]) / temp;
-          hx[j] += hazard * m;
-          hxp[j] += hazard * (1 - down) * m;
-          mbar[j] += m / ndead;
+      const cumH = totalH - laterH; // through this group
+      const deathH = cumH - h + hp; // what this group's own deaths receive
+      for (let j = 0; j < p; j++) cumHx[j] = totalHx[j] - laterHx[j];
+      for (let i = groupStart[g]; i < groupStart[g + 1]; i++) {
+        const risk = riskOf[i];
+        const base = i * p;
+        const ob = (cluster ? cluster[i] : i) * p;
+        if (status[i]) {
+          for (let j = 0; j < p; j++) {
+            const xj = x[base + j];
+            out[ob + j] += xj - mbar[j] - risk * (xj * deathH - (cumHx[j] - hx[j] + hxp[j]));
+          }
+        } else {
+          for (let j = 0; j < p; j++) out[ob + j] -= risk * (x[base + j] * cumH - cumHx[j]);
         }
       }
-      for (let j = 0; j < p; j++) a2[j] = 0;
-    }
-    for (let i = first; i <= last; i++) {
-      const risk = riskOf[i];
-      const base = i * p;
-      const c = cluster ? cluster[i] : i;
-      const ob = c * p;
-      if (touchedIn[c] !== stratum) {
-        touchedIn[c] = stratum;
-        touched[nTouched++] = c;
-      }
-      r0[c] += risk;
-      if (status[i]) {
-        // Later groups plus the part of this group's hazard a death here does not receive.
-        const laterH = afterH + h - hp;
-        for (let j = 0; j < p; j++) {
-          const xj = x[base + j];
-          r1[ob + j] += risk * xj;
-          out[ob + j] += xj - mbar[j] + risk * (xj * laterH - (after[j] + hx[j] - hxp[j]));
-        }
-      } else {
-        for (let j = 0; j < p; j++) {
-          const xj = x[base + j];
-          r1[ob + j] += risk * xj;
-          out[ob + j] += risk * (xj * afterH - after[j]);
-        }
+      if (ndead > 0) {
+        laterH += h;
+        for (let j = 0; j < p; j++) laterHx[j] += hx[j];
       }
     }
-    if (ndead > 0) {
-      afterH += h;
-      for (let j = 0; j < p; j++) after[j] += hx[j];
-    }
+    gEnd = gStart - 1;
   }
-  finishStratum();
   return out;
 }
 

@@ -6,7 +6,7 @@
 // and the global test uses all 2p. g(t) is the transformed time centred at its mean over events:
 // km → 1 − S(t−) of the pooled Kaplan–Meier, rank → rank(t) (average ties), identity → t.
 import type { CoxFit, CoxInput } from './coxModel';
-import { prepareCoxData } from './coxModel';
+import { ModelFitError, prepareCoxData } from './coxModel';
 import { chiSquareUpperTail } from './distributions';
 import { solve } from './matrix';
 
@@ -202,7 +202,7 @@ export function coxZph(input: CoxInput, fit: CoxFit, terms: readonly ZphTerm[], 
     const uu = new Float64Array(m);
     for (let r = p; r < m; r++) uu[r] = u[kk[r]];
     const sol = solve(sub, uu, m);
-    if (!sol) throw new Error('singular information matrix in the proportional-hazards test');
+    if (!sol) throw new ModelFitError('the information matrix of the proportional-hazards test is singular (a covariate constant within strata?)');
     let chisq = 0;
     for (let r = 0; r < m; r++) chisq += sol[r] * uu[r];
     return chisq;

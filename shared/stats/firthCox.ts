@@ -11,7 +11,7 @@
 // the unpenalised information at the estimate, as coxphf's `var`.
 import { ModelFitError, sortOrder } from './coxModel';
 import { chiSquareQuantile, chiSquareUpperTail } from './distributions';
-import { determinant, inverse } from './matrix';
+import { cholesky, determinant, inverse, TOLER_CHOL } from './matrix';
 
 export interface FirthInput {
   time: Float64Array;
@@ -169,7 +169,7 @@ function firthIterate(
     const xl0 = cur.xl;
     if (anyFree) {
       const vm = cur.vm;
-      if (!vm) throw new Error('singular information matrix in the Firth iteration');
+      if (!vm) throw new ModelFitError('the information matrix became singular in the Firth iteration (collinear covariates?)');
       for (let i = 0; i < p; i++) {
         if (!free[i]) continue;
         let tt = 0;
@@ -245,6 +245,12 @@ export function firthCox(input: FirthInput): FirthFit {
   groupStart.push(n);
   const d: Data = { n, p, x, status, groupStart: Int32Array.from(groupStart), groups, groupDeaths: Int32Array.from(groupDeaths), penalty };
 
+  // Collinear columns make the information singular for every β; name them as coxph's check does.
+  const info0 = like(d, new Float64Array(p)).sd.map((v) => -v);
+  if (Math.abs(cholesky(info0, p, TOLER_CHOL)) < p) {
+    const bad = names.filter((_, j) => info0[j * p + j] === 0);
+    throw new ModelFitError(`covariate(s) ${bad.map((b) => `'${b}'`).join(', ')} collinear with the others in the rows used; remove them from the model`);
+  }
   const warnings: string[] = [];
   const all = new Uint8Array(p).fill(1);
   const fit = firthIterate(d, all, new Float64Array(p), o);

@@ -75,7 +75,7 @@ function dcmdump(files: string[], extraArgs: string[]) {
   // One process over every file (dcmdump takes many files); chunked only to stay under ARG_MAX.
   // bash's `time` gives the child's CPU seconds (user + system) next to the wall time.
   const listFile = join(tmpdir(), `rtcw-bench-dcmdump-${process.pid}.txt`);
-  const chunk = 8000;
+  const chunk = 100_000;
   let cpuSeconds = 0;
   let failed = 0;
   const t0 = performance.now();
@@ -83,7 +83,7 @@ function dcmdump(files: string[], extraArgs: string[]) {
     writeFileSync(listFile, files.slice(i, i + chunk).join('\n'));
     const r = spawnSync(
       'bash',
-      ['-c', `TIMEFORMAT='%U %S'; { time xargs -d '\\n' -a "$0" dcmdump -q ${extraArgs.join(' ')} > /dev/null 2>&1 ; } 2>&1`, listFile],
+      ['-c', `TIMEFORMAT='%U %S'; { time xargs -d '\\n' -s 1900000 -a "$0" dcmdump -q ${extraArgs.join(' ')} > /dev/null 2>&1 ; } 2>&1`, listFile],
       { encoding: 'utf8', maxBuffer: 1 << 26 },
     );
     const [user, sys] = r.stdout.trim().split(/\s+/).slice(-2).map(Number);
@@ -95,7 +95,8 @@ function dcmdump(files: string[], extraArgs: string[]) {
   return {
     available: true as const,
     args: ['-q', ...extraArgs].join(' '),
-    processes: Math.ceil(files.length / chunk),
+    // xargs packs up to 1.9 MB of arguments per dcmdump process (one process for 10,000 paths).
+    processes: Math.ceil(files.reduce((n, f) => n + f.length + 1, 0) / 1_900_000),
     seconds: round(seconds),
     filesPerSecond: Math.round(files.length / seconds),
     cpuSeconds: round(cpuSeconds),

@@ -93,7 +93,7 @@ describe('cohort grid end-to-end', () => {
     })();
     study.close();
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Study/ }).click();
+    await page.goto(session.harness.url);
     await page.getByLabel('Study file', { exact: true }).fill(file);
     await page.getByRole('button', { name: 'Open study', exact: true }).click();
     const counts = page.getByRole('region', { name: 'Study counts' });
@@ -114,7 +114,7 @@ describe('cohort grid end-to-end', () => {
     expect(await grid.locator('[role="row"][data-row-key]').count()).toBeLessThan(100);
 
     // Sorting and filtering work over all rows.
-    await grid.getByRole('textbox', { name: 'Filter Patient' }).fill('BULK-01234');
+    await grid.getByRole('searchbox', { name: 'Filter Patient' }).fill('BULK-01234');
     await expect.poll(() => grid.locator('[role="row"][data-row-key]').count()).toBe(5);
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-10000.png') });
     expect(foreignRequests(session)).toEqual([]);

@@ -8,6 +8,7 @@ import { foreignRequests, startAppSession, type AppSession } from './appSession'
 
 const ARTIFACTS = path.resolve('test-artifacts');
 const COHORT_A = path.resolve('test/fixtures/dicom/cohort-a');
+const IMPORT = path.resolve('test/fixtures/import');
 
 let session: AppSession;
 beforeAll(async () => {
@@ -54,6 +55,80 @@ describe('import wizards end-to-end', () => {
     await expect.poll(() => counts.locator('[data-count="lesions"]').textContent()).toBe('28');
     expect(await counts.locator('[data-count="patients"]').textContent()).toBe('24');
     expect(await counts.locator('[data-count="courses"]').textContent()).toBe('28');
+    expect(foreignRequests(session)).toEqual([]);
+  });
+
+  it('maps a patients CSV column by column, validates it and commits it', async () => {
+    const { page } = session;
+    await newStudy('Spreadsheet import');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Import/ }).click();
+    await page.getByRole('tab', { name: /Spreadsheet/ }).click();
+    await page.getByLabel('Spreadsheet file').fill(path.join(IMPORT, 'patients.csv'));
+    await page.getByRole('button', { name: 'Read file' }).click();
+
+    await page.getByLabel('Mapping name').fill('redcap-rcc');
+    expect(await page.getByLabel('This sheet holds').inputValue()).toBe('patient');
+    await page.getByLabel('Row key column').selectOption('record_id');
+    await page.getByLabel('Column for pseudonym').selectOption('study_id');
+    await page.getByLabel('Column for sex').selectOption('sex');
+    await page.getByLabel('Value codes for sex').fill('1=M; 2=F');
+    await page.getByLabel('Column for age at first RT').selectOption('age');
+    expect(await page.getByLabel('Column for ECOG PS').inputValue()).toBe('ecog'); // guessed from the header
+    await page.getByLabel('Column for vital status').selectOption('vital');
+    await page.getByLabel('Value codes for vital status').fill('0=alive; 1=dead');
+    await page.getByLabel('Column for date of death').selectOption('death_date');
+    await page.getByLabel('Date format for date of death').selectOption('DD.MM.YYYY');
+    await page.getByLabel('Column for date of last follow-up').selectOption('last_fu');
+    await page.getByLabel('Date format for date of last follow-up').selectOption('DD.MM.YYYY');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-import-sheet-mapping.png'), fullPage: false });
+    await page.getByRole('button', { name: 'Validate' }).click();
+
+    const summary = page.getByRole('table', { name: 'Sheet summary' });
+    await summary.waitFor();
+    expect(await page.getByRole('table', { name: 'Rejected rows' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Commit import' }).click();
+    await page.getByText('3 row(s) imported', { exact: false }).waitFor();
+
+    // The mapping is remembered for files with the same columns.
+    await page.getByRole('button', { name: 'Import another file' }).click();
+    await page.getByLabel('Spreadsheet file').fill(path.join(IMPORT, 'patients.csv'));
+    await page.getByRole('button', { name: 'Read file' }).click();
+    await page.getByText('Restored the mapping saved for files with these columns.').waitFor();
+    expect(await page.getByLabel('Mapping name').inputValue()).toBe('redcap-rcc');
+    expect(await page.getByLabel('Value codes for sex').inputValue()).toBe('1=M; 2=F');
+  });
+
+  it('shows the row-by-row report of a bad spreadsheet and imports nothing', async () => {
+    const { page } = session;
+    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByLabel('Spreadsheet file').fill(path.join(IMPORT, 'lesions-bad.csv'));
+    await page.getByRole('button', { name: 'Read file' }).click();
+    await page.getByText('Use a mapping file (JSON)').click();
+    await page.getByLabel('Mapping (JSON)').fill(fs.readFileSync(path.join(IMPORT, 'lesions-mapping.json'), 'utf8'));
+    await page.getByRole('button', { name: 'Use this mapping' }).click();
+    expect(await page.getByLabel('This sheet holds').inputValue()).toBe('lesion');
+    await page.getByRole('button', { name: 'Validate' }).click();
+
+    const rejected = page.getByRole('table', { name: 'Rejected rows' });
+    await rejected.waitFor();
+    const rows = await rejected.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')),
+    );
+    const byRow = new Map(rows.map((cells) => [Number(cells[1]), cells]));
+    expect([...byRow.keys()].sort()).toEqual([2, 3, 4, 5, 6]);
+    expect(byRow.get(2)![2]).toBe('sins_total');
+    expect(byRow.get(3)![4]).toContain('L6');
+    expect(byRow.get(4)![4]).toContain('"99" not found');
+    expect(byRow.get(5)![4]).toContain('not contiguous');
+    expect(byRow.get(6)![3]).toBe('maybe');
+    expect(await page.getByRole('button', { name: 'Commit import' }).isDisabled()).toBe(true);
+    expect(await page.getByText('Nothing was imported.', { exact: false }).isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-import-sheet-report.png'), fullPage: false });
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Study/ }).click();
+    const counts = page.getByRole('region', { name: 'Study counts' });
+    await expect.poll(() => counts.locator('[data-count="patients"]').textContent()).toBe('3');
+    expect(await counts.locator('[data-count="lesions"]').textContent()).toBe('0');
     expect(foreignRequests(session)).toEqual([]);
   });
 });

@@ -37,10 +37,11 @@ export async function run(options: CliOptions) {
     }
   });
   if (report.rejected.length > 0) {
-    const first = report.rejected[0];
-    // The full row-by-row report goes to stdout as JSON; stderr gets the one-line summary.
+    // The full report goes to stdout as JSON; stderr gets one line listing the rejected cells.
     process.stdout.write(JSON.stringify(report) + '\n');
-    throw new CliError(`${report.message}; first: ${first.sheet} row ${first.row}, column ${first.column}: ${first.reason}`);
+    const shown = report.rejected.slice(0, 20).map((r) => `${r.sheet} row ${r.row}, column ${r.column}: ${r.reason}`);
+    const more = report.rejected.length > shown.length ? ` | … ${report.rejected.length - shown.length} more` : '';
+    throw new CliError(`${report.message}: ${shown.join(' | ')}${more}`);
   }
   return report;
 }

@@ -331,6 +331,59 @@ export class CsvTable {
     return out;
   }
 
+  /**
+   * Parses the cells of `col` in `rows` into `out`; returns the index of the first cell that is not
+   * a decimal number, or −1. Same rules as number(), in one tight loop over the column.
+   */
+  numbersInto(rows: Int32Array, col: number, out: Float64Array): number {
+    const { bytes, starts, ends, ncol } = this;
+    for (let i = 0; i < rows.length; i++) {
+      const cell = rows[i] * ncol + col;
+      const s = starts[cell];
+      const e = ends[cell];
+      let p = s;
+      let negative = false;
+      if (e > s && (bytes[p] === 45 || bytes[p] === 43)) {
+        negative = bytes[p] === 45;
+        p++;
+      }
+      let mantissa = 0;
+      let digits = 0;
+      let fraction = 0;
+      let any = false;
+      while (p < e) {
+        const d = bytes[p] - 48;
+        if (d < 0 || d > 9) break;
+        mantissa = mantissa * 10 + d;
+        if (mantissa !== 0) digits++;
+        any = true;
+        p++;
+      }
+      if (p < e && bytes[p] === 46) {
+        p++;
+        while (p < e) {
+          const d = bytes[p] - 48;
+          if (d < 0 || d > 9) break;
+          mantissa = mantissa * 10 + d;
+          if (mantissa !== 0) digits++;
+          fraction++;
+          any = true;
+          p++;
+        }
+      }
+      let value: number;
+      if (e >= 0 && p === e && any && digits <= 15 && fraction <= 22) {
+        value = fraction === 0 ? mantissa : mantissa / POW10[fraction];
+        if (negative) value = -value;
+      } else {
+        value = this.number(rows[i], col);
+        if (Number.isNaN(value)) return i;
+      }
+      out[i] = value;
+    }
+    return -1;
+  }
+
   /** Parses a numeric cell straight from the bytes; NaN when it is not a decimal number. */
   number(row: number, col: number): number {
     const cell = row * this.ncol + col;
@@ -405,14 +458,11 @@ export class CsvFrame {
     const col = this.column(name);
     const { table, rows } = this;
     const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const v = table.number(rows[i], col);
-      if (Number.isNaN(v)) {
-        throw new CliError(
-          `${table.fileName}: non-numeric value '${table.text(rows[i], col)}' in ${table.where(rows[i], col)}`,
-        );
-      }
-      out[i] = v;
+    const bad = table.numbersInto(rows, col, out);
+    if (bad >= 0) {
+      throw new CliError(
+        `${table.fileName}: non-numeric value '${table.text(rows[bad], col)}' in ${table.where(rows[bad], col)}`,
+      );
     }
     return out;
   }
@@ -578,7 +628,9 @@ export class CsvFrame {
 export function readCsvTable(path: string): CsvTable {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    const buffer = readFileSync(path);
+    // A plain Uint8Array view keeps the scanner's element access monomorphic (Buffer is a subclass).
+    bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
   } catch (error) {
     const code = (error as { code?: string }).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;

@@ -217,7 +217,7 @@ export function populateDemoStudy(db: Database.Database, who = 'demo'): void {
         // Exposure intervals that give the patient's timing for every one of its courses.
         const interval =
           p.timing === 'concurrent'
-            ? { startDate: addDays(firstStart, -21), stopDate: addDays(lastEnd, 90) }
+            ? { startDate: addDays(firstStart, -21), stopDate: p.dead && addDays(lastEnd, 90) > endDate ? endDate : addDays(lastEnd, 90) }
             : p.timing === 'before'
               ? { startDate: addDays(firstStart, -320), stopDate: addDays(firstStart, -35) }
               : { startDate: addDays(lastEnd, 28), stopDate: addDays(lastEnd, 210) };

@@ -206,8 +206,9 @@ function fitCox(
   const x = factors.map((f) => Float64Array.from(used.map((r) => f.value(r) as number)));
   const names = factors.map((f) => f.factor);
   result.events = s.reduce((a, b) => a + b, 0);
-  const patients = [...new Set(used.map((r) => r.patient))];
-  const cluster = clustered ? Int32Array.from(used.map((r) => patients.indexOf(r.patient))) : undefined;
+  const patientCode = new Map<string, number>();
+  for (const r of used) if (!patientCode.has(r.patient)) patientCode.set(r.patient, patientCode.size);
+  const cluster = clustered ? Int32Array.from(used.map((r) => patientCode.get(r.patient) as number)) : undefined;
   let monotone = false;
   try {
     const fit = coxModel({ time: t, status: s, x, names, cluster, ties: 'efron' });

@@ -1,5 +1,119 @@
 // Handlers for shared/api/export.ts (owned by the export helper). See shared/api/contract.ts.
-import type { exportMethods } from '../../../shared/api/export';
-import type { Handlers } from './apiService';
+// The renderer sends a format and options; the path comes from ctx.choosePath (native save dialog in
+// the desktop app), so the page never names a file on disk.
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { z } from 'zod';
+import { ApiError } from '../../../shared/api/contract';
+import type { exportFigureInput, exportMethods } from '../../../shared/api/export';
+import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
+import { PRESETS, type JournalPreset } from '../../../shared/charts/journalStyle';
+import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
+import { coxTableModel, countTableModel, table1Model, type TableModel } from '../../../shared/charts/tableModel';
+import { runStudyAnalysis } from '../analysis/studyAnalysis';
+import { EXPORT_SCALE, exportFigure } from '../export/figureExport';
+import { measureFigureText } from '../export/figureFont';
+import { appVersion, type Provenance } from '../export/provenance';
+import { exportTable, TABLE_EXTENSIONS } from '../export/tableExport';
+import type { HandlerContext, Handlers } from './apiService';
 
-export const exportHandlers: Handlers<typeof exportMethods> = {};
+const FORMAT_NAMES: Record<string, string> = {
+  svg: 'SVG image', pdf: 'PDF document', png: 'PNG image', tiff: 'TIFF image',
+  docx: 'Word document', csv: 'CSV (UTF-8)', html: 'HTML', latex: 'LaTeX', xlsx: 'Excel workbook',
+};
+
+function presetFrom(input: z.output<typeof exportFigureInput>): JournalPreset {
+  const base: JournalPreset = { ...PRESETS[input.preset === 'double' ? 'double' : 'single'] };
+  if (input.preset === 'custom') {
+    if (input.widthMm === undefined) throw new ApiError('INVALID_INPUT', 'A custom figure size needs a width in mm.');
+    base.widthMm = input.widthMm;
+  }
+  if (input.heightMm !== undefined) base.heightMm = input.heightMm;
+  if (input.fontPt !== undefined) base.fontPt = input.fontPt;
+  base.palette = input.palette;
+  base.pStyle = input.pStyle;
+  return base;
+}
+
+async function analyse(ctx: HandlerContext, spec: Parameters<typeof runStudyAnalysis>[1]) {
+  // Yield once so the progress channel is open before the (synchronous) statistics run.
+  await new Promise((resolve) => setImmediate(resolve));
+  const result = runStudyAnalysis(ctx.study.db, spec, {
+    progress: (pct, message) => ctx.progress(Math.round(pct * 0.6), message),
+    throwIfCancelled: () => ctx.throwIfCancelled(),
+  });
+  const provenance: Provenance = {
+    software: 'RT Cohort Workstation',
+    appVersion: appVersion(),
+    analysisSpecHash: result.specHash,
+    datasetFingerprint: result.datasetFingerprint,
+  };
+  return { result, provenance };
+}
+
+async function savePath(ctx: HandlerContext, purpose: string, title: string, format: string, requested: string | undefined, defaultName: string) {
+  const ext = format === 'latex' ? 'tex' : format;
+  const chosen = await ctx.choosePath({
+    purpose,
+    mode: 'save-file',
+    title,
+    requested,
+    filters: [{ name: FORMAT_NAMES[format] ?? format, extensions: ext === 'tiff' ? ['tiff', 'tif'] : [ext] }],
+    defaultName: `${defaultName}.${ext}`,
+  });
+  return extname(chosen) === '' ? `${chosen}.${ext}` : chosen;
+}
+
+function writeOut(path: string, data: Buffer): void {
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    throw new ApiError('IO_ERROR', `Could not write ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export const exportHandlers: Handlers<typeof exportMethods> = {
+  exportFigure: async (input, ctx) => {
+    const name = input.figure === 'forest' ? `forest-${input.spec.endpoint}` : `${input.spec.endpoint}-curves`;
+    const path = await savePath(ctx, 'exportFigure', 'Save figure', input.format, input.path, name);
+    const { result, provenance } = await analyse(ctx, input.spec);
+    ctx.progress(70, 'Rendering figure');
+    const fctx = { preset: presetFrom(input), measureText: measureFigureText, scale: EXPORT_SCALE };
+    const figure =
+      input.figure === 'forest'
+        ? analysisForestFigure(result, fctx, input.model)
+        : analysisSurvivalFigure(result, fctx, { ci: input.ci, riskTable: input.riskTable });
+    const exported = await exportFigure(figure, provenance, { format: input.format, dpi: input.dpi });
+    ctx.throwIfCancelled();
+    writeOut(path, exported.data);
+    ctx.progress(100, 'Saved');
+    return {
+      path,
+      format: input.format,
+      bytes: exported.data.length,
+      widthMm: figure.widthMm,
+      heightMm: figure.heightMm,
+      ...(exported.widthPx ? { widthPx: exported.widthPx, heightPx: exported.heightPx, dpi: exported.dpi } : {}),
+      analysisSpecHash: provenance.analysisSpecHash,
+      datasetFingerprint: provenance.datasetFingerprint,
+    };
+  },
+  exportTable: async (input, ctx) => {
+    const path = await savePath(ctx, 'exportTable', 'Save table', input.format, input.path, input.table);
+    const { result, provenance } = await analyse(ctx, input.spec);
+    const fmt = { ci: input.ci, decimals: input.decimals, pStyle: input.pStyle };
+    let model: TableModel;
+    if (input.table === 'table1') model = table1Model(result.table1, fmt);
+    else if (input.table === 'cox') model = coxTableModel(result, fmt);
+    else if (input.table === 'firstFailure') model = countTableModel(result.firstFailure, 'Table 3. Patterns of first failure');
+    else model = countTableModel(result.toxicity, 'Table 4. Toxicity by grade');
+    const data = await exportTable(model, provenance, input.format);
+    writeOut(path, data);
+    ctx.progress(100, 'Saved');
+    return { path, format: TABLE_EXTENSIONS[input.format], bytes: data.length, analysisSpecHash: provenance.analysisSpecHash, datasetFingerprint: provenance.datasetFingerprint };
+  },
+  getMethodsText: async (input, ctx) => {
+    const { result } = await analyse(ctx, input.spec);
+    return { text: methodsParagraph(result, { name: 'RT Cohort Workstation', version: appVersion() }, input.pStyle), analysisSpecHash: result.specHash };
+  },
+};

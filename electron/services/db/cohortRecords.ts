@@ -39,6 +39,24 @@ export class CohortValidationError extends ApiError {
   }
 }
 
+// Prepared statements are reused per connection: preparing costs more than running a small query.
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** statement(db, sql), cached for this connection. */
+export function statement(db: Database.Database, sql: string): Database.Statement {
+  let cache = statementCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCache.set(db, cache);
+  }
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    stmt = db.prepare(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt;
+}
+
 export function currentUser(): string {
   try {
     return os.userInfo().username || 'unknown';
@@ -83,7 +101,7 @@ export function audit(
   before: unknown,
   after: unknown,
 ): void {
-  db.prepare('INSERT INTO audit_log (who, action, entity, entity_id, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)').run(
+  statement(db, 'INSERT INTO audit_log (who, action, entity, entity_id, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)').run(
     who,
     action,
     entity,
@@ -108,14 +126,14 @@ export function createProvenance(
 
 /** The user's "manual entry" provenance, created on first use. */
 export function manualProvenance(db: Database.Database, who = currentUser()): number {
-  const row = db.prepare("SELECT id FROM provenance WHERE kind = 'manual' AND created_by = ? ORDER BY id LIMIT 1").get(who) as
+  const row = statement(db, "SELECT id FROM provenance WHERE kind = 'manual' AND created_by = ? ORDER BY id LIMIT 1").get(who) as
     | { id: number }
     | undefined;
   return row?.id ?? createProvenance(db, { kind: 'manual', label: 'manual entry' }, who);
 }
 
 export function getRecord(db: Database.Database, entity: EntityName, id: number): CohortRow | null {
-  const raw = db.prepare(`SELECT * FROM ${ENTITY_TABLES[entity]} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+  const raw = statement(db, `SELECT * FROM ${ENTITY_TABLES[entity]} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
   return raw ? toRow(entity, raw) : null;
 }
 
@@ -144,7 +162,7 @@ export function listRecords(db: Database.Database, entity: EntityName, filter: L
     params.push(filter.lesionId);
   }
   const sql = `SELECT * FROM ${ENTITY_TABLES[entity]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-  return (db.prepare(sql).all(...params) as Record<string, unknown>[]).map((r) => toRow(entity, r));
+  return (statement(db, sql).all(...params) as Record<string, unknown>[]).map((r) => toRow(entity, r));
 }
 
 /** Checks that referenced parents exist and agree (a lesion named by an event belongs to its patient). */
@@ -159,6 +177,17 @@ function referenceErrors(db: Database.Database, entity: EntityName, r: EntityRec
     }
     if (spec.name === 'lesionId' && r.patientId !== undefined && parent.patientId !== r.patientId) {
       errors.push({ field: 'lesionId', value: r.lesionId, message: `lesion ${String(r.lesionId)} belongs to another patient` });
+    }
+  }
+  // Nothing happens to a patient after death: dated rows must not lie after the date of death.
+  const patientId = entity === 'rtCourse' ? (r.lesionId !== null ? getRecord(db, 'lesion', r.lesionId as number)?.patientId : null) : r.patientId;
+  const death = typeof patientId === 'number' ? (getRecord(db, 'patient', patientId)?.deathDate as string | null | undefined) : null;
+  if (death) {
+    for (const spec of ENTITY_FIELDS[entity]) {
+      const v = r[spec.name];
+      if (spec.type === 'date' && spec.name !== 'lastImagingDate' && typeof v === 'string' && v > death) {
+        errors.push({ field: spec.name, value: v, message: `${spec.label} (${v}) is after the patient's date of death (${death})` });
+      }
     }
   }
   return errors;
@@ -191,8 +220,7 @@ export function insertValidated(
   const values = [...specs.map((s) => toColumnValue(s, record[s.name])), provenanceId];
   let id: number;
   try {
-    const info = db
-      .prepare(`INSERT INTO ${ENTITY_TABLES[entity]} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
+    const info = statement(db, `INSERT INTO ${ENTITY_TABLES[entity]} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
       .run(...values);
     id = Number(info.lastInsertRowid);
   } catch (error) {
@@ -235,7 +263,7 @@ export function updateRecord(
     const changed = ENTITY_FIELDS[entity].filter((s) => record[s.name] !== before[s.name]);
     if (changed.length === 0) return before;
     try {
-      db.prepare(
+      statement(db, 
         `UPDATE ${ENTITY_TABLES[entity]} SET ${changed.map((s) => `${s.column} = ?`).join(', ')}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
       ).run(...changed.map((s) => toColumnValue(s, record[s.name])), id);
     } catch (error) {
@@ -270,11 +298,11 @@ export function deleteRecord(db: Database.Database, entity: EntityName, id: numb
     const before = requireRecord(db, entity, id);
     let removed = 1;
     for (const child of CHILDREN[entity] ?? []) {
-      const rows = db.prepare(`SELECT * FROM ${ENTITY_TABLES[child.entity]} WHERE ${child.where} ORDER BY id`).all(id) as Record<string, unknown>[];
+      const rows = statement(db, `SELECT * FROM ${ENTITY_TABLES[child.entity]} WHERE ${child.where} ORDER BY id`).all(id) as Record<string, unknown>[];
       for (const raw of rows) audit(db, who, 'delete', child.entity, raw.id as number, toRow(child.entity, raw), null);
       removed += rows.length;
     }
-    db.prepare(`DELETE FROM ${ENTITY_TABLES[entity]} WHERE id = ?`).run(id);
+    statement(db, `DELETE FROM ${ENTITY_TABLES[entity]} WHERE id = ?`).run(id);
     audit(db, who, 'delete', entity, id, before, null);
     return removed;
   })();
@@ -295,7 +323,7 @@ const SETTING_COLUMNS: Record<keyof StudySettings, string> = {
 };
 
 export function getStudySettings(db: Database.Database): StudySettings {
-  const raw = db.prepare('SELECT * FROM study_settings WHERE id = 1').get() as Record<string, unknown>;
+  const raw = statement(db, 'SELECT * FROM study_settings WHERE id = 1').get() as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(SETTING_COLUMNS)) out[key] = raw[column];
   out.synthetic = raw.synthetic === 1;
@@ -312,7 +340,7 @@ export function updateStudySettings(db: Database.Database, changes: Partial<Stud
     }
     if (keys.length === 0) return before;
     try {
-      db.prepare(
+      statement(db, 
         `UPDATE study_settings SET ${keys.map((k) => `${SETTING_COLUMNS[k]} = ?`).join(', ')}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1`,
       ).run(...keys.map((k) => (typeof changes[k] === 'boolean' ? (changes[k] ? 1 : 0) : changes[k])));
     } catch (error) {

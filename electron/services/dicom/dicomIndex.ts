@@ -52,6 +52,8 @@ export class IndexWriter {
   readonly counts: ScanCounts = { total: 0, dicom: 0, duplicates: 0, skipped: [], newInstances: 0 };
   private readonly seen = new Set<string>();
   private readonly patientIds = new Map<string, number>();
+  /** Patients whose sex and birth date are already known (no UPDATE needed). */
+  private readonly patientsComplete = new Set<number>();
   private readonly studyIds = new Map<string, number>();
   private readonly seriesIds = new Map<string, number>();
   private readonly secret: Buffer;
@@ -131,8 +133,15 @@ export class IndexWriter {
       }
       this.patientIds.set(key, id);
     }
-    if (sexOf(h.sex)) this.stmt.fillSex.run(sexOf(h.sex), id);
-    if (h.birthDate) this.stmt.fillBirthDate.run(h.birthDate, id);
+    if (!this.patientsComplete.has(id) && sexOf(h.sex) && h.birthDate) {
+      // Fill what an earlier instance of the patient lacked (first non-empty value wins).
+      this.stmt.fillSex.run(sexOf(h.sex), id);
+      this.stmt.fillBirthDate.run(h.birthDate, id);
+      this.patientsComplete.add(id);
+    } else if (!this.patientsComplete.has(id)) {
+      if (sexOf(h.sex)) this.stmt.fillSex.run(sexOf(h.sex), id);
+      if (h.birthDate) this.stmt.fillBirthDate.run(h.birthDate, id);
+    }
     return id;
   }
 

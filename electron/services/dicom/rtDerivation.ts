@@ -228,9 +228,11 @@ export function deriveProposals(index: IndexContent, options: DeriveOptions = {}
       } else {
         if (!reading.contiguous) reasons.push(`levels ${reading.levels.join(', ')} are not contiguous`);
         if (reading.invalid.length) reasons.push(`unrecognised level mention(s): ${reading.invalid.join(', ')}`);
-        // Other sources naming different levels are a contradiction a person must resolve.
+        // The plan name is free text (technique, dose, dates): levels read only there are a guess.
+        if (reading.source === 'planName') reasons.push(`levels read only from the plan name "${plan.name}"`);
+        // Other structured sources naming different levels are a contradiction a person must resolve.
         for (const [source, text] of candidates) {
-          if (source === reading.source || !text) continue;
+          if (source === reading.source || source === 'planName' || !text) continue;
           const other = parseLevels(text).levels;
           if (other.length && other.join(',') !== reading.levels.join(',')) {
             reasons.push(`${source} "${text}" names ${other.join(', ')}, ${reading.source} names ${reading.levels.join(', ')}`);

@@ -34,6 +34,9 @@ export function renderFigureSvg(figure: ChartFigure, provenance: Provenance): st
     chart.setOption(figure.option);
     const raw = chart.renderToSVGString();
     return raw
+      // Hover styles and hydration attributes are for interactive SSR pages, not for a figure file.
+      .replace(/<style\s*><!\[CDATA\[[^\]]*?:hover[\s\S]*?\]\]>\s*<\/style>\n?/g, '')
+      .replace(/ ecmeta_[a-z_]+="[^"]*"/g, '')
       .replace(/^<svg width="[^"]*" height="[^"]*"/, `<svg width="${round(figure.widthMm)}mm" height="${round(figure.heightMm)}mm"`)
       .replace(/^(<svg[^>]*>)/, `<?xml version="1.0" encoding="UTF-8"?>\n$1\n${provenanceSvgMetadata(provenance)}`);
   } finally {

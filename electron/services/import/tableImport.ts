@@ -6,18 +6,21 @@
 // preview (dryRun) — the transaction is rolled back, so the study is exactly as before. Rows carry a
 // stable source key (mapping name + entity + key column), so re-importing the same rows changes
 // nothing (unchanged) and edited rows are updated (audited), never duplicated.
+import { createHmac } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { isIsoDate } from '../../../shared/domain/calendarDates';
-import { AGENT_CLASSES, ENTITY_FIELDS, ENTITY_NAMES, ENTITY_TABLES, type EntityName, type FieldSpec } from '../../../shared/domain/cohortModel';
+import { AGENT_CLASSES, ENTITY_FIELDS, ENTITY_NAMES, ENTITY_TABLES, validateRecord, type EntityName, type FieldSpec } from '../../../shared/domain/cohortModel';
 import {
   CohortValidationError,
   createProvenance,
   currentUser,
   getRecord,
   insertValidated,
+  statement,
   updateRecord,
   validateForWrite,
 } from '../db/cohortRecords';
+import { pseudonymSecret } from '../dicom/dicomIndex';
 import { parseTableMapping, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
 import type { Cell, Sheet, SheetRow, Workbook } from './spreadsheetFile';
 import type { ImportReport, RejectedCell, SheetSummary } from '../../../shared/domain/importReport';
@@ -115,12 +118,17 @@ function convertCell(spec: FieldSpec, raw: Cell, mapping: ColumnMapping, default
   }
 }
 
-function sourceKey(mapping: TableMapping, entity: EntityName, key: string): string {
-  return `${mapping.name}:${entity}:${key}`;
+/**
+ * Stable source key of a row: mapping name, entity and a keyed hash (HMAC-SHA-256 with the study's
+ * pseudonym secret, first 96 bits) of the key cell — so a key column that happens to hold an MRN
+ * never lands in the cohort tables, while re-imports still find their rows.
+ */
+function sourceKey(secret: Buffer, mapping: TableMapping, entity: EntityName, key: string): string {
+  return `${mapping.name}:${entity}:${createHmac('sha256', secret).update(key.trim()).digest('hex').slice(0, 24)}`;
 }
 
 function findByKey(db: Database.Database, entity: EntityName, key: string): number | null {
-  const row = db.prepare(`SELECT id FROM ${ENTITY_TABLES[entity]} WHERE source_key = ?`).get(key) as { id: number } | undefined;
+  const row = statement(db, `SELECT id FROM ${ENTITY_TABLES[entity]} WHERE source_key = ?`).get(key) as { id: number } | undefined;
   return row?.id ?? null;
 }
 
@@ -155,6 +163,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     let provenanceId: number | null = null;
     const provenance = () => (provenanceId ??= createProvenance(db, { kind: 'spreadsheet', label: workbook.fileName, fingerprint: workbook.fingerprint }, who));
     const seenKeys = new Set<string>();
+    const secret = pseudonymSecret(db);
 
     for (const sheetMapping of order) {
       const sheet = findSheet(workbook, sheetMapping);
@@ -197,9 +206,9 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
           const by = typeof colMapping !== 'string' ? colMapping.by : undefined;
           let id: number | null;
           if (by === 'pseudonym' && parent === 'patient') {
-            id = (db.prepare('SELECT id FROM patients WHERE pseudonym = ?').get(String(raw)) as { id: number } | undefined)?.id ?? null;
+            id = (statement(db, 'SELECT id FROM patients WHERE pseudonym = ?').get(String(raw)) as { id: number } | undefined)?.id ?? null;
           } else {
-            id = findByKey(db, parent, sourceKey(mapping, parent, String(raw)));
+            id = findByKey(db, parent, sourceKey(secret, mapping, parent, String(raw)));
           }
           if (id === null) fail(column, raw, `${parent} "${String(raw)}" not found (no ${parent} with this ${by === 'pseudonym' ? 'pseudonym' : 'key'} in this import or the study)`);
           else input[idField] = id;
@@ -225,13 +234,21 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         fail(keyColumn ?? fieldColumn.get('pseudonym') ?? '', null, `the row key ${keyColumn ? `(column "${keyColumn}") ` : ''}is empty`);
         return;
       }
-      const key = sourceKey(mapping, entity, String(keyValue).trim());
+      const key = sourceKey(secret, mapping, entity, String(keyValue).trim());
       if (seenKeys.has(key)) {
         fail(keyColumn ?? '', keyValue, `key "${String(keyValue)}" appears more than once in this import`);
         return;
       }
       seenKeys.add(key);
-      if (!rowOk) return;
+      if (!rowOk) {
+        // Still report the row's other problems, so one pass over the report fixes the sheet.
+        const failed = new Set(rejected.filter((r) => r.sheet === sheet.name && r.row === row.rowNumber).map((r) => r.column));
+        for (const e of validateRecord(entity, input).errors) {
+          const column = fieldColumn.get(e.field);
+          if (column && !failed.has(column) && e.field !== 'patientId' && e.field !== 'lesionId') fail(column, (e.value ?? null) as Cell, e.message);
+        }
+        return;
+      }
       input.sourceKey = key;
       input.sourceLocator = `${workbook.fileName} ${sheet.name} row ${row.rowNumber}`;
 

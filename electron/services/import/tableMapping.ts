@@ -1,7 +1,7 @@
 // The mapping from spreadsheet columns to cohort fields (saved as JSON, reusable).
 //
 // {
-//   "name": "redcap-rcc",                 // prefixes every source key: "redcap-rcc:patient:17"
+//   "name": "redcap-rcc",                 // prefixes every source key: "redcap-rcc:patient:<hash>"
 //   "dateFormat": "YYYY-MM-DD",           // default for date fields
 //   "sheets": [
 //     { "sheet": "patients", "entity": "patient", "key": "record_id",
@@ -17,8 +17,9 @@
 // }
 //
 // - `sheet`: the XLSX worksheet name; for a CSV file omit it (or give the file's base name).
-// - `key`: the column holding a stable row id; the row's source key is `${name}:${entity}:${value}`,
-//   which makes re-import idempotent. For patients it may be omitted (the pseudonym is the key).
+// - `key`: the column holding a stable row id; the row's source key is `${name}:${entity}:` plus a
+//   keyed hash of the value (tableImport.ts), which makes re-import idempotent without storing the
+//   raw id. For patients it may be omitted (the pseudonym is the key).
 // - Parent references: `patient` / `lesion` name the column holding the parent's key as written in
 //   the parent sheet's key column (or, with `"by": "pseudonym"`, the patient's pseudonym).
 // - A column mapping is either a header name or { column, values?, dateFormat?, constant? };

@@ -196,5 +196,19 @@ flat2 <- write_data("surv-flat-median-censored.csv", data.frame(time = c(1, 2, 3
 add_case("flat-median-censored-km", "km", list(data = "surv-flat-median-censored.csv", time = "time", event = "status"),
   km_expected(flat2, "log", NULL, FALSE))
 
+# Larger contingency tables for the exact test (fisher.test's network algorithm in R).
+set.seed(17)
+tab <- write_data("surv-table.csv", data.frame(
+  a = sample(c("C", "T", "L", "S", "multi", "other"), 500, replace = TRUE, prob = c(0.2, 0.35, 0.25, 0.1, 0.07, 0.03)),
+  b = sample(c("no", "yes"), 500, replace = TRUE, prob = c(0.6, 0.4)),
+  c = sample(0:2, 500, replace = TRUE),
+  d = sample(c("w", "x", "y", "z"), 500, replace = TRUE)))
+add_case("table-fisher-2x6-n500", "tabletest", list(data = "surv-table.csv", row = "a", group = "b", test = "fisher"),
+  list(p = fisher.test(table(tab$a, tab$b), workspace = 2e8)$p.value))
+small <- tab[1:120, ]
+add_case("table-fisher-3x4-n120", "tabletest", list(data = "surv-table-120.csv", row = "c", group = "d", test = "fisher"),
+  list(p = fisher.test(table(small$c, small$d), workspace = 2e8)$p.value))
+write_data("surv-table-120.csv", small)
+
 writeLines(paste0("[\n", paste(vapply(cases, to_json, ""), collapse = ",\n"), "\n]"), file.path(out_dir, "survival-cases.json"))
 cat("wrote", length(cases), "cases to", file.path(out_dir, "survival-cases.json"), "\n")

@@ -86,8 +86,10 @@ describe('cohort records', () => {
     const q = addPatient('P02');
     bad('event', { patientId: q.id, lesionId: l.id, type: 'local_progression', date: '2013-01-01' }, /belongs to another patient/);
     bad('patient', { pseudonym: 'Y', name: 'Smith' }, /unknown field "name"/);
-    // only the two successful patient inserts and the lesion were audited
-    expect(listAudit(study.db).length).toBe(before + 2);
+    const dead = createRecord(study.db, 'patient', { pseudonym: 'D1', vitalStatus: 'dead', deathDate: '2013-01-01' });
+    bad('event', { patientId: dead.id, type: 'systemic_progression', date: '2013-02-01' }, /event date \(2013-02-01\) is after the patient's date of death \(2013-01-01\)/);
+    // only the successful inserts (patient P02, lesion, patient D1) were audited
+    expect(listAudit(study.db).length).toBe(before + 3);
   });
 
   it('updates settings with audit and range checks', () => {

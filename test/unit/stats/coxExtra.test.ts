@@ -152,6 +152,8 @@ describe('model commands: bad input gives one line and exit 2', () => {
     await bad([...base, '--cluster', 'pid'], '--cluster cannot be combined with --firth');
     await bad([...base, '--strata', 'site'], '--strata cannot be combined with --firth');
     await bad([...base, '--ties', 'efron'], 'Breslow ties');
+    const collinear = csv('firth-collinear.csv', 't,e,x,y\n1,1,1,2\n2,0,2,4\n3,1,4,8\n4,1,3,6\n5,1,2,4\n');
+    await bad(['cox', '--data', collinear, '--time', 't', '--event', 'e', '--covariates', 'x,y', '--firth'], "'y' collinear");
     await bad(['cox', '--data', path, '--time', 't', '--event', 'e', '--covariates', 'age', '--ties', 'exact'], '--ties must be one of efron, breslow');
     await bad(['zph', '--data', path, '--time', 't', '--event', 'e', '--covariates', 'age', '--transform', 'log'], '--transform must be one of');
   });
