@@ -212,7 +212,7 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
   const inset = f * 0.6;
   // Boxes closer than one em would read as one line of text.
   const overlaps = (p: Box, q: Box) => p.x < q.x + q.w + f && q.x < p.x + p.w + f && p.y < q.y + q.h + f * 0.5 && q.y < p.y + p.h + f * 0.5;
-  const emptyOfCurves = (box: Box) => {
+  const emptyOfCurves = (box: Box, withBand: boolean) => {
     // Box in data coordinates, with a margin so ticks and line widths do not touch the text.
     const m = f * 0.3;
     const a = ((box.x - m) / plotW) * spec.xMax;
@@ -220,11 +220,11 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
     const yHi = (1 - (box.y - m) / plotH) * spec.yMax;
     const yLo = (1 - (box.y + box.h + m) / plotH) * spec.yMax;
     return spec.curves.every((c) => {
-      const r = curveRange(c, Math.max(0, a), b, spec.ci, spec.xMax);
+      const r = curveRange(c, Math.max(0, a), b, withBand, spec.xMax);
       return r === null || r[1] * 100 < yLo || r[0] * 100 > yHi;
     });
   };
-  const place = (w: number, h: number, taken: Box[]): Box | null => {
+  const place = (w: number, h: number, taken: Box[], withBand = spec.ci): Box | null => {
     if (w <= 0 || h <= 0 || w > plotW - 2 * inset || h > plotH - 2 * inset) return null;
     const left = inset;
     const right = plotW - inset - w;
@@ -236,7 +236,7 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
       { x: right, y: bottom, w, h },
       { x: left, y: top, w, h },
     ];
-    return corners.find((box) => emptyOfCurves(box) && !taken.some((t) => overlaps(t, box))) ?? null;
+    return corners.find((box) => emptyOfCurves(box, withBand) && !taken.some((t) => overlaps(t, box))) ?? null;
   };
   const legendH = legendEntries.length * lineH;
   const annotationH = spec.annotation.length * lineH;
@@ -250,23 +250,53 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
       annotationBox = { x: both.x, y: both.y + legendH, w: annotationW, h: annotationH };
     }
   }
-  const above: Array<'legend' | 'annotation'> = [];
-  if (legendEntries.length > 0 && !legendBox) above.push('legend');
-  if (annotationH > 0 && !annotationBox) above.push('annotation');
-  if (above.length > 0) {
-    const extra = (above.includes('legend') ? legendH : 0) + (above.includes('annotation') ? annotationH : 0) + f * 0.4;
+  // Text may sit on a light confidence band, never on a curve.
+  if (spec.ci && legendEntries.length > 0 && !legendBox) legendBox = place(legendW, legendH, annotationBox ? [annotationBox] : [], false);
+  if (spec.ci && annotationH > 0 && !annotationBox) annotationBox = place(annotationW, annotationH, legendBox ? [legendBox] : [], false);
+
+  // Whatever found no empty corner goes above the plot: the legend as one row (wrapping), then the
+  // annotation beside it when there is room, else below.
+  let legendRowLayout: Array<{ x: number; y: number }> | null = null;
+  const aboveLegend = legendEntries.length > 0 && !legendBox;
+  const aboveAnnotation = annotationH > 0 && !annotationBox;
+  if (aboveLegend || aboveAnnotation) {
+    let rowsH = 0;
+    let legendRight = 0;
+    if (aboveLegend) {
+      legendRowLayout = [];
+      let x = 0;
+      let y = 0;
+      for (const c of legendEntries) {
+        const w = sampleW + gap * 1.5 + measure(c.label);
+        if (x > 0 && x + w > plotW) {
+          x = 0;
+          y += lineH;
+        }
+        legendRowLayout.push({ x, y });
+        legendRight = Math.max(legendRight, x + w);
+        x += w + f * 1.5;
+      }
+      rowsH = y + lineH;
+    }
+    let annotationTop = rowsH;
+    let annotationX = 0;
+    if (aboveAnnotation && aboveLegend && rowsH === lineH && legendRight + f * 2 + annotationW <= plotW && annotationH <= lineH * 2) {
+      // Same band as a one-row legend, right-aligned.
+      annotationTop = 0;
+      annotationX = plotW - annotationW;
+    }
+    const extra = Math.max(rowsH, aboveAnnotation ? annotationTop + annotationH : 0) + f * 0.4;
     topH += extra;
     if (Number.isFinite(height0)) {
       // A fixed height: the plot shrinks, so corner boxes measured from the bottom move up with it.
       plotH -= extra;
       for (const box of [legendBox, annotationBox]) if (box && box.y > plotH / 2) box.y -= extra;
     }
-    let y = -extra;
-    if (above.includes('legend')) {
-      legendBox = { x: 0, y, w: legendW, h: legendH };
-      y += legendH;
+    if (legendRowLayout) {
+      for (const pos of legendRowLayout) pos.y -= extra;
+      legendBox = { x: 0, y: -extra, w: legendRight, h: rowsH };
     }
-    if (above.includes('annotation')) annotationBox = { x: 0, y, w: annotationW, h: annotationH };
+    if (aboveAnnotation) annotationBox = { x: annotationX, y: annotationTop - extra, w: annotationW, h: annotationH };
   }
   const height = Number.isFinite(height0) ? height0 : topH + plotH + bottomH;
 
@@ -374,11 +404,12 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
 
   // Key (legend, then annotation), positioned in plot coordinates.
   if (legendBox) {
-    const x0 = gridLeft + legendBox.x;
-    let y = topH + legendBox.y;
-    legendEntries.forEach((curve) => {
+    const box = legendBox;
+    legendEntries.forEach((curve, i) => {
+      const pos = legendRowLayout ? legendRowLayout[i] : { x: box.x, y: box.y + i * lineH };
+      const x0 = gridLeft + pos.x;
       const dash = dashPattern(curve.styleIndex, lw);
-      const cy = y + lineH / 2;
+      const cy = topH + pos.y + lineH / 2;
       graphic.push({
         type: 'line',
         silent: true,
@@ -392,7 +423,6 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
         y: cy * s,
         style: { text: curve.label, ...textStyle, fill: '#000000', verticalAlign: 'middle', align: 'left' },
       });
-      y += lineH;
     });
   }
   if (annotationBox) {

@@ -50,12 +50,18 @@ const TEST_NAMES: Record<string, string> = {
 
 /** Table 1: patient and treatment characteristics by group, with the test behind each P. */
 export function table1Model(t: Table1, fmt: TableFormat = DEFAULT_TABLE_FORMAT, title = 'Table 1. Patient and treatment characteristics'): TableModel {
-  const grouped = t.groups.length > 1;
-  const total = t.groups.reduce((a, g) => ({ patients: a.patients + g.patients, lesions: a.lesions + g.lesions }), { patients: 0, lesions: 0 });
+  // The analysis lists the whole cohort first ('total'), then the groups.
+  const hasTotal = t.groups[0]?.value === 'total';
+  const groups = hasTotal ? t.groups.slice(1) : t.groups;
+  const total = hasTotal
+    ? t.groups[0]
+    : groups.reduce((a, g) => ({ ...a, patients: a.patients + g.patients, lesions: a.lesions + g.lesions }), { value: null, label: 'Total', patients: 0, lesions: 0 });
+  const grouped = groups.length > 1;
+  const size = (g: { patients: number; lesions: number }) => (g.patients === g.lesions ? `n = ${g.patients}` : `${g.patients} patients, ${g.lesions} lesions`);
   const header: TableCell[] = [
     cell('Characteristic'),
-    cell(`Total (${total.patients} patients, ${total.lesions} lesions)`, 'right'),
-    ...(grouped ? t.groups.map((g) => cell(`${g.label} (${g.patients} patients, ${g.lesions} lesions)`, 'right')) : []),
+    cell(`Total (${size(total)})`, 'right'),
+    ...(grouped ? groups.map((g) => cell(`${g.label} (${size(g)})`, 'right')) : []),
     ...(grouped ? [cell(pHeader(fmt), 'right')] : []),
   ];
   const columnCount = header.length;

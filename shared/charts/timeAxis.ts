@@ -21,7 +21,7 @@ export function timeTicks(xMax: number, step: number): number[] {
 
 /**
  * Default axis limit: the latest time at which at least `fraction` of all patients (and at least one)
- * are still at risk, rounded up to a break but not past the break after the last follow-up.
+ * are still at risk (timeAxis rounds it to a break).
  * `atRisk(t)` is the total number at risk at t (over all groups), `n` the total, `maxTime` the
  * largest observed time.
  */
@@ -42,9 +42,12 @@ export function defaultTimeLimit(
 /** Axis limit and step: the limit rounded up to a regular break. */
 export function timeAxis(limit: number, maxTime: number, step?: number, maxIntervals = 8): { xMax: number; step: number } {
   const s = step ?? timeStep(limit, maxIntervals);
+  // Round to the break below the limit (few at risk beyond it) unless that cuts off over a quarter.
+  const down = Math.floor(limit / s + 1e-9) * s;
   const up = Math.ceil(limit / s - 1e-9) * s;
   const cap = Math.max(s, Math.ceil(maxTime / s - 1e-9) * s);
-  return { xMax: Number(Math.min(up, cap).toPrecision(12)) || s, step: s };
+  const chosen = down > 0 && down >= 0.75 * limit ? down : Math.min(up, cap);
+  return { xMax: Number(chosen.toPrecision(12)) || s, step: s };
 }
 
 /** Tick label: integers plain, fractions with as few decimals as needed. */

@@ -42,7 +42,7 @@ export class CohortValidationError extends ApiError {
 // Prepared statements are reused per connection: preparing costs more than running a small query.
 const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
-/** statement(db, sql), cached for this connection. */
+/** db.prepare(sql), cached for this connection. */
 export function statement(db: Database.Database, sql: string): Database.Statement {
   let cache = statementCache.get(db);
   if (!cache) {
@@ -263,7 +263,8 @@ export function updateRecord(
     const changed = ENTITY_FIELDS[entity].filter((s) => record[s.name] !== before[s.name]);
     if (changed.length === 0) return before;
     try {
-      statement(db, 
+      statement(
+        db,
         `UPDATE ${ENTITY_TABLES[entity]} SET ${changed.map((s) => `${s.column} = ?`).join(', ')}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
       ).run(...changed.map((s) => toColumnValue(s, record[s.name])), id);
     } catch (error) {
@@ -340,7 +341,8 @@ export function updateStudySettings(db: Database.Database, changes: Partial<Stud
     }
     if (keys.length === 0) return before;
     try {
-      statement(db, 
+      statement(
+        db,
         `UPDATE study_settings SET ${keys.map((k) => `${SETTING_COLUMNS[k]} = ?`).join(', ')}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1`,
       ).run(...keys.map((k) => (typeof changes[k] === 'boolean' ? (changes[k] ? 1 : 0) : changes[k])));
     } catch (error) {

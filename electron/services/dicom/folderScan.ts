@@ -60,6 +60,38 @@ export async function listFiles(dir: string, signal?: AbortSignal): Promise<stri
   return out.sort();
 }
 
+const IN_FLIGHT = 4;
+
+// Idle workers kept between scans so a second scan does not pay the start-up again. They are
+// unref'd while idle (never keeping the process alive) and ref'd while a scan uses them.
+const idleWorkers: Worker[] = [];
+const deadWorkers = new WeakSet<Worker>();
+
+async function takeWorkers(count: number): Promise<Worker[]> {
+  const source = await scanWorkerSource();
+  const taken = idleWorkers.splice(0, count);
+  while (taken.length < count) {
+    const w = new Worker(source, { eval: true });
+    w.once('exit', () => deadWorkers.add(w));
+    taken.push(w);
+  }
+  for (const w of taken) w.ref();
+  return taken;
+}
+
+function releaseWorkers(workers: Worker[], reusable: boolean): void {
+  for (const w of workers) {
+    w.removeAllListeners('message');
+    w.removeAllListeners('error');
+    w.removeAllListeners('exit');
+    w.once('exit', () => deadWorkers.add(w));
+    if (reusable && !deadWorkers.has(w) && idleWorkers.length < 8) {
+      w.unref();
+      idleWorkers.push(w);
+    } else void w.terminate();
+  }
+}
+
 export function defaultWorkerCount(): number {
   // The main thread only indexes (~25 µs per file), so one worker per core keeps the cores busy.
   return Math.max(1, Math.min(4, availableParallelism()));
@@ -93,10 +125,8 @@ export async function scanFiles(
     return;
   }
 
-  const source = await scanWorkerSource();
-  throwIfAborted(signal);
+  const workers = await takeWorkers(workerCount);
   const batchCount = Math.ceil(total / batchSize);
-  const workers: Worker[] = [];
   const pending = new Map<number, FileOutcome[]>();
   let nextToSend = 0;
   let nextToDeliver = 0;
@@ -107,10 +137,16 @@ export async function scanFiles(
       if (finished) return;
       finished = true;
       signal?.removeEventListener('abort', onAbort);
-      for (const w of workers) void w.terminate();
+      // After success every batch has come back, so the workers are idle and can be reused;
+      // otherwise they may still be busy with this scan's files and are stopped.
+      releaseWorkers(workers, !error);
       if (error) reject(error);
       else resolve();
     };
+    if (signal?.aborted) {
+      finish(new ScanCancelled());
+      return;
+    }
     const onAbort = () => finish(new ScanCancelled());
     signal?.addEventListener('abort', onAbort, { once: true });
     const send = (w: Worker) => {
@@ -118,9 +154,7 @@ export async function scanFiles(
       const batch = nextToSend++;
       w.postMessage({ batch, paths: files.slice(batch * batchSize, (batch + 1) * batchSize) });
     };
-    for (let i = 0; i < workerCount; i++) {
-      const w = new Worker(source, { eval: true });
-      workers.push(w);
+    for (const w of workers) {
       w.on('message', (message: { batch: number; outcomes: FileOutcome[] }) => {
         if (finished) return;
         pending.set(message.batch, message.outcomes);
@@ -145,9 +179,9 @@ export async function scanFiles(
       w.on('exit', (code) => {
         if (!finished && code !== 0) finish(new Error(`DICOM scan worker exited with code ${code}`));
       });
-      // Two batches in flight per worker keep it busy while the main thread indexes.
-      send(w);
-      send(w);
+      // Several batches in flight per worker keep it busy while the main thread indexes (or is
+      // descheduled on a loaded machine); memory stays bounded by inFlight × batchSize outcomes.
+      for (let k = 0; k < IN_FLIGHT; k++) send(w);
     }
     if (batchCount === 0) finish();
   });

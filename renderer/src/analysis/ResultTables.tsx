@@ -60,15 +60,26 @@ export function LandmarkTable({ result }: { result: AnalysisResult }) {
   );
 }
 
-export function NumberAtRiskTable({ result }: { result: AnalysisResult }) {
-  const { riskTable } = result;
+/**
+ * The number-at-risk table, as printed under the figure (same ticks and counts as the chart);
+ * before the figure is laid out, the service's table.
+ */
+export function NumberAtRiskTable({
+  result,
+  figureRiskTable,
+}: {
+  result: AnalysisResult;
+  figureRiskTable: { ticks: number[]; rows: Array<{ label: string; values: Array<number | null> }> } | null;
+}) {
+  const ticks = figureRiskTable?.ticks ?? result.riskTable.times;
+  const rows = figureRiskTable?.rows ?? result.riskTable.rows.map((r) => ({ label: r.label, values: r.atRisk }));
   return (
     <table className="data" aria-label="Number at risk">
-      <caption>Number at risk (cumulative events)</caption>
+      <caption>Number at risk ({result.timeUnit} since RT start)</caption>
       <thead>
         <tr>
           <th>Group</th>
-          {riskTable.times.map((t) => (
+          {ticks.map((t) => (
             <th key={t} className="num">
               {t}
             </th>
@@ -76,12 +87,14 @@ export function NumberAtRiskTable({ result }: { result: AnalysisResult }) {
         </tr>
       </thead>
       <tbody>
-        {riskTable.rows.map((r) => (
-          <tr key={String(r.group)}>
-            <th scope="row">{r.label}</th>
-            {r.atRisk.map((n, i) => (
-              <td key={riskTable.times[i]} className="num" data-time={riskTable.times[i]}>
-                {n} <span className="muted small">({r.events[i]})</span>
+        {rows.map((r, i) => (
+          <tr key={`${r.label}-${i}`}>
+            <th scope="row" style={{ fontWeight: r.values.every((v) => v === null) ? 600 : 500 }}>
+              {r.label}
+            </th>
+            {r.values.map((n, k) => (
+              <td key={ticks[k]} className="num" data-time={ticks[k]}>
+                {n ?? ''}
               </td>
             ))}
           </tr>

@@ -367,7 +367,6 @@ export function DataGrid<R>(props: Props<R>) {
     const row = view[i];
     const key = rowKey(row);
     const selected = selectedKey !== undefined && selectedKey !== null && key === selectedKey;
-    let left = 0;
     bodyRows.push(
       <div
         key={key}
@@ -385,7 +384,6 @@ export function DataGrid<R>(props: Props<R>) {
           const value = column.get(row);
           const shown = column.format ? column.format(value, row) : defaultFormat(column.kind, value, column.options);
           const cellStyle = { width: column.width, height: ROW_H };
-          left += column.width;
           const numeric = column.kind === 'number' || column.kind === 'integer';
           return (
             <div

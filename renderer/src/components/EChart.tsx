@@ -7,28 +7,30 @@ import type { EChartsOption } from 'echarts';
  * so the screen and the exported figure agree. Canvas, not SVG: zrender's SVG text uses style
  * attributes, which the strict CSP (no inline styles) would drop.
  */
-export function EChart({ option, label, height = 430, width }: { option: EChartsOption | null; label: string; height?: number; width?: number }) {
+export function EChart({ option, label, width, height }: { option: EChartsOption | null; label: string; width: number; height: number }) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
 
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const instance = echarts.init(el, undefined, { renderer: 'canvas' });
+    const instance = echarts.init(el, undefined, { renderer: 'canvas', width, height });
     chart.current = instance;
-    const ro = new ResizeObserver(() => instance.resize());
-    ro.observe(el);
     return () => {
-      ro.disconnect();
       instance.dispose();
       chart.current = null;
     };
+    // Created once (width/height read at creation); size changes go through resize below.
   }, []);
+
+  useEffect(() => {
+    chart.current?.resize({ width, height });
+  }, [width, height]);
 
   useEffect(() => {
     if (chart.current && option) chart.current.setOption(option, { notMerge: true });
     if (chart.current && !option) chart.current.clear();
   }, [option]);
 
-  return <div ref={ref} role="img" aria-label={label} className="chart-box" style={{ height, width: width ?? '100%' }} />;
+  return <div ref={ref} role="img" aria-label={label} className="chart-box" style={{ width, height }} />;
 }

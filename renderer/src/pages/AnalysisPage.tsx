@@ -16,19 +16,13 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { useDelayedFlag, useLongJob } from '../components/useLongJob';
 import { CountTableView, CoxTables, LandmarkTable, NumberAtRiskTable, Table1View } from '../analysis/ResultTables';
-import { survivalChartOption } from '../analysis/survivalChartOption';
+import { figureFontReady, screenSurvivalFigure } from '../analysis/screenFigure';
 import { formatHr, formatMonths, formatP } from '../analysis/format';
 import { rtcw, showError, type ShownError } from '../rtcw';
 
 export const DEFAULT_SPEC: AnalysisSpec = analysisSpecSchema.parse({});
 
 const GROUPABLE = ANALYSIS_VARIABLES.filter((v) => v.coding !== 'numeric');
-const Y_LABELS: Record<AnalysisSpec['endpoint'], string> = {
-  local: 'Local progression-free',
-  os: 'Overall survival',
-  systemic: 'Systemic progression-free',
-  localCif: 'Cumulative incidence',
-};
 
 type ResultTab = 'table1' | 'cox' | 'failure' | 'toxicity';
 
@@ -119,12 +113,23 @@ function AnalysisWorkspace() {
     }
   };
 
-  const option = useMemo(
-    () =>
-      result
-        ? survivalChartOption(result, { ci: result.spec.chart.ci, riskTable: result.spec.chart.riskTable, yLabel: Y_LABELS[result.spec.endpoint] })
-        : null,
-    [result],
+  // The figure is laid out for the width available (and the figure font, once loaded).
+  const [figureWidth, setFigureWidth] = useState(0);
+  const [fontReady, setFontReady] = useState(false);
+  const figureBox = useRef<HTMLDivElement | null>(null);
+  useEffect(() => {
+    void figureFontReady().then(() => setFontReady(true));
+  }, []);
+  const measureFigureBox = useCallback((el: HTMLDivElement | null) => {
+    figureBox.current = el;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setFigureWidth(Math.floor(el.clientWidth)));
+    ro.observe(el);
+    setFigureWidth(Math.floor(el.clientWidth));
+  }, []);
+  const figure = useMemo(
+    () => (result && fontReady && figureWidth > 100 ? screenSurvivalFigure(result, Math.min(figureWidth, 1100)) : null),
+    [result, fontReady, figureWidth],
   );
 
   const savedSelectId = useId();
@@ -289,11 +294,16 @@ function AnalysisWorkspace() {
                   </dd>
                 </dl>
               </div>
-              <EChart
-                option={option}
-                label={`${ENDPOINT_LABELS[result.spec.endpoint]} curves${result.spec.groupBy ? ' by group' : ''}; the numbers are in the tables below.`}
-                height={440 + (result.spec.chart.riskTable === 'none' ? 0 : result.riskTable.rows.length * (result.spec.chart.riskTable === 'kmunicate' ? 54 : 18))}
-              />
+              <div ref={measureFigureBox} style={{ width: '100%', display: 'flex', justifyContent: 'center' }}>
+                {figure && (
+                  <EChart
+                    option={figure.option}
+                    label={`${ENDPOINT_LABELS[result.spec.endpoint]} curves${result.spec.groupBy ? ' by group' : ''}; the numbers are in the tables below.`}
+                    width={figure.width}
+                    height={figure.height}
+                  />
+                )}
+              </div>
               {result.warnings.length > 0 && (
                 <details className="small" style={{ marginTop: 6 }}>
                   <summary>{result.warnings.length} notes on the data and models</summary>
@@ -309,7 +319,7 @@ function AnalysisWorkspace() {
             <section className="panel">
               <LandmarkTable result={result} />
               <div style={{ height: 14 }} />
-              <NumberAtRiskTable result={result} />
+              <NumberAtRiskTable result={result} figureRiskTable={figure?.riskTable ?? null} />
             </section>
 
             <section className="panel">

@@ -1,0 +1,31 @@
+// The study figure on screen: the same shared/charts builder export uses, at the double-column
+// preset, scaled so it fills the available width. Text is measured with the bundled figure font
+// (loaded by styles.css from assets/fonts), so the layout matches the exported file.
+import type { AnalysisResult } from '../../../shared/api/analysis';
+import { analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
+import { FIGURE_FONT_FAMILY, PRESETS, mmToPt, type MeasureText } from '../../../shared/charts/journalStyle';
+import type { ChartFigure } from '../../../shared/charts/stepCurveFigure';
+
+let context: CanvasRenderingContext2D | null = null;
+
+export const measureText: MeasureText = (text, size, weight = 'normal') => {
+  context ??= document.createElement('canvas').getContext('2d');
+  if (!context) return text.length * size * 0.55;
+  context.font = `${weight === 'bold' ? 'bold ' : ''}${size}px "${FIGURE_FONT_FAMILY}", Arial, sans-serif`;
+  return context.measureText(text).width;
+};
+
+/** Resolves once the figure font can be used for measuring and drawing. */
+export async function figureFontReady(): Promise<void> {
+  try {
+    await Promise.all([document.fonts.load(`12px "${FIGURE_FONT_FAMILY}"`), document.fonts.load(`bold 12px "${FIGURE_FONT_FAMILY}"`)]);
+  } catch {
+    // fall back to the system font: the layout is then approximate, never broken
+  }
+}
+
+export function screenSurvivalFigure(result: AnalysisResult, widthPx: number): ChartFigure {
+  const preset = { ...PRESETS.double };
+  const scale = Math.max(0.8, widthPx / mmToPt(preset.widthMm));
+  return analysisSurvivalFigure(result, { preset, measureText, scale });
+}
