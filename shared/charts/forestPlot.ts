@@ -65,6 +65,22 @@ export function forestRowsFromCox(
   return rows;
 }
 
+/** Greedy word wrap to `maxWidth` (a single word longer than that stays on its own line). */
+export function wrapText(text: string, maxWidth: number, measure: (t: string) => number): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    const candidate = line ? `${line} ${w}` : w;
+    if (line && measure(candidate) > maxWidth) {
+      lines.push(line);
+      line = w;
+    } else line = candidate;
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
+}
+
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
 export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFigure {
@@ -74,7 +90,6 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const lw = Math.max(0.5, preset.lineWidthPt);
   const axisWidth = Math.max(0.5, lw * 0.8);
   const measure = (t: string, bold = false) => measureText(t, f, bold ? 'bold' : 'normal');
-  const rowH = f * 1.55;
   const pad = f * 0.5;
   const gap = f * 1.2;
   const tickLen = f * 0.4;
@@ -92,9 +107,15 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const pHeader = pStyle === 'lancet' ? 'p value' : 'P value';
 
   const width = mmToPt(preset.widthMm);
-  const labelW = Math.max(measure(labelHeader, true), ...rows.map((r) => measure(r.label, !!r.heading) + (r.indent ? indentW : 0)));
   const estW = Math.max(measure(estimateHeader, true), ...estimateText.map((t) => measure(t)));
   const pW = Math.max(measure(pHeader, true), ...pText.map((t) => measure(t)));
+  // The plot keeps about a third of the width; long labels wrap into the rest.
+  const labelMax = Math.max(0.2 * width, width - 2 * pad - 3 * gap - estW - pW - 0.34 * width);
+  const labelLines = rows.map((r) => wrapText(r.label, labelMax - (r.indent ? indentW : 0), (t) => measure(t, !!r.heading)));
+  const maxLines = Math.max(1, ...labelLines.map((l) => l.length));
+  const lineH = f * 1.15;
+  const rowH = maxLines > 1 ? maxLines * lineH + f * 0.5 : f * 1.55;
+  const labelW = Math.max(measure(labelHeader, true), ...rows.map((r, i) => Math.max(...labelLines[i].map((l) => measure(l, !!r.heading))) + (r.indent ? indentW : 0)));
   const gridLeft = pad + labelW + gap;
   const gridRight = gap + estW + gap + pW + pad;
   const plotW = width - gridLeft - gridRight;
@@ -108,20 +129,24 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const logB = (v: number) => Math.log(v) / Math.log(base);
   const minExp = Math.max(Math.floor(logB(lo) + 1e-9), wide ? -3 : -6);
   const maxExp = Math.min(Math.ceil(logB(hi) - 1e-9), wide ? 3 : 6);
-  const expLo = Math.min(minExp, -1);
-  const expHi = Math.max(maxExp, 1);
+  const expLo0 = Math.min(minExp, -1);
+  const expHi0 = Math.max(maxExp, 1);
   const tickLabel = (e: number) => String(Number((base ** e).toPrecision(3)));
   // The axis is linear in log_base(HR); label every k-th power so labels never touch.
   // Adjacent labels, centred on ticks `every` powers apart, need half of each width plus a gap.
+  // Ticks every k powers, aligned so HR = 1 (exponent 0) is always a labelled tick.
+  const range = (every: number) => [Math.floor(expLo0 / every) * every, Math.ceil(expHi0 / every) * every];
   const labelsFit = (every: number) => {
-    const step = (plotW * every) / (expHi - expLo);
-    for (let e = expLo; e + every <= expHi; e += every) {
+    const [lo, hi] = range(every);
+    const step = (plotW * every) / (hi - lo);
+    for (let e = lo; e + every <= hi; e += every) {
       if ((measure(tickLabel(e)) + measure(tickLabel(e + every))) / 2 + f * 0.6 > step) return false;
     }
     return true;
   };
   let every = 1;
-  while (!labelsFit(every) && every < expHi - expLo) every++;
+  while (!labelsFit(every) && every < expHi0 - expLo0) every++;
+  const [expLo, expHi] = range(every);
   const toAxis = (v: number) => Math.min(expHi, Math.max(expLo, logB(v)));
 
   const headerH = rowH;
@@ -134,7 +159,7 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const textStyle = { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, color: '#000000' };
   const rich: Record<string, Record<string, unknown>> = {};
   rows.forEach((r, i) => {
-    rich[`r${i}`] = { ...textStyle, fontWeight: r.heading ? 'bold' : 'normal', padding: [0, 0, 0, r.indent ? indentW * s : 0] };
+    rich[`r${i}`] = { ...textStyle, lineHeight: lineH * s, fontWeight: r.heading ? 'bold' : 'normal', padding: [0, 0, 0, r.indent ? indentW * s : 0] };
   });
   const category = (data: string[], position: 'left' | 'right', offset: number, formatter?: (v: string, i: number) => string) => ({
     type: 'category' as const,
@@ -180,7 +205,7 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
       },
     ],
     yAxis: [
-      category(rows.map((r) => r.label), 'left', 0, (_v, i) => `{r${i}|${rows[i].label}}`),
+      category(rows.map((r) => r.label), 'left', 0, (_v, i) => labelLines[i].map((l) => `{r${i}|${l}}`).join('\n')),
       category(estimateText, 'right', 0),
       category(pText, 'right', estW + gap),
     ] as never,

@@ -141,4 +141,18 @@ describe('analysis screen end-to-end', () => {
     expect(foreignRequests(session)).toEqual([]);
     expect(session.pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
+
+  it('exports the current analysis figure as a vector PDF through the Export page', async () => {
+    const { page, dir } = session;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Export/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Export' }).waitFor();
+    expect(await page.getByLabel('Analysis', { exact: true }).inputValue()).toBe('current');
+    await page.getByRole('img', { name: /Preview of the survival/ }).waitFor();
+    const file = path.join(dir, 'figure-1.pdf');
+    await page.getByLabel('Save as').fill(file);
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByText('Exported PDF').waitFor();
+    expect(fs.readFileSync(file).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-export.png') });
+  });
 });

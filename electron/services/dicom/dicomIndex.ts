@@ -101,7 +101,13 @@ export class IndexWriter {
     });
   }
 
-  /** Counts and indexes one batch. */
+  private pending: FileResult[] = [];
+  private lastFlush = Date.now();
+
+  /**
+   * Counts one batch and queues it for the index; the queue is written in one transaction every
+   * ~2,000 files or 250 ms (each commit of a study file is an fsync). Call flush() at the end.
+   */
   add(results: FileResult[]): void {
     for (const r of results) {
       this.counts.total++;
@@ -114,7 +120,15 @@ export class IndexWriter {
       if (this.seen.has(uid)) this.counts.duplicates++;
       else this.seen.add(uid);
     }
-    this.writeBatch(results);
+    for (const r of results) this.pending.push(r);
+    if (this.pending.length >= 2048 || Date.now() - this.lastFlush >= 250) this.flush();
+  }
+
+  /** Writes everything queued. */
+  flush(): void {
+    if (this.pending.length) this.writeBatch(this.pending);
+    this.pending = [];
+    this.lastFlush = Date.now();
   }
 
   private patientFor(h: InstanceHeader): number {

@@ -17,6 +17,7 @@ export async function indexFolder(db: Database.Database, dir: string, options: S
   const files = await listFiles(dir, options.signal);
   const writer = new IndexWriter(db);
   await scanFiles(files, (batch) => writer.add(batch), options);
+  writer.flush();
   return writer.counts;
 }
 

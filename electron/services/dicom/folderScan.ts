@@ -69,7 +69,7 @@ const deadWorkers = new WeakSet<Worker>();
 
 async function takeWorkers(count: number): Promise<Worker[]> {
   const source = await scanWorkerSource();
-  const taken = idleWorkers.splice(0, count);
+  const taken = idleWorkers.splice(0, count).filter((w) => !deadWorkers.has(w));
   while (taken.length < count) {
     const w = new Worker(source, { eval: true });
     w.once('exit', () => deadWorkers.add(w));

@@ -17,6 +17,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { useDelayedFlag, useLongJob } from '../components/useLongJob';
 import { CountTableView, CoxTables, LandmarkTable, NumberAtRiskTable, Table1View } from '../analysis/ResultTables';
 import { figureFontReady, screenSurvivalFigure } from '../analysis/screenFigure';
+import { currentSpec, setCurrentSpec } from '../analysis/currentSpec';
 import { formatHr, formatMonths, formatP } from '../analysis/format';
 import { rtcw, showError, type ShownError } from '../rtcw';
 
@@ -39,7 +40,8 @@ export function AnalysisPage() {
 
 function AnalysisWorkspace() {
   const { revision } = useStudy();
-  const [spec, setSpec] = useState<AnalysisSpec>(DEFAULT_SPEC);
+  const [spec, setSpec] = useState<AnalysisSpec>(() => currentSpec() ?? DEFAULT_SPEC);
+  useEffect(() => setCurrentSpec(spec), [spec]);
   const [result, setResult] = useState<AnalysisResult | null>(null);
   const [saved, setSaved] = useState<SavedAnalysis[]>([]);
   const [savedId, setSavedId] = useState<number | null>(null);
