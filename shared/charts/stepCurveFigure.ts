@@ -185,11 +185,11 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
   const riskLabelW = spec.riskTable
     ? Math.max(measure(spec.riskTable.title, true), ...rows.map((r) => measure(r.label, !!r.heading) + (r.indent ? indentW : 0)))
     : 0;
-  const gridLeft = Math.max(yBlock, spec.riskTable ? pad + riskLabelW + f : 0);
-
   // Right margin: half of the widest label centred on the last tick.
   const lastTickW = measure(formatTick(ticks[ticks.length - 1]));
   const riskNumW = Math.max(0, ...rows.flatMap((r) => r.values.map((v) => (v === null ? 0 : measure(String(v))))));
+  // Counts are centred on their tick, so the first column reaches half its width left of the axis.
+  const gridLeft = Math.max(yBlock, spec.riskTable ? pad + riskLabelW + f * 0.8 + riskNumW / 2 : 0);
   const gridRight = pad + Math.max(lastTickW, riskNumW) / 2 + f * 0.2;
   const plotW = width - gridLeft - gridRight;
 

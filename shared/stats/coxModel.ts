@@ -185,21 +185,21 @@ export function prepareCoxData(input: CoxInput): Prepared {
     const s = scale[j];
     for (let i = 0; i < n; i++) unsorted[i * p + j] = (col[i] - m) * s;
   }
-  // Permute whole rows (one cache line each) rather than gathering column by column.
+  // One gather pass: whole rows (one cache line each) plus the per-row fields, in sorted order.
+  const strata = input.strata;
+  const sStatus = new Uint8Array(n);
+  const sTime = new Float64Array(n);
+  const sStrata = strata ? new Int32Array(n) : null;
+  const cluster = input.cluster ? new Int32Array(n) : null;
   for (let k = 0; k < n; k++) {
-    const from = order[k] * p;
+    const i = order[k];
+    const from = i * p;
     const to = k * p;
     for (let j = 0; j < p; j++) x[to + j] = unsorted[from + j];
-  }
-  const sStatus = new Uint8Array(n);
-  for (let k = 0; k < n; k++) sStatus[k] = status[order[k]] ? 1 : 0;
-  const strata = input.strata;
-  const sTime = new Float64Array(n);
-  for (let k = 0; k < n; k++) sTime[k] = time[order[k]];
-  let sStrata: Int32Array | null = null;
-  if (strata) {
-    sStrata = new Int32Array(n);
-    for (let k = 0; k < n; k++) sStrata[k] = strata[order[k]];
+    sStatus[k] = status[i] ? 1 : 0;
+    sTime[k] = time[i];
+    if (sStrata) sStrata[k] = strata![i];
+    if (cluster) cluster[k] = input.cluster![i];
   }
   const groupStartList = new Int32Array(n + 1);
   const groupDeaths = new Int32Array(n);
@@ -215,11 +215,6 @@ export function prepareCoxData(input: CoxInput): Prepared {
   }
   if (groups > 0) groupStratumEnd[groups - 1] = 1;
   groupStartList[groups] = n;
-  let cluster: Int32Array | null = null;
-  if (input.cluster) {
-    cluster = new Int32Array(n);
-    for (let k = 0; k < n; k++) cluster[k] = input.cluster[order[k]];
-  }
   return {
     n,
     p,

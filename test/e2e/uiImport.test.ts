@@ -43,18 +43,36 @@ describe('import wizards end-to-end', () => {
     expect(await proposals.locator('tbody tr').count()).toBe(28);
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-import-dicom-review.png') });
 
+    // Correct a proposal in the review table: a bad value is flagged at the row and blocks the commit.
+    await page.getByRole('button', { name: /^Edit / }).first().click();
+    const dose = proposals.getByRole('textbox', { name: /^Dose for / }).first();
+    const doseName = (await dose.getAttribute('aria-label'))!;
+    await dose.fill('abc');
+    await proposals.getByRole('alert').filter({ hasText: 'Dose: a number from 0.1 to 200' }).waitFor();
+    expect(await dose.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('button', { name: /^Commit 28 lesions/ }).isDisabled()).toBe(true);
+    await proposals.getByRole('textbox', { name: doseName }).fill('32');
+    expect(await proposals.getByRole('alert').count()).toBe(0);
+
     // Accept everything (flagged rows were reviewed on screen), then commit.
     const acceptAll = page.getByRole('checkbox', { name: 'Accept all proposals' });
     if (!(await acceptAll.isChecked())) await acceptAll.check();
     await page.getByRole('button', { name: /^Commit 28 lesions/ }).click();
     await page.getByText('Import committed').waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-import-dicom-done.png') });
+    await page.getByRole('button', { name: 'View cohort' }).click();
+    const lesions = page.getByRole('grid', { name: 'Lesions' });
+    await expect.poll(() => lesions.getAttribute('aria-rowcount')).toBe(String(28 + 2));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-dicom.png') });
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Study/ }).click();
     const counts = page.getByRole('region', { name: 'Study counts' });
     await expect.poll(() => counts.locator('[data-count="lesions"]').textContent()).toBe('28');
     expect(await counts.locator('[data-count="patients"]').textContent()).toBe('24');
     expect(await counts.locator('[data-count="courses"]').textContent()).toBe('28');
+    // The corrected dose went into the cohort (every proposal in cohort-a is 18–48 Gy, none 32).
+    const courses = await page.evaluate(() => window.rtcw.listCohortRecords({ entity: 'rtCourse' }));
+    expect(courses.filter((c) => c.totalDoseGy === 32)).toHaveLength(1);
     expect(foreignRequests(session)).toEqual([]);
   });
 

@@ -5,12 +5,13 @@ import { buildDataset } from '../../services/analysis/dataset';
 import { buildReport, REPORT_GROUP_COLUMNS, writeReport, type ReportExporter, type ReportGroupColumn } from '../../services/analysis/report';
 import { CliError, type CliOptions } from '../options';
 import { withStudy } from '../studyAccess';
+import { exportReportDocuments } from '../../services/export/reportDocuments';
 
 export const allowedOptions = ['study', 'out', 'endpoint', 'group', 'unit', 'p-threshold', 'landmarks', 'firth'] as const;
 
 // Further outputs (DOCX tables, SVG/PDF figures) are added here by the export area:
 // one entry per exporter, e.g. `exportReportDocuments` from electron/services/export.
-const exporters: ReportExporter[] = [];
+const exporters: ReportExporter[] = [exportReportDocuments];
 
 export async function run(options: CliOptions) {
   const file = options.requiredString('study');

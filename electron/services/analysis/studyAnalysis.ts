@@ -44,7 +44,7 @@ import { firthCox } from '../../../shared/stats/firthCox';
 import { followUp } from '../../../shared/stats/followUp';
 import { kaplanMeierByGroup, survivalAt, survivalQuantile, survivalTable } from '../../../shared/stats/kaplanMeier';
 import { survivalDifference } from '../../../shared/stats/survivalDifference';
-import { fisherExact, kruskalWallis, wilcoxonRankSum } from '../../../shared/stats/tableTests';
+import { fisherExact, kruskalWallis, pearsonChiSquare, wilcoxonRankSum } from '../../../shared/stats/tableTests';
 import { listRecords } from '../db/cohortRecords';
 import { buildDataset, datasetFingerprint, type AnalysisRow, type RowDetail } from './dataset';
 import { analysisSpecHash } from '../db/savedAnalyses';
@@ -406,11 +406,20 @@ function buildTable1(spec: AnalysisSpec, sel: Selected): Table1 {
     const count = (list: { row: AnalysisRow }[], value: string) => list.filter((x) => String(variableValue(key, x.row)) === value).length;
     const known = (list: { row: AnalysisRow }[]) => list.filter((x) => variableValue(key, x.row) !== null).length;
     let p: number | null = null;
+    let test: Table1['rows'][number]['test'] = null;
     if (nGroups >= 2) {
-      const table = levels.map((l) => byGroup.map((list) => count(list, l.value)));
-      p = nonNull(fisherExact(table).p);
+      const table = levels.map((l) => byGroup.map((list) => count(list, l.value))).filter((row) => row.some((x) => x > 0));
+      if (table.length >= 2) {
+        // As gtsummary: Pearson chi-square when every expected count is ≥ 5, else Fisher's exact test.
+        const rowTotals = table.map((r) => r.reduce((a, b) => a + b, 0));
+        const colTotals = table[0].map((_, j) => table.reduce((a, r) => a + r[j], 0));
+        const total = rowTotals.reduce((a, b) => a + b, 0);
+        const smallExpected = rowTotals.some((r) => colTotals.some((c) => (r * c) / total < 5));
+        test = smallExpected ? 'fisher' : 'chisq';
+        p = nonNull((smallExpected ? fisherExact(table) : pearsonChiSquare(table)).p);
+      }
     }
-    rows.push({ variable: key, label: `${variable.label}, n (%)`, level: null, unit, total: '', byGroup: sel.groups.map(() => ''), p, test: nGroups >= 2 ? 'fisher' : null });
+    rows.push({ variable: key, label: `${variable.label}, n (%)`, level: null, unit, total: '', byGroup: sel.groups.map(() => ''), p, test });
     for (const l of levels) {
       rows.push({
         variable: key, label: l.label, level: l.value, unit,
@@ -424,7 +433,7 @@ function buildTable1(spec: AnalysisSpec, sel: Selected): Table1 {
       rows.push({ variable: key, label: 'missing', level: 'NA', unit, total: String(missing), byGroup: byGroup.map((list) => String(list.length - known(list))), p: null, test: null });
     }
   }
-  notes.push('Percentages of known values. p: Fisher exact (categorical), Wilcoxon rank-sum or Kruskal–Wallis (continuous).');
+  notes.push('Percentages of known values. p: Pearson chi-square, or Fisher exact when an expected count is < 5 (categorical); Wilcoxon rank-sum or Kruskal–Wallis (continuous).');
   if (spec.table1Rows.includes('location')) notes.push('Location counts lesions by the region holding most of their levels.');
   return { groups, rows, notes };
 }
@@ -487,8 +496,33 @@ function toxicityTable(db: Database.Database, sel: Selected): CountTable {
   };
 }
 
+/** Runs the analysis in one go (CLI, tests, export). */
 export function runStudyAnalysis(db: Database.Database, spec: AnalysisSpec, progress: AnalysisProgress): AnalysisResult {
+  const stages = analysisStages(db, spec, progress);
+  for (;;) {
+    const step = stages.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * Runs the analysis stage by stage, returning to the event loop in between, so progress reaches
+ * the window and a cancel request is seen while a big cohort is analysed.
+ */
+export async function runStudyAnalysisInStages(db: Database.Database, spec: AnalysisSpec, progress: AnalysisProgress): Promise<AnalysisResult> {
+  const stages = analysisStages(db, spec, progress);
+  for (;;) {
+    const step = stages.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+    progress.throwIfCancelled();
+  }
+}
+
+/** The analysis as a generator: each `yield` is a point where the caller may pause or cancel. */
+function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: AnalysisProgress): Generator<void, AnalysisResult> {
   progress.progress(5, 'Building the analysis dataset');
+  yield;
   const dataset = buildDataset(db, { unit: spec.unit });
   const fingerprint = datasetFingerprint(dataset);
   progress.throwIfCancelled();
@@ -530,6 +564,7 @@ export function runStudyAnalysis(db: Database.Database, spec: AnalysisSpec, prog
   const kind = spec.endpoint === 'localCif' ? 'cif' : 'km';
   const z = normalQuantile(1 - (1 - spec.confLevel) / 2);
   progress.progress(20, kind === 'km' ? 'Kaplan–Meier curves' : 'Cumulative incidence');
+  yield;
 
   const maxTime = sel.time.reduce((a, b) => Math.max(a, b), 0);
   const xMax = spec.chart.xMax ?? Math.max(1, Math.ceil(maxTime / niceStep(maxTime)) * niceStep(maxTime));
@@ -617,6 +652,7 @@ export function runStudyAnalysis(db: Database.Database, spec: AnalysisSpec, prog
   progress.throwIfCancelled();
 
   progress.progress(40, 'Hazard ratio and follow-up');
+  yield;
   let hazardRatio: AnalysisResult['hazardRatio'] = null;
   if (groupVar && groups.length === 2) {
     const { fit, error } = tryFit(spec, sel, [groupVar.key]);
@@ -629,18 +665,23 @@ export function runStudyAnalysis(db: Database.Database, spec: AnalysisSpec, prog
   const fu = followUp(Float64Array.from(osRows, (r) => r.osTime as number), Uint8Array.from(osRows, (r) => r.osEvent as number));
 
   progress.progress(55, 'Table 1');
+  yield;
   const table1 = buildTable1(spec, sel);
   progress.throwIfCancelled();
 
   progress.progress(65, 'Univariate Cox models');
-  const univariate: UnivariateRow[] = spec.covariates.map((key) => {
+  const univariate: UnivariateRow[] = [];
+  for (const [i, key] of spec.covariates.entries()) {
+    yield;
+    progress.progress(65 + (20 * i) / spec.covariates.length, `Univariate Cox models (${i + 1}/${spec.covariates.length})`);
     const variable = analysisVariable(key);
     const { fit, error } = tryFit(spec, sel, [key]);
-    return { variable: key, label: variable.label, fit, error };
-  });
+    univariate.push({ variable: key, label: variable.label, fit, error });
+  }
   progress.throwIfCancelled();
 
   progress.progress(85, 'Multivariable Cox model');
+  yield;
   let multivariable: AnalysisResult['multivariable'] = null;
   let multivariableNote: string | null = null;
   const mvKeys =
@@ -661,6 +702,7 @@ export function runStudyAnalysis(db: Database.Database, spec: AnalysisSpec, prog
   }
 
   progress.progress(95, 'Failure patterns and toxicity');
+  yield;
   const result: AnalysisResult = {
     spec,
     specHash: analysisSpecHash(spec),

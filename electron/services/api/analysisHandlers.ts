@@ -1,16 +1,14 @@
 // Handlers for shared/api/analysis.ts: run a specification on the open study, keep named ones.
 import type { analysisMethods } from '../../../shared/api/analysis';
 import { buildDataset, datasetFingerprint } from '../analysis/dataset';
-import { runStudyAnalysis } from '../analysis/studyAnalysis';
+import { runStudyAnalysisInStages } from '../analysis/studyAnalysis';
 import { deleteSavedAnalysis, getSavedAnalysis, listSavedAnalyses, recordAnalysisRun, saveAnalysis } from '../db/savedAnalyses';
 import type { Handlers } from './apiService';
 
 export const analysisHandlers: Handlers<typeof analysisMethods> = {
   runAnalysis: async (input, ctx) => {
     const db = ctx.study.db;
-    // Yield once so the progress channel is open before the (synchronous) statistics run.
-    await new Promise((resolve) => setImmediate(resolve));
-    const result = runStudyAnalysis(db, input.spec, { progress: ctx.progress, throwIfCancelled: ctx.throwIfCancelled });
+    const result = await runStudyAnalysisInStages(db, input.spec, { progress: ctx.progress, throwIfCancelled: ctx.throwIfCancelled });
     if (input.savedId !== undefined) {
       getSavedAnalysis(db, input.savedId);
       recordAnalysisRun(db, input.savedId, result.specHash, result.datasetFingerprint);

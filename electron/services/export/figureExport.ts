@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import SVGtoPDF from 'svg-to-pdfkit';
 import type { ChartFigure } from '../../../shared/charts/stepCurveFigure';
 import { FIGURE_FONT_FAMILY, pixelsForMm } from '../../../shared/charts/journalStyle';
-import { fontFiles, useFigureFontForEcharts } from './figureFont';
+import { centralBaselineEm, fontFiles, useFigureFontForEcharts } from './figureFont';
 import { provenanceSvgMetadata, provenanceText, provenanceXmp, type Provenance } from './provenance';
 
 export type FigureFormat = 'svg' | 'pdf' | 'png' | 'tiff';
@@ -24,6 +24,25 @@ export const EXPORT_SCALE = 10;
 const round = (v: number, d = 3) => Number(v.toFixed(d));
 
 /**
+ * zrender writes text with dominant-baseline="central", which Illustrator and Office ignore (the text
+ * would drop by a third of an em when the figure is edited). Move every such text to the alphabetic
+ * baseline with the bundled font's metrics: same rendering everywhere, editable anywhere.
+ */
+export function alphabeticBaselines(svg: string): string {
+  const k = centralBaselineEm();
+  return svg.replace(/<text\b([^>]*)>/g, (whole, attrs: string) => {
+    if (!/dominant-baseline="central"/.test(attrs)) return whole;
+    const size = Number(/font-size:\s*([\d.]+)px/.exec(attrs)?.[1] ?? NaN);
+    if (!Number.isFinite(size)) return whole;
+    const y0 = Number(/\sy="(-?[\d.e+-]+)"/.exec(attrs)?.[1] ?? 0);
+    const y = round(y0 + k * size, 4);
+    let next = attrs.replace(/\s*dominant-baseline="central"/, '');
+    next = /\sy="[^"]*"/.test(next) ? next.replace(/\sy="[^"]*"/, ` y="${y}"`) : `${next} y="${y}"`;
+    return `<text${next}>`;
+  });
+}
+
+/**
  * Standalone SVG of the figure, sized in millimetres (viewBox in option units), with provenance in
  * <metadata>. Text stays text (editable in Illustrator/Inkscape).
  */
@@ -32,7 +51,7 @@ export function renderFigureSvg(figure: ChartFigure, provenance: Provenance): st
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: figure.width, height: figure.height });
   try {
     chart.setOption(figure.option);
-    const raw = chart.renderToSVGString();
+    const raw = alphabeticBaselines(chart.renderToSVGString());
     return raw
       // Hover styles and hydration attributes are for interactive SSR pages, not for a figure file.
       .replace(/<style\s*><!\[CDATA\[[^\]]*?:hover[\s\S]*?\]\]>\s*<\/style>\n?/g, '')

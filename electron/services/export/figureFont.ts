@@ -10,6 +10,8 @@ import type { MeasureText } from '../../../shared/charts/journalStyle';
 
 interface FontkitFont {
   unitsPerEm: number;
+  ascent: number;
+  descent: number;
   layout(text: string): { advanceWidth: number };
 }
 
@@ -69,4 +71,13 @@ export function useFigureFontForEcharts(): void {
     },
   });
   platformSet = true;
+}
+
+/**
+ * Distance (in em) from the alphabetic baseline up to the 'central' baseline, halfway between the
+ * font's ascent and descent — where resvg and browsers put dominant-baseline="central" text.
+ */
+export function centralBaselineEm(): number {
+  const f = fonts().regular;
+  return (f.ascent + f.descent) / 2 / f.unitsPerEm;
 }

@@ -15,6 +15,8 @@ declare module 'svg-to-pdfkit' {
 declare module 'fontkit' {
   interface Font {
     unitsPerEm: number;
+    ascent: number;
+    descent: number;
     layout(text: string): { advanceWidth: number };
   }
   export function create(buffer: Uint8Array, postscriptName?: string): Font;

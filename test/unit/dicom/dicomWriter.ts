@@ -206,6 +206,8 @@ export interface TargetSpec {
   /** BeamDose per beam (default: two beams sharing d). */
   beamDoses?: number[];
   interpretedType?: string;
+  /** Leave TargetPrescriptionDose out (an incomplete export). */
+  noPrescription?: boolean;
 }
 
 export interface CourseSpec {
@@ -289,7 +291,7 @@ export function rtCourse(p: SyntheticPatient, c: CourseSpec): CourseObjects {
               [0x300a0012, 'IS', String(i + 1)],
               [0x300a0016, 'LO', t.description ?? t.roiName],
               [0x300a0020, 'CS', 'TARGET'],
-              [0x300a0026, 'DS', String(t.doseGy)],
+              ...(t.noPrescription ? [] : ([[0x300a0026, 'DS', String(t.doseGy)]] as Item)),
             ] as Item,
         ),
         [

@@ -103,6 +103,29 @@ export function writeSyntheticCohort(root: string, prefix = 'S'): SyntheticCohor
       encoding: 'explicitLE',
       expected: { levels: ['L1'], location: 'lumbar', sbrt: false, targetRoiName: 'PTV_L1', needsReview: true, reason: /beam doses sum to 4/ },
     },
+    {
+      course: { ...c('T10', 'PTV_T10', 30, 10, 'TrueBeam', '20180720', 10), targets: [{ roiName: 'PTV_T10', description: 'PTV_T11', doseGy: 30 }] },
+      encoding: 'explicitLE',
+      expected: { levels: ['T10'], location: 'thoracic', sbrt: false, targetRoiName: 'PTV_T10', needsReview: true, reason: /doseReference "PTV_T11" names T11/ },
+    },
+    {
+      course: { ...c('Spine', 'PTV', 8, 1, 'TrueBeam', '20180801', 1), name: 'T3 8Gy 1fx' },
+      encoding: 'explicitLE',
+      expected: { levels: ['T3'], location: 'thoracic', sbrt: true, targetRoiName: 'PTV', needsReview: true, reason: /only from the plan name/ },
+    },
+    {
+      course: { ...c('L5', 'PTV_L5', 20, 5, 'TrueBeam', '20180810', 5), targets: [{ roiName: 'PTV_L5', doseGy: 20, noPrescription: true }] },
+      encoding: 'explicitLE',
+      expected: {
+        levels: ['L5'],
+        location: 'lumbar',
+        sbrt: null,
+        targetRoiName: 'PTV_L5',
+        totalDoseGy: null,
+        needsReview: true,
+        reason: /no TargetPrescriptionDose/,
+      },
+    },
   ];
   const expected: ExpectedLesion[] = [];
   const patients: SyntheticPatient[] = [];
@@ -137,7 +160,7 @@ export function writeSyntheticCohort(root: string, prefix = 'S'): SyntheticCohor
     expected.push({
       patientId: p.patientId,
       ...k.expected,
-      totalDoseGy: k.expected.totalDoseGy ?? k.course.targets[0].doseGy,
+      totalDoseGy: k.expected.totalDoseGy !== undefined ? k.expected.totalDoseGy : k.course.targets[0].doseGy,
       fractionsPlanned: k.expected.fractionsPlanned ?? k.course.fractions,
       fractionsDelivered: td.length ? td.length : null,
       rtStartDate: td.length ? iso(td[0]) : null,

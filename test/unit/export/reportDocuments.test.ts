@@ -1,0 +1,76 @@
+// `rtcw report` documents written through the export area: DOCX tables with merged header cells and
+// three-line rules, KM/forest figures as SVG and vector PDF with the font embedded, no identifiers.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { populateDemoStudy } from '../../../electron/services/analysis/demoStudy';
+import { buildReport, writeReport, type StudyReport } from '../../../electron/services/analysis/report';
+import { createStudy, type StudyFile } from '../../../electron/services/db/studyFile';
+import { exportReportDocuments, reportCoxTable, reportTable1 } from '../../../electron/services/export/reportDocuments';
+
+let dir: string;
+let study: StudyFile;
+let report: StudyReport;
+let files: string[];
+let identifiers: string[];
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-report-docs-'));
+  study = createStudy(path.join(dir, 'demo.rtcw'), { initialize: (db) => populateDemoStudy(db) });
+  report = buildReport(study.db, { endpoint: 'local', group: 'concurrent' });
+  files = await writeReport(report, path.join(dir, 'out'), { exporters: [exportReportDocuments] });
+  const rows = study.db.prepare('SELECT pseudonym, source_key, source_locator FROM patients').all() as Array<Record<string, string | null>>;
+  identifiers = rows.flatMap((r) => Object.values(r)).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}, 120_000);
+
+afterAll(() => {
+  study.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const out = (name: string) => path.join(dir, 'out', name);
+
+describe('report documents', () => {
+  it('writes DOCX tables and SVG/PDF figures next to the CSV report', () => {
+    for (const name of ['table1.docx', 'cox.docx', 'first-failure.docx', 'toxicity.docx', 'km-local.svg', 'km-local.pdf', 'km-os.pdf', 'forest-cox.pdf']) {
+      expect(files).toContain(name);
+      expect(fs.statSync(out(name)).size).toBeGreaterThan(1000);
+    }
+  });
+
+  it('tables follow the report: one row per level under its characteristic, Cox columns side by side', () => {
+    const t1 = reportTable1(report);
+    const levelRows = report.table1.filter((r) => r.level !== null).length;
+    expect(t1.rows.filter((r) => r.indent).length).toBe(levelRows);
+    expect(t1.columnCount).toBe(3 + report.groups.length);
+    const cox = reportCoxTable(report);
+    expect(cox.header[0].map((c) => c.colSpan ?? 1).reduce((a, b) => a + b, 0)).toBe(cox.columnCount);
+    const xml = execFileSync('unzip', ['-p', out('cox.docx'), 'word/document.xml'], { encoding: 'utf8' });
+    expect(xml).toMatch(/<w:gridSpan w:val="2"\/>/);
+    expect(xml).toMatch(/<w:top w:val="single"[^>]*w:sz="12"/);
+  });
+
+  it('PDF figures are vector with the bundled font embedded', () => {
+    for (const name of ['km-local.pdf', 'forest-cox.pdf']) {
+      const fonts = execFileSync('pdffonts', [out(name)], { encoding: 'utf8' }).trim().split('\n').slice(2);
+      expect(fonts.length).toBeGreaterThan(0);
+      for (const line of fonts) expect(line).toMatch(/LiberationSans.*\byes\s+yes\s+yes\b/);
+      expect(execFileSync('pdfimages', ['-list', out(name)], { encoding: 'utf8' }).trim().split('\n').slice(2)).toEqual([]);
+    }
+    const text = execFileSync('pdftotext', [out('km-local.pdf'), '-'], { encoding: 'utf8' });
+    expect(text).toContain('Local control (%)');
+    expect(text).toMatch(/Log-rank P = /);
+  });
+
+  it('no exported document names a patient', () => {
+    expect(identifiers.length).toBeGreaterThan(0);
+    for (const name of files.filter((f) => /\.(docx|svg|pdf)$/.test(f))) {
+      const text = name.endsWith('.docx')
+        ? execFileSync('unzip', ['-p', out(name)], { encoding: 'utf8', maxBuffer: 1 << 26 })
+        : fs.readFileSync(out(name)).toString('latin1');
+      expect(identifiers.filter((id) => text.includes(id)), name).toEqual([]);
+    }
+  });
+});
