@@ -180,10 +180,19 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
   // Left margin: y-axis name + tick labels, or the risk-table labels, whichever is wider.
   const yTickW = Math.max(...yTicks.map((v) => measure(formatTick(v))));
   const yBlock = pad + f + gap * 2 + yTickW + tickLen;
-  const rows = spec.riskTable?.rows ?? [];
   const indentW = f * 0.8;
+  let rows = spec.riskTable?.rows ?? [];
+  // Group names too long for a label column get a row of their own above their counts (as the
+  // KMunicate headings), so the plot keeps its width.
+  const labelLimit = 0.3 * width;
+  if (rows.some((r) => !r.heading && measure(r.label) + (r.indent ? indentW : 0) > labelLimit)) {
+    rows = rows.flatMap((r) =>
+      r.heading || r.indent ? [r] : [{ label: r.label, colorIndex: r.colorIndex, heading: true, values: r.values.map(() => null) }, { ...r, label: '', indent: true }],
+    );
+  }
+  // Heading rows carry no counts and may run on into the table; only labelled count rows set the column.
   const riskLabelW = spec.riskTable
-    ? Math.max(measure(spec.riskTable.title, true), ...rows.map((r) => measure(r.label, !!r.heading) + (r.indent ? indentW : 0)))
+    ? Math.max(measure(spec.riskTable.title, true), ...rows.filter((r) => !r.heading).map((r) => measure(r.label) + (r.indent ? indentW : 0)))
     : 0;
   // Right margin: half of the widest label centred on the last tick.
   const lastTickW = measure(formatTick(ticks[ticks.length - 1]));
@@ -266,9 +275,10 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
       legendRowLayout = [];
       let x = 0;
       let y = 0;
+      const available = width - 2 * pad;
       for (const c of legendEntries) {
         const w = sampleW + gap * 1.5 + measure(c.label);
-        if (x > 0 && x + w > plotW) {
+        if (x > 0 && x + w > available) {
           x = 0;
           y += lineH;
         }
@@ -280,7 +290,7 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
     }
     let annotationTop = rowsH;
     let annotationX = 0;
-    if (aboveAnnotation && aboveLegend && rowsH === lineH && legendRight + f * 2 + annotationW <= plotW && annotationH <= lineH * 2) {
+    if (aboveAnnotation && aboveLegend && rowsH === lineH && pad - gridLeft + legendRight + f * 2 + annotationW <= plotW && annotationH <= lineH * 2) {
       // Same band as a one-row legend, right-aligned.
       annotationTop = 0;
       annotationX = plotW - annotationW;
@@ -293,7 +303,11 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
       for (const box of [legendBox, annotationBox]) if (box && box.y > plotH / 2) box.y -= extra;
     }
     if (legendRowLayout) {
-      for (const pos of legendRowLayout) pos.y -= extra;
+      // Rows above the plot start at the figure's left margin, not at the axis.
+      for (const pos of legendRowLayout) {
+        pos.y -= extra;
+        pos.x += pad - gridLeft;
+      }
       legendBox = { x: 0, y: -extra, w: legendRight, h: rowsH };
     }
     if (aboveAnnotation) annotationBox = { x: annotationX, y: annotationTop - extra, w: annotationW, h: annotationH };
@@ -482,7 +496,7 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
     const cells: Array<{ t: number; row: number; text: string; color: string }> = [];
     rows.forEach((r, i) =>
       r.values.forEach((v, k) => {
-        if (v !== null && k < ticks.length) cells.push({ t: ticks[k], row: i, text: String(v), color: color(r.indent ? null : r.colorIndex) });
+        if (v !== null && k < ticks.length) cells.push({ t: ticks[k], row: i, text: String(v), color: color(r.colorIndex) });
       }),
     );
     series.push({

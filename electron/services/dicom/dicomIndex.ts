@@ -41,6 +41,15 @@ export interface ScanCounts {
   skipped: Array<{ path: string; reason: string }>;
   /** Instances not in the index before this scan. */
   newInstances: number;
+  /** Files recognised from an earlier scan (same path, size and mtime) and not parsed again. */
+  reused: number;
+}
+
+export interface KnownFile {
+  size: number;
+  mtimeMs: number;
+  sopInstanceUid: string | null;
+  skippedReason: string | null;
 }
 
 function sexOf(value: string): string | null {
@@ -49,7 +58,7 @@ function sexOf(value: string): string | null {
 
 /** Receives scan batches and writes them to the index, one transaction per batch. */
 export class IndexWriter {
-  readonly counts: ScanCounts = { total: 0, dicom: 0, duplicates: 0, skipped: [], newInstances: 0 };
+  readonly counts: ScanCounts = { total: 0, dicom: 0, duplicates: 0, skipped: [], newInstances: 0, reused: 0 };
   private readonly seen = new Set<string>();
   private readonly patientIds = new Map<string, number>();
   /** Patients whose sex and birth date are already known (no UPDATE needed). */
@@ -122,6 +131,39 @@ export class IndexWriter {
     }
     for (const r of results) this.pending.push(r);
     if (this.pending.length >= 2048 || Date.now() - this.lastFlush >= 250) this.flush();
+  }
+
+  /** Files indexed by earlier scans under `dir` (path prefix), for skipping unchanged ones. */
+  knownFiles(dir: string): Map<string, KnownFile> {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    // '0' follows '/' in code-point order: the range is every path starting with prefix.
+    const rows = this.db
+      .prepare(
+        `SELECT f.path, f.size, f.mtime_ms AS mtimeMs, i.sop_instance_uid AS sopInstanceUid, f.skipped_reason AS skippedReason
+         FROM dicom_source_file f LEFT JOIN dicom_instance i ON i.id = f.instance_id
+         WHERE f.path >= ? AND f.path < ?`,
+      )
+      .all(prefix, `${prefix.slice(0, -1)}0`) as Array<KnownFile & { path: string }>;
+    return new Map(rows.map(({ path, ...k }) => [path, k]));
+  }
+
+  /** Counts an unchanged file from its index row instead of parsing it; false if the row is unusable. */
+  reuse(path: string, known: KnownFile): boolean {
+    if (known.sopInstanceUid) {
+      this.counts.total++;
+      this.counts.dicom++;
+      this.counts.reused++;
+      if (this.seen.has(known.sopInstanceUid)) this.counts.duplicates++;
+      else this.seen.add(known.sopInstanceUid);
+      return true;
+    }
+    if (known.skippedReason) {
+      this.counts.total++;
+      this.counts.reused++;
+      this.counts.skipped.push({ path, reason: known.skippedReason });
+      return true;
+    }
+    return false;
   }
 
   /** Writes everything queued. */

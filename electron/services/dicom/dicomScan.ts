@@ -1,5 +1,6 @@
 // One DICOM scan end to end: list the folder, parse headers in workers, write the index, derive
 // proposals. Used by the CLI (`dicom-scan`, `study import-dicom`) and the API handlers.
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 import type { DicomScanResult } from '../../../shared/api/dicom';
@@ -16,8 +17,22 @@ export async function indexFolder(db: Database.Database, dir: string, options: S
   options.onProgress?.({ phase: 'listing', done: 0, total: 0 });
   const files = await listFiles(dir, options.signal);
   const writer = new IndexWriter(db);
-  await scanFiles(files, (batch) => writer.add(batch), options);
+  // Files already indexed with the same size and mtime are not parsed again (fast re-scan).
+  const known = writer.knownFiles(dir);
+  const toParse: string[] = [];
+  for (const file of files) {
+    const k = known.get(file);
+    const st = k ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    if (k && st && st.size === k.size && st.mtimeMs === k.mtimeMs && writer.reuse(file, k)) continue;
+    toParse.push(file);
+  }
+  const reused = files.length - toParse.length;
+  await scanFiles(toParse, (batch) => writer.add(batch), {
+    ...options,
+    onProgress: options.onProgress && ((p) => options.onProgress?.({ ...p, done: p.done + reused, total: files.length })),
+  });
   writer.flush();
+  writer.counts.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return writer.counts;
 }
 
@@ -29,8 +44,8 @@ export async function scanIntoIndex(
   const counts = await indexFolder(db, dir, options);
   options.onProgress?.({ phase: 'deriving', done: counts.total, total: counts.total });
   const { patients, lesions } = deriveProposals(readIndex(db), options);
-  const { newInstances, ...files } = counts;
-  return { files, newInstances, patients, lesions };
+  const { total, dicom, duplicates, skipped, newInstances } = counts;
+  return { files: { total, dicom, duplicates, skipped }, newInstances, patients, lesions };
 }
 
 /** `dicom-scan`: reads, never writes — the index lives in memory with a per-run random secret. */
