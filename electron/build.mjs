@@ -12,7 +12,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = process.env.RTCW_ELECTRON_OUTDIR ?? `${root}dist/electron`;
 
 // Compiled code, native addons and the like stay in node_modules (unpacked from the asar).
-const nativeExternals = ['electron', 'better-sqlite3', 'sharp', '@resvg/resvg-js'];
+// pdfkit loads its standard-font data through package "imports" (#standard-fonts/…), which break
+// when bundled (export area).
+const nativeExternals = ['electron', 'better-sqlite3', 'sharp', '@resvg/resvg-js', 'pdfkit'];
 
 // In the bundle there is no TypeScript to load at run time: workers that register tsx get a no-op.
 const noTsxAtRuntime = {

@@ -90,7 +90,7 @@ export const ANALYSIS_VARIABLES: readonly AnalysisVariable[] = [
   },
   { key: 'bedGy', label: 'BED (Gy)', column: 'bedGy', coding: 'numeric', level: 'lesion', table1: 'continuous' },
   {
-    key: 'bedHigh', label: 'BED ≥ 51.4 Gy', column: 'bedGy', coding: 'binary', level: 'lesion', table1: 'categorical',
+    key: 'bedHigh', label: 'BED group (Gy)', column: 'bedGy', coding: 'binary', level: 'lesion', table1: 'categorical',
     levels: [{ value: 'low', label: '< 51.4' }, { value: 'high', label: '≥ 51.4' }],
     note: 'Split at 51.4 Gy (α/β 7: 24 Gy in 3 fractions), as in the reference study.',
   },

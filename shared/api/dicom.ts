@@ -62,6 +62,8 @@ export interface DicomScanResult {
   files: DicomFileCounts;
   /** Instances added to the study's index by this scan. */
   newInstances: number;
+  /** Files recognised from an earlier scan (same path, size, mtime) and not parsed again. */
+  reusedFiles: number;
   patients: DicomPatientProposal[];
   lesions: DicomLesionProposal[];
 }

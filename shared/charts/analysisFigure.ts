@@ -60,7 +60,7 @@ export function analysisSurvivalFigure(result: AnalysisResult, ctx: FigureContex
       test,
       hazardRatio:
         hr && hr.hr !== null && hr.lower !== null && hr.upper !== null
-          ? { hr: hr.hr, lower: hr.lower, upper: hr.upper, label: cumulative ? 'HR' : 'HR', confLevel: result.spec.confLevel }
+          ? { hr: hr.hr, lower: hr.lower, upper: hr.upper, confLevel: result.spec.confLevel }
           : null,
     },
     ctx,

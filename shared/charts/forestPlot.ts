@@ -91,9 +91,10 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const axisWidth = Math.max(0.5, lw * 0.8);
   const measure = (t: string, bold = false) => measureText(t, f, bold ? 'bold' : 'normal');
   const pad = f * 0.5;
-  const gap = f * 1.2;
+  const gap = f * 1.0;
   const tickLen = f * 0.4;
   const indentW = f * 0.8;
+  const lineH = f * 1.2;
   const decimals = input.decimals ?? 2;
   const rows = input.rows;
   const pStyle = preset.pStyle;
@@ -109,16 +110,25 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const width = mmToPt(preset.widthMm);
   const estW = Math.max(measure(estimateHeader, true), ...estimateText.map((t) => measure(t)));
   const pW = Math.max(measure(pHeader, true), ...pText.map((t) => measure(t)));
-  // The plot keeps about a third of the width; long labels wrap into the rest.
-  const labelMax = Math.max(0.2 * width, width - 2 * pad - 3 * gap - estW - pW - 0.34 * width);
+  // The plot keeps at least a quarter of the width; labels longer than the rest wrap.
+  const labelMax = Math.max(0.22 * width, width - 2 * pad - 3 * gap - estW - pW - 0.25 * width);
   const labelLines = rows.map((r) => wrapText(r.label, labelMax - (r.indent ? indentW : 0), (t) => measure(t, !!r.heading)));
-  const maxLines = Math.max(1, ...labelLines.map((l) => l.length));
-  const lineH = f * 1.15;
-  const rowH = maxLines > 1 ? maxLines * lineH + f * 0.5 : f * 1.55;
-  const labelW = Math.max(measure(labelHeader, true), ...rows.map((r, i) => Math.max(...labelLines[i].map((l) => measure(l, !!r.heading))) + (r.indent ? indentW : 0)));
+  const labelW = Math.max(
+    measure(labelHeader, true),
+    ...rows.map((r, i) => Math.max(...labelLines[i].map((l) => measure(l, !!r.heading))) + (r.indent ? indentW : 0)),
+  );
   const gridLeft = pad + labelW + gap;
   const gridRight = gap + estW + gap + pW + pad;
   const plotW = width - gridLeft - gridRight;
+
+  // Rows as tall as their wrapped label; centres in points from the top of the plot.
+  const rowH = labelLines.map((l) => Math.max(f * 1.6, l.length * lineH + f * 0.45));
+  const centres: number[] = [];
+  let acc = 0;
+  for (const h of rowH) {
+    centres.push(acc + h / 2);
+    acc += h;
+  }
 
   // Log axis spanning every CI, in powers of 2 (powers of 10 when the span is very wide), with 1 inside.
   const values = rows.flatMap((r) => [r.hr, r.lower, r.upper]).filter(finite);
@@ -127,19 +137,16 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const wide = Math.log2(hi / lo) > 8;
   const base = wide ? 10 : 2;
   const logB = (v: number) => Math.log(v) / Math.log(base);
-  const minExp = Math.max(Math.floor(logB(lo) + 1e-9), wide ? -3 : -6);
-  const maxExp = Math.min(Math.ceil(logB(hi) - 1e-9), wide ? 3 : 6);
-  const expLo0 = Math.min(minExp, -1);
-  const expHi0 = Math.max(maxExp, 1);
+  const expLo0 = Math.min(Math.max(Math.floor(logB(lo) + 1e-9), wide ? -3 : -6), -1);
+  const expHi0 = Math.max(Math.min(Math.ceil(logB(hi) - 1e-9), wide ? 3 : 6), 1);
   const tickLabel = (e: number) => String(Number((base ** e).toPrecision(3)));
-  // The axis is linear in log_base(HR); label every k-th power so labels never touch.
-  // Adjacent labels, centred on ticks `every` powers apart, need half of each width plus a gap.
-  // Ticks every k powers, aligned so HR = 1 (exponent 0) is always a labelled tick.
+  // Ticks every k powers, aligned so HR = 1 (exponent 0) is always labelled; adjacent labels,
+  // centred on their ticks, need half of each width plus a gap.
   const range = (every: number) => [Math.floor(expLo0 / every) * every, Math.ceil(expHi0 / every) * every];
   const labelsFit = (every: number) => {
-    const [lo, hi] = range(every);
-    const step = (plotW * every) / (hi - lo);
-    for (let e = lo; e + every <= hi; e += every) {
+    const [a, b] = range(every);
+    const step = (plotW * every) / (b - a);
+    for (let e = a; e + every <= b; e += every) {
       if ((measure(tickLabel(e)) + measure(tickLabel(e + every))) / 2 + f * 0.6 > step) return false;
     }
     return true;
@@ -149,42 +156,37 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const [expLo, expHi] = range(every);
   const toAxis = (v: number) => Math.min(expHi, Math.max(expLo, logB(v)));
 
-  const headerH = rowH;
+  const headerH = f * 1.8;
   const topH = pad + headerH;
   const axisBlock = tickLen + f * 0.35 + f + f * 0.6 + f;
   const height0 = preset.heightMm ? mmToPt(preset.heightMm) : NaN;
-  const plotH = Number.isFinite(height0) ? height0 - topH - axisBlock - pad : rows.length * rowH;
+  const plotH = Number.isFinite(height0) ? height0 - topH - axisBlock - pad : acc;
+  const stretch = plotH / acc; // a fixed height spreads the rows evenly
   const height = Number.isFinite(height0) ? height0 : topH + plotH + axisBlock + pad;
 
-  const textStyle = { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, color: '#000000' };
-  const rich: Record<string, Record<string, unknown>> = {};
-  rows.forEach((r, i) => {
-    rich[`r${i}`] = { ...textStyle, lineHeight: lineH * s, fontWeight: r.heading ? 'bold' : 'normal', padding: [0, 0, 0, r.indent ? indentW * s : 0] };
+  const textStyle = { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, fill: '#000000' };
+  const text = (str: string, x: number, y: number, bold = false) => ({
+    type: 'text',
+    silent: true,
+    x: x * s,
+    y: y * s,
+    style: { ...textStyle, text: str, fontWeight: bold ? 'bold' : 'normal', lineHeight: lineH * s, verticalAlign: 'middle', align: 'left' },
   });
-  const category = (data: string[], position: 'left' | 'right', offset: number, formatter?: (v: string, i: number) => string) => ({
-    type: 'category' as const,
-    gridIndex: 0,
-    position,
-    offset: offset * s,
-    inverse: true,
-    data,
-    axisLine: { show: false },
-    axisTick: { show: false },
-    splitLine: { show: false },
-    axisLabel: {
-      interval: 0,
-      align: 'left' as const,
-      margin: position === 'left' ? (gridLeft - pad) * s : gap * s,
-      ...textStyle,
-      ...(formatter ? { formatter, rich } : {}),
-    },
+  const estX = gridLeft + plotW + gap;
+  const pX = estX + estW + gap;
+  const graphic: unknown[] = [text(labelHeader, pad, pad + headerH / 2, true), text(estimateHeader, estX, pad + headerH / 2, true), text(pHeader, pX, pad + headerH / 2, true)];
+  rows.forEach((r, i) => {
+    const y = topH + centres[i] * stretch;
+    graphic.push(text(labelLines[i].join('\n'), pad + (r.indent ? indentW : 0), y, !!r.heading));
+    if (estimateText[i]) graphic.push(text(estimateText[i], estX, y));
+    if (pText[i]) graphic.push(text(pText[i], pX, y));
   });
 
   const points = rows.map((r, i) => ({ i, r })).filter(({ r }) => !r.heading && !r.reference && finite(r.hr));
   const option: EChartsOption = {
     animation: false,
     backgroundColor: '#ffffff',
-    textStyle,
+    textStyle: { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, color: '#000000' },
     tooltip: { show: false },
     grid: [{ left: gridLeft * s, top: topH * s, width: plotW * s, height: plotH * s, containLabel: false }],
     xAxis: [
@@ -197,18 +199,15 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
         axisLine: { show: true, onZero: false, lineStyle: { color: '#000000', width: axisWidth * s } },
         axisTick: { show: true, length: tickLen * s, lineStyle: { color: '#000000', width: axisWidth * s } },
         splitLine: { show: false },
-        axisLabel: { ...textStyle, margin: (tickLen + f * 0.35) * s, formatter: (v: number) => tickLabel(v) },
+        axisLabel: { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, color: '#000000', margin: (tickLen + f * 0.35) * s, formatter: (v: number) => tickLabel(v) },
         name: input.xLabel ?? 'Hazard ratio',
         nameLocation: 'middle',
         nameGap: (tickLen + f * 0.35 + f + f * 0.6) * s,
-        nameTextStyle: { ...textStyle, verticalAlign: 'top' },
+        nameTextStyle: { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, color: '#000000', verticalAlign: 'top' },
       },
     ],
-    yAxis: [
-      category(rows.map((r) => r.label), 'left', 0, (_v, i) => labelLines[i].map((l) => `{r${i}|${l}}`).join('\n')),
-      category(estimateText, 'right', 0),
-      category(pText, 'right', estW + gap),
-    ] as never,
+    // Row centres in points from the top of the plot.
+    yAxis: [{ type: 'value', gridIndex: 0, min: 0, max: acc, inverse: true, show: false }],
     series: [
       {
         type: 'custom',
@@ -216,17 +215,17 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
         yAxisIndex: 0,
         silent: true,
         clip: false,
-        data: points.map(({ i, r }) => [toAxis(r.hr as number), i]),
+        data: points.map(({ i, r }) => [toAxis(r.hr as number), centres[i]]),
         renderItem: (params: { dataIndex: number }, api: { coord(p: [number, number]): number[] }) => {
           const { i, r } = points[params.dataIndex];
-          const [cx, cy] = api.coord([toAxis(r.hr as number), i]);
+          const [cx, cy] = api.coord([toAxis(r.hr as number), centres[i]]);
           const children: unknown[] = [];
           if (finite(r.lower) && finite(r.upper)) {
-            const [x1] = api.coord([toAxis(r.lower), i]);
-            const [x2] = api.coord([toAxis(r.upper), i]);
+            const [x1] = api.coord([toAxis(r.lower), centres[i]]);
+            const [x2] = api.coord([toAxis(r.upper), centres[i]]);
             children.push({ type: 'line', shape: { x1, y1: cy, x2, y2: cy }, style: { stroke: '#000000', lineWidth: lw * s } });
           }
-          const half = f * 0.32 * s;
+          const half = f * 0.3 * s;
           children.push({ type: 'rect', shape: { x: cx - half, y: cy - half, width: 2 * half, height: 2 * half }, style: { fill: '#000000' } });
           return { type: 'group', children };
         },
@@ -240,11 +239,7 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
         },
       } as never,
     ],
-    graphic: [
-      { type: 'text', silent: true, x: pad * s, y: (pad + headerH / 2) * s, style: { text: labelHeader, ...textStyle, fontWeight: 'bold', verticalAlign: 'middle', align: 'left' } },
-      { type: 'text', silent: true, x: (gridLeft + plotW + gap) * s, y: (pad + headerH / 2) * s, style: { text: estimateHeader, ...textStyle, fontWeight: 'bold', verticalAlign: 'middle', align: 'left' } },
-      { type: 'text', silent: true, x: (gridLeft + plotW + gap + estW + gap) * s, y: (pad + headerH / 2) * s, style: { text: pHeader, ...textStyle, fontWeight: 'bold', verticalAlign: 'middle', align: 'left' } },
-    ] as never,
+    graphic: graphic as never,
   };
   return { option, width: width * s, height: height * s, widthMm: preset.widthMm, heightMm: (height / 72) * 25.4, riskTable: null };
 }

@@ -55,7 +55,7 @@ export type MeasureText = (text: string, size: number, weight?: 'normal' | 'bold
 // Okabe–Ito order chosen for curves: blue, vermillion, bluish green, reddish purple, orange, sky blue,
 // black (yellow is left out: too light for thin lines on white).
 const OKABE_ITO = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
-const GREYS = ['#000000', '#5A5A5A', '#8C8C8C', '#303030', '#A8A8A8', '#707070', '#1A1A1A'];
+const GREYS = ['#000000', '#505050', '#7A7A7A', '#2E2E2E', '#969696', '#636363', '#1A1A1A'];
 
 export function paletteColors(palette: PaletteName): string[] {
   return palette === 'grey' ? GREYS : OKABE_ITO;

@@ -295,7 +295,7 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
       annotationTop = 0;
       annotationX = plotW - annotationW;
     }
-    const extra = Math.max(rowsH, aboveAnnotation ? annotationTop + annotationH : 0) + f * 0.4;
+    const extra = Math.max(rowsH, aboveAnnotation ? annotationTop + annotationH : 0) + f * 0.9; // clear of the top tick label, which rises half a line above the plot
     topH += extra;
     if (Number.isFinite(height0)) {
       // A fixed height: the plot shrinks, so corner boxes measured from the bottom move up with it.

@@ -10,6 +10,8 @@ import { populateDemoStudy } from '../../electron/services/analysis/demoStudy';
 import { foreignRequests, startAppSession, type AppSession } from './appSession';
 
 const ARTIFACTS = path.resolve('test-artifacts');
+/** UI updates after a service round trip; generous for slow CI machines. */
+const POLL = { timeout: 20_000 };
 
 let session: AppSession;
 beforeAll(async () => {
@@ -116,9 +118,9 @@ describe('analysis screen end-to-end', () => {
     await page.getByText('Saved “LPFR by concurrent TT”.').waitFor();
     // Change the spec (overall survival), then reload the saved one.
     await page.getByRole('radio', { name: 'Overall survival' }).check();
-    await expect.poll(() => page.getByRole('heading', { level: 2, name: /^Overall survival/ }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('heading', { level: 2, name: /^Overall survival/ }).count(), POLL).toBe(1);
     await page.getByLabel('Saved analyses').selectOption({ label: 'LPFR by concurrent TT' });
-    await expect.poll(() => page.getByRole('heading', { level: 2, name: /^Local progression-free/ }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('heading', { level: 2, name: /^Local progression-free/ }).count(), POLL).toBe(1);
     const after = await page.getByRole('table', { name: 'Landmark rates' }).locator('td[data-time="12"]').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).dataset.estimate));
     expect(after).toEqual(before);
     const saved = await page.evaluate(() => window.rtcw.listSavedAnalyses({}));

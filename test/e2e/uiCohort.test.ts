@@ -9,6 +9,8 @@ import { createStudy } from '../../electron/services/db/studyFile';
 import { foreignRequests, startAppSession, type AppSession } from './appSession';
 
 const ARTIFACTS = path.resolve('test-artifacts');
+/** UI updates after a service round trip; generous for slow CI machines. */
+const POLL = { timeout: 20_000 };
 
 let session: AppSession;
 beforeAll(async () => {
@@ -50,17 +52,17 @@ describe('cohort grid end-to-end', () => {
     await sinsCell.click();
     await page.keyboard.type(next);
     await page.keyboard.press('Enter');
-    await expect.poll(async () => (await sinsCell.textContent())!.trim()).toBe(next);
+    await expect.poll(async () => (await sinsCell.textContent())!.trim(), POLL).toBe(next);
     await sinsCell.click(); // select the row again (Enter moved down)
     const detail = page.getByRole('complementary', { name: 'Lesion detail' });
     const audit = detail.getByRole('list', { name: 'Audit history' });
-    await expect.poll(() => audit.getByText(`sins: ${before} → ${next}`).count()).toBe(1);
+    await expect.poll(() => audit.getByText(`sins: ${before} → ${next}`).count(), POLL).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-audit.png') });
 
     // Undo restores the value (and is itself audited).
     await page.getByRole('button', { name: 'Undo last edit' }).click();
-    await expect.poll(async () => (await sinsCell.textContent())!.trim()).toBe(before);
-    await expect.poll(() => audit.getByText(`sins: ${next} → ${before}`).count()).toBe(1);
+    await expect.poll(async () => (await sinsCell.textContent())!.trim(), POLL).toBe(before);
+    await expect.poll(() => audit.getByText(`sins: ${next} → ${before}`).count(), POLL).toBe(1);
   });
 
   it('keeps derived columns read-only', async () => {
@@ -97,12 +99,12 @@ describe('cohort grid end-to-end', () => {
     await page.getByLabel('Study file', { exact: true }).fill(file);
     await page.getByRole('button', { name: 'Open study', exact: true }).click();
     const counts = page.getByRole('region', { name: 'Study counts' });
-    await expect.poll(() => counts.locator('[data-count="lesions"]').textContent()).toBe('10000');
+    await expect.poll(() => counts.locator('[data-count="lesions"]').textContent(), POLL).toBe('10000');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Cohort/ }).click();
     const grid = page.getByRole('grid', { name: 'Lesions' });
     await grid.waitFor();
-    await expect.poll(() => grid.getAttribute('aria-rowcount')).toBe(String(10000 + 2));
+    await expect.poll(() => grid.getAttribute('aria-rowcount'), POLL).toBe(String(10000 + 2));
     const domRows = await grid.locator('[role="row"][data-row-key]').count();
     expect(domRows).toBeGreaterThan(5);
     expect(domRows).toBeLessThan(100);
@@ -110,12 +112,12 @@ describe('cohort grid end-to-end', () => {
     // Keyboard: Ctrl+End jumps to the last row, which is then rendered.
     await grid.locator('[role="row"][data-row-key]').first().locator('[data-col="sins"]').click();
     await page.keyboard.press('Control+End');
-    await expect.poll(() => grid.locator('[role="row"][data-row-key]').filter({ hasText: 'BULK-02000' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => grid.locator('[role="row"][data-row-key]').filter({ hasText: 'BULK-02000' }).count(), POLL).toBeGreaterThan(0);
     expect(await grid.locator('[role="row"][data-row-key]').count()).toBeLessThan(100);
 
     // Sorting and filtering work over all rows.
     await grid.getByRole('searchbox', { name: 'Filter Patient' }).fill('BULK-01234');
-    await expect.poll(() => grid.locator('[role="row"][data-row-key]').count()).toBe(5);
+    await expect.poll(() => grid.locator('[role="row"][data-row-key]').count(), POLL).toBe(5);
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-10000.png') });
     expect(foreignRequests(session)).toEqual([]);
   });

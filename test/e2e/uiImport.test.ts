@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foreignRequests, startAppSession, type AppSession } from './appSession';
 
 const ARTIFACTS = path.resolve('test-artifacts');
+/** UI updates after a service round trip; generous for slow CI machines. */
+const POLL = { timeout: 20_000 };
 const COHORT_A = path.resolve('test/fixtures/dicom/cohort-a');
 const IMPORT = path.resolve('test/fixtures/import');
 
@@ -62,12 +64,12 @@ describe('import wizards end-to-end', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-import-dicom-done.png') });
     await page.getByRole('button', { name: 'View cohort' }).click();
     const lesions = page.getByRole('grid', { name: 'Lesions' });
-    await expect.poll(() => lesions.getAttribute('aria-rowcount')).toBe(String(28 + 2));
+    await expect.poll(() => lesions.getAttribute('aria-rowcount'), POLL).toBe(String(28 + 2));
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-dicom.png') });
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Study/ }).click();
     const counts = page.getByRole('region', { name: 'Study counts' });
-    await expect.poll(() => counts.locator('[data-count="lesions"]').textContent()).toBe('28');
+    await expect.poll(() => counts.locator('[data-count="lesions"]').textContent(), POLL).toBe('28');
     expect(await counts.locator('[data-count="patients"]').textContent()).toBe('24');
     expect(await counts.locator('[data-count="courses"]').textContent()).toBe('28');
     // The corrected dose went into the cohort (every proposal in cohort-a is 18–48 Gy, none 32).
@@ -145,7 +147,7 @@ describe('import wizards end-to-end', () => {
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Study/ }).click();
     const counts = page.getByRole('region', { name: 'Study counts' });
-    await expect.poll(() => counts.locator('[data-count="patients"]').textContent()).toBe('3');
+    await expect.poll(() => counts.locator('[data-count="patients"]').textContent(), POLL).toBe('3');
     expect(await counts.locator('[data-count="lesions"]').textContent()).toBe('0');
     expect(foreignRequests(session)).toEqual([]);
   });

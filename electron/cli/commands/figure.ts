@@ -49,6 +49,15 @@ function presetFromOptions(options: CliOptions): JournalPreset {
   return base;
 }
 
+/** At most this many curves: more is unreadable, and a column with one value per row is an identifier. */
+const MAX_GROUPS = 12;
+
+function checkGroups(column: string, levels: readonly string[]): void {
+  if (levels.length > MAX_GROUPS) {
+    throw new CliError(`--group ${column} has ${levels.length} distinct values; a figure shows at most ${MAX_GROUPS} groups (is it an identifier?)`);
+  }
+}
+
 /** Group labels as printed: the values, prefixed by the column when they are bare numbers. */
 function groupLabels(column: string, levels: readonly string[]): string[] {
   return levels.every((l) => parseDecimal(l) !== null) ? levels.map((l) => `${column} = ${l}`) : [...levels];
@@ -95,6 +104,7 @@ export async function run(options: CliOptions) {
     const time = frame.time(timeCol);
     const event = frame.event(eventCol);
     const groups = groupCol ? frame.factor(groupCol) : { levels: ['All patients'], codes: new Int32Array(frame.n) };
+    if (groupCol) checkGroups(groupCol, groups.levels);
     const labels = groupCol ? groupLabels(groupCol, groups.levels) : ['All patients'];
     const curves = kaplanMeierByGroup(time, event, groups.codes, groups.levels.length);
     let test = null;
@@ -145,6 +155,7 @@ export async function run(options: CliOptions) {
     const causeCode = statusFactor.levels.map((l) => (parseDecimal(l) === 0 ? 0 : causes.indexOf(l) + 1));
     const status = Int32Array.from(statusFactor.codes, (c) => causeCode[c]);
     const groups = groupCol ? frame.factor(groupCol) : { levels: ['All patients'], codes: new Int32Array(frame.n) };
+    if (groupCol) checkGroups(groupCol, groups.levels);
     const labels = groupCol ? groupLabels(groupCol, groups.levels) : ['All patients'];
     const nGroups = groups.levels.length;
     const { order, starts } = groupOrderByCode(ascendingTimeOrder(time), groups.codes, nGroups);

@@ -163,6 +163,7 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
 export interface ImportResult extends DicomCommitResult {
   files: DicomScanResult['files'];
   newInstances: number;
+  reusedFiles: number;
   needsReview: Array<Pick<DicomLesionProposal, 'proposalId' | 'sourcePatientId' | 'levels' | 'planLabel' | 'targetRoiName' | 'reviewReasons'>>;
 }
 
@@ -186,6 +187,7 @@ export async function importDicomFolder(
       return {
         files: scan.files,
         newInstances: scan.newInstances,
+        reusedFiles: scan.reusedFiles,
         ...committed,
         needsReview: scan.lesions
           .filter((l) => l.needsReview)

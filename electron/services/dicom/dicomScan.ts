@@ -44,8 +44,8 @@ export async function scanIntoIndex(
   const counts = await indexFolder(db, dir, options);
   options.onProgress?.({ phase: 'deriving', done: counts.total, total: counts.total });
   const { patients, lesions } = deriveProposals(readIndex(db), options);
-  const { total, dicom, duplicates, skipped, newInstances } = counts;
-  return { files: { total, dicom, duplicates, skipped }, newInstances, patients, lesions };
+  const { total, dicom, duplicates, skipped, newInstances, reused } = counts;
+  return { files: { total, dicom, duplicates, skipped }, newInstances, reusedFiles: reused, patients, lesions };
 }
 
 /** `dicom-scan`: reads, never writes — the index lives in memory with a per-run random secret. */

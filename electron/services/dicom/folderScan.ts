@@ -3,7 +3,7 @@
 // batches, in file order. Progress reports files done/total and the phase; an AbortSignal cancels
 // (workers are terminated at once).
 import { availableParallelism } from 'node:os';
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { readDicomFile } from './headerParser';
@@ -21,7 +21,7 @@ export interface ScanProgress {
 export interface ScanOptions {
   signal?: AbortSignal;
   onProgress?: (progress: ScanProgress) => void;
-  /** Worker threads; 0 parses on the calling thread. Default: cores − 1, 1…4. */
+  /** Worker threads; 0 parses on the calling thread. Default: one per core (1…4), fewer for small folders. */
   workers?: number;
   /** Files per message to a worker. */
   batchSize?: number;
@@ -43,20 +43,28 @@ function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new ScanCancelled();
 }
 
-/** Every regular file under dir (symlinks to files included), sorted for stable output. */
+/**
+ * Every regular file under dir (symlinks to files included; directory symlinks are not followed,
+ * so links cannot loop), sorted for stable output. Synchronous readdir is several times faster
+ * than the promise API here; the loop yields every 100 directories so cancel and UI events run.
+ */
 export async function listFiles(dir: string, signal?: AbortSignal): Promise<string[]> {
   const out: string[] = [];
   const stack = [dir];
+  let visited = 0;
   while (stack.length) {
-    throwIfAborted(signal);
+    if (++visited % 100 === 0) {
+      await new Promise((r) => setImmediate(r));
+      throwIfAborted(signal);
+    }
     const current = stack.pop() as string;
-    const entries = await readdir(current, { withFileTypes: true });
-    for (const e of entries) {
+    for (const e of readdirSync(current, { withFileTypes: true })) {
       const p = join(current, e.name);
       if (e.isDirectory()) stack.push(p);
       else if (e.isFile() || e.isSymbolicLink()) out.push(p);
     }
   }
+  throwIfAborted(signal);
   return out.sort();
 }
 

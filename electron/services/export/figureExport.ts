@@ -109,7 +109,8 @@ export async function svgToRaster(svg: string, figure: ChartFigure, dpi: number)
     fitTo: { mode: 'width', value: width },
     background: '#ffffff',
     font: {
-      fontFiles: [fontFiles.regular(), fontFiles.bold()],
+      // resvg is native and cannot read inside app.asar: the fonts are unpacked beside it.
+      fontFiles: [fontFiles.regular(), fontFiles.bold()].map((f) => f.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1')),
       loadSystemFonts: false,
       defaultFontFamily: FIGURE_FONT_FAMILY,
       sansSerifFamily: FIGURE_FONT_FAMILY,
@@ -167,13 +168,55 @@ export async function rasterToPng(raster: { data: Buffer; width: number; height:
   return stampPng(png, dpi, provenance);
 }
 
-/** LZW-compressed RGB TIFF with X/YResolution = dpi (sharp takes pixels per mm), provenance in XMP + EXIF. */
+/**
+ * Sets the TIFF's ImageDescription (tag 270) in the first IFD: libvips does not write it, so the
+ * directory is rewritten at the end of the file with the tag added (every existing value stays where
+ * it is, so all offsets remain valid) and the header points to it.
+ */
+export function setTiffImageDescription(tiff: Buffer, description: string): Buffer {
+  const le = tiff.toString('latin1', 0, 2) === 'II';
+  const u16 = (o: number) => (le ? tiff.readUInt16LE(o) : tiff.readUInt16BE(o));
+  const u32 = (o: number) => (le ? tiff.readUInt32LE(o) : tiff.readUInt32BE(o));
+  const ifd = u32(4);
+  const count = u16(ifd);
+  const entries: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const e = tiff.subarray(ifd + 2 + i * 12, ifd + 14 + i * 12);
+    if (u16(ifd + 2 + i * 12) !== 270) entries.push(Buffer.from(e));
+  }
+  const nextIfd = u32(ifd + 2 + count * 12);
+  const text = Buffer.from(`${description.replace(/[^\x20-\x7e]/g, '?')}\0`, 'latin1');
+  const textAt = tiff.length + (tiff.length % 2);
+  const dirAt = textAt + text.length + ((textAt + text.length) % 2);
+  const entry = Buffer.alloc(12);
+  const w16 = (b: Buffer, v: number, o: number) => (le ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
+  const w32 = (b: Buffer, v: number, o: number) => (le ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
+  w16(entry, 270, 0);
+  w16(entry, 2, 2); // ASCII
+  w32(entry, text.length, 4);
+  w32(entry, textAt, 8);
+  entries.push(entry);
+  const tagOf = (e: Buffer) => (le ? e.readUInt16LE(0) : e.readUInt16BE(0));
+  entries.sort((a, b) => tagOf(a) - tagOf(b));
+  const dir = Buffer.alloc(2 + entries.length * 12 + 4);
+  w16(dir, entries.length, 0);
+  entries.forEach((e, i) => e.copy(dir, 2 + i * 12));
+  w32(dir, nextIfd, 2 + entries.length * 12);
+  const out = Buffer.concat([tiff, Buffer.alloc(textAt - tiff.length), text, Buffer.alloc(dirAt - textAt - text.length), dir]);
+  w32(out, dirAt, 4);
+  return out;
+}
+
+/**
+ * LZW-compressed RGB TIFF with X/YResolution = dpi (sharp takes pixels per mm); provenance in the
+ * ImageDescription tag and an XMP packet.
+ */
 export async function rasterToTiff(raster: { data: Buffer; width: number; height: number }, dpi: number, provenance: Provenance): Promise<Buffer> {
-  return sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: 3 } })
-    .withExif({ IFD0: { ImageDescription: provenanceText(provenance), Software: `${provenance.software} ${provenance.appVersion}` } })
+  const tiff = await sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: 3 } })
     .withXmp(provenanceXmp(provenance))
     .tiff({ compression: 'lzw', predictor: 'horizontal', xres: dpi / 25.4, yres: dpi / 25.4, resolutionUnit: 'inch' })
     .toBuffer();
+  return setTiffImageDescription(tiff, provenanceText(provenance));
 }
 
 export interface FigureFileOptions {

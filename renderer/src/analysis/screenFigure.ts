@@ -2,7 +2,7 @@
 // preset, scaled so it fills the available width. Text is measured with the bundled figure font
 // (loaded by styles.css from assets/fonts), so the layout matches the exported file.
 import type { AnalysisResult } from '../../../shared/api/analysis';
-import { analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
+import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 import { FIGURE_FONT_FAMILY, PRESETS, mmToPt, type MeasureText } from '../../../shared/charts/journalStyle';
 import type { ChartFigure } from '../../../shared/charts/stepCurveFigure';
 
@@ -28,4 +28,14 @@ export function screenSurvivalFigure(result: AnalysisResult, widthPx: number): C
   const preset = { ...PRESETS.double };
   const scale = Math.max(0.8, widthPx / mmToPt(preset.widthMm));
   return analysisSurvivalFigure(result, { preset, measureText, scale });
+}
+
+/** Forest plot of the multivariable model (or the univariate estimates when there is none). */
+export function screenForestFigure(result: AnalysisResult, widthPx: number): ChartFigure | null {
+  const model = result.multivariable ? 'multivariable' : 'univariate';
+  const hasTerms = model === 'multivariable' || result.univariate.some((u) => u.fit && u.fit.terms.some((t) => t.hr !== null));
+  if (!hasTerms) return null;
+  const preset = { ...PRESETS.double };
+  const scale = Math.max(0.8, widthPx / mmToPt(preset.widthMm));
+  return analysisForestFigure(result, { preset, measureText, scale }, model);
 }

@@ -16,7 +16,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { useDelayedFlag, useLongJob } from '../components/useLongJob';
 import { CountTableView, CoxTables, LandmarkTable, NumberAtRiskTable, Table1View } from '../analysis/ResultTables';
-import { figureFontReady, screenSurvivalFigure } from '../analysis/screenFigure';
+import { figureFontReady, screenForestFigure, screenSurvivalFigure } from '../analysis/screenFigure';
 import { currentSpec, setCurrentSpec } from '../analysis/currentSpec';
 import { formatHr, formatMonths, formatP } from '../analysis/format';
 import { rtcw, showError, type ShownError } from '../rtcw';
@@ -132,6 +132,10 @@ function AnalysisWorkspace() {
   const figure = useMemo(
     () => (result && fontReady && figureWidth > 100 ? screenSurvivalFigure(result, Math.min(figureWidth, 1100)) : null),
     [result, fontReady, figureWidth],
+  );
+  const forest = useMemo(
+    () => (result && fontReady && figureWidth > 100 && tab === 'cox' ? screenForestFigure(result, Math.min(figureWidth, 900)) : null),
+    [result, fontReady, figureWidth, tab],
   );
 
   const savedSelectId = useId();
@@ -283,7 +287,9 @@ function AnalysisWorkspace() {
                   )}
                   {result.hazardRatio && (
                     <>
-                      <dt className="muted">HR {result.hazardRatio.method === 'firth' ? '(Firth)' : result.hazardRatio.robust ? '(robust)' : ''}</dt>
+                      <dt className="muted">
+                        {result.kind === 'cif' ? 'Cause-specific HR' : 'HR'} {result.hazardRatio.method === 'firth' ? '(Firth)' : result.hazardRatio.robust ? '(robust)' : ''}
+                      </dt>
                       <dd style={{ margin: 0 }}>
                         {formatHr(result.hazardRatio.hr, result.hazardRatio.lower, result.hazardRatio.upper)}, p {formatP(result.hazardRatio.p)}
                       </dd>
@@ -358,7 +364,21 @@ function AnalysisWorkspace() {
               </div>
               <div role="tabpanel" id="result-panel" aria-labelledby={`result-tab-${tab}`}>
                 {tab === 'table1' && <Table1View table={result.table1} />}
-                {tab === 'cox' && <CoxTables univariate={result.univariate} multivariable={result.multivariable} note={result.multivariableNote} />}
+                {tab === 'cox' && (
+                  <>
+                    {forest && (
+                      <div style={{ display: 'flex', justifyContent: 'center', marginBottom: 12 }}>
+                        <EChart
+                          option={forest.option}
+                          width={forest.width}
+                          height={forest.height}
+                          label={`Forest plot of the ${result.multivariable ? 'multivariable' : 'univariate'} Cox model; the numbers are in the tables below.`}
+                        />
+                      </div>
+                    )}
+                    <CoxTables univariate={result.univariate} multivariable={result.multivariable} note={result.multivariableNote} />
+                  </>
+                )}
                 {tab === 'failure' && <CountTableView table={result.firstFailure} label="Patterns of first failure" firstColumn="Pattern" />}
                 {tab === 'toxicity' && <CountTableView table={result.toxicity} label="Toxicity (CTCAE)" firstColumn="Term" />}
               </div>

@@ -137,7 +137,8 @@ export function DicomWizard() {
         <div>
           <div className="notice info" role="status">
             <strong>{scan.files.total}</strong> files: {scan.files.dicom} DICOM ({scan.files.duplicates} duplicates),{' '}
-            {scan.files.skipped.length} skipped · {scan.newInstances} new instances indexed ·{' '}
+            {scan.files.skipped.length} skipped · {scan.newInstances} new instances indexed
+            {scan.reusedFiles > 0 && <> ({scan.reusedFiles} files unchanged since the last scan)</>} ·{' '}
             <strong>{scan.patients.length}</strong> patients, <strong>{scan.lesions.length}</strong> proposed lesions
             {flagged > 0 && (
               <>

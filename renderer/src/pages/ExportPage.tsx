@@ -236,7 +236,14 @@ function ExportWorkspace() {
           <section className="panel" aria-label="Statistical methods">
             <h2>Statistical methods</h2>
             <p style={{ whiteSpace: 'pre-wrap', maxWidth: '75ch' }}>{methods}</p>
-            <button type="button" onClick={() => void navigator.clipboard?.writeText(methods)}>
+            <button
+              type="button"
+              onClick={() =>
+                void navigator.clipboard
+                  ?.writeText(methods)
+                  .catch(() => setError({ code: 'FORBIDDEN', message: 'The clipboard is not available here.', next: 'Select the paragraph and copy it with Ctrl+C.' }))
+              }
+            >
               Copy to clipboard
             </button>
           </section>

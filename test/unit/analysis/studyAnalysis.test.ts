@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../electron/cli/main';
 import { populateDemoStudy } from '../../../electron/services/analysis/demoStudy';
-import { runStudyAnalysis, variableValue } from '../../../electron/services/analysis/studyAnalysis';
+import { runStudyAnalysis, runStudyAnalysisInStages, variableValue } from '../../../electron/services/analysis/studyAnalysis';
 import { buildDataset } from '../../../electron/services/analysis/dataset';
 import { deleteSavedAnalysis, listSavedAnalyses, recordAnalysisRun, saveAnalysis } from '../../../electron/services/db/savedAnalyses';
 import { createStudy, openStudy, type StudyFile } from '../../../electron/services/db/studyFile';
@@ -141,6 +141,27 @@ describe('runStudyAnalysis', () => {
     expect(sbrtOnly.n).toBe(dataset.rows.filter((r) => variableValue('sbrt', r) === '1').length);
     expect(sbrtOnly.excluded).toEqual([{ reason: 'outside the filters', count: all.n - sbrtOnly.n }]);
     expect(run({ endpoint: 'os', unit: 'patient', groupBy: null }).n).toBe(24);
+  });
+
+  it('runs in stages with progress, gives the same result, and stops when cancelled', async () => {
+    const spec = analysisSpecSchema.parse({ endpoint: 'local', groupBy: 'concurrent' });
+    const seen: number[] = [];
+    const staged = await runStudyAnalysisInStages(study.db, spec, { progress: (pct) => seen.push(pct), throwIfCancelled: () => {} });
+    const direct = runStudyAnalysis(study.db, spec, quiet);
+    expect({ ...staged, ranAt: '' }).toEqual({ ...direct, ranAt: '' });
+    expect(seen.length).toBeGreaterThan(5);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+
+    let cancelled = false;
+    const stopped = runStudyAnalysisInStages(study.db, spec, {
+      progress: (pct) => {
+        if (pct >= 55) cancelled = true;
+      },
+      throwIfCancelled: () => {
+        if (cancelled) throw new Error('cancelled by the user');
+      },
+    });
+    await expect(stopped).rejects.toThrow('cancelled by the user');
   });
 
   it('rejects unknown variables and empty selections with a message for the user', () => {

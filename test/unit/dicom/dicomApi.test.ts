@@ -56,6 +56,26 @@ describe('dicom API', () => {
     expect(ok(await service.call('studyCounts', {}))).toEqual({ patients: 24, lesions: 28, courses: 28 });
   });
 
+  it('re-scans only files that changed (path, size, mtime) and adds nothing twice', async () => {
+    ok(await service.call('createStudy', { path: path.join(dir, 'r.rtcw') }));
+    const copy = path.join(dir, 'copy');
+    fs.cpSync(cohortDir, copy, { recursive: true });
+    const first = ok<DicomScanResult>(await service.call('scanDicomFolder', { dir: copy }));
+    expect(first).toMatchObject({ newInstances: 597, reusedFiles: 0 });
+    const second = ok<DicomScanResult>(await service.call('scanDicomFolder', { dir: copy }));
+    expect(second).toMatchObject({ newInstances: 0, reusedFiles: 597 });
+    expect(second.files).toEqual(first.files);
+    expect(second.lesions).toEqual(first.lesions);
+    // A touched file is parsed again (same SOP instance: still nothing new).
+    const someFile = path.join(copy, fs.readdirSync(copy)[0]);
+    const inner = path.join(someFile, fs.readdirSync(someFile)[0]);
+    const target = path.join(inner, fs.readdirSync(inner)[0]);
+    fs.utimesSync(target, new Date(), new Date(Date.now() + 5000));
+    const third = ok<DicomScanResult>(await service.call('scanDicomFolder', { dir: copy }));
+    expect(third).toMatchObject({ newInstances: 0, reusedFiles: 596 });
+    expect(third.files).toEqual(first.files);
+  });
+
   it('cancels a running scan with a typed error', async () => {
     ok(await service.call('createStudy', { path: path.join(dir, 'c.rtcw') }));
     let cancelled = false;

@@ -63,6 +63,9 @@ describe('study import-dicom', () => {
 
     const again = JSON.parse((await runCli(['study', 'import-dicom', study, '--dir', cohortDir])).out);
     expect(again).toMatchObject({ patientsAdded: 0, lesionsAdded: 0, coursesAdded: 0, alreadyPresent: 28, newInstances: 0 });
+    // Unchanged files are recognised by path, size and mtime and not parsed again.
+    expect(again.reusedFiles).toBe(597);
+    expect(again.files).toEqual(r1.files);
     const afterSecond = counts(study);
     expect(afterSecond).toEqual(afterFirst);
 

@@ -54,6 +54,9 @@ function assertWellFormedXml(xml: string): void {
   expect(roots).toBe(1);
 }
 
+/** ASCII tags of the last TIFF read by tiffTags. */
+const descriptions = new Map<number, string>();
+
 /** Tags of the first IFD of a TIFF (SHORT, LONG and RATIONAL values), read straight from the bytes. */
 function tiffTags(buf: Buffer): Map<number, number[]> {
   const le = buf.toString('latin1', 0, 2) === 'II';
@@ -65,6 +68,7 @@ function tiffTags(buf: Buffer): Map<number, number[]> {
   for (let i = 0; i < u16(ifd); i++) {
     const e = ifd + 2 + i * 12;
     const [tag, type, count] = [u16(e), u16(e + 2), u32(e + 4)];
+    if (type === 2) descriptions.set(tag, buf.toString('latin1', count > 4 ? u32(e + 8) : e + 8, (count > 4 ? u32(e + 8) : e + 8) + count - 1));
     if (count !== 1) continue;
     if (type === 3) tags.set(tag, [u16(e + 8)]);
     else if (type === 4) tags.set(tag, [u32(e + 8)]);
@@ -147,6 +151,10 @@ describe('figure export (rtcw figure)', () => {
     expect(tags.get(282)).toEqual([600]); // XResolution
     expect(tags.get(283)).toEqual([600]); // YResolution
     expect(tags.get(256)).toEqual([2008]); // ImageWidth
+    expect(descriptions.get(270)).toMatch(/^RT Cohort Workstation [\d.]+; analysis spec sha256:[0-9a-f]{64}; dataset sha256:[0-9a-f]{64}$/);
+    const pixels = await sharp(files['km.tiff']).raw().toBuffer({ resolveWithObject: true });
+    expect(pixels.info.width * pixels.info.height * 3).toBe(pixels.data.length);
+    expect(Math.min(...pixels.data.subarray(0, 3 * 2008))).toBe(255); // top row: white background
     expect(meta.width).toBe(2008);
     expect(meta.density).toBe(600);
     expect(meta.resolutionUnit).toBe('inch');
@@ -242,6 +250,9 @@ describe('figure export (rtcw figure)', () => {
     const bad = await cli(['figure', 'km', '--data', FIXTURE, '--time', 'time', '--event', 'event', '--out', join(dir, 'x.png'), '--dpi', '500']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--dpi must be one of 300, 600, 1200/);
+    const id = await cli(['figure', 'km', '--data', FIXTURE, '--time', 'time', '--event', 'event', '--group', 'mrn', '--out', join(dir, 'x.svg')]);
+    expect(id.code).toBe(2);
+    expect(id.stderr).toMatch(/--group mrn has 160 distinct values/);
     const ext = await cli(['figure', 'km', '--data', FIXTURE, '--time', 'time', '--event', 'event', '--out', join(dir, 'x.jpg')]);
     expect(ext.code).toBe(2);
     expect(ext.stderr).toMatch(/--out must end in/);
