@@ -37,6 +37,10 @@ const commands: Record<string, string> = {
   figure: 'figure', // F
 };
 
+// Commands that take positional arguments (the study FILE, the figure kind); every other command
+// refuses them, so a stray word (e.g. a value whose --option was forgotten) is not silently ignored.
+const takesPositionals = new Set(['study create', 'study import-dicom', 'study import-table', 'figure']);
+
 function usage(): string {
   return `usage: rtcw <command> [options]\ncommands: ${Object.keys(commands).join(', ')}\n`;
 }
@@ -63,9 +67,14 @@ export async function main(
   argv: string[],
   io: CliIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
-    (argv.length === 0 ? io.stderr : io.stdout).write(usage());
-    return argv.length === 0 ? 2 : 0;
+  if (argv.length === 0) {
+    // Bad input: one line on stderr, like every other usage error.
+    io.stderr.write(`rtcw: missing command; ${usage().split('\n')[1]}\n`);
+    return 2;
+  }
+  if (argv[0] === '--help' || argv[0] === 'help') {
+    io.stdout.write(usage());
+    return 0;
   }
   let commandName = argv[0];
   let rest = argv.slice(1);
@@ -77,6 +86,9 @@ export async function main(
     const file = commands[commandName];
     if (file === undefined) throw new CliError(`unknown command '${commandName}'; ${usage().split('\n')[1]}`);
     const options = CliOptions.parse(rest);
+    if (!takesPositionals.has(commandName) && options.positionals.length > 0) {
+      throw new CliError(`unexpected argument '${options.positionals[0]}' (options are --name value or --name=value)`);
+    }
     const command = await loadCommand(file, commandName);
     if (command.allowedOptions) options.assertKnown(command.allowedOptions, commandName);
     const result = await command.run(options);

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { PAGES, navigate, type PageId } from './navigation';
 import { StudyProvider, useStudy } from './StudyContext';
 import { StudyPage } from './pages/StudyPage';
 import { CohortPage } from './pages/CohortPage';
@@ -6,23 +7,10 @@ import { ImportPage } from './pages/ImportPage';
 import { AnalysisPage } from './pages/AnalysisPage';
 import { ExportPage } from './pages/ExportPage';
 
-export type PageId = 'study' | 'cohort' | 'import' | 'analysis' | 'export';
-
-const PAGES: { id: PageId; label: string }[] = [
-  { id: 'study', label: 'Study' },
-  { id: 'cohort', label: 'Cohort' },
-  { id: 'import', label: 'Import' },
-  { id: 'analysis', label: 'Analysis' },
-  { id: 'export', label: 'Export' },
-];
 
 function pageFromHash(): PageId {
   const id = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
   return (PAGES.find((p) => p.id === id)?.id ?? 'study') as PageId;
-}
-
-export function navigate(page: PageId) {
-  location.hash = `#/${page}`;
 }
 
 export function App() {
@@ -126,28 +114,6 @@ function Shell() {
       <main className="main" id="main-content" tabIndex={-1}>
         {content}
       </main>
-    </div>
-  );
-}
-
-/** A page's h1, focusable so navigation can move focus to it. */
-export function PageTitle({ children }: { children: ReactNode }) {
-  return <h1 tabIndex={-1}>{children}</h1>;
-}
-
-/** Shown by pages that need an open study. */
-export function NeedsStudy({ children }: { children: ReactNode }) {
-  const { study } = useStudy();
-  if (study) return <>{children}</>;
-  return (
-    <div className="notice info" role="status">
-      <div className="notice-title">No study is open.</div>
-      <div>
-        Open or create a study first.{' '}
-        <button type="button" className="link" onClick={() => navigate('study')}>
-          Go to the Study page
-        </button>
-      </div>
     </div>
   );
 }

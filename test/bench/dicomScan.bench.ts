@@ -1,9 +1,9 @@
 // DICOM header scan benchmark (issue 5 "Speed"): ≥ 10,000 files — copies of cohort-a (RT objects,
 // small images) plus synthetic 512 KB CTs with unique UIDs — generated into a temp dir, then, with a
 // warm page cache: the whole scan (list, parse in workers, index writes into a study file) timed
-// three times (median reported),
-// and DCMTK's dcmdump run over the same files in one process for comparison. Heap is sampled as
-// the scan proceeds to show memory stays flat. Prints one JSON document.
+// three times (median reported), a re-scan of the same folder, and DCMTK's dcmdump over the same
+// files in one process for comparison. Heap and RSS are sampled as the scan proceeds and compared
+// between half and all of the files to show memory stays flat. Prints one JSON document.
 // Run: npx tsx test/bench/dicomScan.bench.ts [cohortCopies=10] [syntheticCts=4100] [workers]
 // Target: ≥ 3,000 files/s including index writes; at least as fast as dcmdump.
 import { spawnSync } from 'node:child_process';

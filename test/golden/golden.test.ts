@@ -103,6 +103,14 @@ describe('bad input: one-line message and exit 2', () => {
     const path = csv('ok2.csv', 't,e\n1,1\n2,0\n');
     await expectBadInput(['km', '--data', path, '--time', 't', '--event', 'e', '--conf', 'log'], 'unknown option --conf');
     await expectBadInput(['kmm'], "unknown command 'kmm'");
+    await expectBadInput([], 'missing command');
+  });
+
+  it('a stray argument and a repeated header name', async () => {
+    const path = csv('ok3.csv', 't,e\n1,1\n2,0\n');
+    await expectBadInput(['km', '--data', path, '--time', 't', '--event', 'e', 'extra'], "unexpected argument 'extra'");
+    const dup = csv('dup.csv', 't,t,e\n1,2,1\n2,3,0\n');
+    await expectBadInput(['km', '--data', dup, '--time', 't', '--event', 'e'], "column 't' appears more than once");
   });
 
   it('a group column with one value for a test', async () => {

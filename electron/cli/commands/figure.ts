@@ -1,5 +1,8 @@
 // rtcw figure km|cif|forest — the app's figures at journal size (cli.md "Figures"): SVG, vector PDF,
 // PNG or LZW TIFF with provenance. Prints where it wrote and what it measured.
+// Beyond cli.md: --width-mm/--height-mm (custom size), --font-pt, --p-style ama|nejm|lancet|exact,
+// --endpoint LABEL (y-axis name), --display survival|cumulative (1 − KM), --x-label TEXT (axis name
+// with unit and origin); forest also takes cox's --ref and --ties.
 import { cumulativeIncidenceChart } from '../../../shared/charts/cumulativeIncidenceChart';
 import { forestPlot, forestRowsFromCox } from '../../../shared/charts/forestPlot';
 import { PRESETS, type JournalPreset, type PaletteName, type PStyle } from '../../../shared/charts/journalStyle';
@@ -20,7 +23,7 @@ import { readDesign, run as runCox } from './cox';
 export const allowedOptions = [
   'data', 'time', 'event', 'status', 'group', 'covariates', 'factors', 'ref', 'ties', 'out', 'preset', 'dpi', 'ci',
   'risk-table', 'x-max', 'x-step', 'time-unit', 'palette', 'width-mm', 'height-mm', 'font-pt', 'p-style', 'endpoint',
-  'display',
+  'display', 'x-label',
 ];
 
 const KINDS = ['km', 'cif', 'forest'] as const;
@@ -82,7 +85,8 @@ export async function run(options: CliOptions) {
   const xMax = positiveOption(options, 'x-max');
   const xStep = positiveOption(options, 'x-step');
   const unit = options.string('time-unit', 'months') as string;
-  const timeLabel = `Time (${unit})`;
+  // --x-label states unit and origin in full (e.g. "Months since start of radiotherapy").
+  const timeLabel = options.string('x-label') ?? `Time (${unit})`;
   const ci = options.flag('ci');
   const ctx = { preset, measureText: measureFigureText, scale: EXPORT_SCALE };
   const spec = {

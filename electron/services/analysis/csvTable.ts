@@ -273,6 +273,10 @@ export class CsvTable {
         `unknown column '${name}' in ${basename(this.path)} (columns: ${this.columnNames.join(', ')})`,
       );
     }
+    // A repeated header name would make the choice of column silent (R's read.csv renames it).
+    if (this.columnNames.indexOf(name, index + 1) >= 0) {
+      throw new CliError(`column '${name}' appears more than once in the header of ${basename(this.path)}`);
+    }
     return index;
   }
 

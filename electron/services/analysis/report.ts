@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { ApiError } from '../../../shared/api/contract';
 import { coxModel, coxTerms, ModelFitError } from '../../../shared/stats/coxModel';
 import {
   REPORT_GROUP_COLUMNS,
@@ -428,6 +429,19 @@ export type ReportExporter = (report: StudyReport, outDir: string) => Promise<st
  * needed), then runs each exporter. Returns the file names written.
  */
 export async function writeReport(report: StudyReport, outDir: string, options: { dataset?: AnalysisDataset; exporters?: ReportExporter[] } = {}): Promise<string[]> {
+  try {
+    return await writeReportFiles(report, outDir, options);
+  } catch (error) {
+    // A folder that cannot be written (not a directory, no permission, disk full) is the user's to fix.
+    const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
+    if (typeof code === 'string' && typeof syscall === 'string') {
+      throw new ApiError('IO_ERROR', `cannot write the report into ${outDir}: ${(error as Error).message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+async function writeReportFiles(report: StudyReport, outDir: string, options: { dataset?: AnalysisDataset; exporters?: ReportExporter[] }): Promise<string[]> {
   fs.mkdirSync(outDir, { recursive: true });
   const files: Array<[string, string]> = [['report.json', JSON.stringify(report, null, 2) + '\n']];
   const groupLabels = report.groups.map((g) => `${g.label} (${g.patients} pts / ${g.lesions} lesions)`);

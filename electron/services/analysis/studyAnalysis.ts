@@ -545,6 +545,9 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
     if (groupVar && g === null) return bump(`${groupVar.label} missing`);
     picked.push({ row, detail: dataset.details[i], ep, g: g === null ? null : String(g) });
   });
+  if (dataset.rows.length === 0) {
+    throw new ApiError('INVALID_INPUT', 'The cohort has no treated lesions yet: import DICOM or a spreadsheet on the Import page, or add lesions on the Cohort page.');
+  }
   if (picked.length === 0) {
     throw new ApiError('INVALID_INPUT', 'No rows left for this analysis: widen the filters or complete the endpoint dates in the cohort.');
   }

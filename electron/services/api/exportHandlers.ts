@@ -105,8 +105,8 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     let model: TableModel;
     if (input.table === 'table1') model = table1Model(result.table1, fmt);
     else if (input.table === 'cox') model = coxTableModel(result, fmt);
-    else if (input.table === 'firstFailure') model = countTableModel(result.firstFailure, 'Table 3. Patterns of first failure');
-    else model = countTableModel(result.toxicity, 'Table 4. Toxicity by grade');
+    else if (input.table === 'firstFailure') model = countTableModel(result.firstFailure, 'Table 3. Patterns of first failure', 'Pattern of first failure');
+    else model = countTableModel(result.toxicity, 'Table 4. Toxicity by grade', 'CTCAE term');
     const data = await exportTable(model, provenance, input.format);
     writeOut(path, data);
     ctx.progress(100, 'Saved');

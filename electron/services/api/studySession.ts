@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
 import type { StudyCounts, StudyInfo } from '../../../shared/api/study';
 import type { Migration } from '../db/migrations/index';
+import { updateStudySettings } from '../db/cohortRecords';
 import { RecentStudies } from '../db/recentStudies';
 import { createStudy, openStudy, type StudyFile } from '../db/studyFile';
 
@@ -176,5 +177,8 @@ function readSettings(db: Database.Database): { title: string | null; synthetic:
 }
 
 function setTitle(db: Database.Database, title: string): void {
-  if (tableExists(db, 'study_settings')) db.prepare('UPDATE study_settings SET title = ? WHERE id = 1').run(title);
+  if (!tableExists(db, 'study_settings')) return; // test migrations without the cohort schema
+  // Through the cohort's settings writer, so the title is validated and audited like every edit.
+  if (tableExists(db, 'audit_log')) updateStudySettings(db, { title });
+  else db.prepare('UPDATE study_settings SET title = ? WHERE id = 1').run(title);
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
 import { analysisSpecSchema, type AnalysisSpec, type SavedAnalysis } from '../../../shared/api/analysis';
+import { audit, currentUser } from './cohortRecords';
 
 /** JSON with object keys sorted, so equal specs hash equally whatever order they were built in. */
 export function canonicalJson(value: unknown): string {
@@ -55,23 +56,34 @@ export function getSavedAnalysis(db: Database.Database, id: number): SavedAnalys
   return fromRow(row);
 }
 
+// Saving and deleting are edits of the study: each runs in a transaction and is recorded in the
+// audit log (entity "savedAnalysis"), like the cohort's writes. Recording a run is not an edit.
+const auditedSpec = (a: SavedAnalysis) => ({ name: a.name, spec: a.spec, specHash: a.specHash });
+
 /** Saves a specification under a name, replacing the spec of an existing analysis of that name. */
-export function saveAnalysis(db: Database.Database, name: string, spec: AnalysisSpec): SavedAnalysis {
+export function saveAnalysis(db: Database.Database, name: string, spec: AnalysisSpec, who = currentUser()): SavedAnalysis {
   const json = canonicalJson(spec);
   const hash = analysisSpecHash(spec);
-  const existing = db.prepare('SELECT id, spec_hash FROM saved_analyses WHERE name = ?').get(name) as { id: number; spec_hash: string } | undefined;
-  if (existing) {
-    // A changed spec invalidates the recorded run.
-    db.prepare(
-      `UPDATE saved_analyses SET spec_json = ?, spec_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-         dataset_fingerprint = CASE WHEN spec_hash = ? THEN dataset_fingerprint ELSE NULL END,
-         last_run_at = CASE WHEN spec_hash = ? THEN last_run_at ELSE NULL END
-       WHERE id = ?`,
-    ).run(json, hash, hash, hash, existing.id);
-    return getSavedAnalysis(db, existing.id);
-  }
-  const info = db.prepare('INSERT INTO saved_analyses (name, spec_json, spec_hash) VALUES (?, ?, ?)').run(name, json, hash);
-  return getSavedAnalysis(db, Number(info.lastInsertRowid));
+  return db.transaction(() => {
+    const existing = db.prepare('SELECT id, spec_hash FROM saved_analyses WHERE name = ?').get(name) as { id: number; spec_hash: string } | undefined;
+    if (existing) {
+      const before = getSavedAnalysis(db, existing.id);
+      // A changed spec invalidates the recorded run.
+      db.prepare(
+        `UPDATE saved_analyses SET spec_json = ?, spec_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+           dataset_fingerprint = CASE WHEN spec_hash = ? THEN dataset_fingerprint ELSE NULL END,
+           last_run_at = CASE WHEN spec_hash = ? THEN last_run_at ELSE NULL END
+         WHERE id = ?`,
+      ).run(json, hash, hash, hash, existing.id);
+      const after = getSavedAnalysis(db, existing.id);
+      if (before.specHash !== after.specHash) audit(db, who, 'update', 'savedAnalysis', existing.id, auditedSpec(before), auditedSpec(after));
+      return after;
+    }
+    const info = db.prepare('INSERT INTO saved_analyses (name, spec_json, spec_hash) VALUES (?, ?, ?)').run(name, json, hash);
+    const created = getSavedAnalysis(db, Number(info.lastInsertRowid));
+    audit(db, who, 'insert', 'savedAnalysis', created.id, null, auditedSpec(created));
+    return created;
+  })();
 }
 
 export function recordAnalysisRun(db: Database.Database, id: number, specHash: string, datasetFingerprint: string): void {
@@ -81,7 +93,14 @@ export function recordAnalysisRun(db: Database.Database, id: number, specHash: s
   ).run(datasetFingerprint, id, specHash);
 }
 
-export function deleteSavedAnalysis(db: Database.Database, id: number): void {
-  const info = db.prepare('DELETE FROM saved_analyses WHERE id = ?').run(id);
-  if (info.changes === 0) throw new ApiError('NOT_FOUND', `Saved analysis ${id} does not exist.`);
+export function deleteSavedAnalysis(db: Database.Database, id: number, who = currentUser()): void {
+  db.transaction(() => {
+    // The raw row, so even a spec today's schema no longer parses can be deleted.
+    const row = db.prepare('SELECT name, spec_json, spec_hash FROM saved_analyses WHERE id = ?').get(id) as
+      | { name: string; spec_json: string; spec_hash: string }
+      | undefined;
+    if (!row) throw new ApiError('NOT_FOUND', `Saved analysis ${id} does not exist.`);
+    db.prepare('DELETE FROM saved_analyses WHERE id = ?').run(id);
+    audit(db, who, 'delete', 'savedAnalysis', id, { name: row.name, spec: JSON.parse(row.spec_json), specHash: row.spec_hash }, null);
+  })();
 }

@@ -146,7 +146,8 @@ export function inspectStudy(
     if (problems.length !== 1 || problems[0] !== 'ok') {
       throw new ApiError(
         'STUDY_CORRUPT',
-        `${name} is damaged (SQLite integrity check: ${problems.slice(0, 3).join('; ')}). It was not modified; restore it from a backup.`,
+        // SQLite may pack many findings into one row: keep the message to the first three lines.
+        `${name} is damaged (SQLite integrity check: ${problems.join('\n').split('\n').filter((l) => l.trim() !== '').slice(0, 3).join('; ')}). It was not modified; restore it from a backup.`,
       );
     }
     return { userVersion };

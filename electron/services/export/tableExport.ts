@@ -39,7 +39,7 @@ const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}
 export function tableToCsv(model: TableModel, provenance: Provenance): string {
   const lines: string[] = [csvField(model.title)];
   for (const row of model.header) lines.push(expandRow(row).map((c) => csvField(c?.text ?? '')).join(','));
-  for (const row of model.rows) lines.push(row.cells.map((c) => csvField(c.text)).join(','));
+  for (const row of model.rows) lines.push(expandRow(row.cells).map((c) => csvField(c?.text ?? '')).join(','));
   lines.push('');
   for (const note of model.footnotes) lines.push(csvField(note));
   lines.push(csvField(`Source: ${provenanceText(provenance)}`));

@@ -3,13 +3,12 @@ import {
   ANALYSIS_VARIABLES,
   ENDPOINT_LABELS,
   ENDPOINTS,
-  analysisSpecSchema,
   type AnalysisFilter,
   type AnalysisResult,
   type AnalysisSpec,
   type SavedAnalysis,
 } from '../../../shared/api/analysis';
-import { NeedsStudy, PageTitle } from '../App';
+import { NeedsStudy, PageTitle } from '../navigation';
 import { useStudy } from '../StudyContext';
 import { EChart } from '../components/EChart';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -17,11 +16,9 @@ import { ProgressBar } from '../components/ProgressBar';
 import { useDelayedFlag, useLongJob } from '../components/useLongJob';
 import { CountTableView, CoxTables, LandmarkTable, NumberAtRiskTable, Table1View } from '../analysis/ResultTables';
 import { figureFontReady, screenForestFigure, screenSurvivalFigure } from '../analysis/screenFigure';
-import { currentSpec, setCurrentSpec } from '../analysis/currentSpec';
+import { DEFAULT_SPEC, currentSpec, setCurrentSpec } from '../analysis/currentSpec';
 import { formatHr, formatMonths, formatP } from '../analysis/format';
 import { rtcw, showError, type ShownError } from '../rtcw';
-
-export const DEFAULT_SPEC: AnalysisSpec = analysisSpecSchema.parse({});
 
 const GROUPABLE = ANALYSIS_VARIABLES.filter((v) => v.coding !== 'numeric');
 

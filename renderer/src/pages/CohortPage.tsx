@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useMemo, useState, type FormEvent } from
 import type { AnalysisDatasetView } from '../../../shared/api/analysis';
 import { ENTITY_FIELDS, type AuditEntry, type CohortRow, type EntityName, type FieldSpec } from '../../../shared/domain/cohortModel';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
-import { NeedsStudy, PageTitle } from '../App';
+import { NeedsStudy, PageTitle } from '../navigation';
 import { useStudy } from '../StudyContext';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataGrid, type CellKind, type GridColumn } from '../components/DataGrid';

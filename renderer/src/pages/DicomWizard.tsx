@@ -5,7 +5,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { useLongJob } from '../components/useLongJob';
 import { isDesktop, rtcw, showError, type ShownError } from '../rtcw';
-import { navigate } from '../App';
+import { navigate } from '../navigation';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 
 type Step = 'folder' | 'scan' | 'review' | 'done';

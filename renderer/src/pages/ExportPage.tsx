@@ -3,16 +3,15 @@ import { ENDPOINT_LABELS, type AnalysisResult, type AnalysisSpec, type SavedAnal
 import type { ExportedFile } from '../../../shared/api/export';
 import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 import { PRESETS, pixelsForMm, type JournalPreset } from '../../../shared/charts/journalStyle';
-import { NeedsStudy, PageTitle, navigate } from '../App';
+import { NeedsStudy, PageTitle, navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
-import { currentSpec } from '../analysis/currentSpec';
+import { DEFAULT_SPEC, currentSpec } from '../analysis/currentSpec';
 import { figureFontReady, measureText } from '../analysis/screenFigure';
 import { EChart } from '../components/EChart';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { useLongJob } from '../components/useLongJob';
 import { isDesktop, rtcw, showError, type ShownError } from '../rtcw';
-import { DEFAULT_SPEC } from './AnalysisPage';
 
 type Item = 'survival' | 'forest' | 'table1' | 'cox' | 'firstFailure' | 'toxicity' | 'methods';
 const ITEMS: { id: Item; label: string; kind: 'figure' | 'table' | 'text' }[] = [

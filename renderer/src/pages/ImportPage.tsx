@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { NeedsStudy, PageTitle } from '../App';
+import { NeedsStudy, PageTitle } from '../navigation';
 import { DicomWizard } from './DicomWizard';
 import { SpreadsheetWizard } from './SpreadsheetWizard';
 

@@ -1,7 +1,7 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import type { ImportReport, SpreadsheetPreview } from '../../../shared/api/cohort';
 import { ENTITY_FIELDS, ENTITY_NAMES, type EntityName } from '../../../shared/domain/cohortModel';
-import { navigate } from '../App';
+import { navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';

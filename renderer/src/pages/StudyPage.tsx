@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { RecentStudy, StudyInfo } from '../../../shared/api/study';
-import { PageTitle, navigate } from '../App';
+import { PageTitle, navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { StudySettingsPanel } from '../components/StudySettingsPanel';

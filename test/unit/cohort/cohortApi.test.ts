@@ -60,7 +60,7 @@ describe('cohort API', () => {
     expect(ok<CohortRow>(await service.call('getCohortRecord', { entity: 'lesion', id: l.id })).sins).toBe(9);
     expect(ok<{ removed: number }>(await service.call('deleteCohortRecord', { entity: 'patient', id: p.id })).removed).toBe(2);
     const audit = ok<Array<{ action: string; entity: string }>>(await service.call('listAuditLog', {}));
-    expect(audit.map((a) => `${a.action} ${a.entity}`)).toEqual(['delete patient', 'delete lesion', 'update lesion', 'insert lesion', 'insert patient']);
+    expect(audit.map((a) => `${a.action} ${a.entity}`)).toEqual(['delete patient', 'delete lesion', 'update lesion', 'insert lesion', 'insert patient', 'update studySettings']);
     const settings = ok<{ alphaBetaGy: number }>(await service.call('updateStudySettings', { alphaBetaGy: 10 }));
     expect(settings.alphaBetaGy).toBe(10);
   });

@@ -1,10 +1,11 @@
 // `study import-dicom`: commits what needs no review, idempotently, with provenance; nothing
 // identifying reaches the cohort tables or any export; a killed import leaves the study as it was.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inflateRawSync, inflateSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../electron/cli/main';
@@ -31,6 +32,44 @@ async function runCli(argv: string[]) {
   let err = '';
   const code = await main(argv, { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } });
   return { code, out, err };
+}
+
+/**
+ * Text of the entries of a ZIP container (DOCX), via its central directory. The theme part is
+ * library boilerplate (font tables with script codes like "Hans") and is left out.
+ */
+function zipEntriesText(zip: Buffer): string {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  let text = '';
+  for (let i = 0; i < count; i++) {
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + zip.readUInt16LE(at + 28)).toString('utf8');
+    at += 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    if (name.includes('/theme/')) continue;
+    const data = zip.subarray(start, start + size);
+    text += (method === 8 ? inflateRawSync(data) : data).toString('utf8');
+  }
+  return text;
+}
+
+/** PDF content with its Flate streams inflated (text is glyph-encoded, so this is a weak check). */
+function pdfText(pdf: Buffer): string {
+  let text = pdf.toString('latin1');
+  for (const m of text.matchAll(/stream\r?\n/g)) {
+    const start = (m.index ?? 0) + m[0].length;
+    const end = pdf.indexOf('endstream', start);
+    try {
+      text += inflateSync(pdf.subarray(start, end)).toString('latin1');
+    } catch {
+      // not a Flate stream
+    }
+  }
+  return text;
 }
 
 function newStudy(name: string): string {
@@ -127,7 +166,7 @@ describe('study import-dicom', () => {
       needles.add(`${p.birthDate.slice(0, 4)}-${p.birthDate.slice(4, 6)}-${p.birthDate.slice(6)}`);
     }
     needles.add(fixtures);
-    needles.add(tmp);
+    needles.add(syntheticDir);
     needles.add('Example University Hospital');
     needles.add('NGUYEN');
     const haystacks: Array<[string, string]> = [];
@@ -146,10 +185,24 @@ describe('study import-dicom', () => {
       expect(res.code).toBe(0);
       haystacks.push([`dataset --unit ${unit}`, res.out]);
     }
+    const reportDir = join(tmp, 'deid-report');
+    const report = await runCli(['report', '--study', study, '--out', reportDir]);
+    expect(report.code).toBe(0);
+    haystacks.push(['report stdout', report.out]);
+    const reportFiles = readdirSync(reportDir);
+    expect(reportFiles.some((f) => f.endsWith('.docx'))).toBe(true);
+    for (const f of reportFiles) {
+      const bytes = readFileSync(join(reportDir, f));
+      const text = f.endsWith('.docx') ? zipEntriesText(bytes) : f.endsWith('.pdf') ? pdfText(bytes) : bytes.toString('utf8');
+      haystacks.push([`report ${f}`, text]);
+    }
+    expect(haystacks.find(([w]) => w === 'report table1.docx')?.[1]).toMatch(/<w:t/);
     expect(haystacks.length).toBeGreaterThan(100);
+    // Whole words, case-insensitive: a first name "Hans" must not match the DOCX attribute "w:hAnsi".
+    const patterns = [...needles].map((n) => [n, new RegExp(`(?<![A-Za-z0-9])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'i')] as const);
     for (const [where, text] of haystacks) {
-      for (const needle of needles) {
-        if (text.toUpperCase().includes(needle.toUpperCase())) throw new Error(`${where} contains "${needle}"`);
+      for (const [needle, re] of patterns) {
+        if (re.test(text)) throw new Error(`${where} contains "${needle}"`);
       }
     }
     // The identity table does hold them (that is where re-scans find them) — the check above is real.

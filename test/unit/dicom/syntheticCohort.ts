@@ -171,7 +171,7 @@ export function writeSyntheticCohort(root: string, prefix = 'S'): SyntheticCohor
   });
 
   // A two-target plan (one course, two isocentres): two lesions, no review.
-  const twoTargets: SyntheticPatient = { patientId: `${prefix}900X`, name: 'TWO^TARGETS', birthDate: '19600101', sex: 'F' };
+  const twoTargets: SyntheticPatient = { patientId: `${prefix}900X`, name: 'BIFOCALE^ZELDA', birthDate: '19600101', sex: 'F' };
   patients.push(twoTargets);
   const shared = rtCourse(twoTargets, {
     label: 'T4+L3',
@@ -207,7 +207,7 @@ export function writeSyntheticCohort(root: string, prefix = 'S'): SyntheticCohor
   }
 
   // A structure set no plan uses, and treatment records of a plan that was not exported.
-  const orphanPatient: SyntheticPatient = { patientId: `${prefix}901X`, name: 'ORPHAN^OBJECTS', birthDate: '19550505', sex: 'M' };
+  const orphanPatient: SyntheticPatient = { patientId: `${prefix}901X`, name: 'ORFANIDIS^QUIRINA', birthDate: '19550505', sex: 'M' };
   patients.push(orphanPatient);
   const orphan = rtCourse(orphanPatient, c('L2', 'PTV_L2', 20, 5, 'TrueBeam', '20181001', 5));
   write(join(root, 'orphans'), [orphan.struct, ...orphan.records], {}, true);

@@ -186,6 +186,9 @@ describe('openStudy', () => {
     const error = await expectRefusal(file, 'STUDY_CORRUPT', [m1]);
     expect(error.message).toMatch(/damaged/);
     expect(error.message).toMatch(/not modified/);
+    // One readable line, however many findings integrity_check lists.
+    expect(error.message).not.toMatch(/\n/);
+    expect(error.message.length).toBeLessThan(400);
   });
 
   it('leaves no -wal/-shm side files when refusing a file left in WAL mode (e.g. after a crash)', async () => {
