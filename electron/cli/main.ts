@@ -100,6 +100,7 @@ export async function main(
     return 0;
   } catch (error) {
     if (error instanceof CliError) {
+      if (error.stdout !== undefined) io.stdout.write(JSON.stringify(error.stdout) + '\n');
       io.stderr.write(`rtcw ${commandName}: ${oneLine(error.message)}\n`);
       return 2;
     }

@@ -3,7 +3,14 @@
 
 export class CliError extends Error {
   readonly exitCode = 2;
-  constructor(message: string) {
+  /**
+   * @param stdout a JSON-able document main prints on stdout before the message (e.g. the
+   *   row-by-row report of a rejected import), so scripts get the details as well as exit 2.
+   */
+  constructor(
+    message: string,
+    readonly stdout?: unknown,
+  ) {
     super(message);
     this.name = 'CliError';
   }

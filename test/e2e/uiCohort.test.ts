@@ -65,6 +65,22 @@ describe('cohort grid end-to-end', () => {
     await expect.poll(() => audit.getByText(`sins: ${next} → ${before}`).count(), POLL).toBe(1);
   });
 
+  it('sorts from the keyboard and filters by column', async () => {
+    const { page } = session;
+    const grid = page.getByRole('grid', { name: 'Lesions' });
+    const sinsValues = async () => (await grid.locator('[role="row"][data-row-key] [data-col="sins"]').allTextContents()).map((t) => Number(t.trim() || NaN));
+    const all = await sinsValues();
+    await grid.locator('[role="row"][data-row-key]').first().locator('[data-col="sins"]').click();
+    await page.keyboard.press('Alt+ArrowDown');
+    expect(await grid.getByRole('columnheader', { name: /SINS/ }).getAttribute('aria-sort')).toBe('descending');
+    const sorted = (await sinsValues()).filter((v) => !Number.isNaN(v));
+    expect(sorted).toEqual([...all.filter((v) => !Number.isNaN(v))].sort((a, b) => b - a));
+    await grid.getByRole('searchbox', { name: 'Filter SINS' }).fill('>=12');
+    await expect.poll(async () => (await sinsValues()).every((v) => v >= 12), POLL).toBe(true);
+    expect((await sinsValues()).length).toBe(all.filter((v) => v >= 12).length);
+    await grid.getByRole('searchbox', { name: 'Filter SINS' }).fill('');
+  });
+
   it('keeps derived columns read-only', async () => {
     const { page } = session;
     const grid = page.getByRole('grid', { name: 'Lesions' });

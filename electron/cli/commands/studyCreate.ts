@@ -14,7 +14,7 @@ export function run(options: CliOptions) {
   const title = options.string('title') ?? path.basename(file).replace(/\.(rtcw|sqlite)$/i, '');
   const study = createStudyForCli(file, (db) => {
     if (demo) populateDemoStudy(db);
-    else updateStudySettings(db, { title }, { who: 'rtcw' });
+    else updateStudySettings(db, { title }); // audited as the OS user, like every edit
   });
   try {
     const count = (table: string) => (study.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

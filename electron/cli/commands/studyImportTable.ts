@@ -38,10 +38,9 @@ export async function run(options: CliOptions) {
   });
   if (report.rejected.length > 0) {
     // The full report goes to stdout as JSON; stderr gets one line listing the rejected cells.
-    process.stdout.write(JSON.stringify(report) + '\n');
     const shown = report.rejected.slice(0, 20).map((r) => `${r.sheet} row ${r.row}, column ${r.column}: ${r.reason}`);
     const more = report.rejected.length > shown.length ? ` | … ${report.rejected.length - shown.length} more` : '';
-    throw new CliError(`${report.message}: ${shown.join(' | ')}${more}`);
+    throw new CliError(`${report.message}: ${shown.join(' | ')}${more}`, report);
   }
   return report;
 }

@@ -4,6 +4,7 @@ import { ApiError } from '../../../shared/api/contract';
 import { COHORT_FIELDS, type cohortMethods } from '../../../shared/api/cohort';
 import { buildDataset, datasetFingerprint, datasetToCsv } from '../analysis/dataset';
 import { buildReport, writeReport } from '../analysis/report';
+import { exportReportDocuments } from '../export/reportDocuments';
 import {
   createRecord,
   deleteRecord,
@@ -96,7 +97,7 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     const report = buildReport(ctx.study.db, options);
     ctx.throwIfCancelled();
     ctx.progress(60, 'Writing files');
-    const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: 'lesion' }) });
+    const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: 'lesion' }), exporters: [exportReportDocuments] });
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
   },

@@ -316,6 +316,12 @@ export function DataGrid<R>(props: Props<R>) {
     if (editing) return; // the editor handles its own keys
     const { row, col } = active;
     const page = Math.max(1, Math.floor((viewH - bodyTop) / ROW_H) - 1);
+    if (event.altKey && (event.key === 'ArrowUp' || event.key === 'ArrowDown') && columns[col]) {
+      // Alt+↑/↓ sorts by the active column (the header buttons stay out of the tab order).
+      event.preventDefault();
+      setSort({ key: columns[col].key, dir: event.key === 'ArrowUp' ? 'asc' : 'desc' });
+      return;
+    }
     switch (event.key) {
       case 'ArrowDown':
         moveTo(row + 1, col);
@@ -323,6 +329,18 @@ export function DataGrid<R>(props: Props<R>) {
       case 'ArrowUp':
         moveTo(row - 1, col);
         break;
+      case 'Delete': {
+        // Clears an optional cell (saved like any edit, so it is audited and can be undone).
+        const column = columns[col];
+        const target = view[row];
+        if (!target || !canEdit(col) || !column.nullable || !onEdit) return;
+        event.preventDefault();
+        const key = rowKey(target);
+        void onEdit({ row: target, column, value: null }).then((problem) => {
+          if (problem) setCellError({ key, col: column.key, message: problem });
+        });
+        return;
+      }
       case 'ArrowRight':
         moveTo(row, col + 1);
         break;
@@ -525,7 +543,8 @@ export function DataGrid<R>(props: Props<R>) {
         )}
         {activeRow && columns[active.col] && (
           <span className="muted">
-            {columns[active.col].derived ? 'Derived column: read-only' : canEdit(active.col) ? 'Enter or type to edit · Esc cancels' : ''}
+            {columns[active.col].derived ? 'Derived column: read-only' : canEdit(active.col) ? 'Enter or type to edit · Esc cancels · Delete clears' : ''}
+            {' · Alt+↑/↓ sorts'}
           </span>
         )}
         {saving && <span>Saving…</span>}

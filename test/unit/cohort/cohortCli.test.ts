@@ -61,6 +61,8 @@ describe('rtcw study commands', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/5 problem\(s\) in 5 row\(s\); nothing was imported: lesions-bad row 2, column sins_total: SINS must be ≤ 18.* \| lesions-bad row 6, column cord_comp: /);
     expect(bad.stderr.trim().split('\n').length).toBe(1);
+    // The whole row-by-row report is on stdout as JSON.
+    expect(JSON.parse(bad.stdout)).toMatchObject({ committed: false, rejected: [{ row: 2, column: 'sins_total' }, {}, {}, {}, { row: 6, column: 'cord_comp' }] });
     expect((await rtcw('dataset', '--study', file)).stdout).toBe(before);
 
     const noMapping = await rtcw('study', 'import-table', file, '--table', path.join(fixtures, 'patients.csv'), '--mapping', path.join(dir, 'nope.json'));

@@ -361,4 +361,25 @@ describe('main entry point wiring', () => {
     expect([...r.ipcHandlers.keys()]).toContain('rtcw:createStudy');
     expect(r.menus.length).toBeGreaterThan(0);
   });
+
+  it('lets the renderer reach only files the user picked in the native dialog', async () => {
+    // Runs after the test above: the entry point is loaded and its IPC handlers are registered.
+    const { dialog } = await import('electron');
+    const trustedEvent = { senderFrame: { url: 'app://rtcw/index.html', parent: null }, sender: { isDestroyed: () => false, send: () => {} } };
+    const call = (method: string, input: object) =>
+      electronCalls.ipcHandlers.get(`rtcw:${method}`)!(trustedEvent, { input }) as Promise<{ ok: boolean; error?: { code: string; message: string } }>;
+    const picked = path.join(dir, 'picked.rtcw');
+    // A path typed by the page (not chosen in a dialog this session) is refused, and nothing is created.
+    expect(await call('createStudy', { path: picked })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/file dialog/) } });
+    expect(fs.existsSync(picked)).toBe(false);
+    // Without a path, main shows the save dialog; the chosen file is created and then reachable.
+    vi.mocked(dialog.showSaveDialog).mockResolvedValueOnce({ canceled: false, filePath: picked } as never);
+    expect(await call('createStudy', {})).toMatchObject({ ok: true });
+    expect(fs.existsSync(picked)).toBe(true);
+    expect(await call('openStudy', { path: picked })).toMatchObject({ ok: true });
+    // A cancelled dialog is a CANCELLED error, not a silent default.
+    vi.mocked(dialog.showOpenDialog).mockResolvedValueOnce({ canceled: true, filePaths: [] } as never);
+    expect(await call('openStudy', {})).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    await call('closeStudy', {});
+  });
 });
