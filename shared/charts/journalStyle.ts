@@ -42,7 +42,7 @@ export const ptToMm = (pt: number): number => (pt / PT_PER_INCH) * MM_PER_INCH;
 /** Pixel width of a raster export: mm / 25.4 × dpi (single column at 600 dpi = 2008 px). */
 export const pixelsForMm = (mm: number, dpi: number): number => Math.round((mm / MM_PER_INCH) * dpi);
 
-/** The bundled font (assets/fonts, Liberation Sans, metric-compatible with Arial). */
+/** The bundled font (shared/charts/fonts, Liberation Sans, metric-compatible with Arial). */
 export const FIGURE_FONT_FAMILY = 'Liberation Sans';
 export const FIGURE_FONT_STACK = "'Liberation Sans', Arial, Helvetica, sans-serif";
 

@@ -72,7 +72,7 @@ describe('cohort grid end-to-end', () => {
     const all = await sinsValues();
     await grid.locator('[role="row"][data-row-key]').first().locator('[data-col="sins"]').click();
     await page.keyboard.press('Alt+ArrowDown');
-    expect(await grid.getByRole('columnheader', { name: /SINS/ }).getAttribute('aria-sort')).toBe('descending');
+    expect(await grid.getByRole('columnheader', { name: 'SINS', exact: true }).getAttribute('aria-sort')).toBe('descending');
     const sorted = (await sinsValues()).filter((v) => !Number.isNaN(v));
     expect(sorted).toEqual([...all.filter((v) => !Number.isNaN(v))].sort((a, b) => b - a));
     await grid.getByRole('searchbox', { name: 'Filter SINS' }).fill('>=12');

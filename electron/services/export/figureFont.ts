@@ -1,4 +1,4 @@
-// The bundled figure font (assets/fonts: Liberation Sans 2.1.5, SIL OFL, metric-compatible with
+// The bundled figure font (shared/charts/fonts: Liberation Sans 2.1.5, SIL OFL, metric-compatible with
 // Arial) and text measurement from its real advance widths and kerning (fontkit), used for layout in
 // shared/charts and by ECharts' server-side renderer, so every renderer lays out identical text.
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,12 +15,12 @@ interface FontkitFont {
   layout(text: string): { advanceWidth: number };
 }
 
-/** assets/fonts, found from this file (source tree) or from the working directory (packaged CLI). */
+/** shared/charts/fonts, found from this file (source tree) or from the working directory (packaged CLI). */
 export function fontDirectory(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [resolve(here, '../../../assets/fonts'), resolve(process.cwd(), 'assets/fonts')];
+  const candidates = [resolve(here, '../../../shared/charts/fonts'), resolve(process.cwd(), 'shared/charts/fonts')];
   const found = candidates.find((dir) => existsSync(join(dir, 'LiberationSans-Regular.ttf')));
-  if (!found) throw new Error('bundled font assets/fonts/LiberationSans-Regular.ttf not found');
+  if (!found) throw new Error('bundled font shared/charts/fonts/LiberationSans-Regular.ttf not found');
   return found;
 }
 

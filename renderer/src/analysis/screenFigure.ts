@@ -1,6 +1,6 @@
 // The study figure on screen: the same shared/charts builder export uses, at the double-column
 // preset, scaled so it fills the available width. Text is measured with the bundled figure font
-// (loaded by styles.css from assets/fonts), so the layout matches the exported file.
+// (loaded by styles.css from shared/charts/fonts), so the layout matches the exported file.
 import type { AnalysisResult } from '../../../shared/api/analysis';
 import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 import { FIGURE_FONT_FAMILY, PRESETS, mmToPt, type MeasureText } from '../../../shared/charts/journalStyle';
