@@ -15,6 +15,8 @@ export interface CliIo {
 export interface CommandModule {
   run(options: CliOptions): unknown;
   allowedOptions?: readonly string[];
+  /** Boolean options that never take the next word as their value (see CliOptions.parse). */
+  flagOptions?: readonly string[];
 }
 
 // One line per command of cli.md: command words → module file in ./commands (owner in the comment).
@@ -48,7 +50,7 @@ function usage(): string {
 async function loadCommand(file: string, commandName: string): Promise<CommandModule> {
   let mod: Partial<CommandModule>;
   try {
-    mod = (await import(`./commands/${file}`)) as Partial<CommandModule>;
+    mod = (await import(/* @vite-ignore */ `./commands/${file}`)) as Partial<CommandModule>;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const missing =
@@ -85,11 +87,11 @@ export async function main(
   try {
     const file = commands[commandName];
     if (file === undefined) throw new CliError(`unknown command '${commandName}'; ${usage().split('\n')[1]}`);
-    const options = CliOptions.parse(rest);
+    const command = await loadCommand(file, commandName);
+    const options = CliOptions.parse(rest, command.flagOptions);
     if (!takesPositionals.has(commandName) && options.positionals.length > 0) {
       throw new CliError(`unexpected argument '${options.positionals[0]}' (options are --name value or --name=value)`);
     }
-    const command = await loadCommand(file, commandName);
     if (command.allowedOptions) options.assertKnown(command.allowedOptions, commandName);
     const result = await command.run(options);
     if (result && typeof result === 'object' && typeof (result as { raw?: unknown }).raw === 'string') {

@@ -24,8 +24,10 @@ export class CliOptions {
   /**
    * `--name value` and `--name=value`. A `--name` followed by another `--option` or by nothing is a
    * flag with value "true" (e.g. `--firth`, `--demo`, `--ci`). Negative numbers are values, not options.
+   * Names in `flags` never take the next word as their value (`study create --demo FILE`); they
+   * accept `--name=false`.
    */
-  static parse(argv: readonly string[]): CliOptions {
+  static parse(argv: readonly string[], flags: readonly string[] = []): CliOptions {
     const options = new CliOptions();
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i];
@@ -39,7 +41,7 @@ export class CliOptions {
         } else {
           name = arg.slice(2);
           const next = argv[i + 1];
-          if (next === undefined || (next.startsWith('--') && next.length > 2)) value = 'true';
+          if (next === undefined || (next.startsWith('--') && next.length > 2) || flags.includes(name)) value = 'true';
           else {
             value = next;
             i++;

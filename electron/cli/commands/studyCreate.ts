@@ -7,6 +7,7 @@ import type { CliOptions } from '../options';
 import { createStudyForCli, studyPositional } from '../studyAccess';
 
 export const allowedOptions = ['demo', 'title'] as const;
+export const flagOptions = ['demo'] as const;
 
 export function run(options: CliOptions) {
   const file = studyPositional(options, 'study create');

@@ -10,6 +10,7 @@ import { CliError, type CliOptions } from '../options';
 import { studyPositional, withStudy } from '../studyAccess';
 
 export const allowedOptions = ['table', 'mapping', 'dry-run'] as const;
+export const flagOptions = ['dry-run'] as const;
 
 export async function run(options: CliOptions) {
   const file = studyPositional(options, 'study import-table');

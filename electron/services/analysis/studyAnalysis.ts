@@ -432,9 +432,31 @@ function buildTable1(spec: AnalysisSpec, sel: Selected): Table1 {
     if (missing > 0) {
       rows.push({ variable: key, label: 'missing', level: 'NA', unit, total: String(missing), byGroup: byGroup.map((list) => String(list.length - known(list))), p: null, test: null });
     }
+    if (key === 'location') {
+      // The reference study counts regions involved (a T12–L1 lesion counts as thoracic and lumbar),
+      // so its counts add up to more than the lesions: shown as a second, labelled block.
+      const regionCounts = (gi: number | null) => {
+        const counts = new Map<string, number>();
+        sel.details.forEach((d, i) => {
+          if (gi !== null && sel.group[i] !== gi) return;
+          for (const r of d.regions) counts.set(r, (counts.get(r) ?? 0) + 1);
+        });
+        return counts;
+      };
+      const totalCounts = regionCounts(null);
+      const groupCounts = sel.groups.map((_, gi) => regionCounts(gi));
+      const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+      rows.push({ variable: 'regionsInvolved', label: 'Regions involved, n (% of regions)', level: null, unit: 'lesion', total: '', byGroup: sel.groups.map(() => ''), p: null, test: null });
+      for (const l of levels) {
+        const cell = (m: Map<string, number>) => `${m.get(l.value) ?? 0} (${pct(m.get(l.value) ?? 0, sum(m))})`;
+        rows.push({ variable: 'regionsInvolved', label: l.label, level: l.value, unit: 'lesion', total: cell(totalCounts), byGroup: groupCounts.map(cell), p: null, test: null });
+      }
+    }
   }
   notes.push('Percentages of known values. p: Pearson chi-square, or Fisher exact when an expected count is < 5 (categorical); Wilcoxon rank-sum or Kruskal–Wallis (continuous).');
-  if (spec.table1Rows.includes('location')) notes.push('Location counts lesions by the region holding most of their levels.');
+  if (spec.table1Rows.includes('location')) {
+    notes.push('Location counts each lesion once, by the region holding most of its levels; regions involved count every region a lesion touches.');
+  }
   return { groups, rows, notes };
 }
 

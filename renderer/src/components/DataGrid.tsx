@@ -536,7 +536,7 @@ export function DataGrid<R>(props: Props<R>) {
         <span>
           {view.length === rows.length ? `${rows.length} rows` : `${view.length} of ${rows.length} rows`}
         </span>
-        {sort && (
+        {sort && columns.some((c) => c.key === sort.key) && (
           <span>
             sorted by {columns.find((c) => c.key === sort.key)?.label} ({sort.dir === 'asc' ? 'ascending' : 'descending'})
           </span>

@@ -430,6 +430,7 @@ function CohortWorkspace() {
           </>
         ) : (
           <DataGrid<CohortRow>
+            key={tab}
             label={TABS.find((t) => t.id === tab)!.label}
             rows={entityRows(tabEntity)}
             columns={genericColumns(tabEntity)}

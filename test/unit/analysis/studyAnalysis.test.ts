@@ -124,6 +124,9 @@ describe('runStudyAnalysis', () => {
     const sex = result.table1.rows.filter((r) => r.variable === 'sex');
     expect(sex.find((r) => r.level === 'M')?.total).toBe('16 (66.7)');
     expect(result.table1.groups.map((g) => [g.patients, g.lesions])).toEqual([[24, 28], [13, 15], [11, 13]]);
+    // Regions involved as the reference study counts them: C 1 / T 9 / L 16 / S 10 (36 regions).
+    const regions = result.table1.rows.filter((r) => r.variable === 'regionsInvolved' && r.level !== null);
+    expect(regions.map((r) => r.total)).toEqual(['1 (2.8)', '9 (25.0)', '16 (44.4)', '10 (27.8)']);
     const significant = result.univariate.filter((u) => u.fit?.terms.some((t) => t.p !== null && t.p < 0.05)).map((u) => u.variable);
     expect(result.multivariable?.covariates).toEqual(significant);
     expect(result.multivariable!.epv).toBeCloseTo(result.multivariable!.events / significant.length, 12);

@@ -23,6 +23,14 @@ describe('CliOptions', () => {
     expect(() => CliOptions.parse(['--conf-type', 'logit']).choice('conf-type', ['log', 'plain'], 'log')).toThrow(/one of log, plain/);
   });
 
+  it('a declared flag never takes the next word as its value', () => {
+    const o = CliOptions.parse(['--demo', 'study.rtcw', '--dry-run=false'], ['demo', 'dry-run']);
+    expect(o.positionals).toEqual(['study.rtcw']);
+    expect(o.flag('demo')).toBe(true);
+    expect(o.flag('dry-run')).toBe(false);
+    expect(CliOptions.parse(['--demo', 'study.rtcw']).string('demo')).toBe('study.rtcw');
+  });
+
   it('parses COLUMN=VALUE lists (--ref)', () => {
     const ref = CliOptions.parse(['--ref', 'celltype=squamous,sex=F']).keyValues('ref');
     expect([...ref]).toEqual([['celltype', 'squamous'], ['sex', 'F']]);

@@ -29,6 +29,10 @@ describe('rtcw study commands', () => {
     const created = await rtcw('study', 'create', file, '--demo');
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ synthetic: true, counts: { patients: 24, lesions: 28, courses: 28 } });
+    // The flag may also come before the file.
+    const before = await rtcw('study', 'create', '--demo', path.join(dir, 'demo-flag-first.rtcw'));
+    expect(before.code).toBe(0);
+    expect(JSON.parse(before.stdout)).toMatchObject({ synthetic: true, counts: { patients: 24 } });
     const again = await rtcw('study', 'create', file, '--demo');
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists/);
