@@ -92,7 +92,15 @@ export interface StudyReport {
   cumulativeIncidence: {
     cause: 'local progression';
     competing: 'death';
-    groups: Array<{ group: string; label: string; at: Array<{ time: number; estimate: number | null; variance: number | null }> }>;
+    groups: Array<{
+      group: string;
+      label: string;
+      at: Array<{ time: number; estimate: number | null; variance: number | null }>;
+      /** The Aalen–Johansen curve of local progression (jump times, estimate, variance), for the figure. */
+      curve: { time: number[]; estimate: number[]; variance: number[]; maxTime: number | null };
+      /** Counts at each distinct time (as the KM table), for the figure's numbers at risk. */
+      table: Array<{ time: number; nEvent: number; nCompeting: number; nCensor: number }>;
+    }>;
     gray: { stat: number; df: number; p: number } | null;
   };
   followUp: { reverseKm: { estimate: number | null; lower: number | null; upper: number | null }; observed: { median: number | null; min: number | null; max: number | null } };

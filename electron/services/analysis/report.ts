@@ -344,7 +344,21 @@ export function buildReport(db: Database.Database, options: ReportOptions = {}):
   const cifGroups = values.map((v, k) => {
     const idx = cifRows.map((_, i) => i).filter((i) => cifGroup[i] === k);
     const curve = cumulativeIncidence(Float64Array.from(idx.map((i) => cifTime[i])), Int32Array.from(idx.map((i) => cifStatus[i])), 1);
-    return { group: v, label: groupLabel(column, v), at: cumulativeIncidenceAt(curve, landmarks) };
+    const byTime = new Map<number, { time: number; nEvent: number; nCompeting: number; nCensor: number }>();
+    for (const i of idx) {
+      const row = byTime.get(cifTime[i]) ?? { time: cifTime[i], nEvent: 0, nCompeting: 0, nCensor: 0 };
+      if (cifStatus[i] === 1) row.nEvent++;
+      else if (cifStatus[i] === 2) row.nCompeting++;
+      else row.nCensor++;
+      byTime.set(cifTime[i], row);
+    }
+    return {
+      group: v,
+      label: groupLabel(column, v),
+      at: cumulativeIncidenceAt(curve, landmarks),
+      curve: { time: Array.from(curve.time), estimate: Array.from(curve.estimate), variance: Array.from(curve.variance), maxTime: Number.isFinite(curve.maxTime) ? curve.maxTime : null },
+      table: [...byTime.values()].sort((a, b) => a.time - b.time),
+    };
   });
   let gray: StudyReport['cumulativeIncidence']['gray'] = null;
   if (values.length > 1 && cifRows.length > 0 && cifStatus.some((s) => s === 1)) {

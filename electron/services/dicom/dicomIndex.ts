@@ -77,7 +77,7 @@ export class IndexWriter {
       insertPatient: db.prepare('INSERT INTO dicom_patient (pseudonym, sex) VALUES (?, ?)'),
       fillSex: db.prepare('UPDATE dicom_patient SET sex = ? WHERE id = ? AND sex IS NULL'),
       insertIdentity: db.prepare(
-        'INSERT INTO dicom_source_identity (patient_id, source_patient_id, issuer, patient_name, birth_date) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO dicom_source_identity (patient_id, source_patient_id, issuer, birth_date) VALUES (?, ?, ?, ?)',
       ),
       fillBirthDate: db.prepare('UPDATE dicom_source_identity SET birth_date = ? WHERE patient_id = ? AND birth_date IS NULL'),
       study: db.prepare('SELECT id FROM dicom_study WHERE study_instance_uid = ?'),
@@ -184,7 +184,7 @@ export class IndexWriter {
         const existing = this.stmt.patientByPseudonym.get(pseudonym) as { id: number } | undefined;
         id = existing ? existing.id : Number(this.stmt.insertPatient.run(pseudonym, sexOf(h.sex)).lastInsertRowid);
         if (!existing) {
-          this.stmt.insertIdentity.run(id, h.patientId, h.issuerOfPatientId, h.patientName || null, h.birthDate);
+          this.stmt.insertIdentity.run(id, h.patientId, h.issuerOfPatientId, h.birthDate);
         }
       }
       this.patientIds.set(key, id);

@@ -1,13 +1,16 @@
 // The study report's manuscript documents (a ReportExporter for electron/services/analysis/report):
 // DOCX tables (Table 1, Cox univariable/multivariable, first failure, toxicity) and SVG + PDF figures
-// (Kaplan–Meier per endpoint, forest plot of the Cox model), each stamped with provenance.
+// (Kaplan–Meier per endpoint, cumulative incidence of local progression with death competing, forest
+// plot of the Cox model), each stamped with provenance.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudyReport } from '../../../shared/domain/studyReport';
 import { forestPlot, type ForestRow } from '../../../shared/charts/forestPlot';
 import { PRESETS, formatEstimateWithCi, formatPValue } from '../../../shared/charts/journalStyle';
+import { cumulativeIncidenceChart } from '../../../shared/charts/cumulativeIncidenceChart';
 import { kaplanMeierChart, type SurvivalSteps } from '../../../shared/charts/kaplanMeierChart';
 import type { TableCell, TableModel, TableRow } from '../../../shared/charts/tableModel';
+import type { ChartFigure, FigureContext } from '../../../shared/charts/stepCurveFigure';
 import { EXPORT_SCALE, exportFigure } from './figureExport';
 import { measureFigureText } from './figureFont';
 import { analysisSpecHash, appVersion, type Provenance } from './provenance';
@@ -147,6 +150,49 @@ function stepsOf(g: StudyReport['survival'][number]['groups'][number]): Survival
   };
 }
 
+/**
+ * Cumulative incidence of local progression (death without it competing) by group, from the curves and
+ * per-time counts the report stores; the rows are rebuilt from the counts only for the numbers at risk.
+ */
+export function reportCumulativeIncidenceFigure(report: StudyReport, ctx: FigureContext): ChartFigure | null {
+  const groups = report.cumulativeIncidence.groups.filter((g) => g.table.length > 0);
+  if (groups.length === 0) return null;
+  return cumulativeIncidenceChart(
+    {
+      groups: groups.map((g) => {
+        const time: number[] = [];
+        const status: number[] = [];
+        for (const r of g.table) {
+          for (const [count, code] of [[r.nEvent, 1], [r.nCompeting, 2], [r.nCensor, 0]] as const) {
+            for (let k = 0; k < count; k++) {
+              time.push(r.time);
+              status.push(code);
+            }
+          }
+        }
+        return { label: g.label, time, status };
+      }),
+      curves: groups.map((g, i) => ({
+        group: i,
+        cause: 1,
+        causeLabel: 'Local progression',
+        curve: {
+          time: Float64Array.from(g.curve.time),
+          estimate: Float64Array.from(g.curve.estimate),
+          variance: Float64Array.from(g.curve.variance),
+          maxTime: g.curve.maxTime ?? 0,
+        },
+      })),
+      endpoint: 'Cumulative incidence of local progression',
+      timeLabel: 'Months since start of radiotherapy',
+      riskTable: 'basic',
+      ci: true,
+      test: report.cumulativeIncidence.gray && groups.length > 1 ? { name: "Gray's test", p: report.cumulativeIncidence.gray.p } : null,
+    },
+    ctx,
+  );
+}
+
 /** Writes the report's DOCX tables and SVG/PDF figures into outDir; returns the file names. */
 export async function exportReportDocuments(report: StudyReport, outDir: string): Promise<string[]> {
   const provenance = reportProvenance(report);
@@ -183,6 +229,14 @@ export async function exportReportDocuments(report: StudyReport, outDir: string)
     for (const format of ['svg', 'pdf'] as const) {
       const name = `km-${s.endpoint}.${format}`;
       writeFileSync(join(outDir, name), (await exportFigure(figure, provenance, { format })).data);
+      written.push(name);
+    }
+  }
+  const cif = reportCumulativeIncidenceFigure(report, ctx);
+  if (cif) {
+    for (const format of ['svg', 'pdf'] as const) {
+      const name = `cif-local.${format}`;
+      writeFileSync(join(outDir, name), (await exportFigure(cif, provenance, { format })).data);
       written.push(name);
     }
   }

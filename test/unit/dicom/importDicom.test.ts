@@ -180,6 +180,15 @@ describe('study import-dicom', () => {
     }
     db.close();
     expect(tables).toContain('patients');
+    // Names are not needed after the scan, so not even the separated identity tables keep them:
+    // no part of a patient name appears anywhere in the study file's bytes.
+    const fileText = readFileSync(study).toString('latin1');
+    const nameParts = [
+      ...truth.patients.flatMap((p) => String(p.patientName).split('^')),
+      ...synthetic.patients.flatMap((p) => p.name.split('^')),
+    ].filter((part) => part.length > 2);
+    expect(nameParts.length).toBeGreaterThan(10);
+    for (const part of nameParts) expect(fileText.includes(part), part).toBe(false);
     for (const unit of ['lesion', 'patient']) {
       const res = await runCli(['dataset', '--study', study, '--unit', unit]);
       expect(res.code).toBe(0);

@@ -4,7 +4,7 @@
 //
 // De-identification (product.md §2): the index tables hold pseudonyms, UIDs, dates and RT content
 // only. Everything identifying that re-scanning and pseudonymisation need — source patient id,
-// issuer, name, birth date, file paths — lives in the `dicom_source_*` tables, which no export,
+// issuer, birth date (for age at first RT), file paths; names are never stored — lives in the `dicom_source_*` tables, which no export,
 // dataset or report reads. The HMAC secret of the pseudonyms is in `dicom_pseudonym_key`, outside
 // the cohort tables.
 import type Database from 'better-sqlite3';
@@ -51,12 +51,12 @@ CREATE TABLE dicom_instance (
 );
 CREATE INDEX dicom_instance_series ON dicom_instance(series_id);
 
--- Identifying, needed to recognise a patient again on re-scan. Never exported.
+-- Identifying, needed to recognise a patient again on re-scan and to derive age at first RT.
+-- Never exported. Patient names are not kept at all: nothing needs them after the scan.
 CREATE TABLE dicom_source_identity (
   patient_id INTEGER PRIMARY KEY REFERENCES dicom_patient(id) ON DELETE CASCADE,
   source_patient_id TEXT NOT NULL,
   issuer TEXT NOT NULL DEFAULT '',
-  patient_name TEXT,
   birth_date TEXT,
   UNIQUE (issuer, source_patient_id)
 );
