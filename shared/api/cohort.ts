@@ -43,6 +43,9 @@ export interface CohortDataset {
 }
 
 export interface SpreadsheetPreview {
+  /** The file the user chose; the wizard sends it back for validation and commit, so the desktop
+   *  app asks once (main accepts a path only if it was picked in its dialog this session). */
+  path: string;
   fileName: string;
   sheets: Array<{ name: string; headers: string[]; rowCount: number; sample: Array<Record<string, string | number | boolean | null>> }>;
 }

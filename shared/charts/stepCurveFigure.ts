@@ -198,14 +198,32 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
   const lastTickW = measure(formatTick(ticks[ticks.length - 1]));
   const riskNumW = Math.max(0, ...rows.flatMap((r) => r.values.map((v) => (v === null ? 0 : measure(String(v))))));
   // Counts are centred on their tick, so the first column reaches half its width left of the axis.
-  const gridLeft = Math.max(yBlock, spec.riskTable ? pad + riskLabelW + f * 0.8 + riskNumW / 2 : 0);
+  const riskLeft = spec.riskTable ? pad + riskLabelW + f * 0.8 + riskNumW / 2 : 0;
+  let gridLeft = Math.max(yBlock, riskLeft);
   const gridRight = pad + Math.max(lastTickW, riskNumW) / 2 + f * 0.2;
-  const plotW = width - gridLeft - gridRight;
+  let plotW = width - gridLeft - gridRight;
 
   // Below the plot: tick labels, axis name, then the risk table (title row + rows).
   const xAxisBlock = tickLen + gap + f + gap * 1.6 + f;
   const riskH = spec.riskTable ? f * 0.7 + lineH + rows.length * lineH : 0;
   const bottomH = xAxisBlock + riskH + pad;
+
+  // A y-axis name longer than the plot is tall (e.g. "Cumulative incidence of local progression (%)"
+  // in a single column) is broken into two lines at the most central space, so it is never clipped.
+  const height0 = preset.heightMm ? mmToPt(preset.heightMm) : NaN;
+  const plotHeightFor = (w: number) =>
+    Number.isFinite(height0) ? height0 - (pad + f * 0.6) - bottomH : Math.max(w * (preset.widthMm > 120 ? 0.5 : 0.62), f * 12);
+  let yName = spec.yLabel;
+  if (measure(yName) > 0.95 * plotHeightFor(plotW)) {
+    const spaces = [...yName.matchAll(/ /g)].map((m) => m.index ?? 0);
+    if (spaces.length > 0) {
+      const half = measure(yName) / 2;
+      const at = spaces.reduce((best, i) => (Math.abs(measure(yName.slice(0, i)) - half) < Math.abs(measure(yName.slice(0, best)) - half) ? i : best));
+      yName = `${yName.slice(0, at)}\n${yName.slice(at + 1)}`;
+      gridLeft = Math.max(yBlock + lineH, riskLeft);
+      plotW = width - gridLeft - gridRight;
+    }
+  }
 
   // Key: the legend and the test annotation, each in a corner the curves (and bands) leave empty;
   // whatever finds no empty corner goes above the plot.
@@ -215,8 +233,7 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
   const annotationW = Math.max(0, ...spec.annotation.map((a) => measure(a)));
 
   let topH = pad + f * 0.6;
-  const height0 = preset.heightMm ? mmToPt(preset.heightMm) : NaN;
-  let plotH = Number.isFinite(height0) ? height0 - topH - bottomH : Math.max(plotW * (preset.widthMm > 120 ? 0.5 : 0.62), f * 12);
+  let plotH = plotHeightFor(plotW);
 
   const inset = f * 0.6;
   // Boxes closer than one em would read as one line of text.
@@ -350,11 +367,11 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
       axisTick,
       splitLine: { show: false },
       axisLabel: { margin: (tickLen + gap) * s, fontSize: f * s, color: '#000000', formatter: (v: number) => formatTick(v) },
-      name: spec.yLabel,
+      name: yName,
       nameLocation: 'middle',
       nameRotate: 90,
       nameGap: (tickLen + gap + yTickW + gap) * s,
-      nameTextStyle: { fontSize: f * s, color: '#000000', verticalAlign: 'bottom', align: 'center' },
+      nameTextStyle: { fontSize: f * s, lineHeight: lineH * s, color: '#000000', verticalAlign: 'bottom', align: 'center' },
     },
   ];
   const series: NonNullable<EChartsOption['series']> & unknown[] = [];

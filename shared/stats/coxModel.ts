@@ -16,6 +16,7 @@
 // accumulates the risk-set sums Σr, Σr·x, Σr·x·xᵀ, with no per-row allocation.
 import { chiSquareUpperTail, normalQuantile } from './distributions';
 import { cholesky, choleskyInverse, choleskySolve, TOLER_CHOL, waldQuadratic } from './matrix';
+import { ascendingOrder } from './timeOrder';
 
 export type CoxTies = 'efron' | 'breslow';
 
@@ -78,27 +79,13 @@ export class ModelFitError extends Error {
 }
 
 /**
- * Row order by (stratum, time): counting sorts on the rank of each value, stable, O(n log m) for
- * m distinct times (binary search), no comparator calls.
+ * Row order by (stratum, time): stable LSD radix sort on the time bits (timeOrder.ts; −0 ties with 0),
+ * then a stable counting sort by stratum. No comparator calls.
  */
 export function sortOrder(time: Float64Array, strata?: Int32Array): Int32Array {
   const n = time.length;
-  const sorted = Float64Array.from(time).sort();
-  let m = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[m - 1]) sorted[m++] = sorted[i];
-  const rank = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = time[i];
-    let lo = 0;
-    let hi = m - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    rank[i] = lo;
-  }
-  let order = countingSort(rank, m, null);
+  const radix = ascendingOrder(time);
+  let order = new Int32Array(radix.buffer, radix.byteOffset, n);
   if (strata) {
     let min = Infinity;
     let max = -Infinity;
@@ -158,7 +145,6 @@ export function prepareCoxData(input: CoxInput): Prepared {
   const p = input.x.length;
   const order = sortOrder(time, input.strata);
   const x = new Float64Array(n * p);
-  const unsorted = new Float64Array(n * p);
   const means = new Float64Array(p);
   const scale = new Float64Array(p);
   for (let j = 0; j < p; j++) {
@@ -181,11 +167,16 @@ export function prepareCoxData(input: CoxInput): Prepared {
       means[j] = mean;
       scale[j] = abs > 0 ? n / abs : 1;
     }
+  }
+  // Centre, scale and sort in one gather, column by column: each pass reads one column (rows in a tie
+  // group come in ascending input order, so the reads are nearly sequential) and writes with stride p.
+  const order32 = order;
+  for (let j = 0; j < p; j++) {
+    const col = input.x[j];
     const m = means[j];
     const s = scale[j];
-    for (let i = 0; i < n; i++) unsorted[i * p + j] = (col[i] - m) * s;
+    for (let k = 0, to = j; k < n; k++, to += p) x[to] = (col[order32[k]] - m) * s;
   }
-  // One gather pass: whole rows (one cache line each) plus the per-row fields, in sorted order.
   const strata = input.strata;
   const sStatus = new Uint8Array(n);
   const sTime = new Float64Array(n);
@@ -193,13 +184,13 @@ export function prepareCoxData(input: CoxInput): Prepared {
   const cluster = input.cluster ? new Int32Array(n) : null;
   for (let k = 0; k < n; k++) {
     const i = order[k];
-    const from = i * p;
-    const to = k * p;
-    for (let j = 0; j < p; j++) x[to + j] = unsorted[from + j];
     sStatus[k] = status[i] ? 1 : 0;
     sTime[k] = time[i];
-    if (sStrata) sStrata[k] = strata![i];
-    if (cluster) cluster[k] = input.cluster![i];
+  }
+  if (sStrata) for (let k = 0; k < n; k++) sStrata[k] = strata![order[k]];
+  if (cluster) {
+    const c = input.cluster!;
+    for (let k = 0; k < n; k++) cluster[k] = c[order[k]];
   }
   const groupStartList = new Int32Array(n + 1);
   const groupDeaths = new Int32Array(n);

@@ -22,10 +22,10 @@ import type { HandlerContext, Handlers } from './apiService';
 
 const SPREADSHEET_FILTERS = [{ name: 'Spreadsheet (CSV, XLSX)', extensions: ['csv', 'xlsx'] }];
 
-async function chooseSpreadsheet(ctx: HandlerContext, requested: string | undefined): Promise<Workbook> {
+async function chooseSpreadsheet(ctx: HandlerContext, requested: string | undefined): Promise<Workbook & { chosenPath: string }> {
   const chosen = await ctx.choosePath({ purpose: 'importTable', mode: 'open-file', title: 'Spreadsheet to import', requested, filters: SPREADSHEET_FILTERS });
   try {
-    return await readSpreadsheet(chosen);
+    return { ...(await readSpreadsheet(chosen)), chosenPath: chosen };
   } catch (error) {
     if (error instanceof SpreadsheetError) throw new ApiError('INVALID_INPUT', error.message);
     throw error;
@@ -105,6 +105,7 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
   async inspectSpreadsheet(input, ctx) {
     const workbook = await chooseSpreadsheet(ctx, input.path);
     return {
+      path: workbook.chosenPath,
       fileName: path.basename(workbook.fileName),
       sheets: workbook.sheets.map((s) => ({ name: s.name, headers: s.headers, rowCount: s.rows.length, sample: s.rows.slice(0, 5).map((r) => r.cells) })),
     };

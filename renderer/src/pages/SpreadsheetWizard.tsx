@@ -208,14 +208,14 @@ export function SpreadsheetWizard() {
     }
     setStep('validate');
     setReport(null);
-    const r = await job.run((options) => rtcw().previewTableImport({ path: path.trim() || undefined, mapping }, options), 'Validating rows…');
+    const r = await job.run((options) => rtcw().previewTableImport({ path: preview.path, mapping }, options), 'Validating rows…');
     if (r) setReport(r);
   };
 
   const commit = async () => {
-    if (!draft) return;
+    if (!draft || !preview) return;
     const { mapping } = mappingFromDraft(draft, csv);
-    const r = await job.run((options) => rtcw().commitTableImport({ path: path.trim() || undefined, mapping }, options), 'Importing rows…');
+    const r = await job.run((options) => rtcw().commitTableImport({ path: preview.path, mapping }, options), 'Importing rows…');
     if (r) {
       setReport(r);
       if (r.committed) {

@@ -69,7 +69,9 @@ describe('cohort API', () => {
     ok(await service.call('createStudy', { path: path.join(dir, 's.rtcw') }));
     const mapping = JSON.parse(fs.readFileSync(path.join(fixtures, 'redcap-mapping.json'), 'utf8'));
     const xlsx = path.join(fixtures, 'redcap-export.xlsx');
-    const sheets = ok<{ sheets: Array<{ name: string; rowCount: number }> }>(await service.call('inspectSpreadsheet', { path: xlsx }));
+    const sheets = ok<{ path: string; sheets: Array<{ name: string; rowCount: number }> }>(await service.call('inspectSpreadsheet', { path: xlsx }));
+    // The chosen file comes back so the wizard's later calls name it (one dialog in the desktop app).
+    expect(sheets.path).toBe(path.resolve(xlsx));
     expect(sheets.sheets.map((s) => [s.name, s.rowCount])).toEqual([['patients', 3], ['lesions', 4], ['courses', 4], ['drugs', 2], ['events', 3]]);
     const preview = ok<ImportReport>(await service.call('previewTableImport', { path: xlsx, mapping }));
     expect(preview.committed).toBe(false);

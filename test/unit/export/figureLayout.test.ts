@@ -125,6 +125,14 @@ describe('figure layout with real font metrics', () => {
     });
     const figure = cumulativeIncidenceChart({ groups, curves, endpoint: 'Cumulative incidence', riskTable: 'kmunicate', ci: true, test: { name: "Gray's test", p: 0.004 } }, ctx(PRESETS.single));
     checkLayout('cif', figure, PRESETS.single);
+    // A y-axis name longer than the plot is tall breaks into two lines instead of running off the figure.
+    const longName = cumulativeIncidenceChart(
+      { groups, curves: curves.filter((c) => c.cause === 1), endpoint: 'Cumulative incidence of local progression', riskTable: 'basic', ci: true, test: { name: "Gray's test", p: 0.004 } },
+      ctx(PRESETS.single),
+    );
+    checkLayout('cif long y name', longName, PRESETS.single);
+    const svg = renderFigureSvg(longName, makeProvenance({}, {}));
+    expect(textBoxes(svg).map((b) => b.text)).toEqual(expect.arrayContaining(['Cumulative incidence of', 'local progression (%)']));
     // KMunicate identity: at risk + events + competing + censored = group size at every tick.
     const rows = figure.riskTable!.rows;
     for (let k = 0; k < groups.length; k++) {

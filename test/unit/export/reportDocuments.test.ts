@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { populateDemoStudy } from '../../../electron/services/analysis/demoStudy';
 import { buildReport, writeReport, type StudyReport } from '../../../electron/services/analysis/report';
 import { createStudy, type StudyFile } from '../../../electron/services/db/studyFile';
-import { exportReportDocuments, reportCoxTable, reportTable1 } from '../../../electron/services/export/reportDocuments';
+import { EXPORT_SCALE } from '../../../electron/services/export/figureExport';
+import { measureFigureText } from '../../../electron/services/export/figureFont';
+import { PRESETS } from '../../../shared/charts/journalStyle';
+import { exportReportDocuments, reportCoxTable, reportCumulativeIncidenceFigure, reportTable1 } from '../../../electron/services/export/reportDocuments';
 
 let dir: string;
 let study: StudyFile;
@@ -34,7 +37,7 @@ const out = (name: string) => path.join(dir, 'out', name);
 
 describe('report documents', () => {
   it('writes DOCX tables and SVG/PDF figures next to the CSV report', () => {
-    for (const name of ['table1.docx', 'cox.docx', 'first-failure.docx', 'toxicity.docx', 'km-local.svg', 'km-local.pdf', 'km-os.pdf', 'forest-cox.pdf']) {
+    for (const name of ['table1.docx', 'cox.docx', 'first-failure.docx', 'toxicity.docx', 'km-local.svg', 'km-local.pdf', 'km-os.pdf', 'cif-local.svg', 'cif-local.pdf', 'forest-cox.pdf']) {
       expect(files).toContain(name);
       expect(fs.statSync(out(name)).size).toBeGreaterThan(1000);
     }
@@ -53,7 +56,7 @@ describe('report documents', () => {
   });
 
   it('PDF figures are vector with the bundled font embedded', () => {
-    for (const name of ['km-local.pdf', 'forest-cox.pdf']) {
+    for (const name of ['km-local.pdf', 'cif-local.pdf', 'forest-cox.pdf']) {
       const fonts = execFileSync('pdffonts', [out(name)], { encoding: 'utf8' }).trim().split('\n').slice(2);
       expect(fonts.length).toBeGreaterThan(0);
       for (const line of fonts) expect(line).toMatch(/LiberationSans.*\byes\s+yes\s+yes\b/);
@@ -62,6 +65,28 @@ describe('report documents', () => {
     const text = execFileSync('pdftotext', [out('km-local.pdf'), '-'], { encoding: 'utf8' });
     expect(text).toContain('Local control (%)');
     expect(text).toMatch(/Log-rank P = /);
+  });
+
+  it('cumulative incidence figure: Gray test named, numbers at risk equal the KM engine of the same endpoint', () => {
+    const text = execFileSync('pdftotext', [out('cif-local.pdf'), '-'], { encoding: 'utf8' });
+    expect(text).toMatch(/Gray's test P = /);
+    expect(text).toContain('local progression (%)');
+    const figure = reportCumulativeIncidenceFigure(report, { preset: PRESETS.single, measureText: measureFigureText, scale: EXPORT_SCALE })!;
+    const local = report.survival.find((s) => s.endpoint === 'local')!;
+    const { ticks, rows } = figure.riskTable!;
+    expect(ticks.length).toBeGreaterThan(3);
+    expect(rows.map((r) => r.label)).toEqual(report.groups.map((g) => g.label));
+    rows.forEach((row, k) => {
+      const km = local.groups.find((g) => g.label === row.label)!;
+      // n at risk at t = n − (rows with time < t), from the KM table's counts.
+      const expected = ticks.map((t) => km.n - km.table.filter((r) => r.time < t).reduce((a, r) => a + r.nEvent + r.nCensor, 0));
+      expect(row.values, `group ${k}`).toEqual(expected);
+    });
+    // The drawn curve ends where the report's landmark estimates say it is.
+    const cif = report.cumulativeIncidence.groups[0];
+    const at12 = cif.at.find((a) => a.time === 12)!;
+    const last = cif.curve.time.filter((t) => t <= 12).length - 1;
+    expect(cif.curve.estimate[last]).toBeCloseTo(at12.estimate as number, 12);
   });
 
   it('no exported document names a patient', () => {
