@@ -184,7 +184,7 @@ describe('study import-dicom', () => {
     // no part of a patient name appears anywhere in the study file's bytes.
     const fileText = readFileSync(study).toString('latin1');
     const nameParts = [
-      ...truth.patients.flatMap((p) => String(p.patientName).split('^')),
+      ...(truth.patients as Array<{ patientName: string }>).flatMap((p) => String(p.patientName).split('^')),
       ...synthetic.patients.flatMap((p) => p.name.split('^')),
     ].filter((part) => part.length > 2);
     expect(nameParts.length).toBeGreaterThan(10);
