@@ -114,9 +114,18 @@ export function formatPValue(p: number, style: PStyle = 'ama'): string {
 export type CiStyle = 'dash' | 'comma';
 
 /** "0.47–0.99" (en dash) or "0.47, 0.99". */
+/**
+ * An estimate or CI limit: a positive value that would round to zero (an HR of 0.004 printed as
+ * "0.00" reads as no hazard at all) gets the decimals of its first significant digit instead.
+ */
+function formatEstimate(value: number, decimals: number, style: PStyle): string {
+  const tiny = value > 0 && value < 0.5 * 10 ** -decimals;
+  return formatNumber(value, tiny ? Math.min(20, Math.max(decimals, -Math.floor(Math.log10(value)))) : decimals, style);
+}
+
 export function formatInterval(lower: number, upper: number, decimals: number, ci: CiStyle = 'dash', style: PStyle = 'ama'): string {
-  const lo = formatNumber(lower, decimals, style);
-  const up = formatNumber(upper, decimals, style);
+  const lo = formatEstimate(lower, decimals, style);
+  const up = formatEstimate(upper, decimals, style);
   return ci === 'dash' ? `${lo}\u2013${up}` : `${lo}, ${up}`;
 }
 
@@ -130,7 +139,7 @@ export function formatEstimateWithCi(
   style: PStyle = 'ama',
 ): string {
   if (estimate === null || !Number.isFinite(estimate)) return 'NA';
-  const base = formatNumber(estimate, decimals, style);
+  const base = formatEstimate(estimate, decimals, style);
   if (lower === null || upper === null || !Number.isFinite(lower) || !Number.isFinite(upper)) return base;
   return `${base} (${formatInterval(lower, upper, decimals, ci, style)})`;
 }

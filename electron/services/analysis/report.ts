@@ -484,7 +484,9 @@ async function writeReportFiles(report: StudyReport, outDir: string, options: { 
   }
   files.push(['survival.csv', csv(survRows)]);
   if (options.dataset) files.push(['dataset.csv', datasetToCsv(options.dataset)]);
-  for (const [name, text] of files) fs.writeFileSync(path.join(outDir, name), text);
+  // The table CSVs carry a UTF-8 BOM so spreadsheet programs read "65 (34–82)" as written (issue 7);
+  // dataset.csv stays without one, as R's read.csv would take the BOM into the first column name.
+  for (const [name, text] of files) fs.writeFileSync(path.join(outDir, name), name.endsWith('.csv') && name !== 'dataset.csv' ? `\uFEFF${text}` : text);
   const written = files.map(([name]) => name);
   for (const exporter of options.exporters ?? []) written.push(...(await exporter(report, outDir)));
   return written;

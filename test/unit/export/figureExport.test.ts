@@ -258,6 +258,20 @@ describe('figure export (rtcw figure)', () => {
     expect(ext.stderr).toMatch(/--out must end in/);
   });
 
+  it('honours --x-max, --x-step, --time-unit, --risk-table none and --dpi 1200 from the command line', async () => {
+    const out = join(dir, 'km-axis.svg');
+    const r = await cli(['figure', 'km', '--data', FIXTURE, '--time', 'time', '--event', 'event', '--group', 'targeted', '--x-max', '24', '--x-step', '3', '--time-unit', 'weeks', '--out', out]);
+    expect(r.code).toBe(0);
+    expect((r.json.riskTable as { ticks: number[] }).ticks).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24]);
+    const svg = readFileSync(out, 'utf8');
+    expect(svg).toContain('Time (weeks)');
+    expect(svg).toContain('Number at risk');
+    const none = await cli(['figure', 'cif', '--data', FIXTURE, '--time', 'time', '--status', 'status', '--risk-table', 'none', '--preset', 'double', '--dpi', '1200', '--out', join(dir, 'cif-none.tiff')]);
+    expect(none.code).toBe(0);
+    expect(none.json.riskTable).toBeUndefined();
+    expect(none.json.widthPx).toBe(8220);
+  });
+
   it('exports the same option identically sized in every format (1200 dpi PNG = 4016 px)', async () => {
     const t = readCsvTable(FIXTURE);
     const f = t.select(['time', 'event']);

@@ -55,6 +55,9 @@ describe('journal number formats', () => {
     expect(formatPValue(0.995)).toBe('>.99');
     expect(formatEstimateWithCi(0.4712, 0.4701, 0.9876, 2, 'dash')).toBe('0.47 (0.47\u20130.99)');
     expect(formatEstimateWithCi(0.4712, 0.4701, 0.9876, 2, 'comma')).toBe('0.47 (0.47, 0.99)');
+    // A positive HR or limit that would round to zero keeps its first significant digit (never "0.00").
+    expect(formatEstimateWithCi(0.04, 0.0043, 0.48, 2, 'dash')).toBe('0.04 (0.004\u20130.48)');
+    expect(formatEstimateWithCi(0.004, 0.00049, 0.03, 2, 'comma')).toBe('0.004 (0.0005, 0.03)');
     expect(pixelsForMm(85, 600)).toBe(2008);
     expect(pixelsForMm(174, 300)).toBe(2055);
   });
