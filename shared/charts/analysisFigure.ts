@@ -60,7 +60,14 @@ export function analysisSurvivalFigure(result: AnalysisResult, ctx: FigureContex
       test,
       hazardRatio:
         hr && hr.hr !== null && hr.lower !== null && hr.upper !== null
-          ? { hr: hr.hr, lower: hr.lower, upper: hr.upper, confLevel: result.spec.confLevel }
+          ? {
+              hr: hr.hr,
+              lower: hr.lower,
+              upper: hr.upper,
+              confLevel: result.spec.confLevel,
+              // The HR is of the second group vs the first (reference), as coxph with a 0/1 group.
+              comparison: result.curves.length === 2 ? `${result.curves[1].label} vs ${result.curves[0].label}` : undefined,
+            }
           : null,
     },
     ctx,

@@ -36,6 +36,9 @@ export interface HazardRatioAnnotation {
   /** Prefix, default "HR". */
   label?: string;
   confLevel?: number;
+  /** Which group is compared with which (e.g. "Concurrent vs Nonconcurrent/none"): a reader must
+   *  know the reference group to read the HR. */
+  comparison?: string;
 }
 
 export interface KaplanMeierChartInput {
@@ -76,6 +79,8 @@ export function annotationLines(test: TestAnnotation | null | undefined, hr: Haz
   if (hr && Number.isFinite(hr.hr)) {
     const level = Math.round((hr.confLevel ?? 0.95) * 100);
     lines.push(`${hr.label ?? 'HR'} ${formatNumber(hr.hr, 2, pStyle)} (${level}% CI ${formatInterval(hr.lower, hr.upper, 2, 'dash', pStyle)})`);
+    // On its own line: group labels can be long, and the annotation must not outgrow the plot.
+    if (hr.comparison) lines.push(hr.comparison);
   }
   if (test) lines.push(`${test.name} ${formatP(test.p, pStyle)}`);
   return lines;

@@ -12,8 +12,10 @@
 // residuals of coxscore2.c, V the model-based variance), summed within cluster, V_rob = DᵀD; the
 // robust score test uses the cluster-summed score residuals at β = 0: χ² = uᵀ(R₀ᵀR₀)⁻¹u.
 //
-// Speed: rows are sorted once (by stratum, then time); each iteration is one backward pass that
-// accumulates the risk-set sums Σr, Σr·x, Σr·x·xᵀ, with no per-row allocation.
+// Speed: rows are sorted once (radix sort on the time bits, then by stratum) and centred, scaled and
+// gathered into one row-major array; each iteration is one backward pass that computes η and
+// accumulates the risk-set sums Σr, Σr·x, Σr·x·xᵀ, with no per-row allocation. The robust variance
+// costs one backward pass plus one residual loop per score-residual set (O(n·p)).
 import { chiSquareUpperTail, normalQuantile } from './distributions';
 import { cholesky, choleskyInverse, choleskySolve, TOLER_CHOL, waldQuadratic } from './matrix';
 import { ascendingOrder } from './timeOrder';
@@ -170,12 +172,11 @@ export function prepareCoxData(input: CoxInput): Prepared {
   }
   // Centre, scale and sort in one gather, column by column: each pass reads one column (rows in a tie
   // group come in ascending input order, so the reads are nearly sequential) and writes with stride p.
-  const order32 = order;
   for (let j = 0; j < p; j++) {
     const col = input.x[j];
     const m = means[j];
     const s = scale[j];
-    for (let k = 0, to = j; k < n; k++, to += p) x[to] = (col[order32[k]] - m) * s;
+    for (let k = 0, to = j; k < n; k++, to += p) x[to] = (col[order[k]] - m) * s;
   }
   const strata = input.strata;
   const sStatus = new Uint8Array(n);
@@ -233,10 +234,20 @@ interface Work {
   cmat: Float64Array;
   cmat2: Float64Array;
   eta: Float64Array;
+  /** Efron steps of the largest tie group: D_k, and a_k and a_k/D_k per covariate (p × d). */
+  stepDenom: Float64Array;
+  stepA: Float64Array;
+  stepMean: Float64Array;
 }
 
-function makeWork(n: number, p: number): Work {
+function makeWork(d: Prepared): Work {
+  const { n, p } = d;
+  let maxDeaths = 0;
+  for (let g = 0; g < d.groups; g++) if (d.groupDeaths[g] > maxDeaths) maxDeaths = d.groupDeaths[g];
   return {
+    stepDenom: new Float64Array(maxDeaths),
+    stepA: new Float64Array(maxDeaths * p),
+    stepMean: new Float64Array(maxDeaths * p),
     u: new Float64Array(p),
     imat: new Float64Array(p * p),
     a: new Float64Array(p),
@@ -252,18 +263,12 @@ function makeWork(n: number, p: number): Work {
  * information imat. Backward over tie groups, risk-set sums carried from the latest time.
  */
 function likelihoodPass(d: Prepared, beta: Float64Array, w: Work): number {
-  const { n, p, x, status, groupStart, groupDeaths, groupStratumEnd, efron } = d;
-  const { u, imat, a, a2, cmat, cmat2, eta } = w;
+  const { p, x, status, groupStart, groupDeaths, groupStratumEnd, efron } = d;
+  const { u, imat, a, a2, cmat, cmat2, eta, stepDenom, stepA, stepMean } = w;
   u.fill(0);
   imat.fill(0);
   a2.fill(0);
   cmat2.fill(0);
-  for (let i = 0; i < n; i++) {
-    let z = 0;
-    const base = i * p;
-    for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
-    eta[i] = z;
-  }
   let loglik = 0;
   let denom = 0;
   const pp = p * p;
@@ -280,9 +285,11 @@ function likelihoodPass(d: Prepared, beta: Float64Array, w: Work): number {
       // Breslow, or at most one death: every row goes straight into the risk-set sums
       // (coxfit6 adds the deaths' a2/cmat2 before using the sums, which is the same).
       for (let i = last; i >= first; i--) {
-        const z = eta[i];
-        const risk = Math.exp(z);
         const base = i * p;
+        let z = 0;
+        for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
+        eta[i] = z;
+        const risk = Math.exp(z);
         denom += risk;
         for (let j = 0; j < p; j++) {
           const rx = risk * x[base + j];
@@ -308,9 +315,11 @@ function likelihoodPass(d: Prepared, beta: Float64Array, w: Work): number {
     // Efron with d > 1 tied deaths: they leave the risk set in d equal steps, so their sums are kept apart.
     let denom2 = 0;
     for (let i = last; i >= first; i--) {
-      const z = eta[i];
-      const risk = Math.exp(z);
       const base = i * p;
+      let z = 0;
+      for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
+      eta[i] = z;
+      const risk = Math.exp(z);
       if (status[i] === 0) {
         denom += risk;
         for (let j = 0; j < p; j++) {
@@ -332,19 +341,46 @@ function likelihoodPass(d: Prepared, beta: Float64Array, w: Work): number {
         }
       }
     }
+    // Efron step k = 1…d: denominator D_k = Σ_R r − (1 − k/d) Σ_D r, and likewise for Σ r·x and
+    // Σ r·x·xᵀ; u −= Σ_k a_k/D_k, I += Σ_k (C_k − a_k a_kᵀ/D_k)/D_k. The loops run element by
+    // element over k (the same additions in the same order as coxfit6's k-outer loop, so the same
+    // result) to keep each running sum in a register.
     const frac = 1 / ndead;
+    const denomStep = denom2 * frac;
     for (let k = 0; k < ndead; k++) {
-      denom += denom2 * frac;
+      denom += denomStep;
       loglik -= Math.log(denom);
-      for (let i = 0; i < p; i++) {
-        a[i] += a2[i] * frac;
-        const mean = a[i] / denom;
-        u[i] -= mean;
-        const row = i * p;
-        for (let j = 0; j <= i; j++) {
-          cmat[row + j] += cmat2[row + j] * frac;
-          imat[j * p + i] += (cmat[row + j] - mean * a[j]) / denom;
+      stepDenom[k] = denom;
+    }
+    for (let i = 0; i < p; i++) {
+      const ai2 = a2[i] * frac;
+      const at = i * ndead;
+      let ai = a[i];
+      let ui = u[i];
+      for (let k = 0; k < ndead; k++) {
+        ai += ai2;
+        const mean = ai / stepDenom[k];
+        ui -= mean;
+        stepA[at + k] = ai;
+        stepMean[at + k] = mean;
+      }
+      a[i] = ai;
+      u[i] = ui;
+    }
+    for (let i = 0; i < p; i++) {
+      const row = i * p;
+      const mi = i * ndead;
+      for (let j = 0; j <= i; j++) {
+        const c2 = cmat2[row + j] * frac;
+        const aj = j * ndead;
+        let c = cmat[row + j];
+        let info = imat[j * p + i];
+        for (let k = 0; k < ndead; k++) {
+          c += c2;
+          info += (c - stepMean[mi + k] * stepA[aj + k]) / stepDenom[k];
         }
+        cmat[row + j] = c;
+        imat[j * p + i] = info;
       }
     }
     for (let k = 0; k < p; k++) a2[k] = 0;
@@ -410,73 +446,36 @@ function groupHazard(t: GroupHazard, p: number, tied: boolean, ndead: number, de
  * Score residuals (coxscore2.c) at beta, summed within cluster (or per row when cluster is null,
  * giving n rows). Returns clusters × p (scaled coordinates).
  *   rᵢ = δᵢ (xᵢ − x̄(tᵢ)) − exp(ηᵢ) Σ_{t ≤ tᵢ} (xᵢ − x̄(t)) dΛ₀(t)   (Efron-weighted within ties)
- * Two backward passes per stratum: the first totals the cumulative hazard terms, the second gives
- * each row its compensator as total − (sum over later times), so no per-time storage is needed and
- * each row touches its cluster's sums once.
+ * Per stratum, one backward pass over the rows accumulates the risk-set sums and stores each tie
+ * group's hazard terms with the sums over later groups; the compensator through a group is then
+ * total − (sum over later groups), and a second loop over the stored terms gives every row its
+ * residual, touching its cluster's sums once. O(n·p) per call, O(groups·p) storage.
  */
 function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scratch: Float64Array): Float64Array {
-  const { n, p, x, status, groupStart, groupDeaths, groupStratumEnd, efron, cluster } = d;
-  const out = new Float64Array((cluster ? clusters : n) * p);
+  const { p, x, status, groupStart, groupDeaths, groupStratumEnd, efron, cluster, groups } = d;
+  const out = new Float64Array((cluster ? clusters : d.n) * p);
   const riskOf = scratch; // exp(η) per sorted row
-  for (let i = 0; i < n; i++) {
-    let z = 0;
-    const base = i * p;
-    for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
-    riskOf[i] = Math.exp(z);
-  }
   const a = new Float64Array(p);
   const a2 = new Float64Array(p);
   const gh: GroupHazard = { h: 0, hp: 0, hx: new Float64Array(p), hxp: new Float64Array(p), mbar: new Float64Array(p) };
   const { hx, hxp, mbar } = gh;
-  const totalHx = new Float64Array(p);
+  // Per tie group: Σ hazard (h), its downweighted form for the group's deaths (hp), the same sums
+  // weighted by x̄ (hx, hxp), the deaths' mean x̄, and the hazard sums over later groups of the stratum.
+  const groupH = new Float64Array(groups);
+  const groupHp = new Float64Array(groups);
+  const laterHOf = new Float64Array(groups);
+  const groupHx = new Float64Array(groups * p);
+  const groupHxp = new Float64Array(groups * p);
+  const groupMbar = new Float64Array(groups * p);
+  const laterHxOf = new Float64Array(groups * p);
   const laterHx = new Float64Array(p);
-  const cumHx = new Float64Array(p);
 
-  // Adds group g's rows to the risk-set sums; returns the deaths' summed risk (Efron ties only).
-  const addGroup = (g: number, tied: boolean): number => {
-    let eDenom = 0;
-    for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) {
-      const risk = riskOf[i];
-      const base = i * p;
-      for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
-      if (tied && status[i]) {
-        eDenom += risk;
-        for (let j = 0; j < p; j++) a2[j] += risk * x[base + j];
-      }
-    }
-    return eDenom;
-  };
-  const groupRisk = (g: number): number => {
-    let s = 0;
-    for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) s += riskOf[i];
-    return s;
-  };
-
-  let gEnd = d.groups - 1;
+  let gEnd = groups - 1;
   while (gEnd >= 0) {
     // One stratum: groups gStart … gEnd.
     let gStart = gEnd;
     while (gStart > 0 && !groupStratumEnd[gStart - 1]) gStart--;
-    // Pass 1: stratum totals of Σ hazard and Σ hazard·x̄.
     let denom = 0;
-    let totalH = 0;
-    for (let j = 0; j < p; j++) {
-      a[j] = 0;
-      totalHx[j] = 0;
-    }
-    for (let g = gEnd; g >= gStart; g--) {
-      const ndead = groupDeaths[g];
-      const tied = efron && ndead > 1;
-      denom += groupRisk(g);
-      const eDenom = addGroup(g, tied);
-      if (ndead === 0) continue;
-      groupHazard(gh, p, tied, ndead, denom, eDenom, a, a2);
-      if (tied) for (let j = 0; j < p; j++) a2[j] = 0;
-      totalH += gh.h;
-      for (let j = 0; j < p; j++) totalHx[j] += hx[j];
-    }
-    // Pass 2: residuals, with the cumulative hazard up to a group = total − later groups.
-    denom = 0;
     let laterH = 0;
     for (let j = 0; j < p; j++) {
       a[j] = 0;
@@ -485,19 +484,46 @@ function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scrat
     for (let g = gEnd; g >= gStart; g--) {
       const ndead = groupDeaths[g];
       const tied = efron && ndead > 1;
-      denom += groupRisk(g);
-      const eDenom = addGroup(g, tied);
-      let h = 0;
-      let hp = 0;
-      if (ndead > 0) {
-        groupHazard(gh, p, tied, ndead, denom, eDenom, a, a2);
-        if (tied) for (let j = 0; j < p; j++) a2[j] = 0;
-        h = gh.h;
-        hp = gh.hp;
+      // Add the group's rows to the risk-set sums; Efron ties keep the deaths' sums apart too.
+      let groupRisk = 0;
+      let eDenom = 0;
+      for (let i = groupStart[g + 1] - 1; i >= groupStart[g]; i--) {
+        const base = i * p;
+        let z = 0;
+        for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
+        const risk = Math.exp(z);
+        riskOf[i] = risk;
+        groupRisk += risk;
+        for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
+        if (tied && status[i]) {
+          eDenom += risk;
+          for (let j = 0; j < p; j++) a2[j] += risk * x[base + j];
+        }
       }
-      const cumH = totalH - laterH; // through this group
-      const deathH = cumH - h + hp; // what this group's own deaths receive
-      for (let j = 0; j < p; j++) cumHx[j] = totalHx[j] - laterHx[j];
+      denom += groupRisk;
+      laterHOf[g] = laterH;
+      const gp = g * p;
+      for (let j = 0; j < p; j++) laterHxOf[gp + j] = laterHx[j];
+      if (ndead === 0) continue;
+      groupHazard(gh, p, tied, ndead, denom, eDenom, a, a2);
+      if (tied) for (let j = 0; j < p; j++) a2[j] = 0;
+      groupH[g] = gh.h;
+      groupHp[g] = gh.hp;
+      for (let j = 0; j < p; j++) {
+        groupHx[gp + j] = hx[j];
+        groupHxp[gp + j] = hxp[j];
+        groupMbar[gp + j] = mbar[j];
+      }
+      laterH += gh.h;
+      for (let j = 0; j < p; j++) laterHx[j] += hx[j];
+    }
+    // Stratum totals (laterH/laterHx now hold the sums over all groups).
+    const totalH = laterH;
+    const totalHx = laterHx;
+    for (let g = gEnd; g >= gStart; g--) {
+      const gp = g * p;
+      const cumH = totalH - laterHOf[g]; // through this group
+      const deathH = cumH - groupH[g] + groupHp[g]; // what this group's own deaths receive
       for (let i = groupStart[g]; i < groupStart[g + 1]; i++) {
         const risk = riskOf[i];
         const base = i * p;
@@ -505,15 +531,12 @@ function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scrat
         if (status[i]) {
           for (let j = 0; j < p; j++) {
             const xj = x[base + j];
-            out[ob + j] += xj - mbar[j] - risk * (xj * deathH - (cumHx[j] - hx[j] + hxp[j]));
+            const cumHx = totalHx[j] - laterHxOf[gp + j];
+            out[ob + j] += xj - groupMbar[gp + j] - risk * (xj * deathH - (cumHx - groupHx[gp + j] + groupHxp[gp + j]));
           }
         } else {
-          for (let j = 0; j < p; j++) out[ob + j] -= risk * (x[base + j] * cumH - cumHx[j]);
+          for (let j = 0; j < p; j++) out[ob + j] -= risk * (x[base + j] * cumH - (totalHx[j] - laterHxOf[gp + j]));
         }
-      }
-      if (ndead > 0) {
-        laterH += h;
-        for (let j = 0; j < p; j++) laterHx[j] += hx[j];
       }
     }
     gEnd = gStart - 1;
@@ -557,7 +580,7 @@ export function coxModel(input: CoxInput): CoxFit {
     }
   }
   const d = prepareCoxData(input);
-  const w = makeWork(n, p);
+  const w = makeWork(d);
   const { scale } = d;
 
   const beta = new Float64Array(p);

@@ -121,7 +121,7 @@ export async function run(options: CliOptions) {
         try {
           const fit = coxModel({ time, status: event, x: [x], names: ['group'], ties: 'efron' });
           const [term] = coxTerms(fit);
-          if (term.hr !== null && term.lower !== null && term.upper !== null) hazardRatio = { hr: term.hr, lower: term.lower, upper: term.upper };
+          if (term.hr !== null && term.lower !== null && term.upper !== null) hazardRatio = { hr: term.hr, lower: term.lower, upper: term.upper, comparison: `${labels[1]} vs ${labels[0]}` };
         } catch (error) {
           if (!(error instanceof ModelFitError)) throw error;
         }

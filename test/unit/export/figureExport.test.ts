@@ -266,6 +266,9 @@ describe('figure export (rtcw figure)', () => {
     const svg = readFileSync(out, 'utf8');
     expect(svg).toContain('Time (weeks)');
     expect(svg).toContain('Number at risk');
+    // The HR annotation names its reference group (second group vs first, as coxph on a 0/1 group).
+    expect(svg).toMatch(/HR [0-9.]+ \(95% CI [^)]*\)/);
+    expect(svg).toContain('None vs Concurrent');
     const none = await cli(['figure', 'cif', '--data', FIXTURE, '--time', 'time', '--status', 'status', '--risk-table', 'none', '--preset', 'double', '--dpi', '1200', '--out', join(dir, 'cif-none.tiff')]);
     expect(none.code).toBe(0);
     expect(none.json.riskTable).toBeUndefined();
