@@ -15,7 +15,7 @@
 // Speed: rows are sorted once (radix sort on the time bits, then by stratum) and centred, scaled and
 // gathered into one row-major array; each iteration is one backward pass that computes η and
 // accumulates the risk-set sums Σr, Σr·x, Σr·x·xᵀ, with no per-row allocation. The robust variance
-// costs one backward pass plus one residual loop per score-residual set (O(n·p)).
+// costs one backward pass per β (at the estimate and at 0) and one residual loop for both (O(n·p)).
 import { chiSquareUpperTail, normalQuantile } from './distributions';
 import { cholesky, choleskyInverse, choleskySolve, TOLER_CHOL, waldQuadratic } from './matrix';
 import { ascendingOrder } from './timeOrder';
@@ -170,8 +170,8 @@ export function prepareCoxData(input: CoxInput): Prepared {
       scale[j] = abs > 0 ? n / abs : 1;
     }
   }
-  // Centre, scale and sort in one gather, column by column: each pass reads one column (rows in a tie
-  // group come in ascending input order, so the reads are nearly sequential) and writes with stride p.
+  // Centre, scale and sort in one gather, column by column (no unsorted n × p copy): measured as fast
+  // as gathering whole rows from a row-major copy, with half the memory.
   for (let j = 0; j < p; j++) {
     const col = input.x[j];
     const m = means[j];
@@ -442,34 +442,43 @@ function groupHazard(t: GroupHazard, p: number, tied: boolean, ndead: number, de
   t.hp = hp;
 }
 
+/** One β's per-tie-group hazard terms for the score residuals (scaled coordinates). */
+interface HazardTable {
+  /** exp(η) per sorted row. */
+  risk: Float64Array;
+  /** Σ hazard through the group (cumulative within its stratum), the group's own part (h) and the
+   * Efron-downweighted part its deaths receive (hp). */
+  cumH: Float64Array;
+  h: Float64Array;
+  hp: Float64Array;
+  /** The same sums weighted by x̄(t), and the deaths' mean x̄ (groups × p). */
+  cumHx: Float64Array;
+  hx: Float64Array;
+  hxp: Float64Array;
+  mbar: Float64Array;
+}
+
 /**
- * Score residuals (coxscore2.c) at beta, summed within cluster (or per row when cluster is null,
- * giving n rows). Returns clusters × p (scaled coordinates).
- *   rᵢ = δᵢ (xᵢ − x̄(tᵢ)) − exp(ηᵢ) Σ_{t ≤ tᵢ} (xᵢ − x̄(t)) dΛ₀(t)   (Efron-weighted within ties)
- * Per stratum, one backward pass over the rows accumulates the risk-set sums and stores each tie
- * group's hazard terms with the sums over later groups; the compensator through a group is then
- * total − (sum over later groups), and a second loop over the stored terms gives every row its
- * residual, touching its cluster's sums once. O(n·p) per call, O(groups·p) storage.
+ * Backward pass over the rows at beta: risk-set sums per tie group and coxscore2.c's hazard
+ * increments dΛ₀ and x̄ dΛ₀ of each group, stored per group with their cumulative sums within the
+ * stratum (cumulative through a group = stratum total − sum over later groups). O(n·p).
  */
-function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scratch: Float64Array): Float64Array {
-  const { p, x, status, groupStart, groupDeaths, groupStratumEnd, efron, cluster, groups } = d;
-  const out = new Float64Array((cluster ? clusters : d.n) * p);
-  const riskOf = scratch; // exp(η) per sorted row
+function hazardTable(d: Prepared, beta: Float64Array, risk: Float64Array): HazardTable {
+  const { p, x, status, groupStart, groupDeaths, groupStratumEnd, efron, groups } = d;
+  const t: HazardTable = {
+    risk,
+    cumH: new Float64Array(groups),
+    h: new Float64Array(groups),
+    hp: new Float64Array(groups),
+    cumHx: new Float64Array(groups * p),
+    hx: new Float64Array(groups * p),
+    hxp: new Float64Array(groups * p),
+    mbar: new Float64Array(groups * p),
+  };
   const a = new Float64Array(p);
   const a2 = new Float64Array(p);
   const gh: GroupHazard = { h: 0, hp: 0, hx: new Float64Array(p), hxp: new Float64Array(p), mbar: new Float64Array(p) };
-  const { hx, hxp, mbar } = gh;
-  // Per tie group: Σ hazard (h), its downweighted form for the group's deaths (hp), the same sums
-  // weighted by x̄ (hx, hxp), the deaths' mean x̄, and the hazard sums over later groups of the stratum.
-  const groupH = new Float64Array(groups);
-  const groupHp = new Float64Array(groups);
-  const laterHOf = new Float64Array(groups);
-  const groupHx = new Float64Array(groups * p);
-  const groupHxp = new Float64Array(groups * p);
-  const groupMbar = new Float64Array(groups * p);
-  const laterHxOf = new Float64Array(groups * p);
   const laterHx = new Float64Array(p);
-
   let gEnd = groups - 1;
   while (gEnd >= 0) {
     // One stratum: groups gStart … gEnd.
@@ -491,64 +500,86 @@ function scoreResiduals(d: Prepared, beta: Float64Array, clusters: number, scrat
         const base = i * p;
         let z = 0;
         for (let j = 0; j < p; j++) z += beta[j] * x[base + j];
-        const risk = Math.exp(z);
-        riskOf[i] = risk;
-        groupRisk += risk;
-        for (let j = 0; j < p; j++) a[j] += risk * x[base + j];
+        const r = Math.exp(z);
+        risk[i] = r;
+        groupRisk += r;
+        for (let j = 0; j < p; j++) a[j] += r * x[base + j];
         if (tied && status[i]) {
-          eDenom += risk;
-          for (let j = 0; j < p; j++) a2[j] += risk * x[base + j];
+          eDenom += r;
+          for (let j = 0; j < p; j++) a2[j] += r * x[base + j];
         }
       }
       denom += groupRisk;
-      laterHOf[g] = laterH;
+      // Sums over later groups for now; turned into cumulative sums once the stratum total is known.
+      t.cumH[g] = laterH;
       const gp = g * p;
-      for (let j = 0; j < p; j++) laterHxOf[gp + j] = laterHx[j];
+      for (let j = 0; j < p; j++) t.cumHx[gp + j] = laterHx[j];
       if (ndead === 0) continue;
       groupHazard(gh, p, tied, ndead, denom, eDenom, a, a2);
       if (tied) for (let j = 0; j < p; j++) a2[j] = 0;
-      groupH[g] = gh.h;
-      groupHp[g] = gh.hp;
+      t.h[g] = gh.h;
+      t.hp[g] = gh.hp;
       for (let j = 0; j < p; j++) {
-        groupHx[gp + j] = hx[j];
-        groupHxp[gp + j] = hxp[j];
-        groupMbar[gp + j] = mbar[j];
+        t.hx[gp + j] = gh.hx[j];
+        t.hxp[gp + j] = gh.hxp[j];
+        t.mbar[gp + j] = gh.mbar[j];
       }
       laterH += gh.h;
-      for (let j = 0; j < p; j++) laterHx[j] += hx[j];
+      for (let j = 0; j < p; j++) laterHx[j] += gh.hx[j];
     }
-    // Stratum totals (laterH/laterHx now hold the sums over all groups).
-    const totalH = laterH;
-    const totalHx = laterHx;
+    // laterH/laterHx now hold the stratum totals.
     for (let g = gEnd; g >= gStart; g--) {
-      const gp = g * p;
-      const cumH = totalH - laterHOf[g]; // through this group
-      const deathH = cumH - groupH[g] + groupHp[g]; // what this group's own deaths receive
-      for (let i = groupStart[g]; i < groupStart[g + 1]; i++) {
-        const risk = riskOf[i];
-        const base = i * p;
-        const ob = (cluster ? cluster[i] : i) * p;
+      t.cumH[g] = laterH - t.cumH[g];
+      for (let j = 0; j < p; j++) t.cumHx[g * p + j] = laterHx[j] - t.cumHx[g * p + j];
+    }
+    gEnd = gStart - 1;
+  }
+  return t;
+}
+
+/**
+ * Score residuals (coxscore2.c) at each of `betas`, summed within cluster (or per row when cluster
+ * is null, giving n rows):
+ *   rᵢ = δᵢ (xᵢ − x̄(tᵢ)) − exp(ηᵢ) Σ_{t ≤ tᵢ} (xᵢ − x̄(t)) dΛ₀(t)   (Efron-weighted within ties)
+ * Returns rows × (betas·p), beta s in columns s·p … s·p+p−1 (scaled coordinates). Rows are visited
+ * in coxscore2's order (groups from the last backwards, rows forwards within a group).
+ */
+function scoreResiduals(d: Prepared, betas: Float64Array[], clusters: number, scratch: Float64Array[]): Float64Array {
+  const { p, x, status, groupStart, cluster, groups } = d;
+  const m = betas.length;
+  const stride = m * p;
+  const out = new Float64Array((cluster ? clusters : d.n) * stride);
+  const tables = betas.map((beta, s) => hazardTable(d, beta, scratch[s]));
+  for (let g = groups - 1; g >= 0; g--) {
+    const gp = g * p;
+    for (let i = groupStart[g]; i < groupStart[g + 1]; i++) {
+      const base = i * p;
+      const ob = (cluster ? cluster[i] : i) * stride;
+      for (let s = 0; s < m; s++) {
+        const t = tables[s];
+        const risk = t.risk[i];
+        const cumH = t.cumH[g];
+        const os = ob + s * p;
         if (status[i]) {
+          const deathH = cumH - t.h[g] + t.hp[g]; // what this group's own deaths receive
           for (let j = 0; j < p; j++) {
             const xj = x[base + j];
-            const cumHx = totalHx[j] - laterHxOf[gp + j];
-            out[ob + j] += xj - groupMbar[gp + j] - risk * (xj * deathH - (cumHx - groupHx[gp + j] + groupHxp[gp + j]));
+            out[os + j] += xj - t.mbar[gp + j] - risk * (xj * deathH - (t.cumHx[gp + j] - t.hx[gp + j] + t.hxp[gp + j]));
           }
         } else {
-          for (let j = 0; j < p; j++) out[ob + j] -= risk * (x[base + j] * cumH - (totalHx[j] - laterHxOf[gp + j]));
+          for (let j = 0; j < p; j++) out[os + j] -= risk * (x[base + j] * cumH - t.cumHx[gp + j]);
         }
       }
     }
-    gEnd = gStart - 1;
   }
   return out;
 }
 
-/** Σ_c r_c r_cᵀ of a clusters × p matrix. */
-function crossProduct(r: Float64Array, rows: number, p: number): Float64Array {
+/** Σ_c r_c r_cᵀ of the p columns starting at `offset` of a rows × stride matrix. */
+function crossProduct(r: Float64Array, rows: number, p: number, stride = p, offset = 0): Float64Array {
   const out = new Float64Array(p * p);
   for (let c = 0; c < rows; c++) {
-    const base = c * p;
+    const base = c * stride + offset;
     for (let j = 0; j < p; j++) {
       const v = r[base + j];
       if (v === 0) continue;
@@ -559,7 +590,6 @@ function crossProduct(r: Float64Array, rows: number, p: number): Float64Array {
   return out;
 }
 
-/** Fits the Cox model. Throws ModelFitError for data that cannot be fitted. */
 export function coxModel(input: CoxInput): CoxFit {
   const n = input.time.length;
   const p = input.x.length;
@@ -676,9 +706,12 @@ export function coxModel(input: CoxInput): CoxFit {
   let clusters = 0;
   if (input.cluster) {
     for (let i = 0; i < n; i++) if (input.cluster[i] + 1 > clusters) clusters = input.cluster[i] + 1;
-    const r = scoreResiduals(d, beta, clusters, w.eta);
+    // Residuals at the estimate (for the sandwich) and at β = 0 (for the robust score test) share one
+    // record per cluster, so each row visits its (randomly placed) cluster sums once.
+    const stride = 2 * p;
+    const r = scoreResiduals(d, [beta, new Float64Array(p)], clusters, [w.eta, new Float64Array(n)]);
     // dfbeta (scaled) = r · V_scaled; V_rob = Dᵀ D, back to the original scale.
-    const rtr = crossProduct(r, clusters, p);
+    const rtr = crossProduct(r, clusters, p, stride, 0);
     const tmp = new Float64Array(p * p);
     for (let i = 0; i < p; i++)
       for (let j = 0; j < p; j++) {
@@ -693,10 +726,9 @@ export function coxModel(input: CoxInput): CoxFit {
         for (let k = 0; k < p; k++) s += tmp[i * p + k] * vScaled[k * p + j];
         robustVariance[i * p + j] = s * scale[i] * scale[j];
       }
-    const r0 = scoreResiduals(d, new Float64Array(p), clusters, w.eta);
     const u0 = new Float64Array(p);
-    for (let c = 0; c < clusters; c++) for (let j = 0; j < p; j++) u0[j] += r0[c * p + j];
-    const t0 = crossProduct(r0, clusters, p);
+    for (let c = 0; c < clusters; c++) for (let j = 0; j < p; j++) u0[j] += r[c * stride + p + j];
+    const t0 = crossProduct(r, clusters, p, stride, p);
     robustScore = waldQuadratic(t0, u0, p, TOLER_CHOL);
   }
   return {
