@@ -3,8 +3,8 @@
 // cause, optional pointwise CI on the log(−log) scale, Gray's test in the key, numbers at risk below.
 import type { CumulativeIncidenceCurve } from '../stats/cumulativeIncidence';
 import { normalQuantile } from '../stats/distributions';
-import { annotationLines, type HazardRatioAnnotation, type RiskTableStyle, type TestAnnotation } from './kaplanMeierChart';
-import { stepCurveFigure, type ChartFigure, type FigureContext, type RiskTableRow, type StepCurve } from './stepCurveFigure';
+import { annotationLines, riskTableRows, type HazardRatioAnnotation, type RiskTableStyle, type TestAnnotation } from './kaplanMeierChart';
+import { stepCurveFigure, type ChartFigure, type FigureContext, type StepCurve } from './stepCurveFigure';
 import { chooseTimeAxis, defaultTimeLimit, timeTicks } from './timeAxis';
 
 export interface CumulativeIncidenceChartInput {
@@ -103,24 +103,17 @@ export function cumulativeIncidenceChart(input: CumulativeIncidenceChartInput, c
     }
     return { events, competing, censored };
   };
-  const style = input.riskTable ?? 'basic';
-  let riskTable: { title: string; rows: RiskTableRow[] } | null = null;
-  if (style === 'basic') {
-    riskTable = { title: 'Number at risk', rows: groups.map((g, i) => ({ label: g.label, colorIndex: multiGroup ? i : null, values: ticks.map((t) => atRisk(i, t)) })) };
-  } else if (style === 'kmunicate') {
-    const rows: RiskTableRow[] = [];
-    groups.forEach((g, i) => {
-      const before = ticks.map((t) => countsBefore(i, t));
-      rows.push({ label: g.label, colorIndex: multiGroup ? i : null, heading: true, values: ticks.map(() => null) });
-      rows.push({ label: 'At risk', colorIndex: null, indent: true, values: ticks.map((t) => atRisk(i, t)) });
-      rows.push({ label: 'Events', colorIndex: null, indent: true, values: before.map((b) => b.events) });
-      if (causes.length > 1 || before.some((b) => b.competing > 0)) {
-        rows.push({ label: 'Competing events', colorIndex: null, indent: true, values: before.map((b) => b.competing) });
-      }
-      rows.push({ label: 'Censored', colorIndex: null, indent: true, values: before.map((b) => b.censored) });
-    });
-    riskTable = { title: 'Number of patients', rows };
-  }
+  const riskTable = riskTableRows(
+    input.riskTable ?? 'basic',
+    groups.map((g, i) => ({
+      label: g.label,
+      colorIndex: multiGroup ? i : null,
+      atRisk: (t) => atRisk(i, t),
+      countsBefore: (t) => countsBefore(i, t),
+      competingRow: causes.length > 1 ? 'always' : 'if any',
+    })),
+    ticks,
+  );
 
   return stepCurveFigure(
     {

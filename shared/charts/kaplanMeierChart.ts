@@ -86,6 +86,40 @@ export function annotationLines(test: TestAnnotation | null | undefined, hr: Haz
   return lines;
 }
 
+/** One group's line in the numbers-at-risk table below a step-curve figure. */
+export interface RiskTableGroup {
+  label: string;
+  colorIndex: number | null;
+  atRisk(t: number): number;
+  /** Events, censored and (competing risks only) competing events strictly before t. */
+  countsBefore(t: number): { events: number; censored: number; competing?: number };
+  /** Competing-events row: 'always', 'if any' counted, or none when omitted. */
+  competingRow?: 'always' | 'if any';
+}
+
+/**
+ * The numbers-at-risk table: 'basic' gives one row of numbers at risk per group; 'kmunicate' (Morris
+ * et al., BMJ Open 2019) gives per group a heading and rows of at risk, events (competing) and censored.
+ */
+export function riskTableRows(style: RiskTableStyle, groups: RiskTableGroup[], ticks: number[]): { title: string; rows: RiskTableRow[] } | null {
+  if (style === 'basic') {
+    return { title: 'Number at risk', rows: groups.map((g) => ({ label: g.label, colorIndex: g.colorIndex, values: ticks.map((t) => g.atRisk(t)) })) };
+  }
+  if (style !== 'kmunicate') return null;
+  const rows: RiskTableRow[] = [];
+  for (const g of groups) {
+    const before = ticks.map((t) => g.countsBefore(t));
+    rows.push({ label: g.label, colorIndex: g.colorIndex, heading: true, values: ticks.map(() => null) });
+    rows.push({ label: 'At risk', colorIndex: null, indent: true, values: ticks.map((t) => g.atRisk(t)) });
+    rows.push({ label: 'Events', colorIndex: null, indent: true, values: before.map((b) => b.events) });
+    if (g.competingRow === 'always' || (g.competingRow === 'if any' && before.some((b) => (b.competing ?? 0) > 0))) {
+      rows.push({ label: 'Competing events', colorIndex: null, indent: true, values: before.map((b) => b.competing ?? 0) });
+    }
+    rows.push({ label: 'Censored', colorIndex: null, indent: true, values: before.map((b) => b.censored) });
+  }
+  return { title: 'Number of patients', rows };
+}
+
 export function kaplanMeierChart(input: KaplanMeierChartInput, ctx: FigureContext): ChartFigure {
   const cumulative = input.display === 'cumulative';
   const curves = input.curves;
@@ -130,24 +164,11 @@ export function kaplanMeierChart(input: KaplanMeierChartInput, ctx: FigureContex
     };
   });
 
-  const style = input.riskTable ?? 'basic';
-  let riskTable: { title: string; rows: RiskTableRow[] } | null = null;
-  if (style === 'basic') {
-    riskTable = {
-      title: 'Number at risk',
-      rows: curves.map(({ label, curve }, i) => ({ label, colorIndex: i, values: ticks.map((t) => kmNumberAtRisk(curve, t)) })),
-    };
-  } else if (style === 'kmunicate') {
-    const rows: RiskTableRow[] = [];
-    curves.forEach(({ label, curve }, i) => {
-      const before = ticks.map((t) => kmCountsBefore(curve, t));
-      rows.push({ label, colorIndex: i, heading: true, values: ticks.map(() => null) });
-      rows.push({ label: 'At risk', colorIndex: null, indent: true, values: ticks.map((t) => kmNumberAtRisk(curve, t)) });
-      rows.push({ label: 'Events', colorIndex: null, indent: true, values: before.map((b) => b.events) });
-      rows.push({ label: 'Censored', colorIndex: null, indent: true, values: before.map((b) => b.censored) });
-    });
-    riskTable = { title: 'Number of patients', rows };
-  }
+  const riskTable = riskTableRows(
+    input.riskTable ?? 'basic',
+    curves.map(({ label, curve }, i) => ({ label, colorIndex: i, atRisk: (t) => kmNumberAtRisk(curve, t), countsBefore: (t) => kmCountsBefore(curve, t) })),
+    ticks,
+  );
 
   return stepCurveFigure(
     {

@@ -13,18 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { readCsvTable } from '../../electron/services/analysis/csvTable';
 import { kaplanMeierByGroup } from '../../shared/stats/kaplanMeier';
 import { survivalDifference } from '../../shared/stats/survivalDifference';
-
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../fixtures/seededRandom';
 
 async function writeCohort(path: string, rows: number, seed = 20261129): Promise<void> {
   const random = mulberry32(seed);

@@ -5,10 +5,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { startHarness, type Harness, type HarnessOptions } from '../../electron/harness/server';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const RENDERER_DIR = path.resolve('dist/renderer');
+
+/** Screenshots of the UI tests, kept by CI. */
+export const ARTIFACTS = path.resolve('test-artifacts');
+/** UI updates after a service round trip; generous for slow CI machines. */
+export const POLL = { timeout: 20_000 };
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -69,6 +75,26 @@ export async function startAppSession(options: Omit<HarnessOptions, 'rendererDir
       await harness.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One app session for the UI tests of a file, at a 1440×1000 desktop viewport, with the artifacts
+ * folder made: started before all tests, closed after. Call at module level; the getter returns it.
+ */
+export function useAppSession(options: Omit<HarnessOptions, 'rendererDir'> = {}): () => AppSession {
+  let session: AppSession | undefined;
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    session = await startAppSession(options);
+    await session.page.setViewportSize({ width: 1440, height: 1000 });
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+  return () => {
+    if (!session) throw new Error('The app session has not started (useAppSession must be called at module level).');
+    return session;
   };
 }
 

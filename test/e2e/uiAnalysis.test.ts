@@ -4,24 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../electron/cli/main';
 import { populateDemoStudy } from '../../electron/services/analysis/demoStudy';
-import { foreignRequests, startAppSession, type AppSession } from './appSession';
+import { ARTIFACTS, POLL, foreignRequests, useAppSession } from './appSession';
 
-const ARTIFACTS = path.resolve('test-artifacts');
-/** UI updates after a service round trip; generous for slow CI machines. */
-const POLL = { timeout: 20_000 };
 
-let session: AppSession;
-beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  session = await startAppSession({ populateDemo: (db) => populateDemoStudy(db) });
-  await session.page.setViewportSize({ width: 1440, height: 1000 });
-});
-afterAll(async () => {
-  await session?.close();
-});
+const session = useAppSession({ populateDemo: (db) => populateDemoStudy(db) });
 
 /** Runs the rtcw CLI in-process and returns its stdout. */
 async function rtcw(argv: string[]): Promise<string> {
@@ -41,7 +30,7 @@ async function rtcw(argv: string[]): Promise<string> {
 
 describe('analysis screen end-to-end', () => {
   it('opens the demo study and shows its counts', async () => {
-    const { page, harness } = session;
+    const { page, harness } = session();
     await page.goto(harness.url);
     await page.getByRole('button', { name: 'Open demo study' }).click();
     const counts = page.getByRole('region', { name: 'Study counts' });
@@ -51,7 +40,7 @@ describe('analysis screen end-to-end', () => {
   });
 
   it('shows local progression-free 1-year rates by concurrent therapy equal to rtcw km on rtcw dataset', async () => {
-    const { page, dir } = session;
+    const { page, dir } = session();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Analysis/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Analysis' }).waitFor();
     // Defaults: local progression-free, lesion unit, grouped by targeted therapy, landmark 12 months.
@@ -111,7 +100,7 @@ describe('analysis screen end-to-end', () => {
   });
 
   it('saves the analysis by name and re-runs it identically', async () => {
-    const { page } = session;
+    const { page } = session();
     const before = await page.getByRole('table', { name: 'Landmark rates' }).locator('td[data-time="12"]').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).dataset.estimate));
     await page.getByLabel('Analysis name').fill('LPFR by concurrent TT');
     await page.getByRole('button', { name: 'Save analysis' }).click();
@@ -128,7 +117,7 @@ describe('analysis screen end-to-end', () => {
   });
 
   it('shows Cox tables with the EPV warning and stays on its own origin', async () => {
-    const { page } = session;
+    const { page } = session();
     await page.getByRole('tab', { name: 'Cox regression' }).click();
     const uva = page.getByRole('table', { name: 'Univariate Cox models' });
     await uva.waitFor();
@@ -140,12 +129,12 @@ describe('analysis screen end-to-end', () => {
     expect(await page.getByRole('table', { name: 'Table 1' }).isVisible()).toBe(true);
     await page.getByRole('tab', { name: 'Cox regression' }).click();
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-analysis-cox.png'), fullPage: false });
-    expect(foreignRequests(session)).toEqual([]);
-    expect(session.pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    expect(foreignRequests(session())).toEqual([]);
+    expect(session().pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 
   it('exports the current analysis figure as a vector PDF through the Export page', async () => {
-    const { page, dir } = session;
+    const { page, dir } = session();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Export/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Export' }).waitFor();
     expect(await page.getByLabel('Analysis', { exact: true }).inputValue()).toBe('current');

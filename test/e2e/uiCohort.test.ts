@@ -1,30 +1,18 @@
 // End-to-end: the cohort grid. Editing a lesion value validates at the cell, saves, shows the audit
 // entry in the lesion detail panel and can be undone; a 10,000-lesion study keeps only a window of
 // rows in the DOM and still reaches its last row.
-import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { populateDemoStudy } from '../../electron/services/analysis/demoStudy';
 import { createStudy } from '../../electron/services/db/studyFile';
-import { foreignRequests, startAppSession, type AppSession } from './appSession';
+import { ARTIFACTS, POLL, foreignRequests, useAppSession } from './appSession';
 
-const ARTIFACTS = path.resolve('test-artifacts');
-/** UI updates after a service round trip; generous for slow CI machines. */
-const POLL = { timeout: 20_000 };
 
-let session: AppSession;
-beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  session = await startAppSession({ populateDemo: (db) => populateDemoStudy(db) });
-  await session.page.setViewportSize({ width: 1440, height: 1000 });
-});
-afterAll(async () => {
-  await session?.close();
-});
+const session = useAppSession({ populateDemo: (db) => populateDemoStudy(db) });
 
 describe('cohort grid end-to-end', () => {
   it('edits a lesion value with validation at the cell, shows the audit entry and undoes it', async () => {
-    const { page, harness } = session;
+    const { page, harness } = session();
     await page.goto(harness.url);
     await page.getByRole('button', { name: 'Open demo study' }).click();
     await page.getByRole('region', { name: 'Study counts' }).waitFor();
@@ -66,7 +54,7 @@ describe('cohort grid end-to-end', () => {
   });
 
   it('sorts from the keyboard and filters by column', async () => {
-    const { page } = session;
+    const { page } = session();
     const grid = page.getByRole('grid', { name: 'Lesions' });
     // Rows are windowed: read the rendered ones (the first screenful), in display order.
     const sinsValues = async () =>
@@ -89,7 +77,7 @@ describe('cohort grid end-to-end', () => {
   });
 
   it('adds a row through the form and deletes it after confirmation', async () => {
-    const { page } = session;
+    const { page } = session();
     await page.getByRole('tab', { name: /Toxicities/ }).click();
     const grid = page.getByRole('grid', { name: 'Toxicities' });
     await grid.waitFor();
@@ -119,7 +107,7 @@ describe('cohort grid end-to-end', () => {
   });
 
   it('keeps derived columns read-only', async () => {
-    const { page } = session;
+    const { page } = session();
     const grid = page.getByRole('grid', { name: 'Lesions' });
     const bed = grid.locator('[role="row"][data-row-key]').first().locator('[data-col="bedGy"]');
     expect(await bed.getAttribute('aria-readonly')).toBe('true');
@@ -128,7 +116,7 @@ describe('cohort grid end-to-end', () => {
   });
 
   it('windows 10,000 lesions: few rows in the DOM, the last one reachable', async () => {
-    const { page, dir } = session;
+    const { page, dir } = session();
     const file = path.join(dir, 'big.rtcw');
     const study = createStudy(file);
     const db = study.db;
@@ -148,7 +136,7 @@ describe('cohort grid end-to-end', () => {
     })();
     study.close();
 
-    await page.goto(session.harness.url);
+    await page.goto(session().harness.url);
     await page.getByLabel('Study file', { exact: true }).fill(file);
     await page.getByRole('button', { name: 'Open study', exact: true }).click();
     const counts = page.getByRole('region', { name: 'Study counts' });
@@ -172,6 +160,6 @@ describe('cohort grid end-to-end', () => {
     await grid.getByRole('searchbox', { name: 'Filter Patient' }).fill('BULK-01234');
     await expect.poll(() => grid.locator('[role="row"][data-row-key]').count(), POLL).toBe(5);
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-10000.png') });
-    expect(foreignRequests(session)).toEqual([]);
+    expect(foreignRequests(session())).toEqual([]);
   });
 });

@@ -3,27 +3,16 @@
 // gets its row-by-row report and changes nothing.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foreignRequests, startAppSession, type AppSession } from './appSession';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS, POLL, foreignRequests, useAppSession } from './appSession';
 
-const ARTIFACTS = path.resolve('test-artifacts');
-/** UI updates after a service round trip; generous for slow CI machines. */
-const POLL = { timeout: 20_000 };
 const COHORT_A = path.resolve('test/fixtures/dicom/cohort-a');
 const IMPORT = path.resolve('test/fixtures/import');
 
-let session: AppSession;
-beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  session = await startAppSession();
-  await session.page.setViewportSize({ width: 1440, height: 1000 });
-});
-afterAll(async () => {
-  await session?.close();
-});
+const session = useAppSession();
 
 async function newStudy(name: string) {
-  const { page, harness, dir } = session;
+  const { page, harness, dir } = session();
   await page.goto(harness.url);
   await page.getByLabel('Study title').fill(name);
   await page.getByLabel('New study file').fill(path.join(dir, `${name.replace(/\W+/g, '-')}.rtcw`));
@@ -33,7 +22,7 @@ async function newStudy(name: string) {
 
 describe('import wizards end-to-end', () => {
   it('imports cohort-a through the DICOM wizard and shows its 28 lesions', async () => {
-    const { page } = session;
+    const { page } = session();
     await newStudy('DICOM import');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Import/ }).click();
     await page.getByRole('tab', { name: 'DICOM folder' }).click();
@@ -75,11 +64,11 @@ describe('import wizards end-to-end', () => {
     // The corrected dose went into the cohort (every proposal in cohort-a is 18–48 Gy, none 32).
     const courses = await page.evaluate(() => window.rtcw.listCohortRecords({ entity: 'rtCourse' }));
     expect(courses.filter((c) => c.totalDoseGy === 32)).toHaveLength(1);
-    expect(foreignRequests(session)).toEqual([]);
+    expect(foreignRequests(session())).toEqual([]);
   });
 
   it('maps a patients CSV column by column, validates it and commits it', async () => {
-    const { page } = session;
+    const { page } = session();
     await newStudy('Spreadsheet import');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Import/ }).click();
     await page.getByRole('tab', { name: /Spreadsheet/ }).click();
@@ -119,7 +108,7 @@ describe('import wizards end-to-end', () => {
   });
 
   it('shows the row-by-row report of a bad spreadsheet and imports nothing', async () => {
-    const { page } = session;
+    const { page } = session();
     await page.getByRole('button', { name: 'Back' }).click();
     await page.getByLabel('Spreadsheet file').fill(path.join(IMPORT, 'lesions-bad.csv'));
     await page.getByRole('button', { name: 'Read file' }).click();
@@ -149,6 +138,6 @@ describe('import wizards end-to-end', () => {
     const counts = page.getByRole('region', { name: 'Study counts' });
     await expect.poll(() => counts.locator('[data-count="patients"]').textContent(), POLL).toBe('3');
     expect(await counts.locator('[data-count="lesions"]').textContent()).toBe('0');
-    expect(foreignRequests(session)).toEqual([]);
+    expect(foreignRequests(session())).toEqual([]);
   });
 });

@@ -142,13 +142,18 @@ export function Table1View({ table }: { table: Table1 }) {
           ))}
         </tbody>
       </table>
-      {table.notes.map((n) => (
-        <p key={n} className="small muted" style={{ marginTop: 6 }}>
-          {n}
-        </p>
-      ))}
+      <TableNotes notes={table.notes} />
     </div>
   );
+}
+
+/** Footnotes under a result table. */
+function TableNotes({ notes }: { notes: string[] }) {
+  return notes.map((n) => (
+    <p key={n} className="small muted" style={{ marginTop: 6 }}>
+      {n}
+    </p>
+  ));
 }
 
 function Warnings({ items }: { items: string[] }) {
@@ -297,11 +302,7 @@ export function CountTableView({ table, label, firstColumn }: { table: CountTabl
           ))}
         </tbody>
       </table>
-      {table.notes.map((n) => (
-        <p key={n} className="small muted" style={{ marginTop: 6 }}>
-          {n}
-        </p>
-      ))}
+      <TableNotes notes={table.notes} />
     </div>
   );
 }

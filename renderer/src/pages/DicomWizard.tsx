@@ -1,10 +1,12 @@
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import type { DicomCommitResult, DicomLesionProposal, DicomScanResult } from '../../../shared/api/dicom';
 import { useStudy } from '../StudyContext';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { LocalPathField } from '../components/LocalPathField';
+import { WizardSteps } from '../components/WizardSteps';
 import { ProgressBar } from '../components/ProgressBar';
 import { useLongJob } from '../components/useLongJob';
-import { isDesktop, rtcw, showError, type ShownError } from '../rtcw';
+import { rtcw, showError, type ShownError } from '../rtcw';
 import { navigate } from '../navigation';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 
@@ -31,7 +33,6 @@ export function DicomWizard() {
   const [edits, setEdits] = useState<Map<string, ProposalEdit>>(new Map());
   const [editErrors, setEditErrors] = useState<Map<string, string>>(new Map());
   const job = useLongJob();
-  const dirId = useId();
 
   const flagged = useMemo(() => scan?.lesions.filter((l) => l.needsReview).length ?? 0, [scan]);
 
@@ -78,18 +79,10 @@ export function DicomWizard() {
       return next;
     });
 
-  const stepIndex = STEPS.findIndex((s) => s.id === step);
-
   return (
     <section className="panel" aria-labelledby="dicom-wizard-heading">
       <h2 id="dicom-wizard-heading">DICOM import</h2>
-      <ol className="steps" aria-label="DICOM import steps">
-        {STEPS.map((s, i) => (
-          <li key={s.id} aria-current={s.id === step ? 'step' : undefined} className={i < stepIndex ? 'done' : undefined}>
-            {s.label}
-          </li>
-        ))}
-      </ol>
+      <WizardSteps label="DICOM import steps" steps={STEPS} current={step} />
 
       <ErrorNotice error={error ?? job.error} onDismiss={() => { setError(null); job.clearError(); }} />
       {job.cancelled && step === 'folder' && (
@@ -104,23 +97,7 @@ export function DicomWizard() {
             Scans a folder exported from a treatment-planning system or PACS (CT, MR, PET, RTSTRUCT, RTPLAN, RTDOSE,
             RTRECORD). Only headers are read; nothing enters the cohort until you review and commit.
           </p>
-          <div className="inline-fields">
-            <div className="field" style={{ flex: 1, minWidth: 320 }}>
-              <label htmlFor={dirId}>Folder to scan</label>
-              <input
-                id={dirId}
-                type="text"
-                className="mono"
-                value={dir}
-                onChange={(e) => setDir(e.target.value)}
-                placeholder={isDesktop ? 'leave empty to choose with a dialog' : '/path/to/dicom/export'}
-                required={!isDesktop}
-              />
-            </div>
-            <button type="submit" className="primary">
-              Scan folder
-            </button>
-          </div>
+          <LocalPathField label="Folder to scan" value={dir} onChange={setDir} example="/path/to/dicom/export" submitLabel="Scan folder" />
         </form>
       )}
 

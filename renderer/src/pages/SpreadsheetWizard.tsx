@@ -4,9 +4,11 @@ import { ENTITY_FIELDS, ENTITY_NAMES, type EntityName } from '../../../shared/do
 import { navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { LocalPathField } from '../components/LocalPathField';
+import { WizardSteps } from '../components/WizardSteps';
 import { ProgressBar } from '../components/ProgressBar';
 import { useLongJob } from '../components/useLongJob';
-import { isDesktop, rtcw, showError, type ShownError } from '../rtcw';
+import { rtcw, showError, type ShownError } from '../rtcw';
 
 type Step = 'file' | 'map' | 'validate' | 'done';
 const STEPS: { id: Step; label: string }[] = [
@@ -236,7 +238,6 @@ export function SpreadsheetWizard() {
     }
   };
 
-  const stepIndex = STEPS.findIndex((s) => s.id === step);
   const rejectedByRow = useMemo(() => {
     const rows = new Map<string, ImportReport['rejected']>();
     for (const r of report?.rejected ?? []) {
@@ -249,35 +250,13 @@ export function SpreadsheetWizard() {
   return (
     <section className="panel" aria-labelledby="sheet-wizard-heading">
       <h2 id="sheet-wizard-heading">Spreadsheet import</h2>
-      <ol className="steps" aria-label="Spreadsheet import steps">
-        {STEPS.map((s, i) => (
-          <li key={s.id} aria-current={s.id === step ? 'step' : undefined} className={i < stepIndex ? 'done' : undefined}>
-            {s.label}
-          </li>
-        ))}
-      </ol>
+      <WizardSteps label="Spreadsheet import steps" steps={STEPS} current={step} />
       <ErrorNotice error={error ?? job.error} onDismiss={() => { setError(null); job.clearError(); }} />
 
       {step === 'file' && (
         <form onSubmit={readFile}>
           <p className="muted">CSV or XLSX (e.g. a REDCap export). The file is read on this computer; nothing is imported until the validation report is clean and you commit.</p>
-          <div className="inline-fields">
-            <div className="field" style={{ flex: 1, minWidth: 320 }}>
-              <label htmlFor={pathId}>Spreadsheet file</label>
-              <input
-                id={pathId}
-                type="text"
-                className="mono"
-                value={path}
-                onChange={(e) => setPath(e.target.value)}
-                placeholder={isDesktop ? 'leave empty to choose with a dialog' : '/path/to/export.xlsx'}
-                required={!isDesktop}
-              />
-            </div>
-            <button type="submit" className="primary">
-              Read file
-            </button>
-          </div>
+          <LocalPathField label="Spreadsheet file" value={path} onChange={setPath} example="/path/to/export.xlsx" submitLabel="Read file" />
         </form>
       )}
 

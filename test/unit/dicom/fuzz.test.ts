@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDicomBytes } from '../../../electron/services/dicom/headerParser';
+import { mulberry32 } from '../../fixtures/seededRandom';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/dicom/', import.meta.url));
 
@@ -20,18 +21,6 @@ const samples: Array<[string, Buffer]> = [
   ['ct', firstFile(`${patient}20120824_CT`)],
   ['implicit plan', readFileSync(`${fixtures}pydicom-samples/rtplan.dcm`)],
 ];
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function check(bytes: Uint8Array, label: string): 'dicom' | 'skipped' {
   let outcome;
@@ -59,7 +48,7 @@ describe('malformed files', () => {
   });
 
   it('never throws or hangs on corrupted bytes', () => {
-    const rand = random(20261129);
+    const rand = mulberry32(20261129);
     for (const [name, bytes] of samples) {
       for (let round = 0; round < 150; round++) {
         const copy = Uint8Array.from(bytes);
