@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARTIFACTS, POLL, foreignRequests, useAppSession } from './appSession';
+import { writeSyntheticCohort } from '../unit/dicom/syntheticCohort';
 
 const COHORT_A = path.resolve('test/fixtures/dicom/cohort-a');
 const IMPORT = path.resolve('test/fixtures/import');
@@ -65,6 +66,30 @@ describe('import wizards end-to-end', () => {
     const courses = await page.evaluate(() => window.rtcw.listCohortRecords({ entity: 'rtCourse' }));
     expect(courses.filter((c) => c.totalDoseGy === 32)).toHaveLength(1);
     expect(foreignRequests(session())).toEqual([]);
+  });
+
+  it('highlights the proposals that need review and leaves them unaccepted', async () => {
+    const { page, dir } = session();
+    // Generated variants (other naming, encodings, an unapproved plan, a region-only target …).
+    const folder = path.join(dir, 'synthetic-dicom');
+    const synthetic = writeSyntheticCohort(folder);
+    const flaggedExpected = synthetic.expected.filter((l) => l.needsReview).length;
+    expect(flaggedExpected).toBeGreaterThan(0);
+    await newStudy('Flagged review');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Import/ }).click();
+    await page.getByRole('tab', { name: 'DICOM folder' }).click();
+    await page.getByLabel('Folder to scan').fill(folder);
+    await page.getByRole('button', { name: 'Scan folder' }).click();
+    const proposals = page.getByRole('table', { name: 'Proposed lesions' });
+    await proposals.waitFor({ timeout: 60_000 });
+    expect(await proposals.locator('tbody tr').count()).toBe(synthetic.expected.length);
+    const flaggedRows = proposals.locator('tbody tr.flagged');
+    expect(await flaggedRows.count()).toBe(flaggedExpected);
+    // Each flagged row shows its reasons; the unapproved plan says so.
+    await flaggedRows.filter({ hasText: 'UNAPPROVED' }).first().waitFor();
+    // Flagged proposals wait for a person: only the others are accepted by default.
+    await page.getByRole('button', { name: `Commit ${synthetic.expected.length - flaggedExpected} lesions` }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-import-dicom-flagged.png') });
   });
 
   it('maps a patients CSV column by column, validates it and commits it', async () => {
