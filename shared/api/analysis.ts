@@ -303,17 +303,6 @@ export interface SavedAnalysis {
   updatedAt: string;
 }
 
-/** The analysis dataset (as `rtcw dataset`) with the cohort ids of each row, for derived columns. */
-export interface AnalysisDatasetView {
-  unit: 'lesion' | 'patient';
-  columns: string[];
-  rows: Record<string, string | number | null>[];
-  lesionIds: number[];
-  patientIds: number[];
-  warnings: string[];
-  fingerprint: string;
-}
-
 // ---------------------------------------------------------------- methods
 
 export const analysisMethods = {
@@ -322,11 +311,6 @@ export const analysisMethods = {
     input: z.object({ spec: analysisSpecSchema, savedId: z.number().int().positive().optional() }),
     result: returns<AnalysisResult>(),
     long: true,
-  }),
-  /** The derived per-lesion (or per-patient) values: BED, location, timing, endpoints, first failure. */
-  getAnalysisDataset: defineMethod({
-    input: z.object({ unit: z.enum(['lesion', 'patient']).default('lesion') }),
-    result: returns<AnalysisDatasetView>(),
   }),
   listSavedAnalyses: defineMethod({ input: z.object({}), result: returns<SavedAnalysis[]>() }),
   /** Saves (or replaces, by name) a named specification. */

@@ -36,6 +36,9 @@ export interface CohortDataset {
   unit: AnalysisUnit;
   columns: readonly DatasetColumn[];
   rows: AnalysisRow[];
+  /** The cohort ids behind each row (same order as rows), for derived columns in the grids. */
+  lesionIds: number[];
+  patientIds: number[];
   warnings: string[];
   /** sha256 of the dataset CSV (what `rtcw dataset` prints). */
   fingerprint: string;
@@ -96,7 +99,7 @@ export const cohortMethods = {
     input: z.object({ entity: z.string().max(40).optional(), entityId: id.optional(), limit: z.number().int().min(1).max(10_000).default(500) }),
     result: returns<AuditEntry[]>(),
   }),
-  /** The analysis dataset (`rtcw dataset`): rows, warnings, fingerprint and the CSV text. */
+  /** The analysis dataset (`rtcw dataset`): rows with their cohort ids, warnings, fingerprint and the CSV text. */
   cohortDataset: defineMethod({ input: z.object({ unit: z.enum(['lesion', 'patient']).default('lesion') }), result: returns<CohortDataset>() }),
   /** The whole study report (Table 1, Cox, first failure, toxicity, KM/CIF, follow-up). */
   studyReport: defineMethod({ input: reportInput, result: returns<StudyReport>(), long: true }),

@@ -1,6 +1,5 @@
 // Handlers for shared/api/analysis.ts: run a specification on the open study, keep named ones.
 import type { analysisMethods } from '../../../shared/api/analysis';
-import { buildDataset, datasetFingerprint } from '../analysis/dataset';
 import { runStudyAnalysisInStages } from '../analysis/studyAnalysis';
 import { deleteSavedAnalysis, getSavedAnalysis, listSavedAnalyses, recordAnalysisRun, saveAnalysis } from '../db/savedAnalyses';
 import type { Handlers } from './apiService';
@@ -14,18 +13,6 @@ export const analysisHandlers: Handlers<typeof analysisMethods> = {
       recordAnalysisRun(db, input.savedId, result.specHash, result.datasetFingerprint);
     }
     return result;
-  },
-  getAnalysisDataset: (input, ctx) => {
-    const dataset = buildDataset(ctx.study.db, { unit: input.unit });
-    return {
-      unit: dataset.unit,
-      columns: [...dataset.columns],
-      rows: dataset.rows as unknown as Record<string, string | number | null>[],
-      lesionIds: dataset.details.map((d) => d.lesionId),
-      patientIds: dataset.details.map((d) => d.patientId),
-      warnings: dataset.warnings,
-      fingerprint: datasetFingerprint(dataset),
-    };
   },
   listSavedAnalyses: (_input, ctx) => listSavedAnalyses(ctx.study.db),
   saveAnalysis: (input, ctx) => saveAnalysis(ctx.study.db, input.name, input.spec),

@@ -77,6 +77,8 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
       unit: dataset.unit,
       columns: dataset.columns,
       rows: dataset.rows,
+      lesionIds: dataset.details.map((d) => d.lesionId),
+      patientIds: dataset.details.map((d) => d.patientId),
       warnings: dataset.warnings,
       fingerprint: datasetFingerprint(dataset),
       csv: datasetToCsv(dataset),

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useMemo, useState, type FormEvent } from 'react';
-import type { AnalysisDatasetView } from '../../../shared/api/analysis';
+import type { CohortDataset } from '../../../shared/api/cohort';
 import { ENTITY_FIELDS, type AuditEntry, type CohortRow, type EntityName, type FieldSpec } from '../../../shared/domain/cohortModel';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 import { NeedsStudy, PageTitle } from '../navigation';
@@ -61,7 +61,7 @@ interface CohortData {
   therapies: CohortRow[];
   events: CohortRow[];
   toxicities: CohortRow[];
-  derived: AnalysisDatasetView | null;
+  derived: CohortDataset | null;
 }
 
 /** What the Lesions grid shows: the lesion, its patient, its first course, its derived values. */
@@ -153,7 +153,7 @@ function CohortWorkspace() {
         api.listCohortRecords({ entity: 'systemicTherapy' }),
         api.listCohortRecords({ entity: 'event' }),
         api.listCohortRecords({ entity: 'toxicity' }),
-        api.getAnalysisDataset({ unit: 'lesion' }).catch(() => null),
+        api.cohortDataset({ unit: 'lesion' }).catch(() => null),
       ]);
       setData({ patients, lesions, courses, therapies, events, toxicities, derived });
     } catch (e) {
@@ -181,7 +181,8 @@ function CohortWorkspace() {
       coursesByLesion.set(c.lesionId as number, list);
     }
     const derivedByLesion = new Map<number, Record<string, string | number | null>>();
-    data.derived?.lesionIds.forEach((id, i) => derivedByLesion.set(id, data.derived!.rows[i]));
+    // Rows are looked up by column key in the grid, so they are read as plain records here.
+    data.derived?.lesionIds.forEach((id, i) => derivedByLesion.set(id, data.derived!.rows[i] as unknown as Record<string, string | number | null>));
     return data.lesions.map((lesion) => {
       const courses = (coursesByLesion.get(lesion.id) ?? []).sort((a, b) => String(a.startDate).localeCompare(String(b.startDate)) || a.id - b.id);
       return {

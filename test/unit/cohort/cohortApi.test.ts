@@ -39,6 +39,9 @@ describe('cohort API', () => {
     expect(ds.rows.length).toBe(28);
     expect(ds.csv.split('\n')[0].split(',').length).toBe(26);
     expect(ds.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    // Each row carries its cohort ids: 28 distinct lesions of 24 patients, as the grids need them.
+    expect(new Set(ds.lesionIds).size).toBe(28);
+    expect(new Set(ds.patientIds).size).toBe(24);
     const report = ok<StudyReport>(await service.call('studyReport', {}));
     expect(report.firstFailure.rows.map((r) => r.counts)).toEqual([[2, 0], [11, 9], [2, 0], [0, 4]]);
     const written = ok<{ files: string[] }>(await service.call('writeStudyReport', { outDir: path.join(dir, 'report') }));
