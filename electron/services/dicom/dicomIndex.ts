@@ -4,6 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
+import { upDicomSkippedIdentity } from '../db/migrations/0004-rt-course-phases';
 import type { FileResult } from './folderScan';
 import type { InstanceHeader, PlanContent, StructureSetContent, TreatmentRecordContent } from './dicomRecord';
 
@@ -31,6 +32,7 @@ export function openScratchIndex(): Database.Database {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
   dicomIndexUp(db);
+  upDicomSkippedIdentity(db);
   return db;
 }
 
@@ -91,9 +93,12 @@ export class IndexWriter {
         'INSERT INTO dicom_instance (series_id, sop_instance_uid, sop_class_uid, transfer_syntax_uid, rt_content) VALUES (?, ?, ?, ?, ?)',
       ),
       upsertFile: db.prepare(
-        `INSERT INTO dicom_source_file (path, size, mtime_ms, instance_id, skipped_reason) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO dicom_source_file (path, size, mtime_ms, instance_id, skipped_reason, skipped_patient_id, skipped_sop_class_uid, skipped_sop_instance_uid)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
            instance_id = excluded.instance_id, skipped_reason = excluded.skipped_reason,
+           skipped_patient_id = excluded.skipped_patient_id, skipped_sop_class_uid = excluded.skipped_sop_class_uid,
+           skipped_sop_instance_uid = excluded.skipped_sop_instance_uid,
            scanned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       ),
     };
@@ -101,11 +106,13 @@ export class IndexWriter {
       for (const r of results) {
         const o = r.outcome;
         if (o.kind === 'skipped') {
-          this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, null, o.reason);
+          // Whose file it was, when that much could be read (rtDerivation flags the patient's proposals).
+          const who = o.identity?.patientId ? this.skippedPatient(o.identity.patientId, o.identity.issuerOfPatientId) : null;
+          this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, null, o.reason, who, o.identity?.sopClassUid || null, o.identity?.sopInstanceUid || null);
           continue;
         }
         const instanceId = this.addInstance(o.header);
-        this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, instanceId, null);
+        this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, instanceId, null, null, null, null);
       }
     });
   }
@@ -201,6 +208,10 @@ export class IndexWriter {
     return id;
   }
 
+  private skippedPatient(patientId: string, issuer: string): number {
+    return this.patientFor({ patientId, issuerOfPatientId: issuer, sex: '', birthDate: null } as InstanceHeader);
+  }
+
   private addInstance(h: InstanceHeader): number {
     const existing = this.stmt.instance.get(h.sopInstanceUid) as { id: number } | undefined;
     if (existing) return existing.id;
@@ -256,10 +267,18 @@ export interface IndexedRtInstance {
   treatmentRecord?: TreatmentRecordContent;
 }
 
+/** A skipped file whose patient could be read, unless its instance was read from another file. */
+export interface IndexedSkippedFile {
+  patientId: number;
+  sopClassUid: string;
+  reason: string;
+}
+
 export interface IndexContent {
   patients: IndexedPatient[];
   series: IndexedSeries[];
   rt: IndexedRtInstance[];
+  skipped?: IndexedSkippedFile[];
 }
 
 export function readIndex(db: Database.Database): IndexContent {
@@ -284,5 +303,15 @@ export function readIndex(db: Database.Database): IndexContent {
     )
     .all() as Array<Omit<IndexedRtInstance, 'plan'> & { content: string }>;
   const rt = rtRows.map(({ content, ...rest }) => ({ ...rest, ...(JSON.parse(content) as object) }) as IndexedRtInstance);
-  return { patients, series, rt };
+  const skipped = db
+    .prepare(
+      `SELECT f.skipped_patient_id AS patientId, COALESCE(f.skipped_sop_class_uid, '') AS sopClassUid, f.skipped_reason AS reason
+       FROM dicom_source_file f
+       WHERE f.skipped_patient_id IS NOT NULL
+         AND (f.skipped_sop_instance_uid IS NULL
+              OR NOT EXISTS (SELECT 1 FROM dicom_instance i WHERE i.sop_instance_uid = f.skipped_sop_instance_uid))
+       ORDER BY f.id`,
+    )
+    .all() as IndexedSkippedFile[];
+  return { patients, series, rt, skipped };
 }

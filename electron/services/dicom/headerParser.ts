@@ -18,6 +18,8 @@ import {
   type InstanceHeader,
   type PlanBeam,
   type PlanContent,
+  type SessionBeam,
+  type SkippedIdentity,
   type StructureSetContent,
   type TreatmentRecordContent,
 } from './dicomRecord';
@@ -142,11 +144,12 @@ export function parseDicomBytes(bytes: Uint8Array, fileSize: number): ParseOutco
     if (!complete) return 'need-more';
     if (error instanceof NeedWholeFile) return 'need-more';
     const message = describeError(error);
+    const identity = skippedIdentity((error as { dataSet?: DataSet } | null)?.dataSet);
     // dicom-parser reports running off the end of the buffer in a few phrasings.
     if (/beyond|past end|buffer overread|eof|out of range|end of buffer|Offset is outside/i.test(message)) {
-      return { kind: 'skipped', reason: `truncated or malformed: ${message}` };
+      return { kind: 'skipped', reason: `truncated or malformed: ${message}`, identity };
     }
-    return { kind: 'skipped', reason: `malformed: ${message}` };
+    return { kind: 'skipped', reason: `malformed: ${message}`, identity };
   }
   const pixel = dataSet.elements[PIXEL_DATA];
   const parsedLength = dataSet.byteArray.length;
@@ -154,12 +157,12 @@ export function parseDicomBytes(bytes: Uint8Array, fileSize: number): ParseOutco
   const overrun = findOverrun(dataSet, parsedLength);
   if (overrun) {
     if (!complete) return 'need-more';
-    return { kind: 'skipped', reason: `truncated: element (${overrun}) extends past end of file` };
+    return { kind: 'skipped', reason: `truncated: element (${overrun}) extends past end of file`, identity: skippedIdentity(dataSet) };
   }
   const eofWarning = dataSet.warnings.find((w) => /eof encountered/i.test(w));
   if (eofWarning) {
     if (!complete) return 'need-more';
-    return { kind: 'skipped', reason: `truncated: ${eofWarning}` };
+    return { kind: 'skipped', reason: `truncated: ${eofWarning}`, identity: skippedIdentity(dataSet) };
   }
   if (pixel && !pixel.hadUndefinedLength && dataSet.byteArray === input) {
     // Pixel data is not read, but its declared length must fit in the file (else it was cut off).
@@ -260,6 +263,24 @@ function itemContext(ds: DataSet, parent: Context): Context {
 
 // ——— extraction ———
 
+/** Whose a skipped file is and what it was, from what was parsed before the error (or undefined). */
+function skippedIdentity(ds: DataSet | undefined): SkippedIdentity | undefined {
+  if (!ds?.elements) return undefined;
+  try {
+    const ctx: Context = { charsets: parseCharacterSets(ds.elements.x00080005 ? (ds.string('x00080005') ?? '') : '') };
+    const patientId = text(ds, 'x00100020', ctx);
+    if (!patientId) return undefined;
+    return {
+      patientId,
+      issuerOfPatientId: text(ds, 'x00100021', ctx),
+      sopClassUid: (rawString(ds, 'x00080016') || rawString(ds, 'x00020002')).trim(),
+      sopInstanceUid: (rawString(ds, 'x00080018') || rawString(ds, 'x00020003')).trim(),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 function extractHeader(ds: DataSet, rawTransferSyntax: string | undefined): ParseOutcome {
   const sopClassUid = rawString(ds, 'x00080016') || rawString(ds, 'x00020002');
   if (sopClassUid === SOP_CLASS.mediaDirectory) return { kind: 'skipped', reason: 'DICOMDIR (media directory), not an instance' };
@@ -306,14 +327,22 @@ function extractPlan(ds: DataSet, ctx: Context): PlanContent {
       prescriptionDoseGy: num(item, 'x300a0026'),
     };
   });
-  const fractionGroups: FractionGroup[] = items(ds, 'x300a0070').map((item) => ({
-    number: num(item, 'x300a0071'),
-    fractionsPlanned: num(item, 'x300a0078'),
-    beamDoses: items(item, 'x300c0004').map((b) => ({ beamNumber: num(b, 'x300c0006'), doseGy: num(b, 'x300a0084') })),
-    doseReferenceNumbers: items(item, 'x300c0050')
-      .map((r) => num(r, 'x300c0051'))
-      .filter((n): n is number => n !== null),
-  }));
+  const fractionGroups: FractionGroup[] = items(ds, 'x300a0070').map((item) => {
+    const doseRefs = items(item, 'x300c0050');
+    const prescriptionsGy: FractionGroup['prescriptionsGy'] = [];
+    for (const r of doseRefs) {
+      const ref = num(r, 'x300c0051');
+      const dose = num(r, 'x300a0026');
+      if (ref !== null && dose !== null) prescriptionsGy.push({ doseReferenceNumber: ref, doseGy: dose });
+    }
+    return {
+      number: num(item, 'x300a0071'),
+      fractionsPlanned: num(item, 'x300a0078'),
+      beamDoses: items(item, 'x300c0004').map((b) => ({ beamNumber: num(b, 'x300c0006'), doseGy: num(b, 'x300a0084'), meterset: num(b, 'x300a0086') })),
+      doseReferenceNumbers: doseRefs.map((r) => num(r, 'x300c0051')).filter((n): n is number => n !== null),
+      prescriptionsGy,
+    };
+  });
   // Ion plans keep beams in IonBeamSequence (300A,03A2).
   const beamItems = items(ds, 'x300a00b0').length ? items(ds, 'x300a00b0') : items(ds, 'x300a03a2');
   const beams: PlanBeam[] = beamItems.map((item) => {
@@ -366,25 +395,34 @@ function extractStructureSet(ds: DataSet, ctx: Context): StructureSetContent {
 }
 
 function extractRecord(ds: DataSet, ctx: Context): TreatmentRecordContent {
-  const session = items(ds, 'x30080020');
+  // Ion records keep the session's beams in TreatmentSessionIonBeamSequence (3008,0021).
+  const session = items(ds, 'x30080020').length ? items(ds, 'x30080020') : items(ds, 'x30080021');
   const machine = items(ds, 'x300a0206')[0];
   const plan = items(ds, 'x300c0002')[0];
+  const beams: SessionBeam[] = session.map((b) => {
+    const cp = items(b, 'x30080040')[0] ?? items(b, 'x30080041')[0];
+    return {
+      beamNumber: num(b, 'x300c0006'),
+      fractionNumber: num(b, 'x30080022'),
+      termination: rawString(b, 'x3008002a').trim().toUpperCase(),
+      deliveryType: rawString(b, 'x300a00ce').trim().toUpperCase(),
+      specifiedMeterset: num(b, 'x30080032'),
+      deliveredMeterset: num(b, 'x30080036'),
+      date: cp ? isoDate(cp, 'x30080024') : null,
+    };
+  });
   // TreatmentDate (3008,0250) is type 2; fall back to the first control point delivery date.
-  let date = isoDate(ds, 'x30080250');
-  if (!date) {
-    for (const beam of session) {
-      const cp = items(beam, 'x30080040')[0];
-      if (cp) date = isoDate(cp, 'x30080024');
-      if (date) break;
-    }
-  }
+  const date = isoDate(ds, 'x30080250') ?? beams.find((b) => b.date)?.date ?? null;
   return {
     date,
     planUid: plan ? rawString(plan, 'x00081155').trim() || null : null,
+    // PS3.3 C.8.8.21 puts ReferencedFractionGroupNumber beside the plan reference; some systems nest it.
+    fractionGroup: num(ds, 'x300c0022') ?? (plan ? num(plan, 'x300c0022') : null),
     machineName: machine ? text(machine, 'x300a00b2', ctx) : '',
     model: machine ? text(machine, 'x00081090', ctx) : '',
     manufacturer: machine ? text(machine, 'x00080070', ctx) : '',
-    fractionNumbers: session.map((b) => num(b, 'x30080022')).filter((n): n is number => n !== null),
-    terminationStatuses: session.map((b) => rawString(b, 'x3008002a').trim().toUpperCase()),
+    fractionNumbers: beams.map((b) => b.fractionNumber).filter((n): n is number => n !== null),
+    terminationStatuses: beams.map((b) => b.termination),
+    beams,
   };
 }
