@@ -1,14 +1,12 @@
-// Header-only reading of one DICOM file on top of dicom-parser.
-// The file head is read in one chunk; parsing stops at Pixel Data (7FE0,0010). Only when the header
-// does not fit in the chunk (RT objects have no pixel data and can be long) is the whole file read.
-// Part-10 files, raw data sets without preamble/meta (transfer syntax sniffed from the first
-// element), big endian, implicit VR and deflated data sets are handled; anything else is skipped
-// with a reason that names what was wrong.
+// Header-only reading of one DICOM file. The file head is read in one chunk; reading stops at
+// Pixel Data (7FE0,0010). Only when the header does not fit in the chunk (RT objects have no pixel
+// data and can be long) is more of the file read. The bytes are walked by dataSetReader.ts (file
+// meta, transfer syntax detection, iterative data set reading, skip reasons); this file extracts
+// what the index and the RT derivation need from the resulting dicom-parser data sets.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
-import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { decodeDicomText, parseCharacterSets, unknownCharacterSets } from './charset';
+import { readDataSet } from './dataSetReader';
 import {
   SOP_CLASS,
   type DoseReference,
@@ -27,19 +25,6 @@ import {
 // Image headers are typically 1–20 KB; a first read of 16 KB covers most, then 128 KB, then the file.
 const FIRST_CHUNK = 16 * 1024;
 const SECOND_CHUNK = 128 * 1024;
-const PIXEL_DATA = 'x7fe00010';
-const TS = {
-  implicitLE: '1.2.840.10008.1.2',
-  explicitLE: '1.2.840.10008.1.2.1',
-  explicitBE: '1.2.840.10008.1.2.2',
-  deflated: '1.2.840.10008.1.2.1.99',
-};
-const VRS = new Set(
-  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
-
-/** Thrown inside parsing when the chunk ended before the header did (re-read the whole file). */
-class NeedWholeFile extends Error {}
 
 /** Reusable per-thread buffer for the first chunk (parse results are extracted before reuse). */
 let chunkBuffer: Buffer | null = null;
@@ -76,127 +61,23 @@ export function readDicomFile(path: string): FileOutcome {
   }
 }
 
-function hasDicmPrefix(b: Uint8Array): boolean {
-  return b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
-}
-
-function isVr(b: Uint8Array, at: number): boolean {
-  return VRS.has(String.fromCharCode(b[at], b[at + 1]));
-}
-
-/**
- * A data set without the Part-10 preamble: guess the transfer syntax from its first element
- * (PS3.5 A.1: group numbers are small and even; explicit VR shows two upper-case letters).
- */
-function sniffRawDataSet(b: Uint8Array): { transferSyntax: string; hasMeta: boolean } | null {
-  if (b.length < 8) return null;
-  const groupLE = b[0] | (b[1] << 8);
-  const groupBE = (b[0] << 8) | b[1];
-  const plausible = (g: number) => g % 2 === 0 && g >= 0x0002 && g <= 0x0010;
-  if (groupLE === 0x0002 && isVr(b, 4)) return { transferSyntax: TS.explicitLE, hasMeta: true };
-  if (plausible(groupLE) && isVr(b, 4)) return { transferSyntax: TS.explicitLE, hasMeta: false };
-  if (plausible(groupBE) && groupBE !== groupLE && isVr(b, 4)) return { transferSyntax: TS.explicitBE, hasMeta: false };
-  if (plausible(groupLE)) {
-    const length = (b[4] | (b[5] << 8) | (b[6] << 16)) + b[7] * 2 ** 24;
-    if (length === 0xffffffff || length < 1 << 20) return { transferSyntax: TS.implicitLE, hasMeta: false };
-  }
-  return null;
-}
-
 /**
  * Parses the head of a file. Returns 'need-more' when `bytes` is shorter than the file and the
  * header was not finished within it.
  */
 export function parseDicomBytes(bytes: Uint8Array, fileSize: number): ParseOutcome | 'need-more' {
-  const complete = bytes.length >= fileSize;
-  let input = bytes;
-  let rawTransferSyntax: string | undefined;
-  if (!hasDicmPrefix(bytes)) {
-    const sniff = sniffRawDataSet(bytes);
-    if (!sniff) {
-      return {
-        kind: 'skipped',
-        reason: fileSize < 132 ? 'not DICOM: too short and no recognisable data set' : 'not DICOM: no DICM prefix and no recognisable data set',
-      };
-    }
-    if (sniff.hasMeta) {
-      // File meta without the 128-byte preamble: give dicom-parser the preamble it expects.
-      input = new Uint8Array(bytes.length + 132);
-      input.set([0x44, 0x49, 0x43, 0x4d], 128);
-      input.set(bytes, 132);
-    } else rawTransferSyntax = sniff.transferSyntax;
-  }
-  let dataSet: DataSet;
+  const read = readDataSet(bytes, fileSize);
+  if (read === 'need-more') return read;
+  if (read.kind === 'skipped') return { ...read, identity: skippedIdentity(bytes) };
+  let outcome: ParseOutcome;
   try {
-    dataSet = dicomParser.parseDicom(input, {
-      untilTag: PIXEL_DATA,
-      TransferSyntaxUID: rawTransferSyntax,
-      inflater: (array: Uint8Array, position: number) => {
-        if (!complete) throw new NeedWholeFile();
-        const inflated = inflateRawSync(array.subarray(position));
-        const full = new Uint8Array(position + inflated.length);
-        full.set(array.subarray(0, position), 0);
-        full.set(inflated, position);
-        return full;
-      },
-    } as dicomParser.ParseDicomOptions);
+    outcome = extractHeader(read.dataSet, read.transferSyntaxUid);
   } catch (error) {
-    if (!complete) return 'need-more';
-    if (error instanceof NeedWholeFile) return 'need-more';
-    const message = describeError(error);
-    const identity = skippedIdentity((error as { dataSet?: DataSet } | null)?.dataSet);
-    // dicom-parser reports running off the end of the buffer in a few phrasings.
-    if (/beyond|past end|buffer overread|eof|out of range|end of buffer|Offset is outside/i.test(message)) {
-      return { kind: 'skipped', reason: `truncated or malformed: ${message}`, identity };
-    }
-    return { kind: 'skipped', reason: `malformed: ${message}`, identity };
+    // The reader checked every length, so this is a value the extraction could not interpret.
+    return { kind: 'skipped', reason: `malformed: a value in the header could not be interpreted (${error instanceof Error ? error.name : 'error'})` };
   }
-  const pixel = dataSet.elements[PIXEL_DATA];
-  const parsedLength = dataSet.byteArray.length;
-  if (!pixel && !complete) return 'need-more';
-  const overrun = findOverrun(dataSet, parsedLength);
-  if (overrun) {
-    if (!complete) return 'need-more';
-    return { kind: 'skipped', reason: `truncated: element (${overrun}) extends past end of file`, identity: skippedIdentity(dataSet) };
-  }
-  const eofWarning = dataSet.warnings.find((w) => /eof encountered/i.test(w));
-  if (eofWarning) {
-    if (!complete) return 'need-more';
-    return { kind: 'skipped', reason: `truncated: ${eofWarning}`, identity: skippedIdentity(dataSet) };
-  }
-  if (pixel && !pixel.hadUndefinedLength && dataSet.byteArray === input) {
-    // Pixel data is not read, but its declared length must fit in the file (else it was cut off).
-    const end = pixel.dataOffset + pixel.length - (input.length - bytes.length);
-    if (end > fileSize) {
-      return { kind: 'skipped', reason: `truncated: pixel data (7FE0,0010) declares ${pixel.length} bytes, file ends early` };
-    }
-  }
-  try {
-    return extractHeader(dataSet, rawTransferSyntax);
-  } catch (error) {
-    return { kind: 'skipped', reason: `malformed: ${describeError(error)}` };
-  }
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  if (error && typeof error === 'object' && 'exception' in error) return String((error as { exception: unknown }).exception);
-  return String(error);
-}
-
-function tagLabel(tag: string): string {
-  return `${tag.slice(1, 5)},${tag.slice(5, 9)}`.toUpperCase();
-}
-
-/** The first top-level element whose value runs past the bytes parsed (truncated file). */
-function findOverrun(dataSet: DataSet, length: number): string | null {
-  for (const key in dataSet.elements) {
-    const e = dataSet.elements[key];
-    if (key === PIXEL_DATA) continue;
-    if (!e.hadUndefinedLength && e.dataOffset + e.length > length) return tagLabel(key);
-  }
-  return null;
+  if (outcome.kind === 'dicom') outcome.header.warnings.unshift(...read.warnings);
+  return outcome;
 }
 
 // ——— value access ———
@@ -263,25 +144,49 @@ function itemContext(ds: DataSet, parent: Context): Context {
 
 // ——— extraction ———
 
-/** Whose a skipped file is and what it was, from what was parsed before the error (or undefined). */
-function skippedIdentity(ds: DataSet | undefined): SkippedIdentity | undefined {
-  if (!ds?.elements) return undefined;
-  try {
-    const ctx: Context = { charsets: parseCharacterSets(ds.elements.x00080005 ? (ds.string('x00080005') ?? '') : '') };
-    const patientId = text(ds, 'x00100020', ctx);
-    if (!patientId) return undefined;
-    return {
-      patientId,
-      issuerOfPatientId: text(ds, 'x00100021', ctx),
-      sopClassUid: (rawString(ds, 'x00080016') || rawString(ds, 'x00020002')).trim(),
-      sopInstanceUid: (rawString(ds, 'x00080018') || rawString(ds, 'x00020003')).trim(),
-    };
-  } catch {
-    return undefined;
-  }
+/**
+ * Whose a skipped file is and what it was, when the reader gave up (rtDerivation.ts flags that
+ * patient's proposals). The reader stops at the first bad element, usually well after the patient
+ * module, so the first little-endian PatientID (0010,0020) and SOP UIDs in the bytes are looked up
+ * directly — explicit VR ('LO'/'UI' + 2-byte length) or implicit VR (4-byte length). Used only to
+ * add a review reason, never to derive a value.
+ */
+export function skippedIdentity(bytes: Uint8Array): SkippedIdentity | undefined {
+  const patientId = findValue(bytes, 0x0010, 0x0020, 'LO', 64);
+  if (!patientId) return undefined;
+  return {
+    patientId,
+    issuerOfPatientId: findValue(bytes, 0x0010, 0x0021, 'LO', 64),
+    sopClassUid: findValue(bytes, 0x0008, 0x0016, 'UI', 64) || findValue(bytes, 0x0002, 0x0002, 'UI', 64),
+    sopInstanceUid: findValue(bytes, 0x0008, 0x0018, 'UI', 64) || findValue(bytes, 0x0002, 0x0003, 'UI', 64),
+  };
 }
 
-function extractHeader(ds: DataSet, rawTransferSyntax: string | undefined): ParseOutcome {
+function findValue(bytes: Uint8Array, group: number, element: number, vr: string, maxLength: number): string {
+  const g0 = group & 0xff;
+  const g1 = group >> 8;
+  const e0 = element & 0xff;
+  const e1 = element >> 8;
+  for (let i = 0; i + 8 <= bytes.length; i++) {
+    if (bytes[i] !== g0 || bytes[i + 1] !== g1 || bytes[i + 2] !== e0 || bytes[i + 3] !== e1) continue;
+    let start: number;
+    let length: number;
+    if (bytes[i + 4] === vr.charCodeAt(0) && bytes[i + 5] === vr.charCodeAt(1)) {
+      length = bytes[i + 6] | (bytes[i + 7] << 8);
+      start = i + 8;
+    } else {
+      if (bytes[i + 6] !== 0 || bytes[i + 7] !== 0) continue;
+      length = bytes[i + 4] | (bytes[i + 5] << 8);
+      start = i + 8;
+    }
+    if (length === 0 || length > maxLength || start + length > bytes.length) continue;
+    const value = String.fromCharCode(...bytes.subarray(start, start + length)).replace(/[\s\0]+$/, '').trim();
+    if (/^[\x20-\x7e]+$/.test(value)) return value;
+  }
+  return '';
+}
+
+function extractHeader(ds: DataSet, transferSyntaxUid: string): ParseOutcome {
   const sopClassUid = rawString(ds, 'x00080016') || rawString(ds, 'x00020002');
   if (sopClassUid === SOP_CLASS.mediaDirectory) return { kind: 'skipped', reason: 'DICOMDIR (media directory), not an instance' };
   const sopInstanceUid = rawString(ds, 'x00080018') || rawString(ds, 'x00020003');
@@ -294,7 +199,7 @@ function extractHeader(ds: DataSet, rawTransferSyntax: string | undefined): Pars
   const header: InstanceHeader = {
     sopInstanceUid: sopInstanceUid.trim(),
     sopClassUid: sopClassUid.trim(),
-    transferSyntaxUid: (rawString(ds, 'x00020010') || rawTransferSyntax || '').trim(),
+    transferSyntaxUid,
     modality: rawString(ds, 'x00080060').trim().toUpperCase(),
     patientId: text(ds, 'x00100020', ctx),
     issuerOfPatientId: text(ds, 'x00100021', ctx),
