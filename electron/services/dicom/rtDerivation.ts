@@ -453,7 +453,7 @@ function courseNumbers(phases: CountedPhase[], alphaBeta: number, sbrtRule: Sbrt
     return { ...unknown, fractionsPlanned: planned, fractionsDelivered };
   }
   const dose = (p: CountedPhase) => (p.groupDoseGy !== null && p.counted === p.fractionsPlanned ? p.groupDoseGy : (p.dosePerFractionGy as number) * (p.counted as number));
-  const doses = counting.map((p) => ({ dosePerFractionGy: dose(p) / (p.counted as number), fractions: p.counted as number }));
+  const doses = counting.map((p) => ({ dosePerFractionGy: dose(p) / (p.counted as number), fractions: p.counted as number, totalDoseGy: dose(p) }));
   const d0 = doses[0].dosePerFractionGy;
   const highest = counting.reduce((a, b) => ((b.dosePerFractionGy as number) > (a.dosePerFractionGy as number) ? b : a));
   return {
