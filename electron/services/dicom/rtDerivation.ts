@@ -530,14 +530,19 @@ function unique<T>(xs: T[]): T[] {
 function courseProposal(all: TargetEntry[], patient: PatientContext, options: Required<DeriveOptions>): DicomLesionProposal {
   const courseReasons: string[] = [];
   const entries = pruneCourse(all, courseReasons);
-  const first = entries[0];
+  const drafts = entries.flatMap((e) => e.phases);
+  // Once any plan of the course has records, a plan without any delivered none of its fractions.
+  const anyRecords = drafts.some((p) => p.fractionsDelivered !== null);
   const phases = countPhases(
-    entries.flatMap((e) => e.phases).sort((a, b) => {
+    drafts.map((p) => (anyRecords && p.fractionsDelivered === null ? { ...p, fractionsDelivered: 0 } : p)).sort((a, b) => {
       const ka = `${a.dates[0] ?? a.planDate ?? ''}`;
       const kb = `${b.dates[0] ?? b.planDate ?? ''}`;
       return ka < kb ? -1 : ka > kb ? 1 : (a.fractionGroup ?? 0) - (b.fractionGroup ?? 0);
     }),
   );
+  // The course is named after its first plan that counts (a never-delivered draft before it does not).
+  const firstCounted = phases.find((p) => p.counted !== 0);
+  const first = entries.find((e) => e.planUid === firstCounted?.planUid) ?? entries[0];
   const numbers = courseNumbers(phases, options.alphaBetaGy, options.sbrtRule);
   const dates = phases.flatMap((p) => p.dates).sort();
   const rtStartDate = dates[0] ?? null;
