@@ -290,7 +290,7 @@ function ProposalTable(props: {
   const allOn = selectable.length > 0 && selectable.every((l) => accepted.has(l.proposalId));
   return (
     // Fits under the commit bar at 1280×720; the reasons are the second column, never scrolled away.
-    <div className="table-scroll" style={{ maxHeight: 'max(260px, calc(100vh - 330px))', border: '1px solid var(--line)', borderRadius: 6 }}>
+    <div className="table-scroll" style={{ maxHeight: 'max(240px, calc(100vh - 390px))', border: '1px solid var(--line)', borderRadius: 6 }}>
       <table className="data nowrap" aria-label="Proposed lesions">
         <thead style={{ position: 'sticky', top: 0, zIndex: 1 }}>
           <tr>
