@@ -79,9 +79,10 @@ export function parseDicomBytes(bytes: Uint8Array, fileSize: number): ParseOutco
     // (not padding) kept visible so a damaged UID does not pass for a shorter valid one, and the
     // meta's copy of the UID when it disagrees with the data set's.
     const header = outcome.header;
-    if (read.dataSet.elements.x00080018) header.sopInstanceUid = uidAsWritten(read.dataSet, 'x00080018');
+    const written = uidAsWritten(read.dataSet, 'x00080018');
+    if (written) header.sopInstanceUid = written;
     const meta = uidAsWritten(read.dataSet, 'x00020003');
-    if (meta && read.dataSet.elements.x00080018 && meta !== header.sopInstanceUid) header.mediaStorageSopInstanceUid = meta;
+    if (meta && written && meta !== written) header.mediaStorageSopInstanceUid = meta;
   }
   return outcome;
 }
