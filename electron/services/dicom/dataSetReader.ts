@@ -436,7 +436,7 @@ export function readDataSet(bytes: Uint8Array, fileSize: number): ReadResult | '
     }
     if (error instanceof Malformed) return { kind: 'skipped', reason: `malformed: ${error.reason}` };
     // Anything else is a bug in this reader, not a property of the file: say so plainly.
-    return { kind: 'skipped', reason: `unreadable: the header could not be read (${error instanceof Error ? error.name : 'internal error'})` };
+    return { kind: 'skipped', reason: 'malformed: the header has a structure this reader does not follow' };
   }
 }
 

@@ -69,9 +69,9 @@ export function parseDicomBytes(bytes: Uint8Array, fileSize: number): ParseOutco
   let outcome: ParseOutcome;
   try {
     outcome = extractHeader(read.dataSet, read.transferSyntaxUid);
-  } catch (error) {
+  } catch {
     // The reader checked every length, so this is a value the extraction could not interpret.
-    return { kind: 'skipped', reason: `malformed: a value in the header could not be interpreted (${error instanceof Error ? error.name : 'error'})` };
+    return { kind: 'skipped', reason: 'malformed: a value in the header could not be interpreted' };
   }
   if (outcome.kind === 'dicom') {
     outcome.header.warnings.unshift(...read.warnings);
