@@ -107,6 +107,33 @@ function isVrAt(b: Uint8Array, p: number): boolean {
 
 // ——— the data set walk ———
 
+/**
+ * Where a plausible element header follows `from` (within 64 KB): a tag after `after` with a VR
+ * (explicit) or a dictionary entry (implicit) and a length that fits, or an item delimiter.
+ * -1 when none (the bytes look like the rest of one value).
+ */
+function nextElementAfter(b: Uint8Array, from: number, after: number, e: Encoding): number {
+  const last = Math.min(b.length - 8, from + 65536);
+  for (let q = from; q <= last; q += 2) {
+    const tag = tagAt(b, q, e.little);
+    if (tag === ITEM_DELIMITER || tag === SEQUENCE_DELIMITER) {
+      if (u32(b, q + 4, e.little) === 0) return q;
+      continue;
+    }
+    if (tag <= after || tag >>> 16 < after >>> 16) continue;
+    if (e.explicit) {
+      const kind = VR_KIND[(b[q + 4] << 8) | b[q + 5]];
+      if (kind === 0) continue;
+      const len = kind === 2 ? (q + 12 <= b.length ? u32(b, q + 8, e.little) : UNDEFINED) : u16(b, q + 6, e.little);
+      if (len === UNDEFINED || q + (kind === 2 ? 12 : 8) + len <= b.length) return q;
+    } else if (dictionaryVr(tag) !== undefined) {
+      const len = u32(b, q + 4, e.little);
+      if (len === UNDEFINED || q + 8 + len <= b.length) return q;
+    }
+  }
+  return -1;
+}
+
 /** A data set being filled: the top level or one sequence item. */
 interface DataSetFrame {
   kind: 'dataset';
@@ -140,7 +167,7 @@ interface WalkResult {
  * not stack). Throws EndOfBytes when the bytes end inside the data set and Malformed when lengths
  * or delimiters contradict each other.
  */
-function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: DataSet): WalkResult {
+function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: DataSet, complete: boolean): WalkResult {
   const length = bytes.length;
   const parsers = { little: dicomParser.littleEndianByteArrayParser, big: dicomParser.bigEndianByteArrayParser };
   const stack: Array<DataSetFrame | SequenceFrame> = [{ kind: 'dataset', dataSet: top, end: undefined, encoding, sequence: null }];
@@ -270,6 +297,14 @@ function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: 
     if (frame.end !== undefined && dataOffset + valueLength > frame.end) {
       throw new Malformed(`${tagLabel(tag)} declares ${valueLength} bytes, more than its enclosing item of ${tagLabel(frame.sequence?.tag ?? 0)} holds`);
     }
+    if (dataOffset + valueLength > length) {
+      // Past the end of the bytes: a cut file, or a damaged length field in a whole one. An element
+      // header further on (before where the value claims to end) shows the length is damaged.
+      const next = complete ? nextElementAfter(bytes, dataOffset, tag, frame.encoding) : -1;
+      if (next >= 0) {
+        throw new Malformed(`${tagLabel(tag)} declares ${valueLength} bytes, but the next element starts ${next - dataOffset} bytes on (a damaged length)`);
+      }
+    }
     p = dataOffset;
     need(valueLength, () => `inside ${tagLabel(tag)}, which declares ${valueLength} bytes where ${Math.max(0, length - dataOffset)} remain`);
     p += valueLength;
@@ -286,7 +321,7 @@ function hasDicmPrefix(b: Uint8Array): boolean {
  * Reads the file meta group (0002,xxxx) from `start` into `into`; returns where it ends.
  * Always Explicit VR Little Endian (PS3.10 7.1); an element written in implicit VR is tolerated.
  */
-function readMeta(bytes: Uint8Array, start: number, into: DataSet, warnings: string[]): number {
+function readMeta(bytes: Uint8Array, start: number, into: DataSet, warnings: string[], complete: boolean): number {
   let p = start;
   while (p + 8 <= bytes.length && u16(bytes, p, true) === 0x0002) {
     const tag = tagAt(bytes, p, true);
@@ -310,6 +345,10 @@ function readMeta(bytes: Uint8Array, start: number, into: DataSet, warnings: str
     }
     if (valueLength === UNDEFINED) throw new Malformed(`file meta element ${tagLabel(tag)} has an undefined length`);
     if (dataOffset + valueLength > bytes.length) {
+      const next = complete ? nextElementAfter(bytes, dataOffset, tag, { explicit: true, little: true }) : -1;
+      if (next >= 0) {
+        throw new Malformed(`file meta element ${tagLabel(tag)} declares ${valueLength} bytes, but the next element starts ${next - dataOffset} bytes on (a damaged length)`);
+      }
       throw new EndOfBytes(`inside file meta element ${tagLabel(tag)}, which declares ${valueLength} bytes where ${bytes.length - dataOffset} remain`);
     }
     const key = tagKey(tag);
@@ -397,7 +436,7 @@ export function readDataSet(bytes: Uint8Array, fileSize: number): ReadResult | '
     }
     if (error instanceof Malformed) return { kind: 'skipped', reason: `malformed: ${error.reason}` };
     // Anything else is a bug in this reader, not a property of the file: say so plainly.
-    return { kind: 'skipped', reason: `unreadable: the header could not be read (${error instanceof Error ? error.name : 'internal error'})` };
+    return { kind: 'skipped', reason: 'malformed: the header has a structure this reader does not follow' };
   }
 }
 
@@ -407,10 +446,10 @@ function readDataSetOrThrow(bytes: Uint8Array, fileSize: number, warnings: strin
   let top = newDataSet(little, bytes);
   let p: number;
   const part10 = hasDicmPrefix(bytes);
-  if (part10) p = readMeta(bytes, 132, top, warnings);
+  if (part10) p = readMeta(bytes, 132, top, warnings, complete);
   else if (bytes.length >= 8 && u16(bytes, 0, true) === 0x0002 && isVrAt(bytes, 4)) {
     // File meta without the 128-byte preamble and 'DICM'.
-    p = readMeta(bytes, 0, top, warnings);
+    p = readMeta(bytes, 0, top, warnings, complete);
   } else p = 0;
   const hadMeta = p > 0;
   if (!complete && p + 8 > bytes.length) throw new EndOfBytes('inside the file meta');
@@ -480,7 +519,7 @@ function readDataSetOrThrow(bytes: Uint8Array, fileSize: number, warnings: strin
     top.elements = metaElements;
   }
 
-  const { pixelData } = walkDataSet(data, p, encoding, top);
+  const { pixelData } = walkDataSet(data, p, encoding, top, complete);
   if (!pixelData && !complete) return 'need-more';
   // Pixel data is not read, but its declared length must fit in the file (else it was cut off).
   if (pixelData && !pixelData.hadUndefinedLength && !deflated && pixelData.dataOffset + pixelData.length > fileSize) {

@@ -72,12 +72,35 @@ export function parseDicomBytes(bytes: Uint8Array, fileSize: number): ParseOutco
   let outcome: ParseOutcome;
   try {
     outcome = extractHeader(read.dataSet, read.transferSyntaxUid);
-  } catch (error) {
+  } catch {
     // The reader checked every length, so this is a value the extraction could not interpret.
-    return { kind: 'skipped', reason: `malformed: a value in the header could not be interpreted (${error instanceof Error ? error.name : 'error'})` };
+    return { kind: 'skipped', reason: 'malformed: a value in the header could not be interpreted' };
   }
-  if (outcome.kind === 'dicom') outcome.header.warnings.unshift(...read.warnings);
+  if (outcome.kind === 'dicom') {
+    outcome.header.warnings.unshift(...read.warnings);
+    // For the index (dicomIndex.ts, damaged copies): the UIDs as written, a NUL inside a value
+    // (not padding) kept visible so a damaged UID does not pass for a shorter valid one, and the
+    // meta's copy of the UID when it disagrees with the data set's.
+    const header = outcome.header;
+    const written = uidAsWritten(read.dataSet, 'x00080018');
+    if (written) header.sopInstanceUid = written;
+    const meta = uidAsWritten(read.dataSet, 'x00020003');
+    if (meta && written && meta !== written) header.mediaStorageSopInstanceUid = meta;
+  }
   return outcome;
+}
+
+/** A UID value without its padding; a NUL inside the value becomes U+FFFD (not a UID character). */
+function uidAsWritten(ds: DataSet, tag: string): string {
+  const e = ds.elements[tag];
+  if (!e || e.length === 0) return '';
+  let end = e.dataOffset + e.length;
+  while (end > e.dataOffset && (ds.byteArray[end - 1] === 0 || ds.byteArray[end - 1] === 0x20)) end--;
+  let start = e.dataOffset;
+  while (start < end && ds.byteArray[start] === 0x20) start++;
+  let out = '';
+  for (let i = start; i < end; i++) out += ds.byteArray[i] === 0 ? '\ufffd' : String.fromCharCode(ds.byteArray[i]);
+  return out;
 }
 
 // ——— value access ———

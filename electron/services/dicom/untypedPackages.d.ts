@@ -3,3 +3,9 @@
 declare module 'dcmjs/dictionary' {
   export const dictionary: Record<string, { tag: string; vr?: string; name: string; vm: string; version: string }>;
 }
+
+// The whole dcmjs package: only test/bench/dicomParse.bench.ts loads it (to compare its parser).
+declare module 'dcmjs' {
+  const dcmjs: unknown;
+  export default dcmjs;
+}
