@@ -82,11 +82,14 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
   const known = new Set(derivation.lesions.map((l) => l.proposalId));
   for (const id of options.accepted ?? []) if (!known.has(id)) result.notCommitted.push({ proposalId: id, reasons: ['no such proposal'] });
 
+  const present = db.prepare('SELECT 1 FROM rt_courses WHERE source_key = ?').pluck();
   const chosen: DicomLesionProposal[] = [];
   for (const p of derivation.lesions) {
     const accepted = options.accepted ? options.accepted.has(p.proposalId) : true;
-    if (!accepted) {
-      if (!options.accepted && p.needsReview) result.notCommitted.push({ proposalId: p.proposalId, reasons: p.reviewReasons });
+    if (!accepted) continue;
+    // Already in the cohort (a person accepted it earlier, flagged or not): nothing to decide again.
+    if (present.get(courseKey(p)) !== undefined) {
+      result.alreadyPresent++;
       continue;
     }
     if (p.needsReview && !options.includeReviewed && !options.edited?.has(p.proposalId)) {

@@ -344,15 +344,50 @@ export function readIndex(db: Database.Database): IndexContent {
     )
     .all() as Array<Omit<IndexedRtInstance, 'plan'> & { content: string }>;
   const rt = rtRows.map(({ content, ...rest }) => ({ ...rest, ...(JSON.parse(content) as object) }) as IndexedRtInstance);
-  const skipped = db
-    .prepare(
-      `SELECT f.skipped_patient_id AS patientId, COALESCE(f.skipped_sop_class_uid, '') AS sopClassUid, f.skipped_reason AS reason
-       FROM dicom_source_file f
-       WHERE f.skipped_patient_id IS NOT NULL
-         AND (f.skipped_sop_instance_uid IS NULL
-              OR NOT EXISTS (SELECT 1 FROM dicom_instance i WHERE i.sop_instance_uid = f.skipped_sop_instance_uid))
-       ORDER BY f.id`,
-    )
-    .all() as IndexedSkippedFile[];
-  return { patients, series, rt, skipped };
+  return { patients, series, rt, skipped: skippedFiles(db) };
 }
+
+/**
+ * Whether a skipped file's UID (read from bytes the reader gave up on) is the indexed `uid`: equal;
+ * or damaged — not a valid UID and at most 3 characters from it at the same length (as
+ * corruptedCopyOf); or cut short by a damaged length — a prefix of it of at least 20 characters.
+ * Distinct valid UIDs of the same length are never matched (slices often differ in one digit).
+ */
+function sameInstanceUid(uid: string, read: string): boolean {
+  if (uid === read) return true;
+  if (read.length >= 20 && read.length < uid.length && uid.startsWith(read)) return true;
+  if (/^[0-9]+(\.[0-9]+)*$/.test(read) || uid.length !== read.length) return false;
+  let differences = 0;
+  for (let i = 0; i < uid.length && differences <= 3; i++) if (uid.charCodeAt(i) !== read.charCodeAt(i)) differences++;
+  return differences <= 3;
+}
+
+/**
+ * Skipped files whose patient could be read, less those that are (damaged) copies of an instance
+ * of that patient read from another file: nothing of the patient was lost by skipping them.
+ */
+function skippedFiles(db: Database.Database): IndexedSkippedFile[] {
+  const rows = db
+    .prepare(
+      `SELECT skipped_patient_id AS patientId, COALESCE(skipped_sop_class_uid, '') AS sopClassUid, skipped_reason AS reason,
+              COALESCE(skipped_sop_instance_uid, '') AS uid
+       FROM dicom_source_file WHERE skipped_patient_id IS NOT NULL ORDER BY id`,
+    )
+    .all() as Array<IndexedSkippedFile & { uid: string }>;
+  if (!rows.length) return [];
+  const instancesOf = db.prepare(
+    `SELECT i.sop_instance_uid FROM dicom_instance i JOIN dicom_series se ON se.id = i.series_id JOIN dicom_study st ON st.id = se.study_id
+     WHERE st.patient_id = ?`,
+  ).pluck();
+  const byPatient = new Map<number, string[]>();
+  const out: IndexedSkippedFile[] = [];
+  for (const { uid, ...file } of rows) {
+    let uids = byPatient.get(file.patientId);
+    if (!uids) byPatient.set(file.patientId, (uids = instancesOf.all(file.patientId) as string[]));
+    if (uid && uids.some((u) => sameInstanceUid(u, uid))) continue;
+    out.push(file);
+  }
+  return out;
+}
+
+

@@ -176,15 +176,26 @@ function itemContext(ds: DataSet, parent: Context): Context {
  */
 export function skippedIdentity(bytes: Uint8Array): SkippedIdentity | undefined {
   const patientId = findValue(bytes, 0x0010, 0x0020, 'LO', 64);
-  if (!patientId) return undefined;
+  if (!patientId || !PRINTABLE.test(patientId)) return undefined;
+  const issuer = findValue(bytes, 0x0010, 0x0021, 'LO', 64);
   return {
     patientId,
-    issuerOfPatientId: findValue(bytes, 0x0010, 0x0021, 'LO', 64),
-    sopClassUid: findValue(bytes, 0x0008, 0x0016, 'UI', 64) || findValue(bytes, 0x0002, 0x0002, 'UI', 64),
-    sopInstanceUid: findValue(bytes, 0x0008, 0x0018, 'UI', 64) || findValue(bytes, 0x0002, 0x0003, 'UI', 64),
+    issuerOfPatientId: PRINTABLE.test(issuer) ? issuer : '',
+    sopClassUid: firstValidUid(findValue(bytes, 0x0008, 0x0016, 'UI', 64), findValue(bytes, 0x0002, 0x0002, 'UI', 64)),
+    // Possibly damaged: dicomIndex.ts matches it to an indexed instance of the patient, exactly or nearly.
+    sopInstanceUid: firstValidUid(findValue(bytes, 0x0008, 0x0018, 'UI', 64), findValue(bytes, 0x0002, 0x0003, 'UI', 64)),
   };
 }
 
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const VALID_UID = /^[0-9]+(\.[0-9]+)*$/;
+
+/** The first valid UID of the candidates, else the first non-empty one (a damaged UID still identifies). */
+function firstValidUid(...candidates: string[]): string {
+  return candidates.find((c) => VALID_UID.test(c)) ?? candidates.find((c) => c !== '') ?? '';
+}
+
+/** The first little-endian element (group, element) with a plausible value, as latin1 text ('' if none). */
 function findValue(bytes: Uint8Array, group: number, element: number, vr: string, maxLength: number): string {
   const g0 = group & 0xff;
   const g1 = group >> 8;
@@ -192,19 +203,14 @@ function findValue(bytes: Uint8Array, group: number, element: number, vr: string
   const e1 = element >> 8;
   for (let i = 0; i + 8 <= bytes.length; i++) {
     if (bytes[i] !== g0 || bytes[i + 1] !== g1 || bytes[i + 2] !== e0 || bytes[i + 3] !== e1) continue;
-    let start: number;
     let length: number;
-    if (bytes[i + 4] === vr.charCodeAt(0) && bytes[i + 5] === vr.charCodeAt(1)) {
-      length = bytes[i + 6] | (bytes[i + 7] << 8);
-      start = i + 8;
-    } else {
-      if (bytes[i + 6] !== 0 || bytes[i + 7] !== 0) continue;
-      length = bytes[i + 4] | (bytes[i + 5] << 8);
-      start = i + 8;
-    }
+    if (bytes[i + 4] === vr.charCodeAt(0) && bytes[i + 5] === vr.charCodeAt(1)) length = bytes[i + 6] | (bytes[i + 7] << 8);
+    else if (bytes[i + 6] === 0 && bytes[i + 7] === 0) length = bytes[i + 4] | (bytes[i + 5] << 8);
+    else continue;
+    const start = i + 8;
     if (length === 0 || length > maxLength || start + length > bytes.length) continue;
-    const value = String.fromCharCode(...bytes.subarray(start, start + length)).replace(/[\s\0]+$/, '').trim();
-    if (/^[\x20-\x7e]+$/.test(value)) return value;
+    const value = String.fromCharCode(...bytes.subarray(start, start + length)).replace(/[ \0]+$/, '').trim();
+    if (value) return value;
   }
   return '';
 }
