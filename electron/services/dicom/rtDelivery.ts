@@ -26,6 +26,8 @@ export interface GroupDelivery {
   completed: Set<string>;
   /** Treatment dates of sessions that delivered any dose under this group. */
   dates: string[];
+  /** Lowest CurrentFractionNumber recorded (null without numbers). */
+  firstFraction: number | null;
 }
 
 export interface PlanDelivery {
@@ -154,7 +156,8 @@ export function planDelivery(plan: PlanContent | undefined, records: IndexedRtIn
         reasons.add(`fraction ${key.replace(/^d:/, 'of ')} of plan "${plan?.label ?? '?'}" was not completed: beam ${beamList} ${statuses}`);
       }
     }
-    groups.set(group, { completed, dates: [...(dates.get(group) ?? [])].sort() });
+    const numbers = [...fractions.keys()].map(Number).filter((n) => Number.isInteger(n));
+    groups.set(group, { completed, dates: [...(dates.get(group) ?? [])].sort(), firstFraction: numbers.length ? Math.min(...numbers) : null });
   }
   return { groups, reasons: [...reasons], machines, recordIds: records.map((r) => r.instanceId) };
 }

@@ -145,6 +145,7 @@ interface PhaseDraft {
   /** null when the plan has no treatment record at all. */
   fractionsDelivered: number | null;
   dates: string[];
+  firstFraction: number | null;
 }
 
 function validFractions(n: number | null): n is number {
@@ -213,6 +214,7 @@ function targetPhases(
       fractionsPlanned: group.fractionsPlanned,
       fractionsDelivered: context.hasRecords ? (delivered?.completed.size ?? 0) : null,
       dates: delivered?.dates ?? [],
+      firstFraction: delivered?.firstFraction ?? null,
     });
   }
   // Several groups with one plan-level prescription: their doses must add up to it.
@@ -397,8 +399,12 @@ function pruneCourse(entries: TargetEntry[], courseReasons: string[]): TargetEnt
   for (const e of kept) byPlan.set(e.planUid, [...(byPlan.get(e.planUid) ?? []), e]);
   const result: TargetEntry[] = [];
   for (const list of byPlan.values()) {
-    if (list.length === 1) {
-      result.push(list[0]);
+    // Targets of one plan in different fraction groups are sequential phases (a boost volume
+    // treated after the main one); only targets sharing a group are a simultaneous boost.
+    const groups = list.map((e) => new Set(e.phases.map((p) => p.fractionGroup)));
+    const shareGroup = groups.some((g, i) => groups.some((h, j) => j > i && [...g].some((x) => h.has(x))));
+    if (list.length === 1 || !shareGroup) {
+      result.push(...list);
       continue;
     }
     const d = (e: TargetEntry) => Math.max(...e.phases.map((p) => p.dosePerFractionGy ?? 0));
@@ -482,6 +488,11 @@ function courseFlags(entries: TargetEntry[], phases: CountedPhase[], n: CourseNu
         ? `plan "${e.planLabel}" was delivered but its approval status is ${e.approvalStatus || 'missing'} (not APPROVED)`
         : `plan approval status is ${e.approvalStatus || 'missing'} (not APPROVED)`,
     );
+  }
+  // The first treated phase's records continue a count from elsewhere: an earlier phase is missing.
+  const firstTreated = phases.find((p) => p.dates.length > 0);
+  if (firstTreated && firstTreated.firstFraction !== null && firstTreated.firstFraction > 1) {
+    reasons.push(`the records of plan "${firstTreated.planLabel}" start at fraction ${firstTreated.firstFraction}: an earlier phase is not in the scanned files?`);
   }
   for (const p of phases) {
     if (p.fractionsDelivered !== null && validFractions(p.fractionsPlanned) && p.fractionsDelivered > p.fractionsPlanned) {
@@ -687,7 +698,24 @@ export function deriveProposals(index: IndexContent, options: DeriveOptions = {}
     }
   }
 
-  // Treatment records of plans that were not scanned cannot be attributed.
+  // Treatment records of plans that were not scanned cannot be attributed: their own proposal, and
+  // every course of the patient is flagged (they may be a phase of it — a re-plan's first plan).
+  const orphanPatients = new Map<number, string[]>();
+  for (const [planUid, records] of idx.recordsByPlan) {
+    if (planUids.has(planUid)) continue;
+    const dates = records.map((r) => r.treatmentRecord?.date).filter((d): d is string => !!d).sort();
+    const span = dates.length ? ` (${dates[0]} to ${dates[dates.length - 1]})` : '';
+    const list = orphanPatients.get(records[0].patientId) ?? [];
+    list.push(`${records.length} treatment record(s) of this patient${span} reference a plan not in the scanned files: a phase of this course?`);
+    orphanPatients.set(records[0].patientId, list);
+  }
+  for (const l of lesions) {
+    const id = index.patients.find((p) => p.pseudonym === l.pseudonym)?.id;
+    const notes = id === undefined ? undefined : orphanPatients.get(id);
+    if (!notes) continue;
+    l.reviewReasons.push(...notes);
+    l.needsReview = true;
+  }
   for (const [planUid, records] of idx.recordsByPlan) {
     if (planUids.has(planUid)) continue;
     const patient = patientsById.get(records[0].patientId);

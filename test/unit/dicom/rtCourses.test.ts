@@ -92,6 +92,35 @@ beforeAll(async () => {
   const pending = patient('C14');
   write(pending, 'main', base('T9', 'PTV_T9', 30, 10, '20190601', days('20190603', 10)));
   write(pending, 'boost', base('T9 boost', 'PTV_T9_boost', 8, 2, '20190610', []));
+  // A re-plan whose first plan is not in the export (only its records are): the course cannot be whole.
+  const partial = patient('C15');
+  const missing = rtCourse(partial, base('T3 30/10', 'PTV_T3', 30, 10, '20190801', days('20190805', 5)));
+  writeAll(join(root, partial.patientId, 'orphan-records'), missing.records, (o) => `${o.uid}.dcm`);
+  write(partial, 'replan', { ...base('T3 replan', 'PTV_T3', 12.5, 5, '20190809', days('20190812', 5)), fractionStart: 6 });
+  // One plan, a boost volume in its own fraction group (FG1 PTV_L3 30 Gy/10, FG2 PTV_L3_boost 8 Gy/2).
+  write(patient('C16'), 'seq', {
+    ...base('L3 30+8', 'PTV_L3', 30, 12, '20190901', []),
+    targets: [
+      { roiName: 'PTV_L3', doseGy: 30 },
+      { roiName: 'PTV_L3_boost', doseGy: 8 },
+    ],
+    fractionGroups: [
+      { fractions: 10, targetDosesGy: [30, 0], ownPrescription: true },
+      { fractions: 2, targetDosesGy: [0, 8], ownPrescription: true },
+    ],
+    sessions: [
+      ...days('20190902', 10).map((date, i) => ({ date, fraction: i + 1, fractionGroup: 1 })),
+      ...days('20190912', 2).map((date, i) => ({ date, fraction: i + 1, fractionGroup: 2 })),
+    ],
+  });
+  // Simultaneous integrated boost: two targets on the same level in the same group (flagged, highest dose kept).
+  write(patient('C17'), 'sib', {
+    ...base('T12 SIB', 'PTV_T12', 20, 5, '20190901', days('20190902', 5)),
+    targets: [
+      { roiName: 'PTV_T12', doseGy: 20 },
+      { roiName: 'GTV_T12', doseGy: 30 },
+    ],
+  });
   // A plan never delivered at all (no record): flagged.
   write(patient('C7'), 'none', base('T6', 'PTV_T6', 20, 5, '20190701', []));
   // Incomplete: 7 of 10.
@@ -205,6 +234,35 @@ describe('RT courses from plans, fraction groups and records', () => {
     }
   });
 
+  it('treats a boost volume in its own fraction group of the same plan as a second phase', () => {
+    const l = only('C16');
+    const b = bed([[3, 10], [4, 2]]);
+    expect(derived(l)).toEqual({
+      levels: ['L3'],
+      totalDoseGy: 38,
+      fractionsPlanned: 12,
+      fractionsDelivered: 12,
+      dosePerFractionGy: null,
+      bedGy: round2(b),
+      eqd2Gy: eqd2(b),
+      sbrt: false,
+      rtStartDate: '2019-09-02',
+      rtEndDate: '2019-09-13',
+    });
+    expect(l.phases.map((p) => [p.targetRoiName, p.fractionGroup, p.dosePerFractionGy])).toEqual([
+      ['PTV_L3', 1, 3],
+      ['PTV_L3_boost', 2, 4],
+    ]);
+    expect(l.needsReview, l.reviewReasons.join('; ')).toBe(false);
+  });
+
+  it('flags two targets on one level in the same fraction group (a simultaneous boost) and keeps the higher dose', () => {
+    const l = only('C17');
+    expect(derived(l)).toMatchObject({ totalDoseGy: 30, fractionsPlanned: 5, fractionsDelivered: 5, dosePerFractionGy: 6 });
+    expect(l.phases).toHaveLength(1);
+    expect(l.reviewReasons.join('; ')).toMatch(/plan "T12 SIB" has 2 targets on these levels \(PTV_T12, GTV_T12\); the highest dose per fraction was used/);
+  });
+
   it('adds a boost plan phase by phase: 20 Gy/5 + 8 Gy/1 is not 28 Gy/6', () => {
     const l = only('C4');
     const b = bed([[4, 5], [8, 1]]);
@@ -255,6 +313,19 @@ describe('RT courses from plans, fraction groups and records', () => {
       [0, 2, false],
     ]);
     expect(l.reviewReasons).toEqual(['incomplete course: 10 of 12 planned fractions delivered']);
+  });
+
+  it('flags a course whose records continue a count from a plan that is not in the folder', () => {
+    const list = lesionsOf('C15');
+    const course = list.find((l) => l.planLabel === 'T3 replan') as DicomLesionProposal;
+    expect(derived(course)).toMatchObject({ totalDoseGy: 12.5, fractionsPlanned: 5, fractionsDelivered: 5, rtStartDate: '2019-08-12' });
+    expect(course.reviewReasons).toEqual([
+      'the records of plan "T3 replan" start at fraction 6: an earlier phase is not in the scanned files?',
+      '5 treatment record(s) of this patient (2019-08-05 to 2019-08-09) reference a plan not in the scanned files: a phase of this course?',
+    ]);
+    const orphan = list.find((l) => l.planLabel === null) as DicomLesionProposal;
+    expect(orphan).toMatchObject({ fractionsDelivered: 5, rtStartDate: '2019-08-05', needsReview: true });
+    expect(orphan.reviewReasons[0]).toBe('treatment records reference a plan that is not in the scanned files');
   });
 
   it('flags a plan without any treatment record and an incomplete course', () => {
