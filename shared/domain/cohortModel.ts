@@ -144,6 +144,18 @@ export interface StudySettings {
   timeUnit: 'days' | 'weeks' | 'months' | 'years';
   sbrtMinDosePerFractionGy: number;
   sbrtMaxFractions: number;
+  /** How dates and numbers are shown and exported: ISO 8601 (default) or the OS locale. */
+  displayFormat: 'iso' | 'locale';
+}
+
+/** What undo and redo would do next (electron/services/db/editHistory.ts). */
+export interface EditHistoryState {
+  /** Label of the step Ctrl+Z would undo, or null. */
+  undo: string | null;
+  /** Label of the step Ctrl+Shift+Z would redo, or null. */
+  redo: string | null;
+  /** Steps available to undo. */
+  depth: number;
 }
 
 export interface AuditEntry {

@@ -102,7 +102,7 @@ function fieldColumn<R>(spec: FieldSpec, get: (row: R) => unknown, options: { ke
     get,
     editable: spec.type !== 'reference',
     nullable: !spec.required,
-    min: spec.min ?? (spec.above !== undefined ? spec.above + Number.EPSILON : undefined),
+    min: spec.min, // "greater than" bounds (spec.above) are checked by validate below, in words
     max: spec.max,
     options: spec.values?.map((v) => ({ value: v, label: v.replace(/_/g, ' ') })),
   };
