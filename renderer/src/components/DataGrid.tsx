@@ -196,6 +196,7 @@ export function DataGrid<R>(props: Props<R>) {
   const activeFilters = Object.values(filters).filter((f) => f.trim() !== '').length;
   const showFilters = filtersOpen || activeFilters > 0;
   const filterH = showFilters ? FILTER_H : 0;
+  const headerRows = showFilters ? 2 : 1;
   const [active, setActive] = useState<{ row: number; col: number }>({ row: 0, col: 0 });
   const [editing, setEditing] = useState<{ row: number; col: number; text: string } | null>(null);
   const [cellError, setCellError] = useState<{ key: number | string; col: string; message: string } | null>(null);
@@ -417,7 +418,7 @@ export function DataGrid<R>(props: Props<R>) {
       <div
         key={key}
         role="row"
-        aria-rowindex={i + 3}
+        aria-rowindex={i + headerRows + 1}
         aria-selected={selected || undefined}
         className={`grid-row${i % 2 ? ' alt' : ''}${selected ? ' selected' : ''}`}
         style={{ top: i * ROW_H, height: ROW_H, width: totalW }}
@@ -501,7 +502,7 @@ export function DataGrid<R>(props: Props<R>) {
         className="grid"
         role="grid"
         aria-label={label}
-        aria-rowcount={view.length + 2}
+        aria-rowcount={view.length + headerRows}
         aria-colcount={columns.length}
         aria-activedescendant={editing ? undefined : activeDescendant}
         tabIndex={0}
