@@ -82,6 +82,7 @@ describe('cohort grid end-to-end', () => {
     await page.getByRole('tab', { name: /Toxicities/ }).click();
     const grid = page.getByRole('grid', { name: 'Toxicities' });
     await grid.waitFor();
+    await page.getByRole('button', { name: 'Filter rows' }).click(); // the filter row stays open from here
     const before = Number(await grid.getAttribute('aria-rowcount'));
     await page.getByRole('button', { name: 'Add toxicity' }).click();
     const form = page.getByRole('form', { name: 'Add toxicity' });
@@ -95,7 +96,6 @@ describe('cohort grid end-to-end', () => {
     await form.getByRole('button', { name: 'Add', exact: true }).click();
     await expect.poll(async () => Number(await grid.getAttribute('aria-rowcount')), POLL).toBe(before + 1);
 
-    await page.getByRole('button', { name: 'Filter rows' }).click();
     await grid.getByRole('searchbox', { name: 'Filter CTCAE term' }).fill('Dermatitis');
     await grid.locator('[role="row"][data-row-key]').first().locator('[data-col="term"]').click();
     await page.getByRole('button', { name: 'Delete selected' }).click();

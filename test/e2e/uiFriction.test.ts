@@ -193,6 +193,56 @@ describe('the researcher’s day without friction', () => {
     expect(await createForm.getByLabel('New study file').inputValue()).toBe('');
   });
 
+  it('a filter applies only when a value is chosen and applied; active filters show above the results and in a saved analysis', async () => {
+    const { page, harness } = session();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await openDemo(page, harness.url);
+    await nav(page, 'Analysis');
+    const summary = page.getByRole('region', { name: 'Analysis results' }).locator('h2 + div').first();
+    await expect.poll(async () => (await summary.textContent()) ?? '', POLL).toMatch(/^28 lesions/);
+    await page.getByRole('button', { name: 'Add filter' }).click();
+    const draft = page.getByRole('group', { name: 'New filter' });
+    await draft.getByLabel('Variable').selectOption({ label: 'Targeted therapy' });
+    // A draft changes nothing: still 28 lesions, Apply disabled until a value is chosen.
+    expect(await draft.getByRole('button', { name: 'Apply filter' }).isDisabled()).toBe(true);
+    await page.waitForTimeout(600); // longer than the live re-run delay
+    expect(await summary.textContent()).toMatch(/^28 lesions/);
+    expect(await page.getByTestId('active-filters').textContent()).toBe('Filters: none (all rows)');
+    const value = draft.getByLabel('Value');
+    expect((await value.boundingBox())!.width).toBeGreaterThan(100); // readable, not a bare chevron
+    await value.selectOption({ label: 'Concurrent' });
+    await draft.getByRole('button', { name: 'Apply filter' }).click();
+    await expect.poll(() => page.getByTestId('active-filters').textContent(), POLL).toBe('Filters: Targeted therapy is Concurrent');
+    await expect.poll(async () => (await summary.textContent()) ?? '', POLL).toMatch(/^13 lesions/);
+    expect(await page.getByRole('list', { name: 'Active filters' }).textContent()).toContain('Targeted therapy is Concurrent');
+
+    await page.getByLabel('Analysis name').fill('Concurrent only');
+    await page.getByRole('button', { name: 'Save analysis' }).click();
+    await page.getByLabel('Saved analyses').selectOption({ label: 'Concurrent only' });
+    await expect.poll(() => page.getByTestId('active-filters').textContent(), POLL).toBe('Filters: Targeted therapy is Concurrent');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-analysis-filters.png') });
+  });
+
+  it('analysis settings do not carry over to another study; the save-as hint names what is exported', async () => {
+    const { page, dir } = session();
+    await page.getByLabel('Group by').selectOption({ label: 'Sex' });
+    await nav(page, 'Study');
+    const createForm = page.getByRole('region', { name: 'Create a study' });
+    await createForm.getByLabel('New study file').fill(path.join(dir, 'second.rtcw'));
+    await createForm.getByRole('button', { name: 'New study' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: /Untitled|second/ }).count(), POLL).toBeGreaterThan(0);
+    await nav(page, 'Analysis');
+    await expect.poll(async () => (await page.getByLabel('Group by').locator('option:checked').textContent())?.trim(), POLL).toBe('Targeted therapy');
+    expect(await page.getByRole('list', { name: 'Active filters' }).count()).toBe(0);
+
+    await openDemo(page, session().harness.url);
+    await nav(page, 'Export');
+    const saveAs = page.getByLabel('Save as');
+    expect(await saveAs.getAttribute('placeholder')).toMatch(/\/local-by-concurrent\.pdf$/);
+    await page.getByRole('radio', { name: 'Table 1' }).check();
+    expect(await saveAs.getAttribute('placeholder')).toMatch(/\/table1\.docx$/);
+  });
+
   for (const [width, height] of [
     [1280, 720],
     [1440, 900],

@@ -341,7 +341,7 @@ function CohortWorkspace() {
     <div>
       <div className="page-header" style={{ marginBottom: 10 }}>
         <p className="lede" style={{ margin: 0 }}>
-          Click a cell or use the arrow keys; Enter or typing edits, Esc cancels. Grey columns are derived by the study rules and update live.
+          Click a cell or use the arrow keys; Enter or typing edits, Esc cancels. Hatched columns marked ƒ are derived by the study rules and update live.
         </p>
         <div className="spacer" />
         <div className="button-row">
