@@ -50,6 +50,13 @@ export const AGENT_CLASSES: Record<string, (typeof DRUG_CLASSES)[number]> = {
   pembrolizumab: 'immune checkpoint inhibitor', avelumab: 'immune checkpoint inhibitor',
 };
 
+/**
+ * Required fields a spreadsheet import fills itself when the mapping leaves them out (the rule is in
+ * electron/services/import/tableImport.ts): the drug class from the agent (AGENT_CLASSES, else
+ * "other"). The spreadsheet wizard reads this so it does not demand a column the service derives.
+ */
+export const DERIVED_ON_IMPORT: Partial<Record<EntityName, readonly string[]>> = { systemicTherapy: ['drugClass'] };
+
 const common: FieldSpec[] = [
   { name: 'sourceKey', column: 'source_key', label: 'source key', type: 'text' },
   { name: 'sourceLocator', column: 'source_locator', label: 'source locator', type: 'text' },
