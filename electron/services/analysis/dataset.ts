@@ -6,7 +6,7 @@
 // Row rules (documented here, applied below):
 // - A lesion's RT course is its FIRST course (earliest start date, then lowest id); re-irradiation
 //   courses do not move the time origin. Dose/fractions/BED/EQD2 are that course's PLANNED values;
-//   BED/EQD2 are summed over the course's phases (rt_course_phases, migration 4) when they still
+//   BED/EQD2 are summed over the course's phases (rt_course_phases, migration 5) when they still
 //   add up to its totals, and SBRT then follows the phase with the highest dose per fraction.
 // - `lesion` = pseudonym + "-" + the lesion's rank among the patient's lesions by first RT start.
 // - ageAtRT: age at first RT + whole years elapsed to this lesion's RT start (floored); without

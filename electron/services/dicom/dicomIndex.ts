@@ -4,7 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
-import { upDicomSkippedIdentity } from '../db/migrations/0004-rt-course-phases';
+import { upDicomSkippedIdentity } from '../db/migrations/0005-rt-course-phases';
 import type { FileResult } from './folderScan';
 import type { InstanceHeader, PlanContent, StructureSetContent, TreatmentRecordContent } from './dicomRecord';
 

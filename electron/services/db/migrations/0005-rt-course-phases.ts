@@ -1,4 +1,4 @@
-// Migration 4: an RT course is assembled from phases (issue 10: re-plans, sequential boosts,
+// Migration 5: an RT course is assembled from phases (issue 10: re-plans, sequential boosts,
 // several fraction groups). rt_courses keeps the course totals every existing query reads; each
 // phase (one fraction group of one plan) is a child row, so BED/EQD2 can be summed phase by phase
 // (shared/domain/radiobiology phasedBiologicallyEffectiveDose). Existing courses get no phase rows
