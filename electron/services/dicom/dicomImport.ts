@@ -36,7 +36,19 @@ function courseKey(p: DicomLesionProposal): string {
 /** Sets inCohort on every proposal whose course the study already holds (a re-scan shows them, unselected). */
 export function markInCohort<T extends { lesions: DicomLesionProposal[] }>(db: Database.Database, derivation: T): T {
   const find = db.prepare('SELECT 1 FROM rt_courses WHERE source_key = ?').pluck();
-  for (const l of derivation.lesions) l.inCohort = find.get(courseKey(l)) !== undefined;
+  // Studies imported before courses were assembled hold a re-plan or boost plan as a course of its own.
+  const byPlan = db.prepare("SELECT source_key FROM rt_courses WHERE plan_sop_instance_uid = ? AND source_key LIKE 'dicom:%'").pluck();
+  for (const l of derivation.lesions) {
+    l.inCohort = find.get(courseKey(l)) !== undefined;
+    const separate = l.planSopInstanceUids
+      .filter((uid) => uid !== l.planSopInstanceUid)
+      .flatMap((uid) => byPlan.all(uid) as string[])
+      .filter((key) => key !== courseKey(l));
+    if (separate.length) {
+      l.reviewReasons.push(`the cohort already holds ${separate.length} plan(s) of this course as separate course(s) (an earlier import): merge or delete them`);
+      l.needsReview = true;
+    }
+  }
   return derivation;
 }
 
@@ -223,7 +235,7 @@ export async function importDicomFolder(
   try {
     db.exec('BEGIN IMMEDIATE');
     try {
-      const scan = await scanIntoIndex(db, dir, { ...options, ...studyDeriveOptions(db, options) });
+      const scan = markInCohort(db, await scanIntoIndex(db, dir, { ...options, ...studyDeriveOptions(db, options) }));
       const committed = commitProposals(db, { patients: scan.patients, lesions: scan.lesions }, { who: options.who, onProgress: options.onProgress });
       db.exec('COMMIT');
       return {
@@ -232,8 +244,8 @@ export async function importDicomFolder(
         reusedFiles: scan.reusedFiles,
         ...committed,
         // Flagged proposals not in the cohort, with their reasons: for a person, in the review screen.
-        needsReview: markInCohort(db, { lesions: scan.lesions })
-          .lesions.filter((l) => l.needsReview && !l.inCohort)
+        needsReview: scan.lesions
+          .filter((l) => l.needsReview && !l.inCohort)
           .map((l) => ({
             proposalId: l.proposalId,
             sourcePatientId: l.sourcePatientId,

@@ -389,6 +389,15 @@ describe('RT courses from plans, fraction groups and records', () => {
           [28, 6, round2(bed([[4, 5], [8, 1]]))],
         ].sort(),
       );
+      // A study that holds the re-plan as a course of its own (imported before courses were
+      // assembled) is told so at the assembled course.
+      const replan = derivation.lesions.find((l) => l.sourcePatientId === 'C1') as DicomLesionProposal;
+      study.db.prepare("UPDATE rt_courses SET plan_sop_instance_uid = ?, source_key = ? WHERE source_key = ?").run(plans.p2, `dicom:${plans.p2}#1`, `dicom:${replan.proposalId}`);
+      const again = deriveFromStudy(study.db).lesions.find((l) => l.sourcePatientId === 'C1') as DicomLesionProposal;
+      expect(again.inCohort).toBe(false);
+      expect(again.reviewReasons).toEqual(['the cohort already holds 1 plan(s) of this course as separate course(s) (an earlier import): merge or delete them']);
+      study.db.prepare("UPDATE rt_courses SET plan_sop_instance_uid = ?, source_key = ? WHERE source_key = ?").run(plans.p1, `dicom:${replan.proposalId}`, `dicom:${plans.p2}#1`);
+      expect(deriveFromStudy(study.db).lesions.find((l) => l.sourcePatientId === 'C1')).toMatchObject({ inCohort: true, needsReview: false });
       // A course corrected by hand to other totals is what its totals say.
       study.db.prepare('UPDATE rt_courses SET total_dose_gy = 30, fractions_planned = 10').run();
       expect(buildDataset(study.db).rows.map((r) => r.bedGy)).toEqual([round2(bed([[3, 10]])), round2(bed([[3, 10]]))]);
