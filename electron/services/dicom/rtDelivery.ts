@@ -89,7 +89,10 @@ function expectedBeams(plan: PlanContent | undefined, group: number | null): Set
   const fg = plan?.fractionGroups.find((g) => g.number === group) ?? (plan?.fractionGroups.length === 1 ? plan.fractionGroups[0] : undefined);
   if (!plan || !fg) return new Set();
   const setup = new Set(plan.beams.filter((b) => b.deliveryType && b.deliveryType !== 'TREATMENT').map((b) => b.number));
-  return new Set(fg.beamDoses.filter((d) => d.beamNumber !== null && !setup.has(d.beamNumber)).map((d) => String(d.beamNumber)));
+  // A beam with no meterset (a placeholder some systems list in the group) delivers nothing to wait for.
+  return new Set(
+    fg.beamDoses.filter((d) => d.beamNumber !== null && !setup.has(d.beamNumber) && d.meterset !== 0).map((d) => String(d.beamNumber)),
+  );
 }
 
 function tallyFraction(tally: Map<string, BeamTally>, key: string, b: SessionBeam): void {
