@@ -402,10 +402,11 @@ function encodingOf(ts: string): { encoding: Encoding; deflated: boolean } | nul
  */
 function plausible(b: Uint8Array, p: number, e: Encoding, fileSize: number): boolean {
   if (p + 8 > b.length) return false;
+  const vr = isVrAt(b, p + 4);
+  // A VR where explicit VR has one is evidence enough (the tag itself may be damaged).
+  if (e.explicit) return vr;
   const group = u16(b, p, e.little);
   if (group === 0 || group > 0x7fe0) return false;
-  const vr = isVrAt(b, p + 4);
-  if (e.explicit) return vr;
   if (vr) return false;
   const length = u32(b, p + 4, e.little);
   return length === UNDEFINED || p + 8 + length <= fileSize;
