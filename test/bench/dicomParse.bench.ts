@@ -5,7 +5,9 @@
 //   - dcmjs's DicomMessage.readFile (a parser with a dictionary),
 //   - electron/services/dicom/dataSetReader.ts (iterative, dcmjs dictionary), which the scan uses.
 // Reports per reader: µs per file (median of 5 passes), files read, and the time to load the
-// dictionary. Files: cohort-a, the pymedphys RT files and the pydicom samples.
+// dictionary. Files: cohort-a, the pymedphys RT files, the pydicom samples, and four generated
+// variants (implicit VR LE with mixed lengths, implicit VR BE, a meta without (0002,0010), and
+// sequences nested 10,000 deep).
 // Run: npx tsx test/bench/dicomParse.bench.ts
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,9 +80,30 @@ async function main() {
       return r !== 'need-more' && r.kind === 'dataset' && Boolean(sopInstance(r.dataSet));
     },
   };
+  // Generated: the variants the issue names (see test/unit/dicom/encodings.test.ts for their checks).
+  const { encodeDicom, rtCourse } = await import('../unit/dicom/dicomWriter');
+  const course = rtCourse(
+    { patientId: 'B1', name: 'BENCH^ONE', birthDate: '19600101', sex: 'F' },
+    { planDate: '20240101', label: 'L1', fractions: 5, targets: [{ roiName: 'PTV_L1', doseGy: 20 }], machineModel: 'TrueBeam', treatmentDates: ['20240102'] },
+  );
+  const record = course.records[0].dataSet;
+  const nested = (depth: number) => {
+    // (0009,1010) private sequences nested `depth` deep, implicit VR, undefined lengths.
+    const open = [0x09, 0x00, 0x10, 0x10, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff];
+    const close = [0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0, 0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0];
+    const body = encodeDicom(record, { encoding: 'implicitLE', noMeta: true });
+    const head = encodeDicom(record.filter((e) => e[0] >>> 16 === 0x0008), { encoding: 'implicitLE', noMeta: true }).length;
+    return Buffer.concat([body.subarray(0, head), Buffer.from(Array.from({ length: depth }, () => open).flat()), Buffer.from(Array.from({ length: depth }, () => close).flat()), body.subarray(head)]);
+  };
+  const generated: Uint8Array[] = [
+    encodeDicom(record, { encoding: 'implicitLE', sequenceLengths: 'alternate' }),
+    encodeDicom(record, { encoding: 'implicitBE', noMeta: true, sequenceLengths: 'undefined' }),
+    encodeDicom(record, { encoding: 'implicitLE', omitMeta: [0x00020010] }),
+    nested(10_000),
+  ];
   const results: Record<string, Record<string, { files: number; read: number; microsecondsPerFile: number }>> = {};
-  for (const [setName, files] of Object.entries(sets)) {
-    const data = files.map((f) => new Uint8Array(readFileSync(f)));
+  for (const [setName, files] of [...Object.entries(sets), ['generated: implicit LE mixed lengths, implicit BE, meta without TS, 10,000-deep nesting', []] as const]) {
+    const data = files.length ? files.map((f) => new Uint8Array(readFileSync(f))) : generated;
     for (const [name, read] of Object.entries(readers)) {
       let ok = 0;
       const times: number[] = [];

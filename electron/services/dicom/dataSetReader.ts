@@ -167,7 +167,7 @@ interface WalkResult {
  * not stack). Throws EndOfBytes when the bytes end inside the data set and Malformed when lengths
  * or delimiters contradict each other.
  */
-function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: DataSet, complete: boolean): WalkResult {
+function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: DataSet, complete: boolean, warnings: string[]): WalkResult {
   const length = bytes.length;
   const parsers = { little: dicomParser.littleEndianByteArrayParser, big: dicomParser.bigEndianByteArrayParser };
   const stack: Array<DataSetFrame | SequenceFrame> = [{ kind: 'dataset', dataSet: top, end: undefined, encoding, sequence: null }];
@@ -180,7 +180,8 @@ function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: 
     const frame = stack[stack.length - 1];
     if (frame.kind === 'sequence') {
       if (frame.end !== undefined && p >= frame.end) {
-        if (p > frame.end) throw new Malformed(`an item of sequence ${tagLabel(frame.tag)} runs past the sequence's declared length`);
+        // Lengths that disagree (an item running past its sequence): read on, as DCMTK does.
+        if (p > frame.end) warnings.push(`an item of sequence ${tagLabel(frame.tag)} runs past the sequence's declared length`);
         stack.pop();
         continue;
       }
@@ -199,8 +200,11 @@ function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: 
         );
       }
       const undefinedLength = itemLength === UNDEFINED;
-      if (!undefinedLength && frame.end !== undefined && p + itemLength > frame.end) {
-        throw new Malformed(`an item of sequence ${tagLabel(frame.tag)} declares ${itemLength} bytes, more than the sequence holds`);
+      let itemEnd = undefinedLength ? undefined : p + itemLength;
+      if (itemEnd !== undefined && frame.end !== undefined && itemEnd > frame.end) {
+        // The item claims more than its sequence holds: read it up to the sequence's end, as DCMTK does.
+        warnings.push(`an item of sequence ${tagLabel(frame.tag)} declares ${itemLength} bytes, more than the sequence holds`);
+        itemEnd = frame.end;
       }
       if (frame.fragments) {
         // Encapsulated fragments: only their lengths matter (always defined, PS3.5 A.4).
@@ -217,13 +221,13 @@ function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: 
         hadUndefinedLength: undefinedLength || undefined,
         dataSet,
       });
-      stack.push({ kind: 'dataset', dataSet, end: undefinedLength ? undefined : p + itemLength, encoding: frame.encoding, sequence: frame });
+      stack.push({ kind: 'dataset', dataSet, end: itemEnd, encoding: frame.encoding, sequence: frame });
       continue;
     }
 
     // A data set (top level or item).
     if (frame.end !== undefined && p >= frame.end) {
-      if (p > frame.end) throw new Malformed(`an element in an item of ${tagLabel(frame.sequence?.tag ?? 0)} runs past the item's declared length`);
+      if (p > frame.end) warnings.push(`an element in an item of ${tagLabel(frame.sequence?.tag ?? 0)} runs past the item's declared length`);
       stack.pop();
       continue;
     }
@@ -237,15 +241,23 @@ function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: 
     const tag = tagAt(bytes, p, little);
     if (tag === ITEM_DELIMITER || tag === SEQUENCE_DELIMITER) {
       p += 8;
-      if (frame.sequence && frame.end === undefined) {
+      if (frame.sequence) {
+        // A delimiter ends the item even when the item declared a length (DCMTK does the same).
+        if (frame.end !== undefined) warnings.push(`an item of sequence ${tagLabel(frame.sequence.tag)} with a declared length ends with a delimiter`);
         stack.pop();
-        // A sequence delimiter closing an undefined-length item (its item delimiter missing) closes both.
+        // A sequence delimiter closing an item (its item delimiter missing) closes both.
         if (tag === SEQUENCE_DELIMITER && frame.sequence.end === undefined) stack.pop();
       }
-      // Elsewhere a stray delimiter carries nothing: skipped, as DCMTK does.
+      // At the top level a stray delimiter carries nothing: skipped, as DCMTK does.
       continue;
     }
-    if (tag === ITEM) throw new Malformed(`an item (FFFE,E000) appears outside any sequence at byte ${p}`);
+    if (tag === ITEM) {
+      if (!frame.sequence) throw new Malformed(`an item (FFFE,E000) appears outside any sequence at byte ${p}`);
+      // The next item starts before this one's declared end: this one ended early.
+      warnings.push(`an item of sequence ${tagLabel(frame.sequence.tag)} is shorter than its declared length`);
+      stack.pop();
+      continue;
+    }
     let vr: string | undefined;
     let valueLength: number;
     let dataOffset: number;
@@ -280,9 +292,10 @@ function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: 
     if (isSequence) {
       element.items = [];
       const itemEncoding = explicit && vr === 'UN' ? { explicit: false, little: true } : frame.encoding;
-      const end = undefinedLength ? undefined : dataOffset + valueLength;
+      let end = undefinedLength ? undefined : dataOffset + valueLength;
       if (end !== undefined && frame.end !== undefined && end > frame.end) {
-        throw new Malformed(`sequence ${tagLabel(tag)} declares ${valueLength} bytes, more than its enclosing item holds`);
+        warnings.push(`sequence ${tagLabel(tag)} declares ${valueLength} bytes, more than its enclosing item holds`);
+        end = frame.end;
       }
       p = dataOffset;
       stack.push({ kind: 'sequence', element, tag, end, encoding: itemEncoding, fragments: false });
@@ -295,7 +308,7 @@ function walkDataSet(bytes: Uint8Array, start: number, encoding: Encoding, top: 
       continue;
     }
     if (frame.end !== undefined && dataOffset + valueLength > frame.end) {
-      throw new Malformed(`${tagLabel(tag)} declares ${valueLength} bytes, more than its enclosing item of ${tagLabel(frame.sequence?.tag ?? 0)} holds`);
+      warnings.push(`${tagLabel(tag)} declares ${valueLength} bytes, more than its enclosing item of ${tagLabel(frame.sequence?.tag ?? 0)} holds`);
     }
     if (dataOffset + valueLength > length) {
       // Past the end of the bytes: a cut file, or a damaged length field in a whole one. An element
@@ -318,17 +331,22 @@ function hasDicmPrefix(b: Uint8Array): boolean {
 }
 
 /**
- * Reads the file meta group (0002,xxxx) from `start` into `into`; returns where it ends.
- * Always Explicit VR Little Endian (PS3.10 7.1); an element written in implicit VR is tolerated.
+ * Reads the file meta group (0002,xxxx) from `start` into `into`; returns where it ends: at the
+ * end its group length (0002,0000) gives (even past an element whose tag was damaged), else at the
+ * first element of another group. Always Explicit VR Little Endian (PS3.10 7.1); as in DCMTK a
+ * non-standard VR has a 2-byte length, and an element written in implicit VR is tolerated.
  */
 function readMeta(bytes: Uint8Array, start: number, into: DataSet, warnings: string[], complete: boolean): number {
   let p = start;
-  while (p + 8 <= bytes.length && u16(bytes, p, true) === 0x0002) {
+  let groupEnd = start;
+  while (p + 8 <= bytes.length && (p < groupEnd || u16(bytes, p, true) === 0x0002)) {
     const tag = tagAt(bytes, p, true);
     let valueLength: number;
     let dataOffset: number;
     let vr: string | undefined;
-    if (isVrAt(bytes, p + 4)) {
+    // Implicit VR shows a 4-byte length whose high half is zero; anything else is a VR (maybe damaged).
+    const implicitLength = bytes[p + 6] === 0 && bytes[p + 7] === 0 && p + 8 + u32(bytes, p + 4, true) <= bytes.length;
+    if (isVrAt(bytes, p + 4) || !implicitLength) {
       vr = String.fromCharCode(bytes[p + 4], bytes[p + 5]);
       if (VR_KIND[(bytes[p + 4] << 8) | bytes[p + 5]] === 2) {
         if (p + 12 > bytes.length) throw new EndOfBytes(`inside the header of file meta element ${tagLabel(tag)}`);
@@ -351,8 +369,11 @@ function readMeta(bytes: Uint8Array, start: number, into: DataSet, warnings: str
       }
       throw new EndOfBytes(`inside file meta element ${tagLabel(tag)}, which declares ${valueLength} bytes where ${bytes.length - dataOffset} remain`);
     }
-    const key = tagKey(tag);
-    into.elements[key] = { tag: key, vr, length: valueLength, dataOffset };
+    if (tag === 0x00020000 && valueLength === 4 && p === start) groupEnd = dataOffset + 4 + u32(bytes, dataOffset, true);
+    if (tag >>> 16 === 0x0002) {
+      const key = tagKey(tag);
+      into.elements[key] = { tag: key, vr, length: valueLength, dataOffset };
+    } else warnings.push(`file meta holds ${tagLabel(tag)}, not a file meta element: ignored`);
     p = dataOffset + valueLength;
   }
   return p;
@@ -381,10 +402,11 @@ function encodingOf(ts: string): { encoding: Encoding; deflated: boolean } | nul
  */
 function plausible(b: Uint8Array, p: number, e: Encoding, fileSize: number): boolean {
   if (p + 8 > b.length) return false;
+  const vr = isVrAt(b, p + 4);
+  // A VR where explicit VR has one is evidence enough (the tag itself may be damaged).
+  if (e.explicit) return vr;
   const group = u16(b, p, e.little);
   if (group === 0 || group > 0x7fe0) return false;
-  const vr = isVrAt(b, p + 4);
-  if (e.explicit) return vr;
   if (vr) return false;
   const length = u32(b, p + 4, e.little);
   return length === UNDEFINED || p + 8 + length <= fileSize;
@@ -428,7 +450,10 @@ export function readDataSet(bytes: Uint8Array, fileSize: number): ReadResult | '
   const complete = bytes.length >= fileSize;
   const warnings: string[] = [];
   try {
-    return readDataSetOrThrow(bytes, fileSize, warnings);
+    const result = readDataSetOrThrow(bytes, fileSize, warnings);
+    // A hostile file can repeat one oddity thousands of times: each kind is said once, ten at most.
+    if (result !== 'need-more' && result.kind === 'dataset') result.warnings = [...new Set(warnings)].slice(0, 10);
+    return result;
   } catch (error) {
     if (error instanceof EndOfBytes) {
       if (!complete) return 'need-more';
@@ -519,7 +544,7 @@ function readDataSetOrThrow(bytes: Uint8Array, fileSize: number, warnings: strin
     top.elements = metaElements;
   }
 
-  const { pixelData } = walkDataSet(data, p, encoding, top, complete);
+  const { pixelData } = walkDataSet(data, p, encoding, top, complete, warnings);
   if (!pixelData && !complete) return 'need-more';
   // Pixel data is not read, but its declared length must fit in the file (else it was cut off).
   if (pixelData && !pixelData.hadUndefinedLength && !deflated && pixelData.dataOffset + pixelData.length > fileSize) {

@@ -34,7 +34,7 @@ export function readDicomFile(path: string): FileOutcome {
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    return { kind: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, size: 0, mtimeMs: 0 };
+    return { kind: 'skipped', reason: unreadable(error), size: 0, mtimeMs: 0 };
   }
   let size = 0;
   let mtimeMs = 0;
@@ -55,10 +55,25 @@ export function readDicomFile(path: string): FileOutcome {
       length = length < SECOND_CHUNK ? Math.min(size, SECOND_CHUNK) : size;
     }
   } catch (error) {
-    return { kind: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, size, mtimeMs };
+    return { kind: 'skipped', reason: unreadable(error), size, mtimeMs };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Why a file could not be read, in words (the system's code in brackets for support). */
+function unreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOENT: 'the file disappeared during the scan',
+    EISDIR: 'it is a folder',
+    EIO: 'the disk reported a read error',
+    ELOOP: 'a symbolic link points to itself',
+    ERR_FS_FILE_TOO_LARGE: 'the file is too large to read into memory',
+  };
+  return `unreadable: ${words[code] ?? 'the file could not be read'}${code ? ` (${code})` : ''}`;
 }
 
 /**

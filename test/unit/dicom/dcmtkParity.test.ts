@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readDicomFile } from '../../../electron/services/dicom/headerParser';
+import { parseDicomBytes } from '../../../electron/services/dicom/headerParser';
 import { scanFolderReadOnly } from '../../../electron/services/dicom/dicomScan';
+import { mutatedFiles } from './mutatedFiles';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/dicom/', import.meta.url));
 const rows = readFileSync(join(fixtures, 'dcmtk-reads.tsv'), 'utf8')
@@ -61,5 +63,31 @@ describe('parity with DCMTK', () => {
     const result = await scanFolderReadOnly(join(fixtures, 'real-pymedphys'), { workers: 1 });
     expect(result.files.dicom).toBe(61);
     expect(result.files.skipped.map((s) => s.path.split('/').pop()).sort()).toEqual(['LICENSE-pymedphys.txt', 'PROVENANCE.tsv']);
+  });
+
+  it('reads every byte-corrupted copy DCMTK reads, with the same SOP Instance UID (list made once with dcmdump)', () => {
+    const listed = new Map(
+      readFileSync(join(fixtures, 'dcmtk-mutations.tsv'), 'utf8')
+        .split('\n')
+        .filter((line) => line && !line.startsWith('#') && !line.startsWith('file\t'))
+        .map((line) => line.split('\t'))
+        .map(([file, dcmtk, uid]) => [file, { dcmtk, uid }]),
+    );
+    const files = mutatedFiles();
+    expect(files.length).toBe(listed.size);
+    const mismatches: string[] = [];
+    let read = 0;
+    for (const { name, bytes } of files) {
+      const outcome = parseDicomBytes(bytes, bytes.length);
+      const expected = listed.get(name);
+      if (outcome === 'need-more') throw new Error(`${name}: need-more on a whole file`);
+      if (outcome.kind === 'skipped') expect(outcome.reason, name).toMatch(/^(truncated: |malformed: |not DICOM: |DICOM without SOP Instance UID)/);
+      if (expected?.dcmtk !== 'read') continue;
+      read++;
+      if (outcome.kind !== 'dicom') mismatches.push(`${name}: skipped (${outcome.reason})`);
+      else if (outcome.header.sopInstanceUid.replace(/ /g, '') !== expected.uid) mismatches.push(`${name}: ${outcome.header.sopInstanceUid} vs ${expected.uid}`);
+    }
+    expect(read).toBeGreaterThan(300);
+    expect(mismatches).toEqual([]);
   });
 });

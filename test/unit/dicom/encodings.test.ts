@@ -193,3 +193,43 @@ describe('hostile nesting', () => {
     });
   }
 });
+
+describe('damage DCMTK reads through (checked by hand against dcmdump 3.6.7)', () => {
+  const record = objects[0][1];
+  const reference = () => content(parse(encodeDicom(record, { encoding: 'explicitLE' })));
+
+  it('reads a file meta with a damaged VR (2-byte length, as for any non-standard VR)', () => {
+    const bytes = Buffer.from(encodeDicom(record, { encoding: 'explicitLE' }));
+    const at = bytes.indexOf(Buffer.from([0x02, 0x00, 0x02, 0x00, 0x55, 0x49])); // (0002,0002) UI
+    bytes[at + 4] = 0x2c; // ',I'
+    const header = parse(bytes);
+    expect(content(header)).toEqual(reference());
+  });
+
+  it('reads past a damaged file meta tag to the end its group length gives, and detects the transfer syntax', () => {
+    const bytes = Buffer.from(encodeDicom(record, { encoding: 'implicitLE', sequenceLengths: 'alternate' }));
+    const at = bytes.indexOf(Buffer.from([0x02, 0x00, 0x10, 0x00, 0x55, 0x49])); // (0002,0010) UI
+    bytes[at] = 0xd2; // (02D2,0010): not a meta element any more
+    const header = parse(bytes);
+    expect(content(header)).toEqual(reference());
+    expect(header.transferSyntaxUid).toBe('1.2.840.10008.1.2');
+    expect(header.warnings.join(' ')).toMatch(/lacks Transfer Syntax UID/);
+  });
+
+  it('reads an item whose declared length runs past its sequence, and an item ended by a delimiter', () => {
+    // Implicit VR, defined lengths: the machine sequence's item claims 4 KB more than it has.
+    const bytes = Buffer.from(encodeDicom(record, { encoding: 'implicitLE' }));
+    const seq = bytes.indexOf(Buffer.from([0x0a, 0x30, 0x06, 0x02])); // (300A,0206)
+    const itemLength = seq + 12;
+    bytes.writeUInt32LE(bytes.readUInt32LE(itemLength) + 4096, itemLength);
+    let header = parse(bytes);
+    expect(content(header)).toEqual(reference());
+    expect(header.warnings.join(' ')).toMatch(/\(300A,0206\) declares|more than the sequence holds/);
+    // Undefined-length sequence, item with a (wrong, huge) length but closed by an item delimiter.
+    const undefinedLengths = Buffer.from(encodeDicom(record, { encoding: 'implicitLE', sequenceLengths: 'undefined' }));
+    const machine = undefinedLengths.indexOf(Buffer.from([0x0a, 0x30, 0x06, 0x02]));
+    undefinedLengths.writeUInt32LE(0xff1111ff, machine + 12);
+    header = parse(undefinedLengths);
+    expect(content(header)).toEqual(reference());
+  });
+});
