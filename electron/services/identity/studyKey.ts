@@ -18,6 +18,7 @@
 // (requireStudyKey → StudyKeyMissingError, a clear message saying how to get the key back).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
@@ -323,4 +324,22 @@ export function importStudyKey(db: Database.Database, store: StudyKeyStore, file
 /** The key folder of a user-data folder. */
 export function studyKeysDir(userDataDir: string): string {
   return path.join(userDataDir, STUDY_KEYS_FOLDER);
+}
+
+/**
+ * The user-data folder outside Electron (CLI, migrations run without a store): $RTCW_USER_DATA,
+ * else the folder Electron's app.getPath('userData') uses for this app on the platform, so the CLI
+ * and the desktop app of one user share `study-keys/`.
+ */
+export function defaultUserDataDir(): string {
+  if (process.env.RTCW_USER_DATA) return path.resolve(process.env.RTCW_USER_DATA);
+  const product = 'RT Cohort Workstation';
+  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), product);
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', product);
+  return path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), product);
+}
+
+/** The 0600 key-file store of the default user-data folder. */
+export function defaultKeyStore(): StudyKeyStore {
+  return new KeyFileStore(studyKeysDir(defaultUserDataDir()));
 }
