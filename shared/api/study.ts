@@ -19,6 +19,11 @@ export interface StudyInfo {
   /** True for the built-in synthetic demo study. */
   synthetic: boolean;
   counts: StudyCounts;
+  /**
+   * What opening did that the user must be told (e.g. a migration removed patient identifiers and
+   * rewrote or deleted the older backup copies next to the file). Empty when nothing.
+   */
+  notices: string[];
 }
 
 /** Result of exporting the study key (electron/services/identity/studyKey.ts). */
