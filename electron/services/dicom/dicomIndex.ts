@@ -7,9 +7,11 @@
 // fingerprint (identity/fileFingerprint.ts), RT content what identity/rtContentPolicy.ts keeps.
 // The scan's clear values (PatientID for the review table, birth date for the age at first RT)
 // stay in memory (`IndexWriter.scanned`) and are gone when the scan's result is.
-// SOP/Study/Series Instance UIDs are kept: they identify objects, not people (PS3.15 Annex E
-// would replace them only when the data set itself is shared; the study's shared copy drops the
-// whole index), and they make re-import idempotent and provenance traceable to the PACS.
+// SOP/Study/Series Instance UIDs are kept (PS3.15 Annex E: basic profile U = replace; the Retain
+// UIDs option keeps them, K): they name objects, not people, make re-import idempotent and let the
+// site trace a course back to its PACS objects. Study and series dates are kept likewise (Retain
+// Longitudinal Temporal Information, full dates): time-to-event analysis needs them. Both are for
+// the site's own study file; a copy to share (issue 11 item 4) drops the index and shifts dates.
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
