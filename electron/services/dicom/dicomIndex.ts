@@ -114,10 +114,6 @@ export class IndexWriter {
       insertPatient: db.prepare('INSERT INTO dicom_patient (pseudonym, sex, id_hash) VALUES (?, ?, ?)'),
       fillHash: db.prepare('UPDATE dicom_patient SET id_hash = ? WHERE id = ? AND id_hash IS NULL'),
       fillSex: db.prepare('UPDATE dicom_patient SET sex = ? WHERE id = ? AND sex IS NULL'),
-      knownFile: db.prepare(
-        `SELECT i.sop_instance_uid AS sopInstanceUid, f.skipped_reason AS skippedReason
-         FROM dicom_file_seen f LEFT JOIN dicom_instance i ON i.id = f.instance_id WHERE f.file_hash = ?`,
-      ),
       study: db.prepare('SELECT id FROM dicom_study WHERE study_instance_uid = ?'),
       insertStudy: db.prepare('INSERT INTO dicom_study (patient_id, study_instance_uid, study_date) VALUES (?, ?, ?)'),
       series: db.prepare('SELECT id FROM dicom_series WHERE series_instance_uid = ?'),
@@ -172,9 +168,22 @@ export class IndexWriter {
     if (this.pending.length >= 2048 || Date.now() - this.lastFlush >= 250) this.flush();
   }
 
-  /** The index row of a file seen by an earlier scan with the same path, size and mtime, if any. */
-  knownFile(path: string, size: number, mtimeMs: number): KnownFile | undefined {
-    return this.stmt.knownFile.get(fileFingerprint(this.key, path, size, mtimeMs)) as KnownFile | undefined;
+  /**
+   * Files seen by earlier scans, by keyed fingerprint (one query: a lookup per file costs more than
+   * reading them all); look one up with `fingerprint(path, size, mtime)`.
+   */
+  knownFiles(): Map<string, KnownFile> {
+    const rows = this.db
+      .prepare(
+        `SELECT f.file_hash AS fileHash, i.sop_instance_uid AS sopInstanceUid, f.skipped_reason AS skippedReason
+         FROM dicom_file_seen f LEFT JOIN dicom_instance i ON i.id = f.instance_id`,
+      )
+      .all() as Array<KnownFile & { fileHash: string }>;
+    return new Map(rows.map(({ fileHash, ...k }) => [fileHash, k]));
+  }
+
+  fingerprint(path: string, size: number, mtimeMs: number): string {
+    return fileFingerprint(this.key, path, size, mtimeMs);
   }
 
   /** Counts an unchanged file from its index row instead of parsing it; false if the row is unusable. */
