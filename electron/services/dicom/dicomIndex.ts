@@ -1,8 +1,8 @@
-// Writes scan outcomes into the DICOM index (migrations 0002, 0004) and reads back what the RT
+// Writes scan outcomes into the DICOM index (migrations 0002, 0005) and reads back what the RT
 // derivation needs. Idempotent by SOPInstanceUID: an instance already indexed (even from another
 // file or another transfer syntax) is not added again.
 //
-// No identifier is written (issue 11 item 1; migration 0004-deidentify-study.ts): a patient is
+// No identifier is written (issue 11 item 1; migration 0005-deidentify-study.ts): a patient is
 // its pseudonym and `id_hash` (identity/patientLink.ts hospitalIdHash), a file its keyed
 // fingerprint (identity/fileFingerprint.ts), RT content what identity/rtContentPolicy.ts keeps.
 // The scan's clear values (PatientID for the review table, birth date for the age at first RT)
@@ -15,7 +15,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
-import { deidentifiedIndexSql } from '../db/migrations/0004-deidentify-study';
+import { deidentifiedIndexSql } from '../db/migrations/0005-deidentify-study';
 import { fileFingerprint } from '../identity/fileFingerprint';
 import { hospitalIdHash } from '../identity/patientLink';
 import { keptRtContentOf } from '../identity/rtContentPolicy';
@@ -24,7 +24,7 @@ import type { InstanceHeader, PlanContent, StructureSetContent, TreatmentRecordC
 
 /**
  * Keyed pseudonym (product.md §2): HMAC-SHA-256 over issuer and PatientID with the study key
- * (identity/studyKey.ts; before migration 4 the same secret lived in the file, so pseudonyms are
+ * (identity/studyKey.ts; before migration 5 the same secret lived in the file, so pseudonyms are
  * unchanged by the migration). The unit separator keeps ("A", "BC") and ("AB", "C") apart. 16 hex
  * digits (64 bits) keep collisions negligible for any cohort while staying readable.
  */
@@ -38,7 +38,7 @@ export function openScratchIndex(): Database.Database {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
   dicomIndexUp(db);
-  // Only the index part of migration 4 (the scratch index has no cohort tables).
+  // Only the index part of migration 5 (the scratch index has no cohort tables).
   db.exec(`CREATE TABLE study_settings (id INTEGER PRIMARY KEY); CREATE TABLE patients (id INTEGER PRIMARY KEY);`);
   db.exec(deidentifiedIndexSql);
   db.exec('DROP TABLE dicom_source_file; DROP TABLE dicom_source_identity; DROP TABLE dicom_pseudonym_key;');
