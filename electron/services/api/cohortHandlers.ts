@@ -18,6 +18,7 @@ import {
 import { editHistoryState, recordEditStep, redoEdit, undoEdit } from '../db/editHistory';
 import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
 import { importTable } from '../import/tableImport';
+import { getOrCreateStudyKey } from '../identity/studyKey';
 import { MappingError } from '../import/tableMapping';
 import type { HandlerContext, Handlers } from './apiService';
 
@@ -37,7 +38,8 @@ function runImport(ctx: HandlerContext, workbook: Workbook, mapping: unknown, dr
   ctx.throwIfCancelled();
   ctx.progress(30, dryRun ? 'Validating rows' : 'Importing rows');
   try {
-    const report = importTable(ctx.study.db, workbook, mapping, { dryRun });
+    const studyKey = getOrCreateStudyKey(ctx.study.db, ctx.session.keyStore, 'Importing a spreadsheet into this study');
+    const report = importTable(ctx.study.db, workbook, mapping, { dryRun, studyKey });
     ctx.progress(100, report.message);
     return report;
   } catch (error) {
