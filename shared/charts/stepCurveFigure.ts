@@ -449,7 +449,7 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
             silent: true,
             z: 2,
             animation: false,
-            lineStyle: { color: c, width: lw * 0.5 * s, type: [lw * 0.6 * s, lw * 1.2 * s], opacity: 0.9, cap: 'butt' },
+            lineStyle: { color: c, width: Math.max(0.5, lw * 0.5) * s, type: [lw * 0.6 * s, lw * 1.2 * s], opacity: 0.9, cap: 'butt' },
             emphasis: { disabled: true },
           } as never);
         }

@@ -77,9 +77,11 @@ export function table1Model(t: Table1, fmt: TableFormat = DEFAULT_TABLE_FORMAT, 
     ...(grouped ? [cell(pHeader(fmt.pStyle), 'right')] : []),
   ];
   const columnCount = header.length;
-  const tests = new Set<string>();
+  // Each P names its test with a letter, explained in a footnote (journals ask which test gave which P).
+  const order = [...new Set(t.rows.map((r) => r.test).filter((x): x is NonNullable<typeof x> => x !== null))];
+  const marks = ['a', 'b', 'c', 'd'];
+  const mark = (test: string | null) => (test ? ` ${marks[order.indexOf(test as (typeof order)[number])]}` : '');
   const rows: TableRow[] = t.rows.map((r) => {
-    if (r.test) tests.add(r.test);
     const heading = r.level === null && r.total === '';
     const label = r.level === null ? r.label : r.label;
     return {
@@ -89,11 +91,12 @@ export function table1Model(t: Table1, fmt: TableFormat = DEFAULT_TABLE_FORMAT, 
         cell(label),
         cell(r.total, 'right'),
         ...(grouped ? r.byGroup.map((v) => cell(v, 'right')) : []),
-        ...(grouped ? [pCell(r.p, fmt)] : []),
+        ...(grouped ? [r.p === null ? pCell(null, fmt) : cell(`${pCell(r.p, fmt).text}${mark(r.test)}`, 'right')] : []),
       ],
     };
   });
-  const footnotes = ['Values are n (%) or median (range).', ...t.notes, ...[...tests].map((k) => `${pHeader(fmt.pStyle)}s: ${TEST_NAMES[k] ?? k}.`)];
+  const testNote = order.length ? [`${pHeader(fmt.pStyle)}s: ${order.map((k, i) => `${marks[i]} ${TEST_NAMES[k] ?? k}`).join('; ')}.`] : [];
+  const footnotes = ['Values are n (%) or median (range).', ...t.notes, ...(grouped ? testNote : [])];
   return { title, columnCount, header: [header], rows, footnotes };
 }
 

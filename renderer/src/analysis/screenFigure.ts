@@ -25,7 +25,7 @@ export async function figureFontReady(): Promise<void> {
 }
 
 export function screenSurvivalFigure(result: AnalysisResult, widthPx: number): ChartFigure {
-  const preset = { ...PRESETS.double };
+  const preset = { ...PRESETS.double, pStyle: result.spec.format.pStyle };
   const scale = Math.max(0.8, widthPx / mmToPt(preset.widthMm));
   return analysisSurvivalFigure(result, { preset, measureText, scale });
 }
@@ -33,9 +33,7 @@ export function screenSurvivalFigure(result: AnalysisResult, widthPx: number): C
 /** Forest plot of the multivariable model (or the univariate estimates when there is none). */
 export function screenForestFigure(result: AnalysisResult, widthPx: number): ChartFigure | null {
   const model = result.multivariable ? 'multivariable' : 'univariate';
-  const hasTerms = model === 'multivariable' || result.univariate.some((u) => u.fit && u.fit.terms.some((t) => t.hr !== null));
-  if (!hasTerms) return null;
-  const preset = { ...PRESETS.double };
+  const preset = { ...PRESETS.double, pStyle: result.spec.format.pStyle };
   const scale = Math.max(0.8, widthPx / mmToPt(preset.widthMm));
   return analysisForestFigure(result, { preset, measureText, scale }, model);
 }

@@ -104,15 +104,15 @@ describe('table export', () => {
     const html = fs.readFileSync(written['cox.html'].path, 'utf8');
     expect(html).toMatch(/<th colspan="2"[^>]*>Univariable analysis<\/th>/);
     const tex = fs.readFileSync(written['cox.latex'].path, 'utf8');
-    for (const cmd of ['\\toprule', '\\midrule', '\\bottomrule', '\\multicolumn{2}{c}{Univariable analysis}', '\\cmidrule(lr){2-3}']) expect(tex).toContain(cmd);
+    for (const cmd of ['\\toprule', '\\midrule', '\\bottomrule', '\\multicolumn{2}{c}{Univariable analysis}', '\\cmidrule(lr){3-4}']) expect(tex).toContain(cmd);
   });
 
   it('XLSX reads back with merged header cells and the same values as the CSV', async () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(written['cox.xlsx'].path);
     const ws = wb.worksheets[0];
-    expect(ws.getCell('B2').isMerged).toBe(true);
-    expect(ws.getCell('B2').value).toBe('Univariable analysis');
+    expect(ws.getCell('C2').isMerged).toBe(true);
+    expect(ws.getCell('C2').value).toBe('Univariable analysis');
     const csvLines = fs.readFileSync(written['cox.csv'].path, 'utf8').replace(/^\uFEFF/, '').split('\r\n');
     expect(String(ws.getCell('B4').value)).toBe(csvLines[3].split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)[1].replace(/^"|"$/g, ''));
     expect(wb.description).toMatch(/dataset sha256:[0-9a-f]{64}/);
@@ -152,7 +152,7 @@ describe('figure export API and methods paragraph', () => {
     expect(pdf.path.endsWith('.pdf')).toBe(true);
     const info = execFileSync('pdfinfo', [pdf.path], { encoding: 'utf8' });
     expect(info).toMatch(/Page size:\s+493\.2\d* x/);
-    expect(execFileSync('pdftotext', [pdf.path, '-'], { encoding: 'utf8' })).toMatch(/Local control \(%\)[\s\S]*Number at risk/);
+    expect(execFileSync('pdftotext', [pdf.path, '-'], { encoding: 'utf8' })).toMatch(/Local progression-free survival \(%\)[\s\S]*Number at risk \(lesions\)/);
     const svg = ok<ExportedFile>(await service.call('exportFigure', { spec, figure: 'forest', format: 'svg', path: path.join(dir, 'forest') }));
     expect(svg.path).toBe(path.join(dir, 'forest.svg'));
     expect(fs.readFileSync(svg.path, 'utf8')).toMatch(/HR \(95% CI\)/);
