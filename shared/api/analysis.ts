@@ -2,6 +2,7 @@
 // (electron/services/analysis/dataset.ts) and keep named specifications in the study.
 // A specification re-runs identically: same spec + same dataset fingerprint → same numbers.
 import { z } from 'zod';
+import { DEFAULT_P_STYLE } from '../charts/journalStyle';
 import { defineMethod, returns, type MethodRecord } from './contract';
 
 // ---------------------------------------------------------------- the specification
@@ -205,12 +206,12 @@ export const analysisSpecSchema = z.object({
   /** How numbers are printed on screen, in figures and in every export format. */
   format: z
     .object({
-      pStyle: z.enum(['ama', 'nejm', 'lancet', 'exact']).default('nejm'),
+      pStyle: z.enum(['ama', 'nejm', 'lancet', 'exact']).default(DEFAULT_P_STYLE),
       decimals: z.number().int().min(1).max(4).default(2),
       /** Cox tables: also β, SE and (clustered fits) robust SE. */
       showCoefficients: z.boolean().default(false),
     })
-    .default({ pStyle: 'nejm', decimals: 2, showCoefficients: false }),
+    .default({ pStyle: DEFAULT_P_STYLE, decimals: 2, showCoefficients: false }),
   chart: z
     .object({
       ci: z.boolean().default(true),

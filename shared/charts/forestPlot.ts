@@ -155,14 +155,17 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const expHi = Math.log10(axisHi);
   const tickLabel = (v: number) => String(Number(v.toPrecision(3)));
   const xOf = (v: number) => ((Math.log10(v) - expLo) / (expHi - expLo)) * plotW;
-  // Labels, centred on their ticks, must not touch: drop 2s, then 5s, then every other decade.
+  // Labels, centred on their ticks, must not touch: drop the 2s, then the 5s (decades only), then
+  // every other decade; the axis still spans the data.
   const fits = (list: number[]) => list.every((v, i) => i === 0 || xOf(v) - xOf(list[i - 1]) >= (measure(tickLabel(v)) + measure(tickLabel(list[i - 1]))) / 2 + f * 0.6);
   const mantissa = (v: number) => Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
-  for (const drop of [[2], [2, 5]]) {
-    if (fits(ticks)) break;
-    ticks = ticks.filter((v) => v === 1 || v === axisLo || v === axisHi || !drop.includes(mantissa(v)));
-  }
-  if (!fits(ticks)) ticks = ticks.filter((v) => v === 1 || v === axisLo || v === axisHi);
+  const candidates = [
+    ticks,
+    ticks.filter((v) => mantissa(v) !== 2),
+    ticks.filter((v) => mantissa(v) === 1),
+    ticks.filter((v) => mantissa(v) === 1 && Math.round(Math.log10(v)) % 2 === 0),
+  ];
+  ticks = candidates.find((list) => list.length >= 2 && fits(list)) ?? candidates[candidates.length - 1];
   const toAxis = (v: number) => Math.min(expHi, Math.max(expLo, Math.log10(v)));
   const clipped = (v: number | null | undefined, side: 'lo' | 'hi') => finite(v) && (side === 'lo' ? v < axisLo * (1 - 1e-9) : v > axisHi * (1 + 1e-9));
 

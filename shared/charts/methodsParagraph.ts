@@ -1,7 +1,7 @@
 // The statistical-methods paragraph for the manuscript, stating exactly what the analysis computed:
 // estimator, CI construction, tests, Cox ties, clustering, penalisation, model selection and software.
 import type { AnalysisResult } from '../api/analysis';
-import { formatPValue, type PStyle } from './journalStyle';
+import { DEFAULT_P_STYLE, formatPValue, type PStyle } from './journalStyle';
 
 const ENDPOINT_TEXT: Record<AnalysisResult['spec']['endpoint'], string> = {
   local: 'local control (time to local progression of the treated lesion, with death without local progression censored)',
@@ -16,7 +16,7 @@ const CONF_TYPE_TEXT = {
   plain: 'on the linear scale',
 } as const;
 
-export function methodsParagraph(result: AnalysisResult, software: { name: string; version: string }, pStyle: PStyle = 'ama'): string {
+export function methodsParagraph(result: AnalysisResult, software: { name: string; version: string }, pStyle: PStyle = DEFAULT_P_STYLE): string {
   const spec = result.spec;
   const level = Math.round(spec.confLevel * 100);
   const s: string[] = [];

@@ -46,13 +46,14 @@ const spec = { endpoint: 'local' as const, groupBy: 'concurrent' };
 
 describe('journal number formats', () => {
   it('formats P, CIs and pixel sizes as journals ask', () => {
-    expect(formatP(0.03)).toBe('P = .03');
-    expect(formatP(0.0004)).toBe('P < .001');
-    expect(formatP(0.0496)).toBe('P = .0496'); // never rounded up to ".05"
+    expect(formatP(0.03, 'ama')).toBe('P = .03');
+    expect(formatP(0.03)).toBe('P = 0.03'); // the one default style (NEJM/JCO)
+    expect(formatP(0.0004, 'ama')).toBe('P < .001');
+    expect(formatP(0.0496, 'ama')).toBe('P = .0496'); // never rounded up to ".05"
     expect(formatP(0.004, 'nejm')).toBe('P = 0.004');
     expect(formatP(0.03, 'lancet')).toBe('p=0\u00B703');
     expect(formatP(0.00002, 'lancet')).toBe('p<0\u00B70001');
-    expect(formatPValue(0.995)).toBe('>.99');
+    expect(formatPValue(0.995, 'ama')).toBe('>.99');
     expect(formatEstimateWithCi(0.4712, 0.4701, 0.9876, 2, 'dash')).toBe('0.47 (0.47\u20130.99)');
     expect(formatEstimateWithCi(0.4712, 0.4701, 0.9876, 2, 'comma')).toBe('0.47 (0.47, 0.99)');
     // A positive HR or limit that would round to zero keeps its first significant digit (never "0.00").
