@@ -10,6 +10,8 @@ import { buildReport, reportDataset, writeReport, type StudyReport } from '../..
 import { createStudy, type StudyFile } from '../../../electron/services/db/studyFile';
 import { analysisSpecSchema } from '../../../shared/api/analysis';
 import { coxTableModel, table1Model } from '../../../shared/charts/tableModel';
+import { forestRowsOf } from '../../../shared/charts/analysisFigure';
+import { formatEstimateWithCi } from '../../../shared/charts/journalStyle';
 
 let dir: string;
 let study: StudyFile;
@@ -90,6 +92,32 @@ describe('study report on the demo study', () => {
     expect(counts?.map((c) => c[0])).toEqual(['< 60', '≥ 60']);
     expect(counts?.[0][1]).not.toBe(12);
     expect(table1Model(bed60.table1).rows.some((r) => r.cells[0].text === '≥ 60')).toBe(true);
+  });
+
+  it('Firth: the same numbers in the model, the table and the forest plot; the table says what was fitted', () => {
+    // Among concurrent lesions (1 local event) a binary covariate has a level without events:
+    // the ordinary likelihood is monotone, so 'auto' fits Firth for that model only.
+    const spec = analysisSpecSchema.parse({ groupBy: null, filters: [{ variable: 'concurrent', op: 'in', values: ['1'] }], covariates: ['cordCompression', 'painResponse', 'sbrt'], multivariable: 'chosen', chosenCovariates: ['sbrt'] });
+    const r = buildReport(study.db, spec);
+    const firthFits = r.cox.univariate.filter((u) => u.fit?.method === 'firth');
+    expect(firthFits.length).toBeGreaterThan(0);
+    expect(r.cox.coxMethods.firth).toBe(firthFits.length + (r.cox.multivariable?.method === 'firth' ? 1 : 0));
+    const u = firthFits[0];
+    const term = u.fit!.terms[0];
+    expect(term.hr).not.toBeNull();
+    expect(u.fit!.ties).toBe('breslow');
+    expect(u.fit!.robust).toBe(false);
+    expect(u.fit!.warnings.join(' ')).toMatch(/monotone likelihood/);
+    const table = coxTableModel({ spec: r.spec, ...r.cox });
+    const cell = table.rows.flatMap((row) => row.cells.map((c) => c.text)).find((t) => t.endsWith('\u2020'));
+    expect(cell).toBe(formatEstimateWithCi(term.hr, term.lower, term.upper, 2, 'dash', r.spec.format.pStyle) + '\u2020');
+    expect(table.footnotes.join(' ')).toMatch(/Firth's penalised likelihood \(monotone likelihood\).*Breslow ties; no clustering/);
+    const forest = forestRowsOf({ spec: r.spec, ...r.cox }, 'univariate').find((row) => row.firth && row.hr !== undefined);
+    expect([forest?.hr, forest?.lower, forest?.upper]).toEqual([term.hr, term.lower, term.upper]);
+    expect(r.methods).toMatch(/refitted with Firth's penalised partial likelihood/);
+    // β, SE and robust SE on request.
+    const withCoef = coxTableModel({ spec: { ...report.spec, format: { ...report.spec.format, showCoefficients: true } }, ...report.cox });
+    expect(withCoef.header[1].map((c) => c.text)).toEqual(expect.arrayContaining(['β', 'SE', 'Robust SE']));
   });
 
   it('Table 3: patterns of FIRST failure per group, titled and labelled so', () => {
