@@ -250,6 +250,8 @@ export interface CurveResult {
     nRisk: number;
     nEvent: number;
     nCensor: number;
+    /** Cumulative incidence only: competing events (death without local progression) at this time. */
+    nCompeting?: number;
     estimate: number;
     lower: number | null;
     upper: number | null;

@@ -24,6 +24,7 @@ export function stepsFromCurveRows(curve: CurveResult, cumulative: boolean): Sur
     nRisk: steps.map((s) => s.nRisk),
     nEvent: steps.map((s) => s.nEvent),
     nCensor: steps.map((s) => s.nCensor),
+    ...(cumulative ? { nCompeting: steps.map((s) => s.nCompeting ?? 0) } : {}),
     surv: steps.map((s) => (cumulative ? 1 - s.estimate : s.estimate)),
     lower: steps.map((s) => (cumulative ? 1 - num(s.upper) : num(s.lower))),
     upper: steps.map((s) => (cumulative ? 1 - num(s.lower) : num(s.upper))),

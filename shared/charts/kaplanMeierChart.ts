@@ -17,6 +17,8 @@ export interface SurvivalSteps {
   nRisk: ArrayLike<number>;
   nEvent: ArrayLike<number>;
   nCensor: ArrayLike<number>;
+  /** Competing events (cumulative incidence drawn from analysis curves); absent for KM. */
+  nCompeting?: ArrayLike<number>;
   surv: ArrayLike<number>;
   /** Confidence limits; NaN where undefined. */
   lower: ArrayLike<number>;
@@ -70,14 +72,16 @@ export function kmNumberAtRisk(curve: SurvivalSteps, t: number): number {
 }
 
 /** Cumulative events and censorings strictly before t, so at risk + events + censored = n. */
-export function kmCountsBefore(curve: SurvivalSteps, t: number): { events: number; censored: number } {
+export function kmCountsBefore(curve: SurvivalSteps, t: number): { events: number; censored: number; competing: number } {
   let events = 0;
   let censored = 0;
+  let competing = 0;
   for (let i = 0; i < curve.time.length && curve.time[i] < t; i++) {
     events += curve.nEvent[i];
     censored += curve.nCensor[i];
+    competing += curve.nCompeting?.[i] ?? 0;
   }
-  return { events, censored };
+  return { events, censored, competing };
 }
 
 export function annotationLines(test: TestAnnotation | null | undefined, hr: HazardRatioAnnotation | null | undefined, pStyle: PStyle): string[] {
@@ -173,7 +177,13 @@ export function kaplanMeierChart(input: KaplanMeierChartInput, ctx: FigureContex
 
   const riskTable = riskTableRows(
     input.riskTable ?? 'basic',
-    curves.map(({ label, curve }, i) => ({ label, colorIndex: i, atRisk: (t) => kmNumberAtRisk(curve, t), countsBefore: (t) => kmCountsBefore(curve, t) })),
+    curves.map(({ label, curve }, i) => ({
+      label,
+      colorIndex: i,
+      atRisk: (t) => kmNumberAtRisk(curve, t),
+      countsBefore: (t) => kmCountsBefore(curve, t),
+      competingRow: curve.nCompeting ? 'always' : undefined,
+    })),
     ticks,
     input.riskTableUnit,
   );

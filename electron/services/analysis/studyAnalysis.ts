@@ -747,11 +747,12 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
       const cif = cumulativeIncidence(time, status, 1);
       const sortedTimes = Float64Array.from(time).sort();
       const atRisk = (t: number) => sortedTimes.length - lowerBound(sortedTimes, t);
-      const atTime = new Map<number, { event: number; other: number }>();
+      const atTime = new Map<number, { event: number; competing: number; censored: number }>();
       for (let j = 0; j < time.length; j++) {
-        const c = atTime.get(time[j]) ?? { event: 0, other: 0 };
+        const c = atTime.get(time[j]) ?? { event: 0, competing: 0, censored: 0 };
         if (status[j] === 1) c.event++;
-        else c.other++;
+        else if (status[j] === 0) c.censored++;
+        else c.competing++;
         atTime.set(time[j], c);
       }
       // One step per distinct observed time (so censor marks can be drawn), F carried forward.
@@ -765,7 +766,9 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
           time: t,
           nRisk: atRisk(t),
           nEvent: atTime.get(t)?.event ?? 0,
-          nCensor: atTime.get(t)?.other ?? 0,
+          nCensor: atTime.get(t)?.censored ?? 0,
+          // Deaths without local progression: competing events, not censorings (no censor mark).
+          nCompeting: atTime.get(t)?.competing ?? 0,
           estimate, lower, upper,
         };
       });

@@ -83,7 +83,7 @@ describe('report documents', () => {
     rows.forEach((row, k) => {
       const curve = cif.curves[k];
       // n at risk at t = n − (rows with time < t), from the curve's per-time counts.
-      const expected = ticks.map((t) => curve.n - curve.steps.filter((r) => r.time < t).reduce((a, r) => a + r.nEvent + r.nCensor, 0));
+      const expected = ticks.map((t) => curve.n - curve.steps.filter((r) => r.time < t).reduce((a, r) => a + r.nEvent + r.nCensor + (r.nCompeting ?? 0), 0));
       expect(row.values, `group ${k}`).toEqual(expected);
     });
   });
