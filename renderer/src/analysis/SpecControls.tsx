@@ -212,7 +212,7 @@ export function ReproduceInR({ script }: { script: string }) {
       )}
       <details className="small" style={{ marginTop: 6 }}>
         <summary>Show the R code</summary>
-        <pre aria-label="R code" className="mono" style={{ maxHeight: 240, overflow: 'auto', whiteSpace: 'pre', fontSize: 11 }}>
+        <pre aria-label="R code" className="mono" style={{ maxHeight: 240, overflow: 'auto', whiteSpace: 'pre', fontSize: 13 }}>
           {script}
         </pre>
       </details>
