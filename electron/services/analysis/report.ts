@@ -53,9 +53,9 @@ export function specForEndpoint(spec: AnalysisSpec, endpoint: Endpoint): Analysi
 }
 
 export function buildReport(db: Database.Database, spec: AnalysisSpec, progress: AnalysisProgress = QUIET): StudyReport {
-  const primary = runStudyAnalysis(db, spec, progress);
+  const primary = runStudyAnalysis(db, spec, progress, { allowEmpty: true });
   const other = (endpoint: Endpoint) =>
-    endpoint === spec.endpoint ? primary : runStudyAnalysis(db, specForEndpoint(spec, endpoint), QUIET, { sections: 'curves' });
+    endpoint === spec.endpoint ? primary : runStudyAnalysis(db, specForEndpoint(spec, endpoint), QUIET, { sections: 'curves', allowEmpty: true });
   const settings = getStudySettings(db);
   const total = primary.table1.groups[0];
   return {

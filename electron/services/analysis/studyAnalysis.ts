@@ -68,6 +68,11 @@ export interface AnalysisProgress {
 /** 'curves': only the curves, their test, landmarks, risk table and follow-up (the report's other endpoints). */
 export interface AnalysisScope {
   sections?: 'all' | 'curves';
+  /**
+   * The report of a study without follow-up yet (e.g. just imported from DICOM) is still written:
+   * with no row left the result is empty (and says why) instead of an error.
+   */
+  allowEmpty?: boolean;
 }
 
 const variableByKey = new Map(ANALYSIS_VARIABLES.map((v) => [v.key, v]));
@@ -681,9 +686,8 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
   if (dataset.rows.length === 0) {
     throw new ApiError('INVALID_INPUT', 'The cohort has no treated lesions yet: import DICOM or a spreadsheet on the Import page, or add lesions on the Cohort page.');
   }
-  if (picked.length === 0) {
-    throw new ApiError('INVALID_INPUT', 'No rows left for this analysis: widen the filters or complete the endpoint dates in the cohort.');
-  }
+  const noRowsMessage = 'No rows left for this analysis: widen the filters or complete the endpoint dates in the cohort.';
+  if (picked.length === 0 && !scope.allowEmpty) throw new ApiError('INVALID_INPUT', noRowsMessage);
   const groupValues: (string | null)[] = groupVar
     ? (groupVar.levels ?? []).map((l) => l.value).filter((v) => picked.some((p) => p.g === v))
     : [null];
@@ -701,6 +705,7 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
     groups,
   };
   const warnings: string[] = [...dataset.warnings];
+  if (picked.length === 0) warnings.unshift(noRowsMessage);
   const kind = spec.endpoint === 'localCif' ? 'cif' : 'km';
   const z = normalQuantile(1 - (1 - spec.confLevel) / 2);
   progress.progress(20, kind === 'km' ? 'Kaplan–Meier curves' : 'Cumulative incidence');
