@@ -721,22 +721,22 @@ export function coxModel(input: CoxInput): CoxFit {
     // record per cluster, so each row visits its (randomly placed) cluster sums once.
     const stride = 2 * p;
     const r = scoreResiduals(d, [beta, new Float64Array(p)], clusters, [w.eta, new Float64Array(n)]);
-    // dfbeta (scaled) = r · V_scaled; V_rob = Dᵀ D, back to the original scale.
-    const rtr = crossProduct(r, clusters, p, stride, 0);
-    const tmp = new Float64Array(p * p);
-    for (let i = 0; i < p; i++)
-      for (let j = 0; j < p; j++) {
-        let s = 0;
-        for (let k = 0; k < p; k++) s += vScaled[i * p + k] * rtr[k * p + j];
-        tmp[i * p + j] = s;
+    // dfbeta (scaled) D = r · V_scaled per cluster, then V_rob = Dᵀ D, back to the original scale —
+    // as residuals.coxph(type = "dfbeta") and coxph do. Forming V (rᵀr) V instead loses the small
+    // directions of near-collinear covariates in rᵀr (≈1e-4 relative at r = 0.9999995; issue 13).
+    const dfbeta = new Float64Array(clusters * p);
+    for (let c = 0; c < clusters; c++) {
+      const rb = c * stride;
+      const db = c * p;
+      for (let k = 0; k < p; k++) {
+        const rk = r[rb + k];
+        if (rk === 0) continue;
+        for (let j = 0; j < p; j++) dfbeta[db + j] += rk * vScaled[k * p + j];
       }
+    }
+    const dtd = crossProduct(dfbeta, clusters, p);
     robustVariance = new Float64Array(p * p);
-    for (let i = 0; i < p; i++)
-      for (let j = 0; j < p; j++) {
-        let s = 0;
-        for (let k = 0; k < p; k++) s += tmp[i * p + k] * vScaled[k * p + j];
-        robustVariance[i * p + j] = s * scale[i] * scale[j];
-      }
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) robustVariance[i * p + j] = dtd[i * p + j] * scale[i] * scale[j];
     const u0 = new Float64Array(p);
     for (let c = 0; c < clusters; c++) for (let j = 0; j < p; j++) u0[j] += r[c * stride + p + j];
     const t0 = crossProduct(r, clusters, p, stride, p);
