@@ -35,7 +35,7 @@ import {
   type Table1,
   type UnivariateRow,
 } from '../../../shared/api/analysis';
-import { coxModel, coxTerms, coxTests, ModelFitError, monotoneLikelihoodMessage, type CoxInput } from '../../../shared/stats/coxModel';
+import { coxModel, coxTerms, coxTests, coxWarnings, ModelFitError, monotoneLikelihoodMessage, type CoxInput } from '../../../shared/stats/coxModel';
 import { coxZph } from '../../../shared/stats/coxZph';
 import { cumulativeIncidence, grayTest } from '../../../shared/stats/cumulativeIncidence';
 import { designMatrix, ModelSpecificationError, type CovariateColumn, type DesignMatrix } from '../../../shared/stats/designMatrix';
@@ -259,10 +259,12 @@ function fitCox(spec: AnalysisSpec, sel: Selected, keys: string[]): CoxFitResult
 
   const fit = coxModel(input);
   if (fit.monotoneLikelihood) warnings.push(`${monotoneLikelihoodMessage(fit).replace('--firth', 'the Firth option')}`);
+  // Aliased terms (issue 13): NA as coxph, with the CLI's note.
+  warnings.push(...coxWarnings(fit).filter((w) => w.startsWith('X matrix deemed to be singular')));
   const rowsOut = coxTerms(fit, spec.confLevel);
   const tests = coxTests(fit);
   let ph: CoxFitResult['ph'] = null;
-  if (!fit.monotoneLikelihood) {
+  if (!fit.monotoneLikelihood && !fit.aliased.some(Boolean)) {
     try {
       const zph = coxZph(input, fit, design.terms.map((t) => ({ term: t.name, columns: t.columns })), 'km');
       ph = zph;
@@ -283,7 +285,7 @@ function fitCox(spec: AnalysisSpec, sel: Selected, keys: string[]): CoxFitResult
     likelihoodRatio: tests.likelihoodRatio,
     terms: rowsOut.map((t) => ({
       term: t.term,
-      label: termLabel(t.term) + (t.diverges ? ` (diverges to ${t.diverges})` : ''),
+      label: termLabel(t.term) + (t.diverges ? ` (diverges to ${t.diverges})` : '') + (t.aliased ? ' (not estimable: aliased)' : ''),
       coef: t.coef,
       hr: t.hr,
       lower: t.lower,
@@ -619,8 +621,15 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
       })),
     );
     if (groups.length > 1) {
-      const lr = survivalDifference(sel.time, event, sel.group, groups.length);
-      test = { kind: 'logrank', chisq: lr.chisq, df: lr.df, p: lr.p };
+      // Degenerate comparisons (issue 13): the CLI's message, next to the analysis instead of a result.
+      try {
+        const lr = survivalDifference(sel.time, event, sel.group, groups.length);
+        test = { kind: 'logrank', chisq: lr.chisq, df: lr.df, p: lr.p };
+        warnings.push(...lr.warnings.map((w) => `Log-rank test: ${w}`));
+      } catch (error) {
+        if (!(error instanceof ModelFitError)) throw error;
+        warnings.push(`Log-rank test: ${error.message}`);
+      }
     }
   } else {
     curves = groups.map((g, gi) => {
@@ -672,6 +681,7 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
     if (groups.length > 1) {
       const gray = grayTest(sel.time, sel.status, 1, sel.group, groups.length);
       test = { kind: 'gray', chisq: gray.stat, df: gray.df, p: gray.p };
+      if (gray.warning) warnings.push(`Gray's test: ${gray.warning}`);
     }
   }
   progress.throwIfCancelled();
