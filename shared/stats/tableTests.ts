@@ -91,6 +91,7 @@ export function fisherExact(tableIn: number[][]): TestResult {
 
 /** A node of the network: a stage and the sorted row totals still to fill. */
 interface NetworkNode {
+  id: number;
   rem: Int32Array;
   /** Longest and shortest path to the end: max and min of Σ_{j ≥ stage} −Σ_i log x_ij!. */
   longest: number;
@@ -186,13 +187,16 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
     }
   };
   const registry: Array<Map<number | string, NetworkNode>> = Array.from({ length: nc }, () => new Map());
+  let nextId = 0;
+  /** The node of `stage` with row totals `rem` (copied when the node is new; rem may be scratch). */
   const nodeAt = (stage: number, rem: Int32Array): NetworkNode => {
     const key = keyOf(rem);
     let node = registry[stage].get(key);
     if (!node) {
+      const own = Int32Array.from(rem);
       let mass = logFact[remainingN[stage]] - tailColFact[stage];
-      for (let i = 0; i < nr; i++) mass -= logFact[rem[i]];
-      node = { rem, longest: NaN, shortest: NaN, mass, children: null, arcs: null, logMultiplicity: null, pasts: null };
+      for (let i = 0; i < nr; i++) mass -= logFact[own[i]];
+      node = { id: nextId++, rem: own, longest: NaN, shortest: NaN, mass, children: null, arcs: null, logMultiplicity: null, pasts: null };
       registry[stage].set(key, node);
     }
     return node;
@@ -200,19 +204,21 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
 
   // Daughters of a node: every split x of the stage's column total with 0 ≤ x_i ≤ rem_i.
   const x = new Int32Array(nr);
+  const child = new Int32Array(nr);
   const capacityBelow = new Int32Array(nr + 1);
   const expand = (stage: number, node: NetworkNode) => {
     const rem = node.rem;
     const children: NetworkNode[] = [];
     const arcs: number[] = [];
     const multiplicity: number[] = [];
-    const seen = new Map<string, number>();
+    // Splits that permute equal row totals reach the same daughter by arcs of the same length: one
+    // arc with a multiplicity. Daughter id → indices of its arcs so far.
+    const seen = new Map<number, number[]>();
     capacityBelow[nr] = 0;
     for (let i = nr - 1; i >= 0; i--) capacityBelow[i] = capacityBelow[i + 1] + rem[i];
     const rec = (row: number, left: number, lw: number): void => {
       if (row === nr - 1) {
         x[row] = left;
-        const child = new Int32Array(nr);
         for (let i = 0; i < nr; i++) {
           // Insertion sort: rem is sorted and the split small, so this is nearly linear.
           const v = rem[i] - x[i];
@@ -225,16 +231,18 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
         }
         const daughter = nodeAt(stage + 1, child);
         const arc = lw - logFact[left];
-        // Splits that permute equal row totals reach the same daughter by arcs of the same length:
-        // one arc with a multiplicity.
-        const same = `${keyOf(child)}:${Math.round(arc * 1e9)}`;
-        const at = seen.get(same);
-        if (at === undefined) {
-          seen.set(same, children.length);
-          children.push(daughter);
-          arcs.push(arc);
-          multiplicity.push(1);
-        } else multiplicity[at]++;
+        let list = seen.get(daughter.id);
+        if (!list) seen.set(daughter.id, (list = []));
+        for (const at of list) {
+          if (Math.abs(arcs[at] - arc) <= 1e-9) {
+            multiplicity[at]++;
+            return;
+          }
+        }
+        list.push(children.length);
+        children.push(daughter);
+        arcs.push(arc);
+        multiplicity.push(1);
         return;
       }
       const lo = Math.max(0, left - capacityBelow[row + 1]);
@@ -247,8 +255,8 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
     rec(0, colTotals[stage], 0);
     step(children.length);
     node.children = children;
-    // The multiplicity k enters as an arc log k longer for the mass (k paths of that length).
     node.arcs = Float64Array.from(arcs);
+    // A multiplicity k enters the masses as log k (k paths of that length).
     node.logMultiplicity = Float64Array.from(multiplicity, Math.log);
   };
 
