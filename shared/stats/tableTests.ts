@@ -21,8 +21,13 @@ export function contingencyTable(rows: Int32Array, nRows: number, cols: Int32Arr
   return table;
 }
 
-/** Limit on network work (split enumerations), so a table beyond the exact test fails clearly. */
-const FISHER_WORK_LIMIT = 40_000_000;
+/**
+ * Limits on the network (split enumerations + past-path updates, and nodes/pasts held at once), so a
+ * table beyond the exact test fails clearly within seconds and a few hundred MB (FEXACT's analogue
+ * is its workspace: "FEXACT error 6/7 … increase workspace").
+ */
+const FISHER_WORK_LIMIT = 20_000_000;
+const FISHER_MEMORY_LIMIT = 1_000_000;
 
 /** The exact network is too large for this table: use the Monte-Carlo p-value (or the χ² test). */
 export class FisherTableTooLargeError extends Error {
@@ -171,6 +176,15 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
   for (let j = nc - 1; j >= 0; j--) remainingN[j] = remainingN[j + 1] + colTotals[j];
   const tailColFact = new Float64Array(nc + 1);
   for (let j = nc - 1; j >= 0; j--) tailColFact[j] = tailColFact[j + 1] + logFact[colTotals[j]];
+  // FEXACT's hash key Σ rem_i · Π_{k<i} (r_k + 1) must fit an int (f2xact "error 5": R's fisher.test
+  // refuses such tables and asks for simulate.p.value); the same bound refuses them here at once.
+  let keySpace = 1;
+  for (const r of rowTotals) keySpace *= r + 1;
+  if (keySpace > 2147483647) {
+    throw new FisherTableTooLargeError(
+      `table too large for the exact test (${nr}×${colTotalsIn.length}, n = ${n}: its row totals exceed FEXACT's key space, as R's fisher.test)`,
+    );
+  }
   const base = Math.max(...rowTotals) + 1;
   const numericKeys = Math.pow(base, nr) < 2 ** 52;
   const keyOf = (rem: Int32Array): number | string => {
@@ -180,10 +194,15 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
     return k;
   };
   let work = 0;
+  // Nodes in the registry plus past paths stored in the current stage.
+  let held = 0;
+  let nodeCount = 0;
   const step = (count: number) => {
     work += count;
-    if (work > FISHER_WORK_LIMIT) {
-      throw new FisherTableTooLargeError(`table too large for the exact test (${nr}×${nc}, n = ${n}: the network exceeds ${FISHER_WORK_LIMIT / 1e6}M steps)`);
+    if (work > FISHER_WORK_LIMIT || held > FISHER_MEMORY_LIMIT) {
+      throw new FisherTableTooLargeError(
+        `table too large for the exact test (${nr}×${nc}, n = ${n}: the network exceeds ${work > FISHER_WORK_LIMIT ? `${FISHER_WORK_LIMIT / 1e6}M steps` : `${FISHER_MEMORY_LIMIT / 1e6}M nodes and paths`})`,
+      );
     }
   };
   const registry: Array<Map<number | string, NetworkNode>> = Array.from({ length: nc }, () => new Map());
@@ -196,6 +215,8 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
       const own = Int32Array.from(rem);
       let mass = logFact[remainingN[stage]] - tailColFact[stage];
       for (let i = 0; i < nr; i++) mass -= logFact[own[i]];
+      held++;
+      nodeCount++;
       node = { id: nextId++, rem: own, longest: NaN, shortest: NaN, mass, children: null, arcs: null, logMultiplicity: null, pasts: null };
       registry[stage].set(key, node);
     }
@@ -219,6 +240,7 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
     const rec = (row: number, left: number, lw: number): void => {
       if (row === nr - 1) {
         x[row] = left;
+        if ((++work & 0xffff) === 0) step(0);
         for (let i = 0; i < nr; i++) {
           // Insertion sort: rem is sorted and the split small, so this is nearly linear.
           const v = rem[i] - x[i];
@@ -304,6 +326,7 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
   let frontier: NetworkNode[] = [root];
   for (let stage = 0; stage < nc - 1 && frontier.length > 0; stage++) {
     const next = new Set<NetworkNode>();
+    held = nodeCount;
     for (const node of frontier) {
       bound(stage, node);
       const table = node.pasts;
@@ -338,6 +361,7 @@ function networkPValue(rowTotals: number[], colTotalsIn: number[], logFact: Floa
         const some = upperIndex(past, threshold - arc - child.shortest);
         if (some > all) {
           step(some - all);
+          held += some - all;
           const k = Math.exp(lk);
           for (let i = all; i < some; i++) addPast(child, past[i] + arc, weight[i] * k);
           next.add(child);
