@@ -27,7 +27,7 @@ export function contingencyTable(rows: Int32Array, nRows: number, cols: Int32Arr
  * is its workspace: "FEXACT error 6/7 … increase workspace").
  */
 const FISHER_WORK_LIMIT = 20_000_000;
-const FISHER_MEMORY_LIMIT = 1_000_000;
+const FISHER_MEMORY_LIMIT = 5_000_000;
 
 /** The exact network is too large for this table: use the Monte-Carlo p-value (or the χ² test). */
 export class FisherTableTooLargeError extends Error {
