@@ -321,9 +321,17 @@ export function firthCox(input: FirthInput): FirthFit {
     free[k] = 0;
     const fixed = Float64Array.from(bhat);
     fixed[k] = 0;
-    const restricted = firthIterate(d, free, fixed, o);
+    let restricted: ReturnType<typeof firthIterate>;
+    try {
+      restricted = firthIterate(d, free, fixed, o);
+    } catch (error) {
+      // coxphf's iter.ci = −9: "Numerical error in computing penalized likelihood ratio test" → NA.
+      if (!(error instanceof ModelFitError)) throw error;
+      pValues.push(null);
+      continue;
+    }
     const stat = 2 * (xlmax - restricted.like.xl);
-    pValues.push(restricted.iterations >= o.maxIter ? null : chiSquareUpperTail(stat, 1));
+    pValues.push(restricted.iterations >= o.maxIter || !Number.isFinite(stat) ? null : chiSquareUpperTail(Math.max(0, stat), 1));
   }
   warnings.push(...profileNotes);
   pValues.forEach((v, k) => {
