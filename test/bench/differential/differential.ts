@@ -41,6 +41,10 @@ async function main() {
     let detail = '';
     if (c.expected.rError !== undefined) {
       outcome = code === 2 ? 'bothRefuse' : 'rRefuses';
+      // survdiff stops on a singular variance; we give the generalised-inverse test with a warning.
+      if (code === 0 && c.command === 'logrank' && (JSON.parse(stdout) as { warnings?: string[] }).warnings?.some((w) => w.includes('generalised inverse'))) {
+        outcome = 'deliberate';
+      }
       detail = `R: ${c.expected.rError} | ours: ${code === 2 ? stderr.trim() : 'a result'}`;
     } else if (code !== 0) {
       outcome = 'weRefuse';
@@ -90,4 +94,5 @@ main()
     process.stderr.write(String(error) + '\n');
     process.exitCode = 1;
   })
-  .finally(() => rmSync(dir, { recursive: true, force: true }));
+  // DIFFERENTIAL_KEEP=1 keeps the data sets and cases.json for a closer look (the path goes to stderr).
+  .finally(() => (process.env.DIFFERENTIAL_KEEP ? process.stderr.write(`kept ${dir}\n`) : rmSync(dir, { recursive: true, force: true })));

@@ -275,6 +275,9 @@ describe("Fisher's exact test", () => {
           const exact = enumerated(kept);
           const p = fisherExact(table).p;
           expect(Math.abs(p - Math.min(1, exact))).toBeLessThanOrEqual(1e-9 * Math.max(exact, 1e-300) + 1e-15);
+          // The same with the relaxation bounds at every node (used for nodes with many splits).
+          const relaxed = fisherExact(table, { exactBoundSplits: 0 }).p;
+          expect(Math.abs(relaxed - Math.min(1, exact))).toBeLessThanOrEqual(1e-9 * Math.max(exact, 1e-300) + 1e-15);
         },
       ),
       { seed: SEED + 5, numRuns: RUNS.fisher },
