@@ -48,6 +48,9 @@ async function main() {
       detail = `R: ${c.expected.rError} | ours: ${code === 2 ? stderr.trim() : 'a result'}`;
     } else if (code !== 0) {
       outcome = 'weRefuse';
+      // A Cox model with no events or no estimable coefficient: R returns only NAs; we refuse in one line.
+      const rTerms = (c.expected.terms ?? []) as Array<{ coef?: number | null }>;
+      if (c.command === 'cox' && (c.expected.events === 0 || rTerms.every((t) => t.coef === null || t.coef === undefined))) outcome = 'deliberate';
       detail = `${stderr.trim()} | R warning: ${c.rWarning}`;
     } else {
       const actual = JSON.parse(stdout) as Record<string, unknown>;
@@ -62,6 +65,10 @@ async function main() {
         const tests = { ...(expected.tests as Record<string, unknown>) };
         delete tests.wald;
         expected = { ...expected, terms, tests };
+        if (terms.length === 0) delete expected.terms;
+        // R ran out of iterations while the coefficients diverge: its numbers are those of iteration
+        // 20 (arbitrary); only the counts are compared.
+        if (c.rWarning.includes('Ran out of iterations')) expected = { n: expected.n, events: expected.events };
         deliberate = 'monotone likelihood';
       }
       const problems = compareToExpected(expected, actual, 1e-6);
