@@ -106,7 +106,14 @@ cox_case <- function(d, covs, factors, strata, cluster, ties) {
   df <- sum(!is.na(bb))
   tests <- list(likelihoodRatio = chisq_test(2 * diff(fit$loglik), df), wald = chisq_test(fit$wald.test, df), score = chisq_test(fit$score, df))
   if (cluster) tests$robustScore <- chisq_test(fit$rscore, df)
-  list(n = fit$n, events = fit$nevent, loglik = as.list(fit$loglik), terms = terms, tests = tests)
+  # The same model on standardised numeric covariates: coxph.wtest factors the unscaled variance, so
+  # R's Wald/robust score tests move with the units (a pivot below 1.8e-12 × the largest variance is
+  # dropped); these are R's values in units where that cannot happen.
+  ds <- d
+  for (v in setdiff(covs, factors)) if (sd(ds[[v]]) > 0) ds[[v]] <- ds[[v]] / sd(ds[[v]])
+  fs <- tryCatch(if (cluster) coxph(form, ds, ties = ties, cluster = id) else coxph(form, ds, ties = ties), error = function(e) NULL)
+  scaled <- if (is.null(fs)) NULL else list(wald = unname(fs$wald.test), robustScore = if (cluster) unname(fs$rscore) else NULL)
+  list(n = fit$n, events = fit$nevent, loglik = as.list(fit$loglik), terms = terms, tests = tests, scaledTests = scaled)
 }
 cuminc_case <- function(d, at) {
   ci <- cuminc(d$time, d$cause, d$g)
@@ -128,7 +135,6 @@ finegray_case <- function(d) {
 for (k in seq_len(count)) {
   d <- gen(k)
   file <- paste0("d", k, ".csv")
-  cc <- d[complete.cases(d), ]
   conf <- sample(c("log", "log-log", "plain"), 1)
   add("km", "km", list(data = file, time = "time", event = "status", group = "g", "conf-type" = conf), function() km_case(d, file, conf))
   rho <- sample(c(0, 0.5, 1), 1); strata <- runif(1) < 0.5
@@ -142,7 +148,8 @@ for (k in seq_len(count)) {
   if (length(factors)) a$factors <- "f"
   if (strata) a$strata <- "s"
   if (cluster) a$cluster <- "id"
-  add("cox", "cox", a, function() cox_case(cc, covs, factors, strata, cluster, ties))
+  used <- c("time", "status", covs, if (strata) "s", if (cluster) "id")
+  add("cox", "cox", a, function() cox_case(d[complete.cases(d[, used]), ], covs, factors, strata, cluster, ties))
   at <- signif(quantile(d$time, c(0.25, 0.5)), 3)
   add("cuminc", "cuminc", list(data = file, time = "time", status = "cause", group = "g", at = paste(unname(at), collapse = ",")),
       function() cuminc_case(d, unname(at)))
