@@ -1,14 +1,12 @@
-// Header-only reading of one DICOM file on top of dicom-parser.
-// The file head is read in one chunk; parsing stops at Pixel Data (7FE0,0010). Only when the header
-// does not fit in the chunk (RT objects have no pixel data and can be long) is the whole file read.
-// Part-10 files, raw data sets without preamble/meta (transfer syntax sniffed from the first
-// element), big endian, implicit VR and deflated data sets are handled; anything else is skipped
-// with a reason that names what was wrong.
+// Header-only reading of one DICOM file. The file head is read in one chunk; reading stops at
+// Pixel Data (7FE0,0010). Only when the header does not fit in the chunk (RT objects have no pixel
+// data and can be long) is more of the file read. The bytes are walked by dataSetReader.ts (file
+// meta, transfer syntax detection, iterative data set reading, skip reasons); this file extracts
+// what the index and the RT derivation need from the resulting dicom-parser data sets.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
-import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { decodeDicomText, parseCharacterSets, unknownCharacterSets } from './charset';
+import { readDataSet } from './dataSetReader';
 import {
   SOP_CLASS,
   type DoseReference,
@@ -18,6 +16,8 @@ import {
   type InstanceHeader,
   type PlanBeam,
   type PlanContent,
+  type SessionBeam,
+  type SkippedIdentity,
   type StructureSetContent,
   type TreatmentRecordContent,
 } from './dicomRecord';
@@ -25,19 +25,6 @@ import {
 // Image headers are typically 1–20 KB; a first read of 16 KB covers most, then 128 KB, then the file.
 const FIRST_CHUNK = 16 * 1024;
 const SECOND_CHUNK = 128 * 1024;
-const PIXEL_DATA = 'x7fe00010';
-const TS = {
-  implicitLE: '1.2.840.10008.1.2',
-  explicitLE: '1.2.840.10008.1.2.1',
-  explicitBE: '1.2.840.10008.1.2.2',
-  deflated: '1.2.840.10008.1.2.1.99',
-};
-const VRS = new Set(
-  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
-
-/** Thrown inside parsing when the chunk ended before the header did (re-read the whole file). */
-class NeedWholeFile extends Error {}
 
 /** Reusable per-thread buffer for the first chunk (parse results are extracted before reuse). */
 let chunkBuffer: Buffer | null = null;
@@ -47,7 +34,7 @@ export function readDicomFile(path: string): FileOutcome {
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    return { kind: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, size: 0, mtimeMs: 0 };
+    return { kind: 'skipped', reason: unreadable(error), size: 0, mtimeMs: 0 };
   }
   let size = 0;
   let mtimeMs = 0;
@@ -68,37 +55,25 @@ export function readDicomFile(path: string): FileOutcome {
       length = length < SECOND_CHUNK ? Math.min(size, SECOND_CHUNK) : size;
     }
   } catch (error) {
-    return { kind: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, size, mtimeMs };
+    return { kind: 'skipped', reason: unreadable(error), size, mtimeMs };
   } finally {
     closeSync(fd);
   }
 }
 
-function hasDicmPrefix(b: Uint8Array): boolean {
-  return b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
-}
-
-function isVr(b: Uint8Array, at: number): boolean {
-  return VRS.has(String.fromCharCode(b[at], b[at + 1]));
-}
-
-/**
- * A data set without the Part-10 preamble: guess the transfer syntax from its first element
- * (PS3.5 A.1: group numbers are small and even; explicit VR shows two upper-case letters).
- */
-function sniffRawDataSet(b: Uint8Array): { transferSyntax: string; hasMeta: boolean } | null {
-  if (b.length < 8) return null;
-  const groupLE = b[0] | (b[1] << 8);
-  const groupBE = (b[0] << 8) | b[1];
-  const plausible = (g: number) => g % 2 === 0 && g >= 0x0002 && g <= 0x0010;
-  if (groupLE === 0x0002 && isVr(b, 4)) return { transferSyntax: TS.explicitLE, hasMeta: true };
-  if (plausible(groupLE) && isVr(b, 4)) return { transferSyntax: TS.explicitLE, hasMeta: false };
-  if (plausible(groupBE) && groupBE !== groupLE && isVr(b, 4)) return { transferSyntax: TS.explicitBE, hasMeta: false };
-  if (plausible(groupLE)) {
-    const length = (b[4] | (b[5] << 8) | (b[6] << 16)) + b[7] * 2 ** 24;
-    if (length === 0xffffffff || length < 1 << 20) return { transferSyntax: TS.implicitLE, hasMeta: false };
-  }
-  return null;
+/** Why a file could not be read, in words (the system's code in brackets for support). */
+function unreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOENT: 'the file disappeared during the scan',
+    EISDIR: 'it is a folder',
+    EIO: 'the disk reported a read error',
+    ELOOP: 'a symbolic link points to itself',
+    ERR_FS_FILE_TOO_LARGE: 'the file is too large to read into memory',
+  };
+  return `unreadable: ${words[code] ?? 'the file could not be read'}${code ? ` (${code})` : ''}`;
 }
 
 /**
@@ -106,94 +81,41 @@ function sniffRawDataSet(b: Uint8Array): { transferSyntax: string; hasMeta: bool
  * header was not finished within it.
  */
 export function parseDicomBytes(bytes: Uint8Array, fileSize: number): ParseOutcome | 'need-more' {
-  const complete = bytes.length >= fileSize;
-  let input = bytes;
-  let rawTransferSyntax: string | undefined;
-  if (!hasDicmPrefix(bytes)) {
-    const sniff = sniffRawDataSet(bytes);
-    if (!sniff) {
-      return {
-        kind: 'skipped',
-        reason: fileSize < 132 ? 'not DICOM: too short and no recognisable data set' : 'not DICOM: no DICM prefix and no recognisable data set',
-      };
-    }
-    if (sniff.hasMeta) {
-      // File meta without the 128-byte preamble: give dicom-parser the preamble it expects.
-      input = new Uint8Array(bytes.length + 132);
-      input.set([0x44, 0x49, 0x43, 0x4d], 128);
-      input.set(bytes, 132);
-    } else rawTransferSyntax = sniff.transferSyntax;
-  }
-  let dataSet: DataSet;
+  const read = readDataSet(bytes, fileSize);
+  if (read === 'need-more') return read;
+  if (read.kind === 'skipped') return { ...read, identity: skippedIdentity(bytes) };
+  let outcome: ParseOutcome;
   try {
-    dataSet = dicomParser.parseDicom(input, {
-      untilTag: PIXEL_DATA,
-      TransferSyntaxUID: rawTransferSyntax,
-      inflater: (array: Uint8Array, position: number) => {
-        if (!complete) throw new NeedWholeFile();
-        const inflated = inflateRawSync(array.subarray(position));
-        const full = new Uint8Array(position + inflated.length);
-        full.set(array.subarray(0, position), 0);
-        full.set(inflated, position);
-        return full;
-      },
-    } as dicomParser.ParseDicomOptions);
-  } catch (error) {
-    if (!complete) return 'need-more';
-    if (error instanceof NeedWholeFile) return 'need-more';
-    const message = describeError(error);
-    // dicom-parser reports running off the end of the buffer in a few phrasings.
-    if (/beyond|past end|buffer overread|eof|out of range|end of buffer|Offset is outside/i.test(message)) {
-      return { kind: 'skipped', reason: `truncated or malformed: ${message}` };
-    }
-    return { kind: 'skipped', reason: `malformed: ${message}` };
+    outcome = extractHeader(read.dataSet, read.transferSyntaxUid);
+  } catch {
+    // The reader checked every length, so this is a value the extraction could not interpret.
+    return { kind: 'skipped', reason: 'malformed: a value in the header could not be interpreted' };
   }
-  const pixel = dataSet.elements[PIXEL_DATA];
-  const parsedLength = dataSet.byteArray.length;
-  if (!pixel && !complete) return 'need-more';
-  const overrun = findOverrun(dataSet, parsedLength);
-  if (overrun) {
-    if (!complete) return 'need-more';
-    return { kind: 'skipped', reason: `truncated: element (${overrun}) extends past end of file` };
+  if (outcome.kind === 'dicom') {
+    outcome.header.warnings.unshift(...read.warnings);
+    // For the index (dicomIndex.ts, damaged copies): the UIDs as written, a NUL inside a value
+    // (not padding) kept visible so a damaged UID does not pass for a shorter valid one, and the
+    // meta's copy of the UID when it disagrees with the data set's.
+    const header = outcome.header;
+    const written = uidAsWritten(read.dataSet, 'x00080018');
+    if (written) header.sopInstanceUid = written;
+    const meta = uidAsWritten(read.dataSet, 'x00020003');
+    if (meta && written && meta !== written) header.mediaStorageSopInstanceUid = meta;
   }
-  const eofWarning = dataSet.warnings.find((w) => /eof encountered/i.test(w));
-  if (eofWarning) {
-    if (!complete) return 'need-more';
-    return { kind: 'skipped', reason: `truncated: ${eofWarning}` };
-  }
-  if (pixel && !pixel.hadUndefinedLength && dataSet.byteArray === input) {
-    // Pixel data is not read, but its declared length must fit in the file (else it was cut off).
-    const end = pixel.dataOffset + pixel.length - (input.length - bytes.length);
-    if (end > fileSize) {
-      return { kind: 'skipped', reason: `truncated: pixel data (7FE0,0010) declares ${pixel.length} bytes, file ends early` };
-    }
-  }
-  try {
-    return extractHeader(dataSet, rawTransferSyntax);
-  } catch (error) {
-    return { kind: 'skipped', reason: `malformed: ${describeError(error)}` };
-  }
+  return outcome;
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  if (error && typeof error === 'object' && 'exception' in error) return String((error as { exception: unknown }).exception);
-  return String(error);
-}
-
-function tagLabel(tag: string): string {
-  return `${tag.slice(1, 5)},${tag.slice(5, 9)}`.toUpperCase();
-}
-
-/** The first top-level element whose value runs past the bytes parsed (truncated file). */
-function findOverrun(dataSet: DataSet, length: number): string | null {
-  for (const key in dataSet.elements) {
-    const e = dataSet.elements[key];
-    if (key === PIXEL_DATA) continue;
-    if (!e.hadUndefinedLength && e.dataOffset + e.length > length) return tagLabel(key);
-  }
-  return null;
+/** A UID value without its padding; a NUL inside the value becomes U+FFFD (not a UID character). */
+function uidAsWritten(ds: DataSet, tag: string): string {
+  const e = ds.elements[tag];
+  if (!e || e.length === 0) return '';
+  let end = e.dataOffset + e.length;
+  while (end > e.dataOffset && (ds.byteArray[end - 1] === 0 || ds.byteArray[end - 1] === 0x20)) end--;
+  let start = e.dataOffset;
+  while (start < end && ds.byteArray[start] === 0x20) start++;
+  let out = '';
+  for (let i = start; i < end; i++) out += ds.byteArray[i] === 0 ? '\ufffd' : String.fromCharCode(ds.byteArray[i]);
+  return out;
 }
 
 // ——— value access ———
@@ -260,7 +182,55 @@ function itemContext(ds: DataSet, parent: Context): Context {
 
 // ——— extraction ———
 
-function extractHeader(ds: DataSet, rawTransferSyntax: string | undefined): ParseOutcome {
+/**
+ * Whose a skipped file is and what it was, when the reader gave up (rtDerivation.ts flags that
+ * patient's proposals). The reader stops at the first bad element, usually well after the patient
+ * module, so the first little-endian PatientID (0010,0020) and SOP UIDs in the bytes are looked up
+ * directly — explicit VR ('LO'/'UI' + 2-byte length) or implicit VR (4-byte length). Used only to
+ * add a review reason, never to derive a value.
+ */
+export function skippedIdentity(bytes: Uint8Array): SkippedIdentity | undefined {
+  const patientId = findValue(bytes, 0x0010, 0x0020, 'LO', 64);
+  if (!patientId || !PRINTABLE.test(patientId)) return undefined;
+  const issuer = findValue(bytes, 0x0010, 0x0021, 'LO', 64);
+  return {
+    patientId,
+    issuerOfPatientId: PRINTABLE.test(issuer) ? issuer : '',
+    sopClassUid: firstValidUid(findValue(bytes, 0x0008, 0x0016, 'UI', 64), findValue(bytes, 0x0002, 0x0002, 'UI', 64)),
+    // Possibly damaged: dicomIndex.ts matches it to an indexed instance of the patient, exactly or nearly.
+    sopInstanceUid: firstValidUid(findValue(bytes, 0x0008, 0x0018, 'UI', 64), findValue(bytes, 0x0002, 0x0003, 'UI', 64)),
+  };
+}
+
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const VALID_UID = /^[0-9]+(\.[0-9]+)*$/;
+
+/** The first valid UID of the candidates, else the first non-empty one (a damaged UID still identifies). */
+function firstValidUid(...candidates: string[]): string {
+  return candidates.find((c) => VALID_UID.test(c)) ?? candidates.find((c) => c !== '') ?? '';
+}
+
+/** The first little-endian element (group, element) with a plausible value, as latin1 text ('' if none). */
+function findValue(bytes: Uint8Array, group: number, element: number, vr: string, maxLength: number): string {
+  const g0 = group & 0xff;
+  const g1 = group >> 8;
+  const e0 = element & 0xff;
+  const e1 = element >> 8;
+  for (let i = 0; i + 8 <= bytes.length; i++) {
+    if (bytes[i] !== g0 || bytes[i + 1] !== g1 || bytes[i + 2] !== e0 || bytes[i + 3] !== e1) continue;
+    let length: number;
+    if (bytes[i + 4] === vr.charCodeAt(0) && bytes[i + 5] === vr.charCodeAt(1)) length = bytes[i + 6] | (bytes[i + 7] << 8);
+    else if (bytes[i + 6] === 0 && bytes[i + 7] === 0) length = bytes[i + 4] | (bytes[i + 5] << 8);
+    else continue;
+    const start = i + 8;
+    if (length === 0 || length > maxLength || start + length > bytes.length) continue;
+    const value = String.fromCharCode(...bytes.subarray(start, start + length)).replace(/[ \0]+$/, '').trim();
+    if (value) return value;
+  }
+  return '';
+}
+
+function extractHeader(ds: DataSet, transferSyntaxUid: string): ParseOutcome {
   const sopClassUid = rawString(ds, 'x00080016') || rawString(ds, 'x00020002');
   if (sopClassUid === SOP_CLASS.mediaDirectory) return { kind: 'skipped', reason: 'DICOMDIR (media directory), not an instance' };
   const sopInstanceUid = rawString(ds, 'x00080018') || rawString(ds, 'x00020003');
@@ -273,7 +243,7 @@ function extractHeader(ds: DataSet, rawTransferSyntax: string | undefined): Pars
   const header: InstanceHeader = {
     sopInstanceUid: sopInstanceUid.trim(),
     sopClassUid: sopClassUid.trim(),
-    transferSyntaxUid: (rawString(ds, 'x00020010') || rawTransferSyntax || '').trim(),
+    transferSyntaxUid,
     modality: rawString(ds, 'x00080060').trim().toUpperCase(),
     patientId: text(ds, 'x00100020', ctx),
     issuerOfPatientId: text(ds, 'x00100021', ctx),
@@ -306,14 +276,22 @@ function extractPlan(ds: DataSet, ctx: Context): PlanContent {
       prescriptionDoseGy: num(item, 'x300a0026'),
     };
   });
-  const fractionGroups: FractionGroup[] = items(ds, 'x300a0070').map((item) => ({
-    number: num(item, 'x300a0071'),
-    fractionsPlanned: num(item, 'x300a0078'),
-    beamDoses: items(item, 'x300c0004').map((b) => ({ beamNumber: num(b, 'x300c0006'), doseGy: num(b, 'x300a0084') })),
-    doseReferenceNumbers: items(item, 'x300c0050')
-      .map((r) => num(r, 'x300c0051'))
-      .filter((n): n is number => n !== null),
-  }));
+  const fractionGroups: FractionGroup[] = items(ds, 'x300a0070').map((item) => {
+    const doseRefs = items(item, 'x300c0050');
+    const prescriptionsGy: FractionGroup['prescriptionsGy'] = [];
+    for (const r of doseRefs) {
+      const ref = num(r, 'x300c0051');
+      const dose = num(r, 'x300a0026');
+      if (ref !== null && dose !== null) prescriptionsGy.push({ doseReferenceNumber: ref, doseGy: dose });
+    }
+    return {
+      number: num(item, 'x300a0071'),
+      fractionsPlanned: num(item, 'x300a0078'),
+      beamDoses: items(item, 'x300c0004').map((b) => ({ beamNumber: num(b, 'x300c0006'), doseGy: num(b, 'x300a0084'), meterset: num(b, 'x300a0086') })),
+      doseReferenceNumbers: doseRefs.map((r) => num(r, 'x300c0051')).filter((n): n is number => n !== null),
+      prescriptionsGy,
+    };
+  });
   // Ion plans keep beams in IonBeamSequence (300A,03A2).
   const beamItems = items(ds, 'x300a00b0').length ? items(ds, 'x300a00b0') : items(ds, 'x300a03a2');
   const beams: PlanBeam[] = beamItems.map((item) => {
@@ -366,25 +344,34 @@ function extractStructureSet(ds: DataSet, ctx: Context): StructureSetContent {
 }
 
 function extractRecord(ds: DataSet, ctx: Context): TreatmentRecordContent {
-  const session = items(ds, 'x30080020');
+  // Ion records keep the session's beams in TreatmentSessionIonBeamSequence (3008,0021).
+  const session = items(ds, 'x30080020').length ? items(ds, 'x30080020') : items(ds, 'x30080021');
   const machine = items(ds, 'x300a0206')[0];
   const plan = items(ds, 'x300c0002')[0];
+  const beams: SessionBeam[] = session.map((b) => {
+    const cp = items(b, 'x30080040')[0] ?? items(b, 'x30080041')[0];
+    return {
+      beamNumber: num(b, 'x300c0006'),
+      fractionNumber: num(b, 'x30080022'),
+      termination: rawString(b, 'x3008002a').trim().toUpperCase(),
+      deliveryType: rawString(b, 'x300a00ce').trim().toUpperCase(),
+      specifiedMeterset: num(b, 'x30080032'),
+      deliveredMeterset: num(b, 'x30080036'),
+      date: cp ? isoDate(cp, 'x30080024') : null,
+    };
+  });
   // TreatmentDate (3008,0250) is type 2; fall back to the first control point delivery date.
-  let date = isoDate(ds, 'x30080250');
-  if (!date) {
-    for (const beam of session) {
-      const cp = items(beam, 'x30080040')[0];
-      if (cp) date = isoDate(cp, 'x30080024');
-      if (date) break;
-    }
-  }
+  const date = isoDate(ds, 'x30080250') ?? beams.find((b) => b.date)?.date ?? null;
   return {
     date,
     planUid: plan ? rawString(plan, 'x00081155').trim() || null : null,
+    // PS3.3 C.8.8.21 puts ReferencedFractionGroupNumber beside the plan reference; some systems nest it.
+    fractionGroup: num(ds, 'x300c0022') ?? (plan ? num(plan, 'x300c0022') : null),
     machineName: machine ? text(machine, 'x300a00b2', ctx) : '',
     model: machine ? text(machine, 'x00081090', ctx) : '',
     manufacturer: machine ? text(machine, 'x00080070', ctx) : '',
-    fractionNumbers: session.map((b) => num(b, 'x30080022')).filter((n): n is number => n !== null),
-    terminationStatuses: session.map((b) => rawString(b, 'x3008002a').trim().toUpperCase()),
+    fractionNumbers: beams.map((b) => b.fractionNumber).filter((n): n is number => n !== null),
+    terminationStatuses: beams.map((b) => b.termination),
+    beams,
   };
 }
