@@ -4,7 +4,7 @@
 import { buildDataset } from '../../services/analysis/dataset';
 import { buildReport, REPORT_GROUP_COLUMNS, writeReport, type ReportExporter, type ReportGroupColumn } from '../../services/analysis/report';
 import { CliError, type CliOptions } from '../options';
-import { withStudy } from '../studyAccess';
+import { withStudyReadOnly } from '../studyAccess';
 import { exportReportDocuments } from '../../services/export/reportDocuments';
 
 export const allowedOptions = ['study', 'out', 'endpoint', 'group', 'unit', 'p-threshold', 'landmarks', 'firth'] as const;
@@ -26,7 +26,7 @@ export async function run(options: CliOptions) {
   const pThreshold = options.number('p-threshold', 0.05);
   if (!(pThreshold > 0 && pThreshold <= 1)) throw new CliError('--p-threshold must be in (0, 1]');
   const landmarks = options.numberList('landmarks') ?? [12, 24];
-  return withStudy(file, async (study) => {
+  return withStudyReadOnly(file, async (study) => {
     const report = buildReport(study.db, { endpoint, unit, firth, group: group as ReportGroupColumn, pThreshold, landmarks });
     const files = await writeReport(report, out, { dataset: buildDataset(study.db, { unit: 'lesion' }), exporters });
     return {

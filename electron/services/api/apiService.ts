@@ -14,7 +14,7 @@ import {
   type MethodResult,
   type ParsedInput,
 } from '../../../shared/api/contract';
-import type { StudyFile } from '../db/studyFile';
+import { describeStorageFailure, type StudyFile } from '../db/studyFile';
 import type { StudySession } from './studySession';
 
 export interface PathRequest {
@@ -147,6 +147,8 @@ export function createApiService<T extends MethodRecord>(options: {
         return failure(new ApiError('CANCELLED', 'Cancelled.'));
       }
       if (error instanceof ApiError) return failure(error);
+      const storage = storageFailure(error, session);
+      if (storage) return failure(storage);
       logError(method, error);
       const message = error instanceof Error ? error.message : String(error);
       return failure(new ApiError('INTERNAL', `${method} failed unexpectedly: ${message}`));
@@ -171,6 +173,20 @@ export function createApiService<T extends MethodRecord>(options: {
     },
     runningJobs: () => [...jobs.keys()],
   };
+}
+
+/**
+ * Disk full, read-only media, a read-only study: the user's situation, not a bug — a typed error
+ * with one line instead of INTERNAL (issue 12). Writes are transactions, so nothing was half-done.
+ */
+function storageFailure(error: unknown, session: StudySession): ApiError | null {
+  const reason = describeStorageFailure(error);
+  if (!reason) return null;
+  const code = (error as { code?: string }).code ?? '';
+  if (code.startsWith('SQLITE_READONLY') && session.isOpen && session.study.readOnly) {
+    return new ApiError('READ_ONLY', `${path.basename(session.study.path)} is open read-only; nothing was changed.`, { cause: error });
+  }
+  return new ApiError('IO_ERROR', `${reason[0].toUpperCase()}${reason.slice(1)}; nothing was changed.`, { cause: error });
 }
 
 function failure(error: ApiError): ApiResponse {

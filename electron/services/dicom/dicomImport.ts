@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { DicomCommitResult, DicomLesionProposal, DicomPatientProposal, DicomScanResult } from '../../../shared/api/dicom';
 import { createProvenance, createRecord, currentUser, getStudySettings } from '../db/cohortRecords';
-import { openStudy } from '../db/studyFile';
+import { recordAuditEvent } from '../db/auditEvents';
+import { openStudy, type StudyFileOptions } from '../db/studyFile';
 import { readIndex } from './dicomIndex';
 import { scanIntoIndex } from './dicomScan';
 import type { ScanOptions, ScanProgress } from './folderScan';
@@ -155,6 +156,10 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
       );
       result.coursesAdded++;
     }
+    if (result.coursesAdded > 0) {
+      // In the same transaction as the rows: an import is never in the study without its log entry.
+      recordAuditEvent(db, 'import', 'dicom', { patientsAdded: result.patientsAdded, lesionsAdded: result.lesionsAdded, coursesAdded: result.coursesAdded }, who);
+    }
     options.onProgress?.({ phase: 'committing', done, total: chosen.length });
   })();
   return result;
@@ -174,9 +179,9 @@ export interface ImportResult extends DicomCommitResult {
 export async function importDicomFolder(
   studyPath: string,
   dir: string,
-  options: ScanOptions & DeriveOptions & Pick<CommitOptions, 'who'> = {},
+  options: ScanOptions & DeriveOptions & Pick<CommitOptions, 'who'> & { study?: StudyFileOptions } = {},
 ): Promise<ImportResult> {
-  const study = await openStudy(studyPath);
+  const study = await openStudy(studyPath, options.study);
   const db = study.db;
   try {
     db.exec('BEGIN IMMEDIATE');
