@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
-import { createApiRuntime, type ApiService, type PathChooser } from '../services/api/index';
+import { createApiRuntime, FileGrants, type ApiService, type PathChooser } from '../services/api/index';
 import { IPC_STUDY_CHANGED, registerApiHandlers } from './ipc';
 import { menuTemplate } from './menu';
 import {
@@ -33,18 +33,28 @@ function start(): void {
   const rendererDir = path.join(distDir, 'renderer');
   const preloadPath = path.join(distDir, 'electron', 'preload', 'index.cjs');
 
-  // Paths the user picked in a dialog this session: the renderer may refer to them again.
-  const granted = new Set<string>();
+  // What the dialogs granted this session, by purpose (electron/services/api/fileGrants.ts): the
+  // renderer may name a path again only for the same purpose and only to read it; a path to be
+  // written always comes from a fresh dialog. The services check every path once more.
+  const grants = new FileGrants();
   const choosePath: PathChooser = async (request) => {
     if (request.requested) {
       const resolved = path.resolve(request.requested);
-      if (granted.has(resolved) || service.session.recent.has(resolved)) return resolved;
+      const recentStudy = request.purpose === 'openStudy' && service.session.recent.has(resolved);
+      if (recentStudy || grants.allows(request, resolved)) return { path: resolved, source: 'grant' };
       throw new ApiError('FORBIDDEN', 'In the desktop app files are chosen in the file dialog.');
     }
     const parent = window ?? undefined;
     let chosen: string | undefined;
     if (request.mode === 'save-file') {
-      const options: SaveDialogOptions = { title: request.title, defaultPath: request.defaultName, filters: request.filters };
+      // The name carries the extension and the filter names the format, so the dialog (not the app,
+      // afterwards) asks before replacing a file.
+      const options: SaveDialogOptions = {
+        title: request.title,
+        defaultPath: request.defaultName,
+        filters: request.filters,
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+      };
       const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
       chosen = result.canceled ? undefined : result.filePath;
     } else {
@@ -57,8 +67,8 @@ function start(): void {
       chosen = result.canceled ? undefined : result.filePaths[0];
     }
     if (!chosen) return null;
-    granted.add(path.resolve(chosen));
-    return chosen;
+    grants.record(request, chosen);
+    return { path: chosen, source: 'dialog' };
   };
 
   const service: ApiService = createApiRuntime({ userDataDir: app.getPath('userData'), choosePath });

@@ -15,6 +15,7 @@ import {
   type ParsedInput,
 } from '../../../shared/api/contract';
 import { describeStorageFailure, type StudyFile } from '../db/studyFile';
+import { checkChosenPath, purposeOf, type ChosenPath } from './fileGrants';
 import type { StudySession } from './studySession';
 
 export interface PathRequest {
@@ -31,9 +32,10 @@ export interface PathRequest {
 /**
  * Turns a PathRequest into an absolute path, or null when the user cancels.
  * Desktop: a native dialog in the main process (a requested path only if previously granted).
- * Harness: the requested path.
+ * Harness: the requested path. A plain string counts as typed (source 'typed'): it may not replace
+ * an existing file, since no dialog asked the user (./fileGrants.ts).
  */
-export type PathChooser = (request: PathRequest) => Promise<string | null>;
+export type PathChooser = (request: PathRequest) => Promise<string | ChosenPath | null>;
 
 export interface HandlerContext {
   /** The open study; throws ApiError NO_STUDY when none is open. */
@@ -130,9 +132,14 @@ export function createApiService<T extends MethodRecord>(options: {
         callOptions.onProgress?.({ jobId, pct: clamped, message });
       },
       async choosePath(request) {
+        purposeOf(request); // an unknown purpose is refused before any dialog opens
         const chosen = await choosePath(request);
         if (chosen === null) throw new ApiError('CANCELLED', 'No file was chosen.');
-        return path.resolve(chosen);
+        // Every path a handler receives passes the grant rules, typed or picked (issue 12).
+        return checkChosenPath(request, typeof chosen === 'string' ? { path: chosen, source: 'typed' } : chosen, {
+          openStudyPath: session.isOpen ? session.study.path : null,
+          appDirs: [session.options.userDataDir],
+        });
       },
     };
 

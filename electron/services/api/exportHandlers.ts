@@ -2,7 +2,6 @@
 // The renderer sends a format and options; the path comes from ctx.choosePath (native save dialog in
 // the desktop app), so the page never names a file on disk.
 import { writeFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import type { z } from 'zod';
 import { ApiError } from '../../../shared/api/contract';
 import type { exportFigureInput, exportMethods } from '../../../shared/api/export';
@@ -61,7 +60,8 @@ async function savePath(ctx: HandlerContext, purpose: string, title: string, for
     filters: [{ name: FORMAT_NAMES[format] ?? format, extensions: ext === 'tiff' ? ['tiff', 'tif'] : [ext] }],
     defaultName: `${defaultName}.${ext}`,
   });
-  return extname(chosen) === '' ? `${chosen}.${ext}` : chosen;
+  // The extension rule (format follows the name; none → the format's) is ctx.choosePath's (fileGrants.ts).
+  return chosen;
 }
 
 function writeOut(path: string, data: Buffer): void {

@@ -52,3 +52,4 @@ export function createApiRuntime(options: ApiRuntimeOptions): ApiService {
 
 export type { ApiService, HandlerContext, Handler, Handlers, PathChooser, PathRequest } from './apiService';
 export { StudySession } from './studySession';
+export { FileGrants, PATH_PURPOSES, type ChosenPath } from './fileGrants';
