@@ -15,6 +15,7 @@
 //   variable), the Firth-penalised fit (coxphf defaults; no clustering) is given beside it.
 // - Cumulative incidence of local progression treats death without local progression as a
 //   competing event (status 1 local progression, 2 death, 0 censored).
+import { csvField } from '../../../shared/domain/csvField';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
@@ -406,18 +407,9 @@ export function buildReport(db: Database.Database, options: ReportOptions = {}):
 
 // ---------------- writing ----------------
 
+/** The report tables as CSV; every field through the one CSV writer (shared/domain/csvField.ts). */
 function csv(rows: unknown[][]): string {
-  return rows
-    .map((r) =>
-      r
-        .map((v) => {
-          if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
-          const text = String(v);
-          return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-        })
-        .join(','),
-    )
-    .join('\n') + '\n';
+  return rows.map((r) => r.map((v) => csvField(v)).join(',')).join('\n') + '\n';
 }
 
 const hrText = (hr: number | null, lo: number | null, hi: number | null) =>
