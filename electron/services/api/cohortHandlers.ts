@@ -19,6 +19,7 @@ import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spre
 import { importTable } from '../import/tableImport';
 import { MappingError } from '../import/tableMapping';
 import type { HandlerContext, Handlers } from './apiService';
+import { logExport } from './exportHandlers';
 
 const SPREADSHEET_FILTERS = [{ name: 'Spreadsheet (CSV, XLSX)', extensions: ['csv', 'xlsx'] }];
 
@@ -100,6 +101,7 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     ctx.throwIfCancelled();
     ctx.progress(60, 'Writing files');
     const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: 'lesion' }), exporters: [exportReportDocuments] });
+    logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: options.endpoint ?? null, unit: options.unit ?? null });
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
   },

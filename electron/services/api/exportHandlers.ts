@@ -14,6 +14,7 @@ import { EXPORT_SCALE, exportFigure } from '../export/figureExport';
 import { measureFigureText } from '../export/figureFont';
 import { appVersion, type Provenance } from '../export/provenance';
 import { exportTable, TABLE_EXTENSIONS } from '../export/tableExport';
+import { recordAuditEvent } from '../db/auditEvents';
 import type { HandlerContext, Handlers } from './apiService';
 
 const FORMAT_NAMES: Record<string, string> = {
@@ -72,6 +73,15 @@ function writeOut(path: string, data: Buffer): void {
   }
 }
 
+/**
+ * Every export is recorded in the study's append-only audit log (issue 12): what, which format, the
+ * analysis spec hash — never the path (it may name a patient or a person). A study open read-only
+ * cannot record it; the export itself still happens.
+ */
+export function logExport(ctx: HandlerContext, subject: string, details: Record<string, unknown>): void {
+  if (!ctx.study.readOnly) recordAuditEvent(ctx.study.db, 'export', subject, details);
+}
+
 export const exportHandlers: Handlers<typeof exportMethods> = {
   exportFigure: async (input, ctx) => {
     const name = input.figure === 'forest' ? `forest-${input.spec.endpoint}` : `${input.spec.endpoint}-curves`;
@@ -86,6 +96,7 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     const exported = await exportFigure(figure, provenance, { format: input.format, dpi: input.dpi });
     ctx.throwIfCancelled();
     writeOut(path, exported.data);
+    logExport(ctx, 'figure', { figure: input.figure, format: input.format, bytes: exported.data.length, analysisSpecHash: provenance.analysisSpecHash });
     ctx.progress(100, 'Saved');
     return {
       path,
@@ -109,6 +120,7 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     else model = countTableModel(result.toxicity, 'Table 4. Toxicity by grade', 'CTCAE term');
     const data = await exportTable(model, provenance, input.format);
     writeOut(path, data);
+    logExport(ctx, 'table', { table: input.table, format: input.format, bytes: data.length, analysisSpecHash: provenance.analysisSpecHash });
     ctx.progress(100, 'Saved');
     return { path, format: TABLE_EXTENSIONS[input.format], bytes: data.length, analysisSpecHash: provenance.analysisSpecHash, datasetFingerprint: provenance.datasetFingerprint };
   },

@@ -1,12 +1,26 @@
 import type { ShownError } from '../rtcw';
 
 /** An error shown where it happened, with what to do next. */
-export function ErrorNotice({ error, onDismiss }: { error: ShownError | null; onDismiss?: () => void }) {
+export function ErrorNotice({
+  error,
+  onDismiss,
+  action,
+}: {
+  error: ShownError | null;
+  onDismiss?: () => void;
+  /** A way out offered with the error, e.g. "Open read-only" for a study another program writes. */
+  action?: { label: string; run: () => void };
+}) {
   if (!error) return null;
   return (
     <div className="notice error" role="alert">
       <div className="notice-title">{error.message}</div>
       <div>{error.next}</div>
+      {action && (
+        <button type="button" className="small" onClick={action.run}>
+          {action.label}
+        </button>
+      )}
       {onDismiss && (
         <button type="button" className="link small" onClick={onDismiss}>
           Dismiss

@@ -14,6 +14,8 @@ export function StudyPage() {
   const [title, setTitle] = useState('');
   const [newPath, setNewPath] = useState('');
   const [openPath, setOpenPath] = useState('');
+  // The last study asked for, so a study another program is writing can be opened read-only.
+  const [lastOpen, setLastOpen] = useState<{ path?: string } | null>(null);
   const titleId = useId();
   const newPathId = useId();
   const openPathId = useId();
@@ -53,11 +55,13 @@ export function StudyPage() {
       }),
     );
   };
+  const openStudy = (path: string | undefined, readOnly = false) => {
+    setLastOpen({ path });
+    void run(readOnly ? 'Opening study read-only…' : 'Opening study…', () => rtcw().openStudy({ path, readOnly }));
+  };
   const onOpen = (event: FormEvent) => {
     event.preventDefault();
-    void run('Opening study…', () =>
-      rtcw().openStudy({ path: !isDesktop && openPath.trim() ? openPath.trim() : undefined }),
-    );
+    openStudy(!isDesktop && openPath.trim() ? openPath.trim() : undefined);
   };
 
   const firstStart = !study && recent.length === 0;
@@ -74,7 +78,11 @@ export function StudyPage() {
         </div>
       </div>
 
-      <ErrorNotice error={error} onDismiss={() => setError(null)} />
+      <ErrorNotice
+        error={error}
+        onDismiss={() => setError(null)}
+        action={error?.code === 'STUDY_LOCKED' && lastOpen ? { label: 'Open read-only', run: () => openStudy(lastOpen.path, true) } : undefined}
+      />
       {busy && (
         <div className="notice info" role="status">
           {busy}
@@ -224,7 +232,7 @@ export function StudyPage() {
                     className="small"
                     disabled={!r.exists || busy !== null}
                     aria-label={`Open ${r.fileName}`}
-                    onClick={() => void run('Opening study…', () => rtcw().openStudy({ path: r.path }))}
+                    onClick={() => openStudy(r.path)}
                   >
                     Open
                   </button>
