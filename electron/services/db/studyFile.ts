@@ -212,6 +212,10 @@ export function inspectStudy(
     throw new ApiError('NOT_A_STUDY', `${name} is not a study file (it is not a SQLite database).`);
   }
 
+  // SQLite opens ANY non-empty -wal beside a file in WAL mode, even a read-only connection and even
+  // when the header says rollback mode — so a foreign one is refused before SQLite sees it.
+  refuseForeignWal(target);
+
   // A study left in WAL mode by a crash makes even a read-only connection create -wal/-shm side
   // files; remove the ones this inspection created so a refused file leaves no trace.
   const sideFiles = ['-wal', '-shm'].map((suffix) => target + suffix).filter((file) => !fs.existsSync(file));
@@ -332,20 +336,38 @@ function clearStaleSideFiles(target: string, state: { exists: boolean }): void {
   const wal = `${target}-wal`;
   const shm = `${target}-shm`;
   const journal = `${target}-journal`;
-  const size = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : -1);
   const walBelongs = state.exists && readJournalModeByte(target) === 2;
-  if (!walBelongs && size(wal) > 0) {
+  if (state.exists) refuseForeignWal(target);
+  else if (sizeOf(wal) > 0) {
     throw new ApiError(
       'CONFLICT',
-      `${name}-wal is left over from ${state.exists ? 'another copy of this study' : 'an earlier study with this name'} and would damage ${name}; move it to another folder (it is not needed by ${name}) and try again.`,
+      `${name}-wal is left over from an earlier study with this name and would damage ${name}; move it to another folder, or choose another name.`,
     );
   }
-  if (!state.exists && size(journal) > 0) {
+  if (!state.exists && sizeOf(journal) > 0) {
     throw new ApiError('CONFLICT', `${name}-journal is left over from an earlier study with this name; move it to another folder, or choose another name.`);
   }
-  if (!walBelongs && size(wal) === 0) fs.rmSync(wal, { force: true });
-  if (!state.exists && size(journal) === 0) fs.rmSync(journal, { force: true });
-  if (size(wal) < 0 && size(shm) >= 0) fs.rmSync(shm, { force: true });
+  if (!walBelongs && sizeOf(wal) === 0) fs.rmSync(wal, { force: true });
+  if (!state.exists && sizeOf(journal) === 0) fs.rmSync(journal, { force: true });
+  if (sizeOf(wal) < 0 && sizeOf(shm) >= 0) fs.rmSync(shm, { force: true });
+}
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return -1;
+  }
+}
+
+/** A non-empty -wal beside a study whose header says rollback mode belongs to another copy. */
+function refuseForeignWal(target: string): void {
+  if (sizeOf(`${target}-wal`) <= 0 || readJournalModeByte(target) === 2) return;
+  const name = path.basename(target);
+  throw new ApiError(
+    'CONFLICT',
+    `${name}-wal is left over from another copy of this study and would damage ${name} (which was closed cleanly and does not need it); move it to another folder and try again.`,
+  );
 }
 
 // statfs f_type of network file systems (linux/magic.h): NFS, SMB, CIFS, SMB2, AFS, Coda, NCP,
