@@ -80,12 +80,17 @@ export function checkChosenPath(request: PathRequest, chosen: ChosenPath, contex
   let target = path.resolve(chosen.path);
   if (access === 'read') return target;
 
-  if (request.mode === 'save-file') target = withFormatExtension(request, target);
-  const name = path.basename(target);
   // New studies may live in the app's folder (web mode's default, the demo); exports may not.
-  if (isProtected(target, kind === 'newStudy' ? { ...context, appDirs: [] } : context)) {
-    throw new ApiError('FORBIDDEN', `${name} belongs to the open study or to the application; choose another file or folder.`);
-  }
+  const protectedContext = kind === 'newStudy' ? { ...context, appDirs: [] } : context;
+  const refuseProtected = (candidate: string) => {
+    if (isProtected(candidate, protectedContext)) {
+      throw new ApiError('FORBIDDEN', `${path.basename(candidate)} belongs to the open study or to the application; choose another file or folder. Nothing was written.`);
+    }
+  };
+  refuseProtected(target);
+  if (request.mode === 'save-file') target = withFormatExtension(request, target);
+  refuseProtected(target);
+  const name = path.basename(target);
   if (request.mode === 'save-file' && fs.existsSync(target)) {
     if (isDatabaseFile(target)) throw new ApiError('FORBIDDEN', `${name} is a study or database file; exports never replace one. Choose another name.`);
     if (fs.statSync(target).isDirectory()) throw new ApiError('INVALID_INPUT', `${name} is a folder; choose a file name.`);
