@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
 import { migrations as allMigrations, type Migration } from './migrations/index';
 import { recordAuditEvent } from './auditEvents';
-import { acquireStudyLock, describeHolder, studyLockHolder, type LockProgram, type StudyLock } from './studyLock';
+import { acquireStudyLock, type LockProgram, type StudyLock } from './studyLock';
 
 /** PRAGMA application_id of every study file: ASCII "RTCW". Lets us refuse other SQLite files. */
 export const STUDY_APPLICATION_ID = 0x52544357;
@@ -459,12 +459,23 @@ function foldWal(db: Database.Database, target: string): ApiError | null {
   try {
     const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
     if (result && result.busy !== 0) {
-      const holder = studyLockHolder(target);
-      return new ApiError('IO_ERROR', `${name} could not be finalised because ${holder ? describeHolder(holder) : 'another program'} is still reading it: ${keepBoth}.`);
+      // Readers take no lock (they may read while we write), so they cannot be named here.
+      return new ApiError('IO_ERROR', `${name} could not be finalised because another program is still reading it: ${keepBoth}.`);
     }
+  } catch (error) {
+    const reason = describeStorageFailure(error) ?? (error as Error).message;
+    return new ApiError('IO_ERROR', `${name} could not be finalised (${reason}): ${keepBoth}.`, { cause: error });
+  }
+  // Everything is in the main file now (TRUNCATE emptied the WAL). Leaving WAL mode needs every
+  // other connection gone; a reader still open (the app read-only, `rtcw dataset`) keeps the file in
+  // WAL mode with an empty -wal — still self-contained, so that is not a failure.
+  try {
+    db.pragma('busy_timeout = 0');
     db.pragma('journal_mode = DELETE');
     return null;
   } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return null;
     const reason = describeStorageFailure(error) ?? (error as Error).message;
     return new ApiError('IO_ERROR', `${name} could not be finalised (${reason}): ${keepBoth}.`, { cause: error });
   }

@@ -125,6 +125,23 @@ describe('one writer per study, across processes', () => {
   });
 });
 
+describe('closing folds the WAL back into the file', () => {
+  it('with a reader still connected, the closed study alone (copied without side files) holds every change', async () => {
+    const file = path.join(dir, 'fold.rtcw');
+    createStudy(file).close();
+    const writer = await openStudy(file);
+    const reader = openStudyReadOnly(file);
+    writer.db.exec('CREATE TABLE test_fold (x); INSERT INTO test_fold VALUES (1), (2), (3)');
+    expect(() => writer.close()).not.toThrow();
+    const copy = path.join(dir, 'fold-copy.rtcw');
+    fs.copyFileSync(file, copy); // only the main file, as a user would mail it
+    reader.close();
+    const db = new Database(copy, { readonly: true });
+    expect((db.prepare('SELECT count(*) AS n FROM test_fold').get() as { n: number }).n).toBe(3);
+    db.close();
+  });
+});
+
 describe('side files that do not belong to the study', () => {
   /** A real, non-empty WAL from another database. */
   function foreignWal(): Buffer {
