@@ -87,27 +87,6 @@ export function acquireStudyLock(studyPath: string, options: AcquireOptions): St
   }
 }
 
-/** Who holds the lock, or null when nobody does (read-only callers use this for messages). */
-export function studyLockHolder(studyPath: string): LockOwner | null {
-  const lockPath = lockPathFor(studyPath);
-  if (!fs.existsSync(lockPath)) return null;
-  let db: Database.Database | null = null;
-  try {
-    db = new Database(lockPath, { fileMustExist: true, timeout: 2000 });
-    try {
-      db.exec('BEGIN IMMEDIATE');
-      db.exec('ROLLBACK');
-      return null; // nobody holds it (a leftover from a killed process)
-    } catch {
-      return readOwner(db)?.owner ?? null;
-    }
-  } catch {
-    return null;
-  } finally {
-    db?.close();
-  }
-}
-
 type Outcome = { kind: 'held'; lock: StudyLock } | { kind: 'busy'; holder: LockOwner | null } | { kind: 'retry' };
 
 function tryAcquire(lockPath: string, owner: LockOwner, nonce: string): Outcome {
