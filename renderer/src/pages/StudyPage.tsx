@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { RecentStudy, StudyInfo } from '../../../shared/api/study';
 import { PageTitle, navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
+import { formatTimestamp } from '../../../shared/domain/displayFormat';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { StudySettingsPanel } from '../components/StudySettingsPanel';
 import { isCancelled, isDesktop, rtcw, showError, type ShownError } from '../rtcw';
@@ -10,6 +11,8 @@ export function StudyPage() {
   const { study, setStudy } = useStudy();
   const [recent, setRecent] = useState<RecentStudy[]>([]);
   const [error, setError] = useState<ShownError | null>(null);
+  // Which form the error belongs to: it is shown inside that form, where the user is looking.
+  const [errorAt, setErrorAt] = useState<'page' | 'create' | 'open'>('page');
   const [busy, setBusy] = useState<string | null>(null);
   const [title, setTitle] = useState('');
   const [newPath, setNewPath] = useState('');
@@ -32,15 +35,20 @@ export function StudyPage() {
     void loadRecent();
   }, [loadRecent, study?.path]);
 
-  async function run(label: string, action: () => Promise<StudyInfo | null>) {
+  async function run(label: string, action: () => Promise<StudyInfo | null>, where: 'page' | 'create' | 'open' = 'page'): Promise<boolean> {
     setBusy(label);
     setError(null);
     try {
       const info = await action();
       setStudy(info);
       await loadRecent();
+      return true;
     } catch (e) {
-      if (!isCancelled(e)) setError(showError(e));
+      if (!isCancelled(e)) {
+        setErrorAt(where);
+        setError(showError(e));
+      }
+      return false;
     } finally {
       setBusy(null);
     }
@@ -48,20 +56,31 @@ export function StudyPage() {
 
   const onCreate = (event: FormEvent) => {
     event.preventDefault();
-    void run('Creating study…', () =>
-      rtcw().createStudy({
-        title: title.trim() || undefined,
-        path: !isDesktop && newPath.trim() ? newPath.trim() : undefined,
-      }),
-    );
+    void run(
+      'Creating study…',
+      () =>
+        rtcw().createStudy({
+          title: title.trim() || undefined,
+          path: !isDesktop && newPath.trim() ? newPath.trim() : undefined,
+        }),
+      'create',
+    ).then((created) => {
+      if (!created) return;
+      // The form is for the next study, not a record of the last one.
+      setTitle('');
+      setNewPath('');
+    });
   };
-  const openStudy = (path: string | undefined, readOnly = false) => {
+  const openStudy = (path: string | undefined, where: 'page' | 'open', readOnly = false) => {
     setLastOpen({ path });
-    void run(readOnly ? 'Opening study read-only…' : 'Opening study…', () => rtcw().openStudy({ path, readOnly }));
+    void run(readOnly ? 'Opening study read-only…' : 'Opening study…', () => rtcw().openStudy({ path, readOnly }), where);
   };
+  // A study another program is writing (STUDY_LOCKED) can still be looked at, read-only.
+  const readOnlyAction =
+    error?.code === 'STUDY_LOCKED' && lastOpen ? { label: 'Open read-only', run: () => openStudy(lastOpen.path, errorAt === 'open' ? 'open' : 'page', true) } : undefined;
   const onOpen = (event: FormEvent) => {
     event.preventDefault();
-    openStudy(!isDesktop && openPath.trim() ? openPath.trim() : undefined);
+    openStudy(!isDesktop && openPath.trim() ? openPath.trim() : undefined, 'open');
   };
 
   const firstStart = !study && recent.length === 0;
@@ -78,11 +97,7 @@ export function StudyPage() {
         </div>
       </div>
 
-      <ErrorNotice
-        error={error}
-        onDismiss={() => setError(null)}
-        action={error?.code === 'STUDY_LOCKED' && lastOpen ? { label: 'Open read-only', run: () => openStudy(lastOpen.path, true) } : undefined}
-      />
+      {errorAt === 'page' && <ErrorNotice error={error} onDismiss={() => setError(null)} action={readOnlyAction} />}
       {busy && (
         <div className="notice info" role="status">
           {busy}
@@ -181,6 +196,7 @@ export function StudyPage() {
               </button>
             </div>
           </form>
+          {errorAt === 'create' && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
         </section>
 
         <section className="panel" aria-labelledby="open-study-heading">
@@ -210,6 +226,7 @@ export function StudyPage() {
               )}
             </div>
           </form>
+          {errorAt === 'open' && <ErrorNotice error={error} onDismiss={() => setError(null)} action={readOnlyAction} />}
 
           <h3 style={{ marginTop: 18 }}>Recent studies</h3>
           {recent.length === 0 ? (
@@ -224,7 +241,7 @@ export function StudyPage() {
                       {r.path}
                     </div>
                     <div className="small muted">
-                      {r.exists ? `opened ${new Date(r.openedAt).toLocaleString()}` : 'file not found'}
+                      {r.exists ? `opened ${formatTimestamp(r.openedAt, 'iso')}` : 'file not found'}
                     </div>
                   </div>
                   <button
@@ -232,7 +249,7 @@ export function StudyPage() {
                     className="small"
                     disabled={!r.exists || busy !== null}
                     aria-label={`Open ${r.fileName}`}
-                    onClick={() => openStudy(r.path)}
+                    onClick={() => openStudy(r.path, 'page')}
                   >
                     Open
                   </button>

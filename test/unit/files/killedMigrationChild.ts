@@ -1,5 +1,5 @@
 // Child process: opens an older study, which migrates it, and SIGKILLs itself inside the migration
-// transaction (after migration 4's statements ran, before COMMIT).
+// transaction (after the last migration's statements ran, before COMMIT).
 import { openStudy } from '../../../electron/services/db/studyFile';
 import { migrations } from '../../../electron/services/db/migrations/index';
 

@@ -4,7 +4,8 @@ import type Database from 'better-sqlite3';
 import { up as cohortSchema } from './0001-cohort-schema';
 import { up as dicomIndex } from './0002-dicom-index';
 import { up as savedAnalyses } from './0003-saved-analyses';
-import { up as appendOnlyAudit } from './0004-append-only-audit';
+import { up as editHistory } from './0004-edit-history';
+import { up as appendOnlyAudit } from './0005-append-only-audit';
 
 export interface Migration {
   version: number;
@@ -16,5 +17,6 @@ export const migrations: Migration[] = [
   { version: 1, name: 'cohort-schema', up: cohortSchema },
   { version: 2, name: 'dicom-index', up: dicomIndex },
   { version: 3, name: 'saved-analyses', up: savedAnalyses },
-  { version: 4, name: 'append-only-audit', up: appendOnlyAudit },
+  { version: 4, name: 'edit-history', up: editHistory },
+  { version: 5, name: 'append-only-audit', up: appendOnlyAudit },
 ];

@@ -1,4 +1,4 @@
-// Migration 4: an audit log you can trust (issue 12). The log becomes append-only — triggers refuse
+// Migration 5: an audit log you can trust (issue 12). The log becomes append-only — triggers refuse
 // every UPDATE and DELETE, so no code path (or a hand-run SQL statement in the app) can rewrite
 // history — and it also records study-level events: imports, exports, shares and schema
 // migrations (entity 'study…', entity_id 0), with who (OS user) and when, next to the edits.
