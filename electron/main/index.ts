@@ -71,7 +71,12 @@ function start(): void {
     return { path: chosen, source: 'dialog' };
   };
 
-  const service: ApiService = createApiRuntime({ userDataDir: app.getPath('userData'), choosePath });
+  const service: ApiService = createApiRuntime({
+    userDataDir: app.getPath('userData'),
+    choosePath,
+    // The installed app is never an export target (in development the "app" is the repository).
+    appDirs: app.isPackaged ? [path.dirname(app.getPath('exe')), process.resourcesPath] : [],
+  });
 
   const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy', input: object) => {
     const response = await service.call(method, input);

@@ -88,6 +88,8 @@ export function createApiService<T extends MethodRecord>(options: {
   choosePath: PathChooser;
   /** Where unexpected errors are logged (never shown in full to the user). */
   logError?: (method: string, error: unknown) => void;
+  /** The app's own folders besides the user-data folder (the installation): never written by exports. */
+  appDirs?: readonly string[];
 }): ApiService {
   const { session, methods, handlers, choosePath } = options;
   const logError = options.logError ?? ((method, error) => console.error(`[rtcw] ${method} failed:`, error));
@@ -138,7 +140,7 @@ export function createApiService<T extends MethodRecord>(options: {
         // Every path a handler receives passes the grant rules, typed or picked (issue 12).
         return checkChosenPath(request, typeof chosen === 'string' ? { path: chosen, source: 'typed' } : chosen, {
           openStudyPath: session.isOpen ? session.study.path : null,
-          appDirs: [session.options.userDataDir],
+          appDirs: [session.options.userDataDir, ...(options.appDirs ?? [])],
         });
       },
     };

@@ -98,6 +98,22 @@ describe('exports never write over the study or the app', () => {
   });
 });
 
+describe('the installed app is not an export target', () => {
+  it('a file inside the installation folder is refused', async () => {
+    const install = path.join(dir, 'install');
+    fs.mkdirSync(install);
+    const packaged = createApiRuntime({ userDataDir: path.join(dir, 'packaged-data'), choosePath: typedPathChooser(dir), appDirs: [install], logError: () => {} });
+    try {
+      expect((await packaged.call('openStudy', { path: studyPath, readOnly: true })).ok).toBe(true);
+      const r = await packaged.call('exportTable', { spec, table: 'table1', format: 'csv', path: path.join(install, 'resources', 't1.csv') });
+      expect(failure(r)).toMatchObject({ code: 'FORBIDDEN' });
+      expect(fs.readdirSync(install)).toEqual([]);
+    } finally {
+      packaged.session.dispose();
+    }
+  });
+});
+
 describe('the format follows the name; overwriting needs the dialog', () => {
   it('PNG data is never written into a .pdf name', async () => {
     const target = path.join(dir, 'km-wrong-ext.pdf');
