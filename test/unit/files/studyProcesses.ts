@@ -43,18 +43,24 @@ export function collect(child: ChildProcess): Promise<RunResult> {
   });
 }
 
-/** Resolves once the child printed `marker` on stdout (e.g. "holding"). */
-export function waitForOutput(child: ChildProcess, marker: string): Promise<void> {
+/** Starts `rtcw …` and returns the process (to watch its output while it runs). */
+export function rtcwProcess(...argv: string[]): ChildProcess {
+  return spawn(process.execPath, [rtcwBin, ...argv], { cwd: repoRoot });
+}
+
+/** Resolves once the child printed `marker` on stdout (or stderr, e.g. "holding"). */
+export function waitForOutput(child: ChildProcess, marker: string, stream: 'stdout' | 'stderr' = 'stdout'): Promise<void> {
+  const source = stream === 'stdout' ? child.stdout : child.stderr;
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (d: Buffer) => {
       seen += String(d);
       if (seen.includes(marker)) {
-        child.stdout?.off('data', onData);
+        source?.off('data', onData);
         resolve();
       }
     };
-    child.stdout?.on('data', onData);
+    source?.on('data', onData);
     child.on('close', (code) => reject(new Error(`child exited (${code}) before printing "${marker}": ${seen}`)));
   });
 }

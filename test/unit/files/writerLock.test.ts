@@ -13,7 +13,7 @@ import { createApiService } from '../../../electron/services/api/apiService';
 import { api } from '../../../shared/api/index';
 import { handlers } from '../../../electron/services/api/index';
 import { typedPathChooser } from '../../../electron/harness/server';
-import { childScript, collect, isOneLine, rtcwAsync, rtcwSync, sha256, waitForOutput } from './studyProcesses';
+import { childScript, collect, isOneLine, rtcwAsync, rtcwProcess, rtcwSync, sha256, waitForOutput } from './studyProcesses';
 import { patientMapping, writePatientCsv } from './patientTable';
 
 let dir: string;
@@ -56,6 +56,24 @@ describe('one writer per study, across processes', () => {
     expect(patientCount(study)).toBe(800);
     expect(integrity(study)).toBe('ok');
     expect(fs.existsSync(`${study}.lock`)).toBe(false);
+  });
+
+  it('a CLI writer waits for another rtcw command, saying so on stderr, then runs', async () => {
+    const study = path.join(dir, 'queued.rtcw');
+    createStudy(study).close();
+    const table = writePatientCsv(path.join(dir, 'queued.csv'), 1, 7);
+    const holder = childScript('holdStudyChild.ts', study, 'rtcw');
+    const holderDone = collect(holder);
+    await waitForOutput(holder, 'holding');
+    const waiter = rtcwProcess('study', 'import-table', study, '--table', table, '--mapping', patientMapping);
+    const waiterDone = collect(waiter);
+    await waitForOutput(waiter, `queued.rtcw is in use by rtcw (pid ${holder.pid} on ${os.hostname()}); waiting`, 'stderr');
+    expect(patientCount(study)).toBe(0);
+    holder.stdin?.end(); // the other command finishes
+    expect((await holderDone).stdout).toContain('closed');
+    const result = await waiterDone;
+    expect(result.code).toBe(0);
+    expect(patientCount(study)).toBe(7);
   });
 
   it('a study open in the app refuses a CLI writer with who holds it; reading still works; a SIGKILLed holder frees it', async () => {
