@@ -7,10 +7,21 @@ import type Database from 'better-sqlite3';
 import { ApiError } from '../../shared/api/contract';
 import { createStudy, describeStorageFailure, openStudy, openStudyReadOnly, type StudyFile, type StudyFileOptions } from '../services/db/studyFile';
 import { describeHolder } from '../services/db/studyLock';
+import { defaultKeyStore, SingleKeyFileStore, type StudyKeyStore } from '../services/identity/studyKey';
 import { CliError, type CliOptions } from './options';
 
 /** How long a writing command waits for another `rtcw` command to finish with the study. */
 export const CLI_LOCK_WAIT_MS = 60_000;
+
+/**
+ * The study-key store of a command (identity/studyKey.ts): `--key FILE` (one key file, e.g. on a
+ * USB stick), else the 0600 key files of the user-data folder ($RTCW_USER_DATA/study-keys, or the
+ * desktop app's folder) — keys the desktop app wrote there keychain-encrypted are not readable here.
+ */
+export function cliKeyStore(options: CliOptions): StudyKeyStore {
+  const file = options.string('key');
+  return file ? new SingleKeyFileStore(path.resolve(file)) : defaultKeyStore();
+}
 
 export function asCliError(error: unknown): unknown {
   if (error instanceof ApiError) return new CliError(error.message);
@@ -29,9 +40,9 @@ export function cliWriterOptions(file: string): StudyFileOptions {
   };
 }
 
-export async function openStudyForCli(file: string): Promise<StudyFile> {
+export async function openStudyForCli(file: string, keyStore?: StudyKeyStore): Promise<StudyFile> {
   try {
-    return await openStudy(file, cliWriterOptions(file));
+    return await openStudy(file, { ...cliWriterOptions(file), keyStore });
   } catch (error) {
     throw asCliError(error);
   }
@@ -52,8 +63,8 @@ export function studyPositional(options: CliOptions, command: string): string {
 }
 
 /** Runs `work` on a study opened for writing and always closes it; ApiErrors become CliErrors. */
-export async function withStudy<T>(file: string, work: (study: StudyFile) => T | Promise<T>): Promise<T> {
-  const study = await openStudyForCli(file);
+export async function withStudy<T>(file: string, work: (study: StudyFile) => T | Promise<T>, keyStore?: StudyKeyStore): Promise<T> {
+  const study = await openStudyForCli(file, keyStore);
   return runAndClose(study, work);
 }
 

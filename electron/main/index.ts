@@ -2,9 +2,10 @@
 // native menu and file dialogs. Services run here in-process (better-sqlite3 is synchronous and
 // fast for single-study work; heavy scans use worker threads).
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
 import { createApiRuntime, FileGrants, type ApiService, type PathChooser } from '../services/api/index';
+import { KeyFileStore, SafeStorageKeyStore, studyKeysDir, type StudyKeyStore } from '../services/identity/studyKey';
 import { IPC_STUDY_CHANGED, registerApiHandlers } from './ipc';
 import { menuTemplate } from './menu';
 import {
@@ -71,17 +72,34 @@ function start(): void {
     return { path: chosen, source: 'dialog' };
   };
 
+  // Study keys (issue 11): encrypted by the OS keychain through safeStorage. Where the platform
+  // offers none (Linux without a secret service: safeStorage would use a hard-coded password), the
+  // 0600 key files of web mode and the CLI are the honest choice.
+  const keysDir = studyKeysDir(app.getPath('userData'));
+  const keychain = safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text');
+  const keyStore: StudyKeyStore = keychain ? new SafeStorageKeyStore(keysDir, safeStorage) : new KeyFileStore(keysDir);
   const service: ApiService = createApiRuntime({
     userDataDir: app.getPath('userData'),
     choosePath,
+    keyStore,
     // The installed app is never an export target (in development the "app" is the repository).
     appDirs: app.isPackaged ? [path.dirname(app.getPath('exe')), process.resourcesPath] : [],
   });
 
-  const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy', input: object) => {
+  const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy' | 'exportStudyKey' | 'importStudyKey', input: object) => {
     const response = await service.call(method, input);
     if (!response.ok && response.error.code !== 'CANCELLED') {
       dialog.showErrorBox('RT Cohort Workstation', toApiError(response.error).message);
+    } else if (response.ok && method === 'exportStudyKey') {
+      const { file } = response.result as { file: string };
+      void dialog.showMessageBox({
+        type: 'info',
+        title: 'Study key exported',
+        message: 'The study key was written.',
+        detail: `${file}\n\nWhoever holds this file and the study can link hospital IDs to the study's patients. Keep it as you keep the identified source data; import it on the other workstation with File → Import Study Key….`,
+      });
+    } else if (response.ok && method === 'importStudyKey') {
+      void dialog.showMessageBox({ type: 'info', title: 'Study key imported', message: 'This workstation can now link new identified data (DICOM, hospital-ID sheets) to the open study.' });
     }
   };
   const rebuildMenu = () => {
@@ -91,6 +109,8 @@ function start(): void {
         openStudy: () => void runFromMenu('openStudy', {}),
         openRecent: (studyPath) => void runFromMenu('openStudy', { path: studyPath }),
         openDemoStudy: () => void runFromMenu('openDemoStudy', {}),
+        exportStudyKey: () => void runFromMenu('exportStudyKey', {}),
+        importStudyKey: () => void runFromMenu('importStudyKey', {}),
         about: () =>
           void dialog.showMessageBox({
             type: 'info',

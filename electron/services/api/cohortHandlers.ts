@@ -18,6 +18,7 @@ import {
 import { editHistoryState, recordEditStep, redoEdit, undoEdit } from '../db/editHistory';
 import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
 import { importTable } from '../import/tableImport';
+import { getOrCreateStudyKey } from '../identity/studyKey';
 import { MappingError } from '../import/tableMapping';
 import type { HandlerContext, Handlers } from './apiService';
 import { logExport } from './exportHandlers';
@@ -38,7 +39,8 @@ function runImport(ctx: HandlerContext, workbook: Workbook, mapping: unknown, dr
   ctx.throwIfCancelled();
   ctx.progress(30, dryRun ? 'Validating rows' : 'Importing rows');
   try {
-    const report = importTable(ctx.study.db, workbook, mapping, { dryRun });
+    const studyKey = getOrCreateStudyKey(ctx.study.db, ctx.session.keyStore, 'Importing a spreadsheet into this study');
+    const report = importTable(ctx.study.db, workbook, mapping, { dryRun, studyKey });
     ctx.progress(100, report.message);
     return report;
   } catch (error) {
@@ -108,14 +110,14 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
   },
 
   async writeStudyReport(input, ctx) {
-    const { outDir: requested, ...options } = input;
+    const { outDir: requested, ...spec } = input;
     const outDir = await ctx.choosePath({ purpose: 'writeStudyReport', mode: 'open-directory', title: 'Folder for the report', requested });
     ctx.progress(10, 'Computing the report');
-    const report = buildReport(ctx.study.db, options);
+    const report = buildReport(ctx.study.db, spec);
     ctx.throwIfCancelled();
     ctx.progress(60, 'Writing files');
-    const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: 'lesion' }), exporters: [exportReportDocuments] });
-    logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: options.endpoint ?? null, unit: options.unit ?? null });
+    const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: report.unit }), exporters: [exportReportDocuments] });
+    logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: report.spec.endpoint, unit: report.unit });
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
   },

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ApiError } from '../../../shared/api/contract';
 import type { PathRequest } from './apiService';
 
-export type GrantKind = 'study' | 'newStudy' | 'exportFile' | 'reportFolder' | 'dicomFolder' | 'spreadsheet';
+export type GrantKind = 'study' | 'newStudy' | 'exportFile' | 'reportFolder' | 'dicomFolder' | 'spreadsheet' | 'studyKey';
 export type GrantAccess = 'read' | 'write';
 
 /** Every PathRequest purpose the services use, with what it grants. Unknown purposes are refused. */
@@ -23,6 +23,10 @@ export const PATH_PURPOSES: Readonly<Record<string, { kind: GrantKind; access: G
   writeStudyReport: { kind: 'reportFolder', access: 'write' },
   importDicomFolder: { kind: 'dicomFolder', access: 'read' },
   importTable: { kind: 'spreadsheet', access: 'read' },
+  // The study key files of issue 11a (File → Export/Import Study Key…): written like an export
+  // (never over the study, its side files or the app's folders, where the key store lives).
+  exportStudyKey: { kind: 'studyKey', access: 'write' },
+  importStudyKey: { kind: 'studyKey', access: 'read' },
 };
 
 /** How a path reached the services. Only a native save dialog has asked the user about replacing. */

@@ -27,6 +27,8 @@ export interface ApiRuntimeOptions {
   logError?: (method: string, error: unknown) => void;
   /** The installation's folders (desktop app): like the user-data folder, never an export target. */
   appDirs?: readonly string[];
+  /** Study keys: the desktop app's safeStorage store; default 0600 key files (StudySession). */
+  keyStore?: StudySessionOptions['keyStore'];
   /** A different contract (transport tests); default: the app's `api` with `handlers`. */
   contract?: ServedContract;
 }
@@ -47,6 +49,7 @@ export function createApiRuntime(options: ApiRuntimeOptions): ApiService {
     userDataDir: options.userDataDir,
     // The built-in synthetic demo cohort (cohort area) unless a test supplies another.
     populateDemo: options.populateDemo ?? ((db) => populateDemoStudy(db)),
+    keyStore: options.keyStore,
   });
   const contract = options.contract ?? servedContract(api, handlers);
   return createApiService({ session, ...contract, choosePath: options.choosePath, logError: options.logError, appDirs: options.appDirs });

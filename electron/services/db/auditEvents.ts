@@ -1,5 +1,5 @@
-// Study-level events in the append-only audit log (migration 0005-append-only-audit): imports, exports, shares and
-// schema migrations, with who (the OS user, as for edits — electron/services/db/cohortRecords.ts)
+// Study-level events in the append-only audit log (migration 0007-append-only-audit): imports,
+// exports, shares and schema migrations, with who (the OS user, as for edits — electron/services/db/cohortRecords.ts)
 // and when. `details` must never hold a path or an identifier (product.md "Privacy"): record
 // formats, counts, file NAMES the app chose (e.g. "table1.csv"), hashes.
 import type Database from 'better-sqlite3';
@@ -8,7 +8,7 @@ import { currentUser } from './cohortRecords';
 export type AuditEventAction = 'import' | 'export' | 'share' | 'migrate';
 
 /**
- * Appends one event. Studies whose audit table predates migration 5 (only reachable while that
+ * Appends one event. Studies whose audit table predates migration 7 (only reachable while that
  * migration itself runs, or with test schemas) have no room for events: nothing is recorded.
  */
 export function recordAuditEvent(

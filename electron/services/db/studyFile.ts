@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
-import { migrations as allMigrations, type Migration } from './migrations/index';
+import { migrations as allMigrations, type Migration, type MigrationContext } from './migrations/index';
 import { recordAuditEvent } from './auditEvents';
 import { acquireStudyLock, type LockProgram, type StudyLock } from './studyLock';
 
@@ -32,6 +32,12 @@ export interface StudyFile {
   readonly schemaVersion: number;
   /** Path of the backup written before migrating, if a migration ran. */
   readonly backupPath: string | null;
+  /**
+   * Older backup copies next to the file that a migration removing identifiers rewrote without
+   * them (file names), and those it could not rewrite and deleted instead (issue 11 item 1).
+   */
+  readonly backupsRewritten: readonly string[];
+  readonly backupsRemoved: readonly string[];
   /** True when opened with openStudyReadOnly: nothing can be written. */
   readonly readOnly: boolean;
   /** 'wal' on local disks; 'delete' (rollback journal) on network file systems. */
@@ -54,6 +60,8 @@ export interface StudyFileOptions {
   onLockWait?: Parameters<typeof acquireStudyLock>[1]['onWait'];
   /** Tests: classify the study's folder as a network file system (else detected by statfs). */
   fileSystem?: 'local' | 'network';
+  /** Where migrations put the study key (migration 6); default: defaultKeyStore(). */
+  keyStore?: MigrationContext['keyStore'];
 }
 
 export function latestSchemaVersion(migrations: readonly Migration[] = allMigrations): number {
@@ -85,7 +93,7 @@ export function createStudy(
     db.pragma(`application_id = ${STUDY_APPLICATION_ID}`);
     const conn = db;
     conn.transaction(() => {
-      applyMigrations(conn, migrations, 0);
+      applyMigrations(conn, migrations, 0, { keyStore: options.keyStore });
       options.initialize?.(conn);
     })();
     db.close();
@@ -100,12 +108,14 @@ export function createStudy(
   }
   try {
     const journalMode = journalModeFor(target, options);
-    return wrap(openReadWrite(target, journalMode), target, latestSchemaVersion(migrations), null, { lock, journalMode });
+    return wrap(openReadWrite(target, journalMode), target, latestSchemaVersion(migrations), null, noBackups, { lock, journalMode });
   } catch (error) {
     lock.release();
     throw error;
   }
 }
+
+const noBackups = { rewritten: [] as string[], removed: [] as string[] };
 
 /**
  * Opens an existing study, checking it first and migrating it if needed.
@@ -117,6 +127,8 @@ export async function openStudy(filePath: string, options: StudyFileOptions = {}
   inspectStudy(target, migrations);
   const lock = takeLock(target, options);
   let db: Database.Database | null = null;
+  let backups = noBackups;
+  const context: MigrationContext = { keyStore: options.keyStore };
   try {
     clearStaleSideFiles(target, { exists: true });
     // Inspected again under the lock: the previous writer may have changed it meanwhile.
@@ -130,11 +142,19 @@ export async function openStudy(filePath: string, options: StudyFileOptions = {}
       await db.backup(backupPath);
       const conn = db;
       conn.transaction(() => {
-        applyMigrations(conn, migrations, userVersion);
+        applyMigrations(conn, migrations, userVersion, context);
         recordAuditEvent(conn, 'migrate', 'schema', { from: userVersion, to: latest, backup: path.basename(backupPath ?? '') });
       })();
+      const scrubbedUpTo = migrations.filter((m) => m.removesIdentifiers && m.version > userVersion).reduce((v, m) => Math.max(v, m.version), 0);
+      if (scrubbedUpTo > 0) {
+        // The dropped identifiers still sit in freed pages and WAL frames: rebuild the file and
+        // empty the WAL; then give the older backups (this one included) the same treatment.
+        db.exec('VACUUM');
+        if (journalMode === 'wal') db.pragma('wal_checkpoint(TRUNCATE)');
+        backups = rewriteBackups(target, migrations, context, scrubbedUpTo);
+      }
     }
-    return wrap(db, target, latest, backupPath, { lock, journalMode });
+    return wrap(db, target, latest, backupPath, backups, { lock, journalMode });
   } catch (error) {
     db?.close();
     lock.release();
@@ -173,6 +193,8 @@ export function openStudyReadOnly(filePath: string, options: StudyFileOptions = 
     path: target,
     schemaVersion: userVersion,
     backupPath: null,
+    backupsRewritten: [],
+    backupsRemoved: [],
     readOnly: true,
     journalMode: mode,
     close() {
@@ -260,6 +282,9 @@ function openReadWrite(target: string, journalMode: 'wal' | 'delete'): Database.
     // FULL: a commit survives a power cut too (WAL's default NORMAL may lose the last ones).
     db.pragma('synchronous = FULL');
     beginWritesImmediately(db);
+    // Deleted rows are overwritten with zeros, not left in free pages (identifiers removed by a
+    // migration or an edit must not survive in the file).
+    db.pragma('secure_delete = ON');
     return db;
   } catch (error) {
     throw asStudyError(error, target);
@@ -398,10 +423,10 @@ function sortedMigrations(migrations: readonly Migration[]): Migration[] {
 }
 
 /** Runs the migrations above `fromVersion`; the caller wraps this in a transaction. */
-function applyMigrations(db: Database.Database, migrations: readonly Migration[], fromVersion: number): void {
+function applyMigrations(db: Database.Database, migrations: readonly Migration[], fromVersion: number, context: MigrationContext): void {
   for (const migration of migrations) {
     if (migration.version <= fromVersion) continue;
-    migration.up(db);
+    migration.up(db, context);
     db.pragma(`user_version = ${migration.version}`);
   }
   const violations = db.pragma('foreign_key_check') as unknown[];
@@ -417,11 +442,56 @@ function backupPathFor(target: string, fromVersion: number): string {
   return candidate;
 }
 
+/**
+ * Rewrites each `<study>.schema-v<N>.*.bak` next to `target` with N below `belowVersion` by running
+ * the migrations on it (so it loses its identifiers like the study did, and keeps its data), then
+ * VACUUM. A backup that cannot be rewritten (damaged, foreign, locked) is deleted — the caller lists
+ * both in StudyFile so the user is told.
+ */
+function rewriteBackups(
+  target: string,
+  migrations: readonly Migration[],
+  context: MigrationContext,
+  belowVersion: number,
+): { rewritten: string[]; removed: string[] } {
+  const dir = path.dirname(target);
+  const prefix = `${path.basename(target)}.schema-v`;
+  const rewritten: string[] = [];
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (!name.startsWith(prefix) || !name.endsWith('.bak')) continue;
+    const version = Number.parseInt(name.slice(prefix.length), 10);
+    if (!(version < belowVersion)) continue;
+    const file = path.join(dir, name);
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(file, { fileMustExist: true });
+      db.pragma('secure_delete = ON');
+      db.pragma('foreign_keys = ON');
+      if ((db.pragma('application_id', { simple: true }) as number) !== STUDY_APPLICATION_ID) throw new Error('not a study');
+      const from = db.pragma('user_version', { simple: true }) as number;
+      const conn = db;
+      if (from < latestSchemaVersion(migrations)) conn.transaction(() => applyMigrations(conn, migrations, from, context))();
+      db.exec('VACUUM');
+      db.pragma('journal_mode = DELETE');
+      db.close();
+      db = null;
+      rewritten.push(name);
+    } catch {
+      db?.close();
+      for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+      removed.push(name);
+    }
+  }
+  return { rewritten, removed };
+}
+
 function wrap(
   db: Database.Database,
   target: string,
   schemaVersion: number,
   backupPath: string | null,
+  backups: { rewritten: string[]; removed: string[] },
   held: { lock: StudyLock; journalMode: 'wal' | 'delete' },
 ): StudyFile {
   let closed = false;
@@ -430,11 +500,15 @@ function wrap(
     path: target,
     schemaVersion,
     backupPath,
+    backupsRewritten: backups.rewritten,
+    backupsRemoved: backups.removed,
     readOnly: false,
     journalMode: held.journalMode,
     close() {
       if (closed) return;
       closed = true;
+      // (At rest the study holds no direct identifier and no key — migration 0006 — but it is still
+      // a limited data set with real clinical dates: share the de-identified copy, not this file.)
       let failure: ApiError | null = null;
       try {
         if (held.journalMode === 'wal') failure = foldWal(db, target);

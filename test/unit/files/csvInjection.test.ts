@@ -76,7 +76,9 @@ describe('CSV formula injection', () => {
     const r = rtcwSync('report', '--study', study, '--out', out);
     expect(r.code).toBe(0);
     const csvs = fs.readdirSync(out).filter((f) => f.endsWith('.csv'));
-    expect(csvs).toEqual(expect.arrayContaining(['table1.csv', 'cox-univariate.csv', 'cox-multivariable.csv', 'first-failure.csv', 'toxicity.csv', 'survival.csv', 'dataset.csv']));
+    // One cox.csv (univariable and multivariable side by side) since issue 14's one analysis pipeline
+    // replaced cox-univariate.csv and cox-multivariable.csv.
+    expect(csvs).toEqual(expect.arrayContaining(['table1.csv', 'cox.csv', 'first-failure.csv', 'toxicity.csv', 'survival.csv', 'dataset.csv']));
     for (const name of csvs) expectNeutral(name, fs.readFileSync(path.join(out, name), 'utf8'));
     expect(cells(fs.readFileSync(path.join(out, 'toxicity.csv'), 'utf8'))).toContain(`'${HOSTILE_TERM}`);
     expect(cells(fs.readFileSync(path.join(out, 'dataset.csv'), 'utf8'))).toContain(`'${HOSTILE_PSEUDONYMS[0]}`);

@@ -4,6 +4,7 @@
 import { openStudy } from '../../../electron/services/db/studyFile';
 import { readSpreadsheet } from '../../../electron/services/import/spreadsheetFile';
 import { importTable } from '../../../electron/services/import/tableImport';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 
 const [studyPath, tablePath, mappingPath, killAfter] = process.argv.slice(2);
@@ -18,6 +19,8 @@ study.db.function('rtcw_test_kill', () => {
   return 0;
 });
 study.db.exec('CREATE TEMP TRIGGER rtcw_test_kill AFTER INSERT ON patients BEGIN SELECT rtcw_test_kill(); END');
-importTable(study.db, workbook, fs.readFileSync(mappingPath, 'utf8'));
+// The study key (issue 11a: importTable needs it for row keys); any key does for this test, and a
+// random one keeps the child from writing into the user's key store.
+importTable(study.db, workbook, fs.readFileSync(mappingPath, 'utf8'), { studyKey: randomBytes(32) });
 process.stdout.write('finished without being killed\n');
 study.close();

@@ -1,7 +1,8 @@
-// Migration 5: an audit log you can trust (issue 12). The log becomes append-only — triggers refuse
-// every UPDATE and DELETE, so no code path (or a hand-run SQL statement in the app) can rewrite
-// history — and it also records study-level events: imports, exports, shares and schema
-// migrations (entity 'study…', entity_id 0), with who (OS user) and when, next to the edits.
+// Migration 7: an audit log you can trust (issue 12). It comes after 6, which rewrites audit rows
+// while de-identifying. The log becomes append-only — triggers refuse every UPDATE and DELETE, so
+// no code path (or a hand-run SQL statement in the app) can rewrite history — and it also records
+// study-level events: imports, exports, shares and schema migrations (entity 'study…',
+// entity_id 0), with who (OS user) and when, next to the edits.
 // SQLite cannot change a CHECK constraint in place, so the table is rebuilt (rows and ids kept).
 import type Database from 'better-sqlite3';
 
