@@ -1,6 +1,6 @@
 // The statistical-methods paragraph for the manuscript, stating exactly what the analysis computed:
 // estimator, CI construction, tests, Cox ties, clustering, penalisation, model selection and software.
-import type { AnalysisResult } from '../api/analysis';
+import { describeFilter, type AnalysisResult } from '../api/analysis';
 import { DEFAULT_P_STYLE, formatPValue, type PStyle } from './journalStyle';
 
 const ENDPOINT_TEXT: Record<AnalysisResult['spec']['endpoint'], string> = {
@@ -20,6 +20,10 @@ export function methodsParagraph(result: AnalysisResult, software: { name: strin
   const spec = result.spec;
   const level = Math.round(spec.confLevel * 100);
   const s: string[] = [];
+  // Filters are part of the methods (issue 16): a reader must know which rows were analysed.
+  if (spec.filters.length) {
+    s.push(`The analysis was restricted to ${spec.unit === 'lesion' ? 'lesions' : 'patients'} with ${spec.filters.map(describeFilter).join('; ')} (n = ${result.n}).`);
+  }
   s.push(
     `Time was measured in months from the start of radiotherapy; the unit of analysis was the ${spec.unit === 'lesion' ? 'treated lesion' : 'patient (first treated lesion)'}.`,
   );

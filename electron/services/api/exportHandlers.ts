@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { ApiError } from '../../../shared/api/contract';
 import type { exportFigureInput, exportMethods } from '../../../shared/api/export';
+import { describeFilter } from '../../../shared/api/analysis';
 import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 import { PRESETS, type JournalPreset } from '../../../shared/charts/journalStyle';
 import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
@@ -47,6 +48,7 @@ async function analyse(ctx: HandlerContext, spec: Parameters<typeof runStudyAnal
     appVersion: appVersion(),
     analysisSpecHash: result.specHash,
     datasetFingerprint: result.datasetFingerprint,
+    ...(result.spec.filters.length ? { filters: result.spec.filters.map(describeFilter).join('; ') } : {}),
   };
   return { result, provenance };
 }

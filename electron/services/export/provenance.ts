@@ -12,6 +12,8 @@ export interface Provenance {
   analysisSpecHash: string;
   /** SHA-256 over the analysed columns' values (after missing-value removal), in row order. */
   datasetFingerprint: string;
+  /** The analysis filters in words (shared/api/analysis describeFilter), when there are any (issue 16). */
+  filters?: string;
 }
 
 let version: string | null = null;
@@ -67,7 +69,7 @@ export function makeProvenance(spec: unknown, columns: Record<string, ArrayLike<
 
 /** One-line human-readable form (PNG text chunk, TIFF ImageDescription, DOCX/XLSX properties). */
 export function provenanceText(p: Provenance): string {
-  return `${p.software} ${p.appVersion}; analysis spec sha256:${p.analysisSpecHash}; dataset sha256:${p.datasetFingerprint}`;
+  return `${p.software} ${p.appVersion}; analysis spec sha256:${p.analysisSpecHash}; dataset sha256:${p.datasetFingerprint}${p.filters ? `; filters: ${p.filters}` : ''}`;
 }
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -90,6 +92,7 @@ export function provenanceSvgMetadata(p: Provenance): string {
   return (
     `<metadata><rtcw:provenance xmlns:rtcw="https://rtcw.invalid/ns/provenance/1.0/" ` +
     `software="${xmlEscape(p.software)}" appVersion="${xmlEscape(p.appVersion)}" ` +
-    `analysisSpecHash="${p.analysisSpecHash}" datasetFingerprint="${p.datasetFingerprint}"/></metadata>`
+    `analysisSpecHash="${p.analysisSpecHash}" datasetFingerprint="${p.datasetFingerprint}"` +
+    `${p.filters ? ` filters="${xmlEscape(p.filters)}"` : ''}/></metadata>`
   );
 }
