@@ -1,10 +1,14 @@
 // Electron main process: lifecycle, the hardened window, the app:// protocol, IPC wiring, the
-// native menu and file dialogs. Services run here in-process (better-sqlite3 is synchronous and
-// fast for single-study work; heavy scans use worker threads).
+// native menu and file dialogs. The services (the study's SQLite connection, imports, analyses,
+// exports) run in the service host, a utilityProcess (electron/services/host/): main only routes
+// IPC to it and answers its requests for native dialogs, so the window never waits on a long job.
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, utilityProcess, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
-import { createApiRuntime, type ApiService, type PathChooser } from '../services/api/index';
+import { api } from '../../shared/api/index';
+import type { PathChooser } from '../services/api/index';
+import { connectServiceHost, type HostConnection, type ServiceHostClient } from '../services/host/hostClient';
+import type { FromHost, ToHost } from '../services/host/hostProtocol';
 import { IPC_STUDY_CHANGED, registerApiHandlers } from './ipc';
 import { menuTemplate } from './menu';
 import {
@@ -38,7 +42,7 @@ function start(): void {
   const choosePath: PathChooser = async (request) => {
     if (request.requested) {
       const resolved = path.resolve(request.requested);
-      if (granted.has(resolved) || service.session.recent.has(resolved)) return resolved;
+      if (granted.has(resolved) || service.recent.has(resolved)) return resolved;
       throw new ApiError('FORBIDDEN', 'In the desktop app files are chosen in the file dialog.');
     }
     const parent = window ?? undefined;
@@ -61,7 +65,12 @@ function start(): void {
     return chosen;
   };
 
-  const service: ApiService = createApiRuntime({ userDataDir: app.getPath('userData'), choosePath });
+  const service: ServiceHostClient = connectServiceHost({
+    methods: api,
+    userDataDir: app.getPath('userData'),
+    choosePath,
+    spawn: () => spawnServiceHost(path.join(__dirname, 'serviceHost.cjs')),
+  });
 
   const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy', input: object) => {
     const response = await service.call(method, input);
@@ -84,12 +93,12 @@ function start(): void {
             detail: `Offline research workstation for radiotherapy outcomes studies.\nNo data leaves this computer.\n\nElectron ${process.versions.electron} · Chromium ${process.versions.chrome} · Node ${process.versions.node}`,
           }),
       },
-      service.session.recent.list(),
+      service.recent.list(),
       process.platform,
     );
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   };
-  service.session.onChange(() => {
+  service.onStudyChanged(() => {
     rebuildMenu();
     if (window && !window.isDestroyed()) window.webContents.send(IPC_STUDY_CHANGED);
   });
@@ -103,13 +112,23 @@ function start(): void {
   });
 
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => service.session.dispose());
+  // Let the host close the study cleanly (WAL checkpoint) before the app exits.
+  let hostClosed = false;
+  app.on('will-quit', (event) => {
+    if (hostClosed) return;
+    event.preventDefault();
+    void service.close().finally(() => {
+      hostClosed = true;
+      app.quit();
+    });
+  });
 
   void app.whenReady().then(() => {
     hardenSession(session.defaultSession);
     session.defaultSession.protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
     registerApiHandlers(ipcMain, service);
     rebuildMenu();
+    void service.ready.then(rebuildMenu);
     window = new BrowserWindow(mainWindowOptions(preloadPath, { devTools: !app.isPackaged }));
     window.once('ready-to-show', () => window?.show());
     window.on('closed', () => {
@@ -117,4 +136,23 @@ function start(): void {
     });
     void window.loadURL(APP_ENTRY_URL);
   });
+}
+
+/** The service host as a utilityProcess (dist/electron/main/serviceHost.cjs, electron/build.mjs). */
+function spawnServiceHost(modulePath: string): HostConnection {
+  const child = utilityProcess.fork(modulePath, [], { serviceName: 'RT Cohort Workstation services', stdio: 'inherit' });
+  let alive = true;
+  child.once('exit', () => (alive = false));
+  return {
+    channel: {
+      post: (message: ToHost) => {
+        if (alive) child.postMessage(message);
+      },
+      onMessage: (listener: (message: FromHost) => void) => child.on('message', (message: unknown) => listener(message as FromHost)),
+    },
+    onExit: (listener) => child.once('exit', () => listener()),
+    kill: () => {
+      if (alive) child.kill();
+    },
+  };
 }

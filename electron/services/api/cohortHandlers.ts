@@ -1,4 +1,5 @@
 // Handlers for shared/api/cohort.ts (owned by the cohort helper). See shared/api/contract.ts.
+import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../shared/api/contract';
 import { COHORT_FIELDS, type cohortMethods } from '../../../shared/api/cohort';
@@ -16,8 +17,7 @@ import {
   updateStudySettings,
 } from '../db/cohortRecords';
 import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
-import { importTable } from '../import/tableImport';
-import { MappingError } from '../import/tableMapping';
+import { runTableImportJob } from '../import/tableImportJob';
 import type { HandlerContext, Handlers } from './apiService';
 
 const SPREADSHEET_FILTERS = [{ name: 'Spreadsheet (CSV, XLSX)', extensions: ['csv', 'xlsx'] }];
@@ -32,16 +32,44 @@ async function chooseSpreadsheet(ctx: HandlerContext, requested: string | undefi
   }
 }
 
-function runImport(ctx: HandlerContext, workbook: Workbook, mapping: unknown, dryRun: boolean) {
-  ctx.throwIfCancelled();
-  ctx.progress(30, dryRun ? 'Validating rows' : 'Importing rows');
+/**
+ * Preview or import in a worker thread of the service host (../import/tableImportJob.ts): the host
+ * keeps answering while the rows are written, and cancel rolls the whole import back.
+ */
+async function runImport(ctx: HandlerContext, requested: string | undefined, mapping: unknown, dryRun: boolean) {
+  const tablePath = await ctx.choosePath({ purpose: 'importTable', mode: 'open-file', title: 'Spreadsheet to import', requested, filters: SPREADSHEET_FILTERS });
+  ctx.progress(5, 'Reading the spreadsheet');
+  const report = await runTableImportJob({ studyPath: ctx.study.path, tablePath, mapping, dryRun }, ctx);
+  ctx.progress(100, report.message);
+  return report;
+}
+
+/**
+ * Writes a set of files into a hidden folder inside `outDir`, then moves them in: a cancelled or
+ * failed report leaves no partial set behind. Cancel answers at once; a file being written when the
+ * user cancels is finished in the hidden folder and then removed.
+ */
+async function writeStaged(outDir: string, ctx: HandlerContext, write: (stage: string) => Promise<string[]>): Promise<string[]> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const stage = fs.mkdtempSync(path.join(outDir, '.rtcw-report-'));
+  const removeStage = () => fs.rmSync(stage, { recursive: true, force: true });
+  const writing = write(stage);
+  let onAbort = () => {};
+  const cancelled = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new ApiError('CANCELLED', 'Report cancelled; no files were written.'));
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    const report = importTable(ctx.study.db, workbook, mapping, { dryRun });
-    ctx.progress(100, report.message);
-    return report;
+    const files = await Promise.race([writing, cancelled]);
+    ctx.throwIfCancelled();
+    for (const file of files) fs.renameSync(path.join(stage, file), path.join(outDir, file));
+    return files;
   } catch (error) {
-    if (error instanceof MappingError) throw new ApiError('INVALID_INPUT', error.message);
+    writing.then(removeStage, removeStage);
     throw error;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    if (fs.existsSync(stage) && fs.readdirSync(stage).length === 0) removeStage();
   }
 }
 
@@ -99,7 +127,18 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     const report = buildReport(ctx.study.db, options);
     ctx.throwIfCancelled();
     ctx.progress(60, 'Writing files');
-    const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: 'lesion' }), exporters: [exportReportDocuments] });
+    const files = await writeStaged(outDir, ctx, (stage) =>
+      writeReport(report, stage, {
+        dataset: buildDataset(ctx.study.db, { unit: 'lesion' }),
+        exporters: [
+          (r, dir) => {
+            ctx.throwIfCancelled();
+            ctx.progress(75, 'Writing tables and figures');
+            return exportReportDocuments(r, dir);
+          },
+        ],
+      }),
+    );
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
   },
@@ -113,13 +152,7 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     };
   },
 
-  async previewTableImport(input, ctx) {
-    ctx.progress(5, 'Reading the spreadsheet');
-    return runImport(ctx, await chooseSpreadsheet(ctx, input.path), input.mapping, true);
-  },
+  previewTableImport: (input, ctx) => runImport(ctx, input.path, input.mapping, true),
 
-  async commitTableImport(input, ctx) {
-    ctx.progress(5, 'Reading the spreadsheet');
-    return runImport(ctx, await chooseSpreadsheet(ctx, input.path), input.mapping, false);
-  },
+  commitTableImport: (input, ctx) => runImport(ctx, input.path, input.mapping, false),
 };

@@ -11,7 +11,7 @@ import { PRESETS, type JournalPreset } from '../../../shared/charts/journalStyle
 import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
 import { coxTableModel, countTableModel, table1Model, type TableModel } from '../../../shared/charts/tableModel';
 import { runStudyAnalysis } from '../analysis/studyAnalysis';
-import { EXPORT_SCALE, exportFigure } from '../export/figureExport';
+import { EXPORT_SCALE, exportFigure, FigureExportCancelled } from '../export/figureExport';
 import { measureFigureText } from '../export/figureFont';
 import { appVersion, type Provenance } from '../export/provenance';
 import { exportTable, TABLE_EXTENSIONS } from '../export/tableExport';
@@ -83,7 +83,10 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
       input.figure === 'forest'
         ? analysisForestFigure(result, fctx, input.model)
         : analysisSurvivalFigure(result, fctx, { ci: input.ci, riskTable: input.riskTable });
-    const exported = await exportFigure(figure, provenance, { format: input.format, dpi: input.dpi });
+    const exported = await exportFigure(figure, provenance, { format: input.format, dpi: input.dpi, signal: ctx.signal }).catch((error: unknown) => {
+      if (error instanceof FigureExportCancelled) throw new ApiError('CANCELLED', 'Figure export cancelled; no file was written.');
+      throw error;
+    });
     ctx.throwIfCancelled();
     writeOut(path, exported.data);
     ctx.progress(100, 'Saved');

@@ -32,6 +32,11 @@ export interface ImportOptions {
   who?: string;
   /** Cap on rejected cells listed (all rows are still validated). */
   maxRejected?: number;
+  /**
+   * Called before each row (rows done so far, rows in all sheets): reports progress, and cancels
+   * by throwing — inside the transaction, so nothing of the import is kept.
+   */
+  checkpoint?: (done: number, total: number) => void;
 }
 
 class Rollback extends Error {}
@@ -164,6 +169,8 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     const provenance = () => (provenanceId ??= createProvenance(db, { kind: 'spreadsheet', label: workbook.fileName, fingerprint: workbook.fingerprint }, who));
     const seenKeys = new Set<string>();
     const secret = pseudonymSecret(db);
+    const totalRows = workbook.sheets.reduce((n, s) => n + s.rows.length, 0);
+    let rowsDone = 0;
 
     for (const sheetMapping of order) {
       const sheet = findSheet(workbook, sheetMapping);
@@ -180,7 +187,10 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         for (const column of missing) reject({ sheet: sheet.name, row: 1, column, value: null, reason: `column "${column}" not found in the header (columns: ${sheet.headers.join(', ')})` });
         continue;
       }
-      for (const row of sheet.rows) importRow(sheetMapping, sheet, row, summary);
+      for (const row of sheet.rows) {
+        options.checkpoint?.(rowsDone++, totalRows);
+        importRow(sheetMapping, sheet, row, summary);
+      }
     }
     if (rejectedTotal > 0 || dryRun) throw new Rollback();
 
