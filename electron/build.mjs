@@ -64,6 +64,7 @@ await build({
     serviceHost: 'electron/services/host/hostEntry.ts',
     scanWorker: 'electron/services/dicom/scanWorker.ts',
     tableImportWorker: 'electron/services/import/tableImportWorker.ts',
+    figureExportWorker: 'electron/services/export/figureExportWorker.ts',
   },
   outdir: `${outdir}/main`,
   outExtension: { '.js': '.cjs' },
@@ -84,4 +85,4 @@ await build({
   external: ['electron'],
 });
 
-console.log(`Built ${outdir}/main/{index,serviceHost,scanWorker,tableImportWorker}.cjs and ${outdir}/preload/index.cjs`);
+console.log(`Built ${outdir}/main/{index,serviceHost,scanWorker,tableImportWorker,figureExportWorker}.cjs and ${outdir}/preload/index.cjs`);

@@ -6,13 +6,12 @@ import { extname } from 'node:path';
 import type { z } from 'zod';
 import { ApiError } from '../../../shared/api/contract';
 import type { exportFigureInput, exportMethods } from '../../../shared/api/export';
-import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 import { PRESETS, type JournalPreset } from '../../../shared/charts/journalStyle';
 import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
 import { coxTableModel, countTableModel, table1Model, type TableModel } from '../../../shared/charts/tableModel';
-import { runStudyAnalysis } from '../analysis/studyAnalysis';
-import { EXPORT_SCALE, exportFigure, FigureExportCancelled } from '../export/figureExport';
-import { measureFigureText } from '../export/figureFont';
+import { runStudyAnalysis, runStudyAnalysisInStages } from '../analysis/studyAnalysis';
+import { EXPORT_SCALE } from '../export/figureExport';
+import { runFigureExportJob } from '../export/figureExportJob';
 import { appVersion, type Provenance } from '../export/provenance';
 import { exportTable, TABLE_EXTENSIONS } from '../export/tableExport';
 import type { HandlerContext, Handlers } from './apiService';
@@ -36,9 +35,8 @@ function presetFrom(input: z.output<typeof exportFigureInput>): JournalPreset {
 }
 
 async function analyse(ctx: HandlerContext, spec: Parameters<typeof runStudyAnalysis>[1]) {
-  // Yield once so the progress channel is open before the (synchronous) statistics run.
-  await new Promise((resolve) => setImmediate(resolve));
-  const result = runStudyAnalysis(ctx.study.db, spec, {
+  // In stages, returning to the event loop in between: the service host keeps answering other calls.
+  const result = await runStudyAnalysisInStages(ctx.study.db, spec, {
     progress: (pct, message) => ctx.progress(Math.round(pct * 0.6), message),
     throwIfCancelled: () => ctx.throwIfCancelled(),
   });
@@ -78,15 +76,21 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     const path = await savePath(ctx, 'exportFigure', 'Save figure', input.format, input.path, name);
     const { result, provenance } = await analyse(ctx, input.spec);
     ctx.progress(70, 'Rendering figure');
-    const fctx = { preset: presetFrom(input), measureText: measureFigureText, scale: EXPORT_SCALE };
-    const figure =
-      input.figure === 'forest'
-        ? analysisForestFigure(result, fctx, input.model)
-        : analysisSurvivalFigure(result, fctx, { ci: input.ci, riskTable: input.riskTable });
-    const exported = await exportFigure(figure, provenance, { format: input.format, dpi: input.dpi, signal: ctx.signal }).catch((error: unknown) => {
-      if (error instanceof FigureExportCancelled) throw new ApiError('CANCELLED', 'Figure export cancelled; no file was written.');
-      throw error;
-    });
+    const { exported, ...figure } = await runFigureExportJob(
+      {
+        result,
+        figure: input.figure,
+        model: input.model,
+        ci: input.ci,
+        riskTable: input.riskTable,
+        preset: presetFrom(input),
+        scale: EXPORT_SCALE,
+        format: input.format,
+        dpi: input.dpi,
+        provenance,
+      },
+      ctx,
+    );
     ctx.throwIfCancelled();
     writeOut(path, exported.data);
     ctx.progress(100, 'Saved');

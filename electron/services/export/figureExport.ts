@@ -4,7 +4,7 @@
 // Every file carries the provenance (version, analysis spec hash, dataset fingerprint).
 import { writeFileSync } from 'node:fs';
 import { deflateSync, crc32 } from 'node:zlib';
-import { renderAsync } from '@resvg/resvg-js';
+import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import PDFDocument from 'pdfkit';
 import sharp from 'sharp';
@@ -102,26 +102,10 @@ export function svgToPdf(svg: string, figure: ChartFigure, provenance: Provenanc
   return done;
 }
 
-/** Rejects once `signal` aborts (a cancelled export stops waiting for the native libraries). */
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new FigureExportCancelled();
-}
-
-export class FigureExportCancelled extends Error {
-  constructor() {
-    super('Figure export cancelled.');
-  }
-}
-
-/**
- * Raster of the SVG at `dpi`, width = mm / 25.4 × dpi, flattened on white (RGB, no alpha).
- * resvg renders on libuv's thread pool (renderAsync), so the service host keeps answering during
- * a 1200 dpi render, and `signal` aborts it.
- */
-export async function svgToRaster(svg: string, figure: ChartFigure, dpi: number, signal?: AbortSignal): Promise<{ data: Buffer; width: number; height: number }> {
+/** Raster of the SVG at `dpi`, width = mm / 25.4 × dpi, flattened on white (RGB, no alpha). */
+export async function svgToRaster(svg: string, figure: ChartFigure, dpi: number): Promise<{ data: Buffer; width: number; height: number }> {
   const width = pixelsForMm(figure.widthMm, dpi);
-  throwIfAborted(signal);
-  const rendering = renderAsync(svg, {
+  const resvg = new Resvg(svg, {
     fitTo: { mode: 'width', value: width },
     background: '#ffffff',
     font: {
@@ -133,15 +117,10 @@ export async function svgToRaster(svg: string, figure: ChartFigure, dpi: number,
     },
     shapeRendering: 2,
     textRendering: 1,
-  }, signal ?? null);
-  const rendered = await rendering.catch((error: unknown) => {
-    if (signal?.aborted) throw new FigureExportCancelled();
-    throw error;
   });
-  throwIfAborted(signal);
-  // Raw RGBA pixels straight to sharp: no PNG encode/decode round trip on this thread.
-  const { data, info } = await sharp(rendered.pixels, { raw: { width: rendered.width, height: rendered.height, channels: 4 } })
-    .flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const rendered = resvg.render();
+  const png = rendered.asPng();
+  const { data, info } = await sharp(png).flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
 
@@ -243,8 +222,6 @@ export async function rasterToTiff(raster: { data: Buffer; width: number; height
 export interface FigureFileOptions {
   format: FigureFormat;
   dpi?: number;
-  /** Cancels between the render and encode steps (and the render itself). */
-  signal?: AbortSignal;
 }
 
 export interface ExportedFigure {
@@ -263,10 +240,8 @@ export async function exportFigure(figure: ChartFigure, provenance: Provenance, 
   const { format } = options;
   if (format === 'svg') return { data: Buffer.from(svg, 'utf8'), format };
   if (format === 'pdf') return { data: await svgToPdf(svg, figure, provenance), format };
-  const raster = await svgToRaster(svg, figure, dpi, options.signal);
-  throwIfAborted(options.signal);
+  const raster = await svgToRaster(svg, figure, dpi);
   const data = format === 'png' ? await rasterToPng(raster, dpi, provenance) : await rasterToTiff(raster, dpi, provenance);
-  throwIfAborted(options.signal);
   return { data, format, widthPx: raster.width, heightPx: raster.height, dpi };
 }
 

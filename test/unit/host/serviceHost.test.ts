@@ -125,7 +125,7 @@ describe('service host process', () => {
     const spec = { endpoint: 'local' as const, groupBy: 'concurrent' };
     const tiff = path.join(dir, 'figure-1200.tiff');
     const job = longCall('exportFigure', { spec, figure: 'survival', format: 'tiff', dpi: 1200, preset: 'double', path: tiff }, 'tiff-cancel');
-    await expect.poll(() => job.progress.some((p) => /Rendering/.test(p.message)), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => job.progress.some((p) => /Rendering at 1200 dpi/.test(p.message)), { timeout: 30_000 }).toBe(true);
     let finished = false;
     void job.done.then(() => (finished = true));
     expect(result<{ patients: number }>(await host.call('studyCounts', {})).patients).toBeGreaterThan(0);
