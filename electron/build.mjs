@@ -4,6 +4,9 @@
 //   main/<worker>.cjs     worker-thread entries, next to the host so new URL('./x.cjs', import.meta.url)
 //                         resolves (electron/services/host/workerSource.ts)
 //   preload/index.cjs     CommonJS, self-contained: sandboxed preloads can only require 'electron'
+//   cli/rtcw.mjs          the rtcw command (electron/cli/rtcw.mjs runs it): ESM with one chunk per
+//                         command, so `rtcw --help` loads a few kilobytes, not every engine; the
+//                         workers are built beside it too. Never packaged (electron-builder.yml).
 // The renderer is built separately by Vite (dist/renderer).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -43,6 +46,12 @@ const importMetaUrlFromFilename = {
   banner: { js: "const __rtcwImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
+const workerEntries = {
+  scanWorker: 'electron/services/dicom/scanWorker.ts',
+  tableImportWorker: 'electron/services/import/tableImportWorker.ts',
+  figureExportWorker: 'electron/services/export/figureExportWorker.ts',
+};
+
 rmSync(outdir, { recursive: true, force: true });
 
 await build({
@@ -60,18 +69,46 @@ await build({
 // memory with esbuild instead).
 await build({
   ...common,
-  entryPoints: {
-    serviceHost: 'electron/services/host/hostEntry.ts',
-    scanWorker: 'electron/services/dicom/scanWorker.ts',
-    tableImportWorker: 'electron/services/import/tableImportWorker.ts',
-    figureExportWorker: 'electron/services/export/figureExportWorker.ts',
-  },
+  entryPoints: { serviceHost: 'electron/services/host/hostEntry.ts', ...workerEntries },
   outdir: `${outdir}/main`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   // esbuild: only the development path of workerSource.ts loads it (never in the packaged app).
   external: [...nativeExternals, 'esbuild'],
   plugins: [noTsxAtRuntime],
+  ...importMetaUrlFromFilename,
+});
+
+// The CLI: no TypeScript compiled at each start (issue 15).
+await build({
+  ...common,
+  entryPoints: { rtcw: 'electron/cli/main.ts' },
+  outdir: `${outdir}/cli`,
+  outExtension: { '.js': '.mjs' },
+  format: 'esm',
+  splitting: true,
+  // Flat, beside the workers: modules find files relative to import.meta.url (figureFont, workerSource).
+  chunkNames: '[name]-[hash]',
+  external: [...nativeExternals, 'esbuild'],
+  plugins: [noTsxAtRuntime],
+  // Bundled CommonJS libraries call require/__dirname; ESM has neither.
+  banner: {
+    js: [
+      "import { createRequire as __rtcwCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __rtcwFileURLToPath } from 'node:url';",
+      'const require = __rtcwCreateRequire(import.meta.url);',
+      'const __filename = __rtcwFileURLToPath(import.meta.url);',
+      "const __dirname = __filename.replace(/[\\\\/][^\\\\/]*$/, '');",
+    ].join('\n'),
+  },
+});
+await build({
+  ...common,
+  entryPoints: workerEntries,
+  outdir: `${outdir}/cli`,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  external: nativeExternals,
   ...importMetaUrlFromFilename,
 });
 
@@ -85,4 +122,4 @@ await build({
   external: ['electron'],
 });
 
-console.log(`Built ${outdir}/main/{index,serviceHost,scanWorker,tableImportWorker,figureExportWorker}.cjs and ${outdir}/preload/index.cjs`);
+console.log(`Built ${outdir}/main/{index,serviceHost,<workers>}.cjs, ${outdir}/preload/index.cjs and ${outdir}/cli/rtcw.mjs`);
