@@ -5,6 +5,8 @@
 // - Installed app: its fuses turn off the Node inspector _electron.launch needs, so it is started
 //   with Chromium's --remote-debugging-port and driven over the DevTools protocol (no dialogs).
 // Each run gets a fresh user-data folder (XDG_CONFIG_HOME / APPDATA / HOME point to a temp dir).
+// The OS sandbox stays on (no --no-sandbox): on Linux it needs unprivileged user namespaces, which
+// the CI workflow enables (.github/workflows/desktop.yml).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,7 +48,7 @@ export async function launchDesktopApp(target: ElectronTarget): Promise<DesktopA
 
   const electronApp = await _electron.launch({
     executablePath: target.electronPath,
-    args: [target.appDir, ...(process.platform === 'linux' ? ['--no-sandbox'] : [])],
+    args: [target.appDir],
     cwd: target.appDir,
     env: isolatedEnv(dir),
   });
@@ -88,7 +90,7 @@ export async function launchDesktopApp(target: ElectronTarget): Promise<DesktopA
 }
 
 async function launchInstalled(executablePath: string, dir: string, pageErrors: string[], choosePath: ScenarioApp['choosePath']): Promise<DesktopApp> {
-  const child: ChildProcess = spawn(executablePath, ['--remote-debugging-port=0', ...(process.platform === 'linux' ? ['--no-sandbox'] : [])], {
+  const child: ChildProcess = spawn(executablePath, ['--remote-debugging-port=0'], {
     env: isolatedEnv(dir),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
