@@ -50,6 +50,7 @@ const workerEntries = {
   scanWorker: 'electron/services/dicom/scanWorker.ts',
   tableImportWorker: 'electron/services/import/tableImportWorker.ts',
   figureExportWorker: 'electron/services/export/figureExportWorker.ts',
+  reportDocumentsWorker: 'electron/services/export/reportDocumentsWorker.ts',
 };
 
 rmSync(outdir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { ApiError } from '../../../shared/api/contract';
 import { COHORT_FIELDS, type cohortMethods } from '../../../shared/api/cohort';
 import { buildDataset, datasetFingerprint, datasetToCsv } from '../analysis/dataset';
 import { buildReport, writeReport } from '../analysis/report';
-import { exportReportDocuments } from '../export/reportDocuments';
+import { runTerminableWorkerJob } from '../host/workerJob';
 import {
   createRecord,
   deleteRecord,
@@ -132,9 +132,9 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
         dataset: buildDataset(ctx.study.db, { unit: 'lesion' }),
         exporters: [
           (r, dir) => {
-            ctx.throwIfCancelled();
             ctx.progress(75, 'Writing tables and figures');
-            return exportReportDocuments(r, dir);
+            // In a worker: the host keeps answering, and a cancel stops it at once.
+            return runTerminableWorkerJob<string[]>('reportDocumentsWorker', new URL('../export/reportDocumentsWorker.ts', import.meta.url), { report: r, outDir: dir }, ctx, 'Report cancelled; no files were written.');
           },
         ],
       }),

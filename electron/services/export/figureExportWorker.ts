@@ -19,7 +19,7 @@ async function run(job: FigureJobInput): Promise<FigureJobMessage> {
         : analysisSurvivalFigure(job.result, fctx, { ci: job.ci, riskTable: job.riskTable });
     parentPort?.postMessage({ type: 'progress', pct: 80, message: job.format === 'tiff' || job.format === 'png' ? `Rendering at ${job.dpi} dpi` : 'Rendering figure' } satisfies FigureJobMessage);
     const exported = await exportFigure(figure, job.provenance, { format: job.format, dpi: job.dpi });
-    return { type: 'done', exported, widthMm: figure.widthMm, heightMm: figure.heightMm };
+    return { type: 'done', value: { exported, widthMm: figure.widthMm, heightMm: figure.heightMm } };
   } catch (error) {
     return { type: 'failed', message: error instanceof Error ? error.message : String(error) };
   }

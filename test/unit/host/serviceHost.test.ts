@@ -2,6 +2,7 @@
 // connection, driven over messages (here child_process.fork; in Electron a utilityProcess). While
 // a 20,000-row spreadsheet import and a 1200 dpi TIFF export run, other calls are answered; cancel
 // stops each with nothing written. (Latency is measured in test/bench/serviceHost.bench.ts.)
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,8 @@ import type { ApiResponse, JobProgress } from '../../../shared/api/contract';
 import { api } from '../../../shared/api/index';
 import type { ImportReport } from '../../../shared/domain/importReport';
 import type { PathRequest } from '../../../electron/services/api/index';
-import { startServiceHost } from '../../../electron/services/host/hostProcess';
+import { forkServiceHost, startServiceHost } from '../../../electron/services/host/hostProcess';
+import { connectServiceHost } from '../../../electron/services/host/hostClient';
 import type { ServiceHostClient } from '../../../electron/services/host/hostClient';
 import { writePatientSheet } from './patientSheet';
 
@@ -144,5 +146,56 @@ describe('service host process', () => {
     expect(exported.dpi).toBe(1200);
     expect(fs.statSync(tiff).size).toBe(exported.bytes);
     expect(fs.readFileSync(tiff).subarray(0, 2).toString('latin1')).toMatch(/^(II|MM)$/);
+  });
+
+  it('cancel of a report leaves the folder as it was (files are staged, then moved in)', async () => {
+    result(await host.call('openDemoStudy', {}));
+    const outDir = path.join(dir, 'report-cancelled');
+    fs.mkdirSync(outDir);
+    fs.writeFileSync(path.join(outDir, 'keep.txt'), 'mine');
+    // Cancelled as soon as the files start being written (the host yields while it writes them).
+    let cancelled = false;
+    const done = host.call('writeStudyReport', { outDir }, {
+      jobId: 'report-cancel',
+      onProgress: (p) => {
+        if (p.pct >= 60 && !cancelled) cancelled = host.cancel('report-cancel');
+      },
+    });
+    expect(await done).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(cancelled).toBe(true);
+    // The write under way finishes in the hidden folder, which is then removed.
+    await expect.poll(() => fs.readdirSync(outDir), { timeout: 60_000 }).toEqual(['keep.txt']);
+
+    const written = result<{ files: string[] }>(await host.call('writeStudyReport', { outDir }, { jobId: 'report-done' }));
+    expect(written.files).toContain('report.json');
+    expect(fs.readdirSync(outDir).sort()).toEqual(['keep.txt', ...written.files].sort());
+  });
+});
+
+describe('a service host that dies', () => {
+  it('fails the calls in flight, and the next call is served by a new host', async () => {
+    const children: ChildProcess[] = [];
+    const client = connectServiceHost({
+      methods: api,
+      userDataDir: path.join(dir, 'crash-user-data'),
+      choosePath: async (r) => r.requested ?? null,
+      spawn: () => {
+        const connection = forkServiceHost();
+        children.push(connection.process);
+        return connection;
+      },
+    });
+    try {
+      await client.ready;
+      expect(await client.call('openDemoStudy', {})).toMatchObject({ ok: true });
+      const inFlight = client.call('commitTableImport', { path: sheet, mapping }, { jobId: 'crash-import' });
+      children[0].kill('SIGKILL');
+      expect(await inFlight).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringMatching(/service process stopped/) } });
+      // A new host: no study open (it was closed with the old process), but it answers.
+      expect(await client.call('currentStudy', {})).toMatchObject({ ok: true, result: null });
+      expect(children).toHaveLength(2);
+    } finally {
+      await client.close();
+    }
   });
 });
