@@ -21,6 +21,8 @@ export interface ServiceHostClient extends Pick<ApiService, 'methods' | 'call' |
   /** Resolves once the host has opened its user data (the first `ready`). */
   readonly ready: Promise<void>;
   onStudyChanged(listener: () => void): () => void;
+  /** The longest the host's thread was blocked since the previous call, in ms (then resets). */
+  eventLoopDelayMax(): Promise<number>;
   /** Asks the host to close the study, then ends it (app quit). */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -42,6 +44,7 @@ interface PendingCall {
 export function connectServiceHost(options: HostClientOptions): ServiceHostClient {
   const { methods, userDataDir, choosePath } = options;
   const pending = new Map<number, PendingCall>();
+  const loopDelayRequests = new Map<number, (maxMs: number) => void>();
   const listeners = new Set<() => void>();
   let recent: RecentStudy[] = [];
   let nextId = 1;
@@ -96,6 +99,10 @@ export function connectServiceHost(options: HostClientOptions): ServiceHostClien
           },
         );
         return;
+      case 'loopDelay':
+        loopDelayRequests.get(message.id)?.(message.maxMs);
+        loopDelayRequests.delete(message.id);
+        return;
       case 'disposed':
         disposed?.();
         return;
@@ -127,6 +134,13 @@ export function connectServiceHost(options: HostClientOptions): ServiceHostClien
       return running;
     },
     runningJobs: () => [...pending.values()].flatMap((call) => (call.jobId ? [call.jobId] : [])),
+    eventLoopDelayMax() {
+      const id = nextId++;
+      return new Promise<number>((resolve) => {
+        loopDelayRequests.set(id, resolve);
+        host.channel.post({ type: 'loopDelay', id });
+      });
+    },
     onStudyChanged(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

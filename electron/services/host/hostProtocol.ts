@@ -13,6 +13,8 @@ export type ToHost =
   | { type: 'cancel'; jobId: string }
   /** The answer to a `choosePath` request: a path, null (dialog dismissed) or an error. */
   | { type: 'pathChosen'; id: number; path: string | null; error?: ApiErrorInfo }
+  /** The longest the host's event loop was blocked since the last `loopDelay` (diagnostics, benchmarks). */
+  | { type: 'loopDelay'; id: number }
   | { type: 'dispose' };
 
 /** Host → main. */
@@ -23,6 +25,7 @@ export type FromHost =
   /** The host needs a file: main shows the native dialog (or checks a grant) and answers `pathChosen`. */
   | { type: 'choosePath'; id: number; request: PathRequest }
   | { type: 'studyChanged'; recent: RecentStudy[] }
+  | { type: 'loopDelay'; id: number; maxMs: number }
   | { type: 'disposed' };
 
 /** One end of the message channel, whatever carries it (utilityProcess, child_process, worker). */

@@ -2,6 +2,7 @@
 // thread that paints the window. Electron runs it as a utilityProcess (electron/main/index.ts);
 // tests and benchmarks fork it as a plain Node process (./hostProcess.ts). It serves the same
 // ApiService the harness serves (../api/index.ts), so both transports run identical code.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApiError, toApiError } from '../../../shared/api/contract';
 import { createApiRuntime, type ApiRuntimeOptions, type ApiService, type PathRequest } from '../api/index';
 import type { Channel, FromHost, ToHost } from './hostProtocol';
@@ -26,8 +27,16 @@ export function serveServiceHost(channel: Channel<FromHost, ToHost>, options: Se
       channel.post({ type: 'choosePath', id, request });
     });
 
+  // How long the host's own thread was ever blocked: long jobs run in workers, so this stays small.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+
   channel.onMessage((message) => {
     switch (message.type) {
+      case 'loopDelay':
+        channel.post({ type: 'loopDelay', id: message.id, maxMs: loopDelay.max / 1e6 });
+        loopDelay.reset();
+        return;
       case 'init': {
         if (service) return;
         service = createApiRuntime({ ...options.runtime, userDataDir: message.userDataDir, choosePath });
@@ -59,6 +68,7 @@ export function serveServiceHost(channel: Channel<FromHost, ToHost>, options: Se
         return;
       }
       case 'dispose':
+        loopDelay.disable();
         for (const jobId of service?.runningJobs() ?? []) service?.cancel(jobId);
         service?.session.dispose();
         channel.post({ type: 'disposed' });
