@@ -51,6 +51,7 @@ const workerEntries = {
   tableImportWorker: 'electron/services/import/tableImportWorker.ts',
   figureExportWorker: 'electron/services/export/figureExportWorker.ts',
   reportDocumentsWorker: 'electron/services/export/reportDocumentsWorker.ts',
+  analysisWorker: 'electron/services/analysis/analysisWorker.ts',
 };
 
 rmSync(outdir, { recursive: true, force: true });
@@ -109,7 +110,7 @@ await build({
   outdir: `${outdir}/cli`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  external: nativeExternals,
+  external: [...nativeExternals, 'esbuild'],
   ...importMetaUrlFromFilename,
 });
 

@@ -9,7 +9,8 @@ import type { exportFigureInput, exportMethods } from '../../../shared/api/expor
 import { PRESETS, type JournalPreset } from '../../../shared/charts/journalStyle';
 import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
 import { coxTableModel, countTableModel, table1Model, type TableModel } from '../../../shared/charts/tableModel';
-import { runStudyAnalysis, runStudyAnalysisInStages } from '../analysis/studyAnalysis';
+import type { AnalysisSpec } from '../../../shared/api/analysis';
+import { runAnalysisJob } from '../analysis/analysisJob';
 import { EXPORT_SCALE } from '../export/figureExport';
 import { runFigureExportJob } from '../export/figureExportJob';
 import { appVersion, type Provenance } from '../export/provenance';
@@ -34,11 +35,11 @@ function presetFrom(input: z.output<typeof exportFigureInput>): JournalPreset {
   return base;
 }
 
-async function analyse(ctx: HandlerContext, spec: Parameters<typeof runStudyAnalysis>[1]) {
-  // In stages, returning to the event loop in between: the service host keeps answering other calls.
-  const result = await runStudyAnalysisInStages(ctx.study.db, spec, {
+async function analyse(ctx: HandlerContext, spec: AnalysisSpec) {
+  // In a worker of the service host (../analysis/analysisJob.ts): other calls are answered meanwhile.
+  const result = await runAnalysisJob(ctx.study.path, spec, {
+    signal: ctx.signal,
     progress: (pct, message) => ctx.progress(Math.round(pct * 0.6), message),
-    throwIfCancelled: () => ctx.throwIfCancelled(),
   });
   const provenance: Provenance = {
     software: 'RT Cohort Workstation',

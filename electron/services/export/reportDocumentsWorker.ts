@@ -4,7 +4,7 @@
 // Runs as plain JavaScript bundled by ../host/workerSource.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StudyReport } from '../../../shared/domain/studyReport';
-import type { WorkerJobMessage } from '../host/workerJob';
+import type { WorkerJobMessage } from '../host/workerMessages';
 import { exportReportDocuments } from './reportDocuments';
 
 async function run(job: { report: StudyReport; outDir: string }): Promise<WorkerJobMessage<string[]>> {

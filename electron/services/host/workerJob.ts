@@ -1,15 +1,12 @@
 // A job of the service host run in a worker thread that a cancel simply terminates: for work that
 // writes nothing itself (it returns bytes or writes into a staging folder the caller discards), so
-// stopping it anywhere is safe. The worker posts { type: 'progress', pct, message } any number of
-// times, then { type: 'done', value } or { type: 'failed', message }.
+// stopping it anywhere is safe. The worker's messages: ./workerMessages.ts.
 import { Worker } from 'node:worker_threads';
 import { ApiError } from '../../../shared/api/contract';
+import type { WorkerJobMessage } from './workerMessages';
 import { workerSource } from './workerSource';
 
-export type WorkerJobMessage<T> =
-  | { type: 'progress'; pct: number; message: string }
-  | { type: 'done'; value: T }
-  | { type: 'failed'; message: string };
+export type { WorkerJobMessage } from './workerMessages';
 
 export interface JobControl {
   signal: AbortSignal;
@@ -42,7 +39,7 @@ export async function runTerminableWorkerJob<T>(
     worker.on('message', (message: WorkerJobMessage<T>) => {
       if (message.type === 'progress') control.progress(message.pct, message.message);
       else if (message.type === 'done') settle(() => resolve(message.value));
-      else settle(() => reject(new Error(message.message)));
+      else settle(() => reject(message.code ? new ApiError(message.code, message.message) : new Error(message.message)));
     });
     worker.on('error', (error) => settle(() => reject(error)));
     worker.on('exit', (code) => settle(() => reject(new Error(`The ${name} worker stopped (exit code ${code}).`))));

@@ -52,7 +52,7 @@ export function workerSource(name: string, entry: URL): Promise<string> {
         write: false,
         logLevel: 'silent',
         // Native addons and pdfkit's package imports stay in node_modules (as in electron/build.mjs).
-        external: ['better-sqlite3', 'sharp', '@resvg/resvg-js', 'pdfkit'],
+        external: ['better-sqlite3', 'sharp', '@resvg/resvg-js', 'pdfkit', 'esbuild'],
         ...IMPORT_META_URL,
       });
       return asFile(result.outputFiles[0].text, fileURLToPath(entry));
