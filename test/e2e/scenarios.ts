@@ -71,6 +71,7 @@ export async function cohortEditAndUndo(app: ScenarioApp): Promise<void> {
   await goTo(page, /^Cohort/, 'Cohort');
   const grid = page.getByRole('grid', { name: 'Lesions' });
   await grid.waitFor();
+  expect(await page.getByRole('tab', { name: /Lesions/ }).getAttribute('aria-selected')).toBe('true');
   const sinsCell = grid.locator('[role="row"][data-row-key]').first().locator('[data-col="sins"]');
   const before = (await sinsCell.textContent())!.trim();
   const next = before === '12' ? '11' : '12';
@@ -91,7 +92,7 @@ export async function cohortEditAndUndo(app: ScenarioApp): Promise<void> {
   const audit = page.getByRole('complementary', { name: 'Lesion detail' }).getByRole('list', { name: 'Audit history' });
   await expect.poll(() => audit.getByText(`sins: ${before} → ${next}`).count(), POLL).toBe(1);
 
-  await page.getByRole('button', { name: 'Undo last edit' }).click();
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await expect.poll(async () => (await sinsCell.textContent())!.trim(), POLL).toBe(before);
   await expect.poll(() => audit.getByText(`sins: ${next} → ${before}`).count(), POLL).toBe(1);
 }
