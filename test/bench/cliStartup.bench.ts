@@ -4,6 +4,7 @@
 // with --cluster on 100,000), whole process, with R's times on the same file when Rscript is present.
 // Medians of `runs` runs. Prints one JSON document.
 // Run: npx tsx test/bench/cliStartup.bench.ts [runs=7] [rows=1000000] [clusterRows=100000]
+// (rows=0: start-up only.)
 // Targets: `rtcw --help` ≤ 1.3× bare Node; KM ≤ 0.1× R, Cox Efron ≤ 0.15× R, Cox --cluster ≤ 0.03× R.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -73,6 +74,12 @@ function writeCohort(file: string, n: number): void {
   }
   fs.writeSync(out, buffer);
   fs.closeSync(out);
+}
+
+if (rows === 0) {
+  const ratio = (a: { medianMs: number }, b: { medianMs: number }) => Math.round((a.medianMs / b.medianMs) * 1000) / 1000;
+  process.stdout.write(`${JSON.stringify({ startup: { ...startup, helpOverBareNode: ratio(startup.rtcwHelp, startup.bareNode), beforeOverBareNode: ratio(startup.rtcwHelpBeforeTsx, startup.bareNode), target: 1.3 }, loadavg: os.loadavg() }, null, 2)}\n`);
+  process.exit(0);
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-cli-bench-'));
