@@ -4,6 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
+import { upDicomSkippedIdentity } from '../db/migrations/0005-rt-course-phases';
 import type { FileResult } from './folderScan';
 import type { InstanceHeader, PlanContent, StructureSetContent, TreatmentRecordContent } from './dicomRecord';
 
@@ -31,6 +32,7 @@ export function openScratchIndex(): Database.Database {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
   dicomIndexUp(db);
+  upDicomSkippedIdentity(db);
   return db;
 }
 
@@ -95,9 +97,12 @@ export class IndexWriter {
       ),
       sameClassAndUidLength: db.prepare('SELECT id, sop_instance_uid AS uid FROM dicom_instance WHERE sop_class_uid = ? AND length(sop_instance_uid) = ?'),
       upsertFile: db.prepare(
-        `INSERT INTO dicom_source_file (path, size, mtime_ms, instance_id, skipped_reason) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO dicom_source_file (path, size, mtime_ms, instance_id, skipped_reason, skipped_patient_id, skipped_sop_class_uid, skipped_sop_instance_uid)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
            instance_id = excluded.instance_id, skipped_reason = excluded.skipped_reason,
+           skipped_patient_id = excluded.skipped_patient_id, skipped_sop_class_uid = excluded.skipped_sop_class_uid,
+           skipped_sop_instance_uid = excluded.skipped_sop_instance_uid,
            scanned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       ),
     };
@@ -105,11 +110,13 @@ export class IndexWriter {
       for (const r of results) {
         const o = r.outcome;
         if (o.kind === 'skipped') {
-          this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, null, o.reason);
+          // Whose file it was, when that much could be read (rtDerivation flags the patient's proposals).
+          const who = o.identity?.patientId ? this.skippedPatient(o.identity.patientId, o.identity.issuerOfPatientId) : null;
+          this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, null, o.reason, who, o.identity?.sopClassUid || null, o.identity?.sopInstanceUid || null);
           continue;
         }
         const instanceId = this.addInstance(o.header);
-        this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, instanceId, null);
+        this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, instanceId, null, null, null, null);
       }
     });
   }
@@ -205,6 +212,10 @@ export class IndexWriter {
     return id;
   }
 
+  private skippedPatient(patientId: string, issuer: string): number {
+    return this.patientFor({ patientId, issuerOfPatientId: issuer, sex: '', birthDate: null } as InstanceHeader);
+  }
+
   /**
    * Issue 10 (hostile files): a byte-corrupted copy of an indexed instance whose SOP Instance UID
    * was hit looked like a new instance, and added a treatment record (or a second plan) to the
@@ -297,10 +308,18 @@ export interface IndexedRtInstance {
   treatmentRecord?: TreatmentRecordContent;
 }
 
+/** A skipped file whose patient could be read, unless its instance was read from another file. */
+export interface IndexedSkippedFile {
+  patientId: number;
+  sopClassUid: string;
+  reason: string;
+}
+
 export interface IndexContent {
   patients: IndexedPatient[];
   series: IndexedSeries[];
   rt: IndexedRtInstance[];
+  skipped?: IndexedSkippedFile[];
 }
 
 export function readIndex(db: Database.Database): IndexContent {
@@ -325,5 +344,50 @@ export function readIndex(db: Database.Database): IndexContent {
     )
     .all() as Array<Omit<IndexedRtInstance, 'plan'> & { content: string }>;
   const rt = rtRows.map(({ content, ...rest }) => ({ ...rest, ...(JSON.parse(content) as object) }) as IndexedRtInstance);
-  return { patients, series, rt };
+  return { patients, series, rt, skipped: skippedFiles(db) };
 }
+
+/**
+ * Whether a skipped file's UID (read from bytes the reader gave up on) is the indexed `uid`: equal;
+ * or damaged — not a valid UID and at most 3 characters from it at the same length (as
+ * corruptedCopyOf); or cut short by a damaged length — a prefix of it of at least 20 characters.
+ * Distinct valid UIDs of the same length are never matched (slices often differ in one digit).
+ */
+function sameInstanceUid(uid: string, read: string): boolean {
+  if (uid === read) return true;
+  if (read.length >= 20 && read.length < uid.length && uid.startsWith(read)) return true;
+  if (/^[0-9]+(\.[0-9]+)*$/.test(read) || uid.length !== read.length) return false;
+  let differences = 0;
+  for (let i = 0; i < uid.length && differences <= 3; i++) if (uid.charCodeAt(i) !== read.charCodeAt(i)) differences++;
+  return differences <= 3;
+}
+
+/**
+ * Skipped files whose patient could be read, less those that are (damaged) copies of an instance
+ * of that patient read from another file: nothing of the patient was lost by skipping them.
+ */
+function skippedFiles(db: Database.Database): IndexedSkippedFile[] {
+  const rows = db
+    .prepare(
+      `SELECT skipped_patient_id AS patientId, COALESCE(skipped_sop_class_uid, '') AS sopClassUid, skipped_reason AS reason,
+              COALESCE(skipped_sop_instance_uid, '') AS uid
+       FROM dicom_source_file WHERE skipped_patient_id IS NOT NULL ORDER BY id`,
+    )
+    .all() as Array<IndexedSkippedFile & { uid: string }>;
+  if (!rows.length) return [];
+  const instancesOf = db.prepare(
+    `SELECT i.sop_instance_uid FROM dicom_instance i JOIN dicom_series se ON se.id = i.series_id JOIN dicom_study st ON st.id = se.study_id
+     WHERE st.patient_id = ?`,
+  ).pluck();
+  const byPatient = new Map<number, string[]>();
+  const out: IndexedSkippedFile[] = [];
+  for (const { uid, ...file } of rows) {
+    let uids = byPatient.get(file.patientId);
+    if (!uids) byPatient.set(file.patientId, (uids = instancesOf.all(file.patientId) as string[]));
+    if (uid && uids.some((u) => sameInstanceUid(u, uid))) continue;
+    out.push(file);
+  }
+  return out;
+}
+
+

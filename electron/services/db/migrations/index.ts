@@ -5,6 +5,7 @@ import { up as cohortSchema } from './0001-cohort-schema';
 import { up as dicomIndex } from './0002-dicom-index';
 import { up as savedAnalyses } from './0003-saved-analyses';
 import { up as editHistory } from './0004-edit-history';
+import { up as rtCoursePhases } from './0005-rt-course-phases';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const migrations: Migration[] = [
   { version: 2, name: 'dicom-index', up: dicomIndex },
   { version: 3, name: 'saved-analyses', up: savedAnalyses },
   { version: 4, name: 'edit-history', up: editHistory },
+  { version: 5, name: 'rt-course-phases', up: rtCoursePhases },
 ];
