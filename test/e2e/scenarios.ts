@@ -120,7 +120,7 @@ export async function dicomImportCohortA(app: ScenarioApp): Promise<void> {
   await page.getByRole('button', { name: 'Scan folder' }).click();
   const proposals = page.getByRole('table', { name: 'Proposed lesions' });
   await proposals.waitFor({ timeout: 60_000 });
-  expect(await proposals.locator('tbody tr').count()).toBe(28);
+  expect(await proposals.locator('tbody tr[data-proposal]').count()).toBe(28);
   const acceptAll = page.getByRole('checkbox', { name: 'Accept all proposals' });
   if (!(await acceptAll.isChecked())) await acceptAll.check();
   await page.getByRole('button', { name: /^Commit 28 lesions/ }).click();
