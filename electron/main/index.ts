@@ -3,12 +3,16 @@
 // exports) run in the service host, a utilityProcess (electron/services/host/): main only routes
 // IPC to it and answers its requests for native dialogs, so the window never waits on a long job.
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, utilityProcess, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, utilityProcess, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
 import { api } from '../../shared/api/index';
 import type { PathChooser } from '../services/api/index';
 import { connectServiceHost, type HostConnection, type ServiceHostClient } from '../services/host/hostClient';
+import { WRAPPING_KEY_FILE, type HostKeyStoreConfig } from '../services/host/hostKeyStore';
 import type { FromHost, ToHost } from '../services/host/hostProtocol';
+import { studyKeysDir, writePrivateFile } from '../services/identity/studyKey';
 import { IPC_STUDY_CHANGED, registerApiHandlers } from './ipc';
 import { menuTemplate } from './menu';
 import {
@@ -65,17 +69,34 @@ function start(): void {
     return chosen;
   };
 
+  // Study keys (issue 11): protected by the OS keychain through safeStorage. Where the platform
+  // offers none (Linux without a secret service: safeStorage would use a hard-coded password), the
+  // 0600 key files of web mode and the CLI are the honest choice. safeStorage exists only here, so
+  // the service host gets the keychain-unwrapped wrapping key (electron/services/host/hostKeyStore.ts).
+  const keychain = safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text');
+  const keyStore: HostKeyStoreConfig = keychain ? { kind: 'keychain', wrappingKey: keychainWrappingKey(studyKeysDir(app.getPath('userData'))) } : { kind: 'files' };
   const service: ServiceHostClient = connectServiceHost({
     methods: api,
     userDataDir: app.getPath('userData'),
     choosePath,
+    keyStore,
     spawn: () => spawnServiceHost(path.join(__dirname, 'serviceHost.cjs')),
   });
 
-  const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy', input: object) => {
+  const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy' | 'exportStudyKey' | 'importStudyKey', input: object) => {
     const response = await service.call(method, input);
     if (!response.ok && response.error.code !== 'CANCELLED') {
       dialog.showErrorBox('RT Cohort Workstation', toApiError(response.error).message);
+    } else if (response.ok && method === 'exportStudyKey') {
+      const { file } = response.result as { file: string };
+      void dialog.showMessageBox({
+        type: 'info',
+        title: 'Study key exported',
+        message: 'The study key was written.',
+        detail: `${file}\n\nWhoever holds this file and the study can link hospital IDs to the study's patients. Keep it as you keep the identified source data; import it on the other workstation with File → Import Study Key….`,
+      });
+    } else if (response.ok && method === 'importStudyKey') {
+      void dialog.showMessageBox({ type: 'info', title: 'Study key imported', message: 'This workstation can now link new identified data (DICOM, hospital-ID sheets) to the open study.' });
     }
   };
   const rebuildMenu = () => {
@@ -85,6 +106,8 @@ function start(): void {
         openStudy: () => void runFromMenu('openStudy', {}),
         openRecent: (studyPath) => void runFromMenu('openStudy', { path: studyPath }),
         openDemoStudy: () => void runFromMenu('openDemoStudy', {}),
+        exportStudyKey: () => void runFromMenu('exportStudyKey', {}),
+        importStudyKey: () => void runFromMenu('importStudyKey', {}),
         about: () =>
           void dialog.showMessageBox({
             type: 'info',
@@ -136,6 +159,16 @@ function start(): void {
     });
     void window.loadURL(APP_ENTRY_URL);
   });
+}
+
+/** The random wrapping key of the study-key files, stored encrypted by the OS keychain. */
+function keychainWrappingKey(keysDir: string): Uint8Array {
+  const file = path.join(keysDir, WRAPPING_KEY_FILE);
+  if (fs.existsSync(file)) return Buffer.from(safeStorage.decryptString(fs.readFileSync(file)), 'hex');
+  const key = crypto.randomBytes(32);
+  fs.mkdirSync(keysDir, { recursive: true });
+  writePrivateFile(file, safeStorage.encryptString(key.toString('hex')));
+  return key;
 }
 
 /** The service host as a utilityProcess (dist/electron/main/serviceHost.cjs, electron/build.mjs). */

@@ -7,6 +7,9 @@ export interface MenuActions {
   openStudy(): void;
   openRecent(path: string): void;
   openDemoStudy(): void;
+  /** Study key (electron/services/identity/studyKey.ts): move a study to another workstation of the site. */
+  exportStudyKey(): void;
+  importStudyKey(): void;
   about(): void;
 }
 
@@ -27,6 +30,9 @@ export function menuTemplate(actions: MenuActions, recent: readonly RecentStudy[
       { label: 'Open Study…', accelerator: 'CmdOrCtrl+O', click: () => actions.openStudy() },
       { label: 'Open Recent', submenu: recentItems },
       { label: 'Open Demo Study', click: () => actions.openDemoStudy() },
+      { type: 'separator' },
+      { label: 'Export Study Key…', click: () => actions.exportStudyKey() },
+      { label: 'Import Study Key…', click: () => actions.importStudyKey() },
       { type: 'separator' },
       { label: 'Quit', role: 'quit', accelerator: 'CmdOrCtrl+Q' },
     ],

@@ -19,6 +19,25 @@ export interface StudyInfo {
   /** True for the built-in synthetic demo study. */
   synthetic: boolean;
   counts: StudyCounts;
+  /**
+   * What opening did that the user must be told (e.g. a migration removed patient identifiers and
+   * rewrote or deleted the older backup copies next to the file). Empty when nothing.
+   */
+  notices: string[];
+}
+
+/** Result of exporting the study key (electron/services/identity/studyKey.ts). */
+export interface StudyKeyExport {
+  /** The study's random, non-identifying uid the key belongs to. */
+  studyUid: string;
+  /** Where the key file was written (mode 0600). */
+  file: string;
+}
+
+export interface StudyKeyImport {
+  studyUid: string;
+  /** The workstation already held this key (importing again changes nothing). */
+  alreadyPresent: boolean;
 }
 
 export interface RecentStudy {
@@ -50,4 +69,11 @@ export const studyMethods = {
   studyCounts: defineMethod({ input: z.object({}), result: returns<StudyCounts>() }),
   recentStudies: defineMethod({ input: z.object({}), result: returns<RecentStudy[]>() }),
   forgetRecentStudy: defineMethod({ input: z.object({ path: z.string().min(1).max(4096) }), result: returns<RecentStudy[]>() }),
+  /**
+   * Writes the open study's key to a file (0600) to move the study to another workstation of the
+   * site. The key is kept outside the study; only linking new identified data needs it.
+   */
+  exportStudyKey: defineMethod({ input: pathInput, result: returns<StudyKeyExport>() }),
+  /** Reads a key file exported for the open study (its uid and key check value must fit) into this workstation's key store. */
+  importStudyKey: defineMethod({ input: pathInput, result: returns<StudyKeyImport>() }),
 } satisfies MethodRecord;

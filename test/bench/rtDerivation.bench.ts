@@ -3,6 +3,7 @@
 // scratch index, then deriveProposals (rtDerivation.ts + rtDelivery.ts) timed over the index
 // (median of 5). Prints one JSON document.
 // Run: npx tsx test/bench/rtDerivation.bench.ts [patients=200]
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ async function main() {
       files += objects.length;
     }
     const db = openScratchIndex();
-    await indexFolder(db, root, { workers: 2 });
+    await indexFolder(db, root, randomBytes(32), { workers: 2 });
     const index = readIndex(db);
     const times: number[] = [];
     let lesions = 0;

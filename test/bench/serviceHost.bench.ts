@@ -23,6 +23,7 @@ import { EXPORT_SCALE, exportFigure } from '../../electron/services/export/figur
 import { measureFigureText } from '../../electron/services/export/figureFont';
 import { readSpreadsheet } from '../../electron/services/import/spreadsheetFile';
 import { importTable } from '../../electron/services/import/tableImport';
+import { getOrCreateStudyKey } from '../../electron/services/identity/studyKey';
 import { setServiceHostFile, startServiceHost } from '../../electron/services/host/hostProcess';
 import { writePatientSheet } from '../unit/host/patientSheet';
 
@@ -122,7 +123,8 @@ try {
     clearInterval(tick);
     return ms(worst);
   };
-  const importBlockMs = await blockedDuring(async () => importTable(db, await readSpreadsheet(sheet), mapping));
+  const studyKey = getOrCreateStudyKey(db, inProcess.session.keyStore);
+  const importBlockMs = await blockedDuring(async () => importTable(db, await readSpreadsheet(sheet), mapping, { studyKey }));
   const tiffBlockMs = await blockedDuring(async () => {
     const result = runStudyAnalysis(db, analysisSpecSchema.parse(spec), { progress: () => {}, throwIfCancelled: () => {} });
     const figure = analysisSurvivalFigure(result, { preset: { ...PRESETS.double }, measureText: measureFigureText, scale: EXPORT_SCALE }, {});

@@ -19,6 +19,7 @@ import {
 import { editHistoryState, recordEditStep, redoEdit, undoEdit } from '../db/editHistory';
 import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
 import { runTableImportJob } from '../import/tableImportJob';
+import { getOrCreateStudyKey } from '../identity/studyKey';
 import type { HandlerContext, Handlers } from './apiService';
 
 const SPREADSHEET_FILTERS = [{ name: 'Spreadsheet (CSV, XLSX)', extensions: ['csv', 'xlsx'] }];
@@ -40,7 +41,8 @@ async function chooseSpreadsheet(ctx: HandlerContext, requested: string | undefi
 async function runImport(ctx: HandlerContext, requested: string | undefined, mapping: unknown, dryRun: boolean) {
   const tablePath = await ctx.choosePath({ purpose: 'importTable', mode: 'open-file', title: 'Spreadsheet to import', requested, filters: SPREADSHEET_FILTERS });
   ctx.progress(5, 'Reading the spreadsheet');
-  const report = await runTableImportJob({ studyPath: ctx.study.path, tablePath, mapping, dryRun }, ctx);
+  const studyKey = getOrCreateStudyKey(ctx.study.db, ctx.session.keyStore, 'Importing a spreadsheet into this study');
+  const report = await runTableImportJob({ studyPath: ctx.study.path, tablePath, mapping, dryRun, studyKey }, ctx);
   ctx.progress(100, report.message);
   return report;
 }
@@ -135,15 +137,15 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
   },
 
   async writeStudyReport(input, ctx) {
-    const { outDir: requested, ...options } = input;
+    const { outDir: requested, ...spec } = input;
     const outDir = await ctx.choosePath({ purpose: 'writeStudyReport', mode: 'open-directory', title: 'Folder for the report', requested });
     ctx.progress(10, 'Computing the report');
-    const report = buildReport(ctx.study.db, options);
+    const report = buildReport(ctx.study.db, spec);
     ctx.throwIfCancelled();
     ctx.progress(60, 'Writing files');
     const files = await writeStaged(outDir, ctx, (stage) =>
       writeReport(report, stage, {
-        dataset: buildDataset(ctx.study.db, { unit: 'lesion' }),
+        dataset: buildDataset(ctx.study.db, { unit: report.unit }),
         exporters: [
           (r, dir) => {
             ctx.progress(75, 'Writing tables and figures');

@@ -1,8 +1,10 @@
 // Handlers for shared/api/study.ts.
 import type { studyMethods } from '../../../shared/api/study';
+import { exportStudyKey, importStudyKey, studyUid } from '../identity/studyKey';
 import type { Handlers } from './apiService';
 
 const STUDY_FILTERS = [{ name: 'RT Cohort Workstation study', extensions: ['rtcw'] }];
+const KEY_FILTERS = [{ name: 'RT Cohort Workstation study key', extensions: ['rtcwkey'] }];
 
 export const studyHandlers: Handlers<typeof studyMethods> = {
   async createStudy(input, ctx) {
@@ -42,6 +44,25 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
   recentStudies: (_input, ctx) => ctx.session.recent.list(),
 
   forgetRecentStudy: (input, ctx) => ctx.session.recent.remove(input.path),
+
+  async exportStudyKey(input, ctx) {
+    const db = ctx.study.db;
+    const chosen = await ctx.choosePath({
+      purpose: 'exportStudyKey',
+      mode: 'save-file',
+      title: 'Export study key',
+      requested: input.path,
+      filters: KEY_FILTERS,
+      defaultName: `study-${studyUid(db).slice(0, 8)}.rtcwkey`,
+    });
+    return exportStudyKey(db, ctx.session.keyStore, chosen);
+  },
+
+  async importStudyKey(input, ctx) {
+    const db = ctx.study.db;
+    const chosen = await ctx.choosePath({ purpose: 'importStudyKey', mode: 'open-file', title: 'Import study key', requested: input.path, filters: KEY_FILTERS });
+    return importStudyKey(db, ctx.session.keyStore, chosen);
+  },
 };
 
 /** A file name from the study title: letters, digits, dash; never empty. */

@@ -8,6 +8,7 @@ import type { Migration } from '../db/migrations/index';
 import { updateStudySettings } from '../db/cohortRecords';
 import { RecentStudies } from '../db/recentStudies';
 import { createStudy, openStudy, type StudyFile } from '../db/studyFile';
+import { KeyFileStore, studyKeysDir, type StudyKeyStore } from '../identity/studyKey';
 
 export interface StudySessionOptions {
   /** Per-user directory for the recent list and the demo study (Electron: app.getPath('userData')). */
@@ -18,16 +19,24 @@ export interface StudySessionOptions {
    * creating transaction). Provided by the cohort area (electron/services/analysis/demoStudy.ts).
    */
   populateDemo?: (db: Database.Database) => void;
+  /**
+   * Where study keys are kept (identity/studyKey.ts): the desktop app passes its safeStorage store;
+   * default: 0600 key files in <userDataDir>/study-keys (web mode, tests).
+   */
+  keyStore?: StudyKeyStore;
 }
 
 export class StudySession {
   readonly recent: RecentStudies;
+  readonly keyStore: StudyKeyStore;
   private current: StudyFile | null = null;
+  private currentNotices: string[] = [];
   private runningJobs = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
+    this.keyStore = options.keyStore ?? new KeyFileStore(studyKeysDir(options.userDataDir));
   }
 
   get demoPath(): string {
@@ -61,6 +70,7 @@ export class StudySession {
     this.assertIdle();
     const study = createStudy(filePath, {
       migrations: this.options.migrations,
+      keyStore: this.keyStore,
       initialize: (db) => setTitle(db, title ?? path.basename(filePath).replace(/\.rtcw$/i, '')),
     });
     this.replace(study);
@@ -72,7 +82,7 @@ export class StudySession {
     const resolved = path.resolve(filePath);
     if (this.current?.path === resolved) return this.info();
     // Open the new file before closing the old one, so a refused file leaves the old study open.
-    const study = await openStudy(resolved, { migrations: this.options.migrations });
+    const study = await openStudy(resolved, { migrations: this.options.migrations, keyStore: this.keyStore });
     this.replace(study);
     return this.info();
   }
@@ -95,7 +105,7 @@ export class StudySession {
     }
     fs.mkdirSync(this.options.userDataDir, { recursive: true });
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(demoPath + suffix, { force: true });
-    const study = createStudy(demoPath, { migrations: this.options.migrations, initialize: populate });
+    const study = createStudy(demoPath, { migrations: this.options.migrations, keyStore: this.keyStore, initialize: populate });
     this.replace(study, false);
     return this.info();
   }
@@ -115,6 +125,7 @@ export class StudySession {
       schemaVersion: study.schemaVersion,
       synthetic: settings.synthetic,
       counts: this.counts(),
+      notices: this.currentNotices,
     };
   }
 
@@ -136,6 +147,7 @@ export class StudySession {
   private replace(study: StudyFile, remember = true): void {
     this.closeCurrent();
     this.current = study;
+    this.currentNotices = backupNotices(study);
     if (remember) this.recent.add(study.path);
     this.emit();
   }
@@ -157,6 +169,22 @@ export class StudySession {
   private emit(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The notice for backups a migration removing identifiers rewrote or deleted (studyFile.ts). */
+export function backupNotices(study: Pick<StudyFile, 'backupsRewritten' | 'backupsRemoved'>): string[] {
+  const notices: string[] = [];
+  if (study.backupsRewritten.length) {
+    notices.push(
+      `Patient identifiers (hospital IDs, birth dates, file paths) were removed from this study and from its ${study.backupsRewritten.length} backup cop${study.backupsRewritten.length === 1 ? 'y' : 'ies'} next to it (${study.backupsRewritten.join(', ')}); their data is kept. The study's key is now kept on this workstation, outside the file.`,
+    );
+  }
+  if (study.backupsRemoved.length) {
+    notices.push(
+      `${study.backupsRemoved.length} backup cop${study.backupsRemoved.length === 1 ? 'y' : 'ies'} holding patient identifiers could not be cleaned and ${study.backupsRemoved.length === 1 ? 'was' : 'were'} deleted: ${study.backupsRemoved.join(', ')}.`,
+    );
+  }
+  return notices;
 }
 
 function tableExists(db: Database.Database, table: string): boolean {

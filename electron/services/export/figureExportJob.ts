@@ -2,6 +2,7 @@
 // in a worker thread (./figureExportWorker.ts), so the host keeps answering other calls while a
 // 1200 dpi TIFF renders; cancel terminates the worker at once and nothing is written.
 import type { AnalysisResult } from '../../../shared/api/analysis';
+import type { AnalysisFigureOptions } from '../../../shared/charts/analysisFigure';
 import type { JournalPreset } from '../../../shared/charts/journalStyle';
 import { runTerminableWorkerJob, type JobControl, type WorkerJobMessage } from '../host/workerJob';
 import type { ExportedFigure, FigureFormat } from './figureExport';
@@ -11,8 +12,8 @@ export interface FigureJobInput {
   result: AnalysisResult;
   figure: 'survival' | 'forest';
   model: 'multivariable' | 'univariate';
-  ci?: boolean;
-  riskTable?: 'none' | 'basic' | 'kmunicate';
+  /** Survival figures: CI band, risk table, axis, annotation (shared/charts/analysisFigure.ts). */
+  survival: AnalysisFigureOptions;
   preset: JournalPreset;
   scale: number;
   format: FigureFormat;

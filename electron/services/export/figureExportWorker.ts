@@ -8,6 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 import { exportFigure } from './figureExport';
 import { measureFigureText } from './figureFont';
+import { ApiError } from '../../../shared/api/contract';
+import { workerFailure } from '../host/workerMessages';
 import type { FigureJobInput, FigureJobMessage } from './figureExportJob';
 
 async function run(job: FigureJobInput): Promise<FigureJobMessage> {
@@ -16,12 +18,13 @@ async function run(job: FigureJobInput): Promise<FigureJobMessage> {
     const figure =
       job.figure === 'forest'
         ? analysisForestFigure(job.result, fctx, job.model)
-        : analysisSurvivalFigure(job.result, fctx, { ci: job.ci, riskTable: job.riskTable });
+        : analysisSurvivalFigure(job.result, fctx, job.survival);
+    if (!figure) throw new ApiError('INVALID_INPUT', 'No Cox model of this analysis has an estimable hazard ratio: there is no forest plot to draw.');
     parentPort?.postMessage({ type: 'progress', pct: 80, message: job.format === 'tiff' || job.format === 'png' ? `Rendering at ${job.dpi} dpi` : 'Rendering figure' } satisfies FigureJobMessage);
     const exported = await exportFigure(figure, job.provenance, { format: job.format, dpi: job.dpi });
     return { type: 'done', value: { exported, widthMm: figure.widthMm, heightMm: figure.heightMm } };
   } catch (error) {
-    return { type: 'failed', message: error instanceof Error ? error.message : String(error) };
+    return workerFailure(error);
   }
 }
 

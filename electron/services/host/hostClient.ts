@@ -5,6 +5,7 @@
 import { ApiError, type ApiResponse, type JobProgress, type MethodRecord } from '../../../shared/api/contract';
 import type { RecentStudy } from '../../../shared/api/study';
 import type { ApiService, CallOptions, PathChooser } from '../api/apiService';
+import type { HostKeyStoreConfig } from './hostKeyStore';
 import type { Channel, FromHost, ToHost } from './hostProtocol';
 
 export interface HostConnection {
@@ -31,6 +32,8 @@ export interface HostClientOptions {
   methods: MethodRecord;
   userDataDir: string;
   choosePath: PathChooser;
+  /** Study keys: the OS keychain's wrapping key (desktop app) or plain key files (default). */
+  keyStore?: HostKeyStoreConfig;
   /** Starts a host; called again if the host dies, so the app keeps working (the study is closed). */
   spawn(): HostConnection;
 }
@@ -67,7 +70,7 @@ export function connectServiceHost(options: HostClientOptions): ServiceHostClien
       host = start();
       for (const listener of listeners) listener();
     });
-    connection.channel.post({ type: 'init', userDataDir });
+    connection.channel.post({ type: 'init', userDataDir, keyStore: options.keyStore ?? { kind: 'files' } });
     return connection;
   };
 

@@ -5,10 +5,11 @@
 import type { ApiErrorInfo, ApiResponse, JobProgress } from '../../../shared/api/contract';
 import type { RecentStudy } from '../../../shared/api/study';
 import type { PathRequest } from '../api/apiService';
+import type { HostKeyStoreConfig } from './hostKeyStore';
 
 /** Main → host. */
 export type ToHost =
-  | { type: 'init'; userDataDir: string }
+  | { type: 'init'; userDataDir: string; keyStore: HostKeyStoreConfig }
   | { type: 'call'; id: number; method: string; input: unknown; jobId?: string }
   | { type: 'cancel'; jobId: string }
   /** The answer to a `choosePath` request: a path, null (dialog dismissed) or an error. */

@@ -5,6 +5,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApiError, toApiError } from '../../../shared/api/contract';
 import { createApiRuntime, type ApiRuntimeOptions, type ApiService, type PathRequest } from '../api/index';
+import { hostKeyStore } from './hostKeyStore';
 import type { Channel, FromHost, ToHost } from './hostProtocol';
 
 export interface ServiceHostOptions {
@@ -39,7 +40,12 @@ export function serveServiceHost(channel: Channel<FromHost, ToHost>, options: Se
         return;
       case 'init': {
         if (service) return;
-        service = createApiRuntime({ ...options.runtime, userDataDir: message.userDataDir, choosePath });
+        service = createApiRuntime({
+          ...options.runtime,
+          userDataDir: message.userDataDir,
+          choosePath,
+          keyStore: hostKeyStore(message.userDataDir, message.keyStore),
+        });
         const session = service.session;
         session.onChange(() => channel.post({ type: 'studyChanged', recent: session.recent.list() }));
         channel.post({ type: 'ready', recent: session.recent.list() });

@@ -20,7 +20,6 @@ import {
   updateRecord,
   validateForWrite,
 } from '../db/cohortRecords';
-import { pseudonymSecret } from '../dicom/dicomIndex';
 import { parseTableMapping, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
 import type { Cell, Sheet, SheetRow, Workbook } from './spreadsheetFile';
 import type { ImportReport, RejectedCell, SheetSummary } from '../../../shared/domain/importReport';
@@ -32,6 +31,11 @@ export interface ImportOptions {
   who?: string;
   /** Cap on rejected cells listed (all rows are still validated). */
   maxRejected?: number;
+  /**
+   * The study key (identity/studyKey.ts getOrCreateStudyKey): row keys are HMACs under it, as they
+   * were under the in-file secret before migration 6 (same bytes, so re-imports still match).
+   */
+  studyKey: Buffer;
   /**
    * Called before each row (rows done so far, rows in all sheets): reports progress, and cancels
    * by throwing — inside the transaction, so nothing of the import is kept.
@@ -123,7 +127,7 @@ function findSheet(workbook: Workbook, sheetMapping: SheetMapping): Sheet | null
  * Imports `workbook` into the study with `mappingInput` (JSON text or object).
  * Throws MappingError for an unusable mapping; row problems are reported, not thrown.
  */
-export function importTable(db: Database.Database, workbook: Workbook, mappingInput: unknown, options: ImportOptions = {}): ImportReport {
+export function importTable(db: Database.Database, workbook: Workbook, mappingInput: unknown, options: ImportOptions): ImportReport {
   const mapping = parseTableMapping(mappingInput);
   const who = options.who ?? currentUser();
   const dryRun = options.dryRun ?? false;
@@ -143,7 +147,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     let provenanceId: number | null = null;
     const provenance = () => (provenanceId ??= createProvenance(db, { kind: 'spreadsheet', label: workbook.fileName, fingerprint: workbook.fingerprint }, who));
     const seenKeys = new Set<string>();
-    const secret = pseudonymSecret(db);
+    const secret = options.studyKey;
     const totalRows = workbook.sheets.reduce((n, s) => n + s.rows.length, 0);
     let rowsDone = 0;
 

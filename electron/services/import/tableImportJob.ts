@@ -13,6 +13,8 @@ export interface ImportJobInput {
   tablePath: string;
   mapping: unknown;
   dryRun: boolean;
+  /** The study key (row keys are HMACs under it; ../identity/studyKey.ts), from the host's key store. */
+  studyKey: Uint8Array;
 }
 
 export type ImportJobMessage =

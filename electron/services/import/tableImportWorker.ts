@@ -25,6 +25,7 @@ async function run(job: ImportJobInput & { cancelFlag: Int32Array }): Promise<Im
       let reported = -1;
       const report = importTable(db, workbook, job.mapping, {
         dryRun: job.dryRun,
+        studyKey: Buffer.from(job.studyKey),
         checkpoint: (done, total) => {
           if (cancelled()) throw new Cancelled();
           const pct = total > 0 ? Math.floor((100 * done) / total) : 0;

@@ -408,7 +408,10 @@ function ProposalRow(props: {
             </div>
           )}
         </td>
-        <td className="mono small">{l.sourcePatientId}</td>
+        {/* The hospital ID is shown only while this session has read it from the files: the study keeps a keyed hash only. */}
+        <td className="mono small" title={l.sourcePatientId ? undefined : 'Not stored in the study; re-scan the folder to see it'}>
+          {l.sourcePatientId || '—'}
+        </td>
         <td>{levelsText(e?.levels ?? l.levels) || '—'}</td>
         <td className="small">
           {l.phases.length === 0 ? '—' : l.phases.map((p, i) => <div key={i}>{phaseText(p)}</div>)}

@@ -6,6 +6,7 @@
 // in a later session (and one never made up), an unapproved plan that was delivered, a
 // re-irradiation, and a skipped record of a patient. Every derived field is checked; the expected
 // doses are computed here from the linear-quadratic formula, not copied from the code under test.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -371,7 +372,7 @@ describe('RT courses from plans, fraction groups and records', () => {
     createStudy(file).close();
     const study = await openStudy(file);
     try {
-      await scanIntoIndex(study.db, root, { workers: 1 });
+      await scanIntoIndex(study.db, root, randomBytes(32), { workers: 1 });
       const derivation = deriveFromStudy(study.db);
       const ids = new Set(derivation.lesions.filter((l) => ['C1', 'C4'].includes(l.sourcePatientId)).map((l) => l.proposalId));
       expect(commitProposals(study.db, derivation, { accepted: ids })).toMatchObject({ coursesAdded: 2 });

@@ -83,7 +83,7 @@ describe('electron bundles', () => {
           session: { defaultSession: session },
           ipcMain: { handle: (c) => calls.push('ipc:' + c), removeHandler: noop },
           Menu: { buildFromTemplate: (t) => t, setApplicationMenu: () => calls.push('menu') },
-          BrowserWindow, dialog: {},
+          BrowserWindow, dialog: {}, safeStorage: { isEncryptionAvailable: () => false },
           utilityProcess: { fork: (modulePath) => {
             calls.push('utilityProcess:' + require('node:path').relative(process.cwd(), modulePath));
             return { postMessage: noop, on: noop, once: noop, kill: noop };
