@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 
 /** Each variable read under electron/, and why it is not code. */
 const ALLOWED: Record<string, string> = {
-  RTCW_USER_DATA: 'web mode: folder for the recent list and demo study (electron/harness/serve.ts)',
+  RTCW_USER_DATA: 'web mode and CLI: folder for the recent list, demo study and study keys (electron/harness/serve.ts, identity/studyKey.ts)',
+  APPDATA: 'CLI on Windows: the per-user data folder for study keys (electron/services/identity/studyKey.ts)',
+  XDG_CONFIG_HOME: 'CLI on Linux: the per-user data folder for study keys (electron/services/identity/studyKey.ts)',
   PORT: 'web mode: the loopback port (electron/harness/serve.ts)',
   RTCW_ELECTRON_OUTDIR: 'build script output folder (electron/build.mjs), never read by the app',
 };
