@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, utilityProcess, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
 import { api } from '../../shared/api/index';
-import type { PathChooser } from '../services/api/index';
+import { FileGrants, type PathChooser } from '../services/api/index';
 import { connectServiceHost, type HostConnection, type ServiceHostClient } from '../services/host/hostClient';
 import { WRAPPING_KEY_FILE, type HostKeyStoreConfig } from '../services/host/hostKeyStore';
 import type { FromHost, ToHost } from '../services/host/hostProtocol';
@@ -41,18 +41,28 @@ function start(): void {
   const rendererDir = path.join(distDir, 'renderer');
   const preloadPath = path.join(distDir, 'electron', 'preload', 'index.cjs');
 
-  // Paths the user picked in a dialog this session: the renderer may refer to them again.
-  const granted = new Set<string>();
+  // What the dialogs granted this session, by purpose (electron/services/api/fileGrants.ts): the
+  // renderer may name a path again only for the same purpose and only to read it; a path to be
+  // written always comes from a fresh dialog. The services check every path once more.
+  const grants = new FileGrants();
   const choosePath: PathChooser = async (request) => {
     if (request.requested) {
       const resolved = path.resolve(request.requested);
-      if (granted.has(resolved) || service.recent.has(resolved)) return resolved;
+      const recentStudy = request.purpose === 'openStudy' && service.recent.has(resolved);
+      if (recentStudy || grants.allows(request, resolved)) return { path: resolved, source: 'grant' };
       throw new ApiError('FORBIDDEN', 'In the desktop app files are chosen in the file dialog.');
     }
     const parent = window ?? undefined;
     let chosen: string | undefined;
     if (request.mode === 'save-file') {
-      const options: SaveDialogOptions = { title: request.title, defaultPath: request.defaultName, filters: request.filters };
+      // The name carries the extension and the filter names the format, so the dialog (not the app,
+      // afterwards) asks before replacing a file.
+      const options: SaveDialogOptions = {
+        title: request.title,
+        defaultPath: request.defaultName,
+        filters: request.filters,
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+      };
       const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
       chosen = result.canceled ? undefined : result.filePath;
     } else {
@@ -65,8 +75,8 @@ function start(): void {
       chosen = result.canceled ? undefined : result.filePaths[0];
     }
     if (!chosen) return null;
-    granted.add(path.resolve(chosen));
-    return chosen;
+    grants.record(request, chosen);
+    return { path: chosen, source: 'dialog' };
   };
 
   // Study keys (issue 11): protected by the OS keychain through safeStorage. Where the platform
@@ -80,6 +90,8 @@ function start(): void {
     userDataDir: app.getPath('userData'),
     choosePath,
     keyStore,
+    // The installed app is never an export target (in development the "app" is the repository).
+    appDirs: app.isPackaged ? [path.dirname(app.getPath('exe')), process.resourcesPath] : [],
     spawn: () => spawnServiceHost(path.join(__dirname, 'serviceHost.cjs')),
   });
 

@@ -21,6 +21,7 @@ import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spre
 import { runTableImportJob } from '../import/tableImportJob';
 import { getOrCreateStudyKey } from '../identity/studyKey';
 import type { HandlerContext, Handlers } from './apiService';
+import { logExport } from './exportHandlers';
 
 const SPREADSHEET_FILTERS = [{ name: 'Spreadsheet (CSV, XLSX)', extensions: ['csv', 'xlsx'] }];
 
@@ -155,6 +156,7 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
         ],
       }),
     );
+    logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: report.spec.endpoint, unit: report.unit });
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
   },

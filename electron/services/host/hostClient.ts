@@ -34,6 +34,8 @@ export interface HostClientOptions {
   choosePath: PathChooser;
   /** Study keys: the OS keychain's wrapping key (desktop app) or plain key files (default). */
   keyStore?: HostKeyStoreConfig;
+  /** The installation's folders, never an export target (electron/services/api/fileGrants.ts). */
+  appDirs?: readonly string[];
   /** Starts a host; called again if the host dies, so the app keeps working (the study is closed). */
   spawn(): HostConnection;
 }
@@ -70,7 +72,7 @@ export function connectServiceHost(options: HostClientOptions): ServiceHostClien
       host = start();
       for (const listener of listeners) listener();
     });
-    connection.channel.post({ type: 'init', userDataDir, keyStore: options.keyStore ?? { kind: 'files' } });
+    connection.channel.post({ type: 'init', userDataDir, keyStore: options.keyStore ?? { kind: 'files' }, appDirs: [...(options.appDirs ?? [])] });
     return connection;
   };
 

@@ -5,15 +5,16 @@
 import type { ApiErrorInfo, ApiResponse, JobProgress } from '../../../shared/api/contract';
 import type { RecentStudy } from '../../../shared/api/study';
 import type { PathRequest } from '../api/apiService';
+import type { ChosenPath } from '../api/fileGrants';
 import type { HostKeyStoreConfig } from './hostKeyStore';
 
 /** Main → host. */
 export type ToHost =
-  | { type: 'init'; userDataDir: string; keyStore: HostKeyStoreConfig }
+  | { type: 'init'; userDataDir: string; keyStore: HostKeyStoreConfig; appDirs: string[] }
   | { type: 'call'; id: number; method: string; input: unknown; jobId?: string }
   | { type: 'cancel'; jobId: string }
   /** The answer to a `choosePath` request: a path, null (dialog dismissed) or an error. */
-  | { type: 'pathChosen'; id: number; path: string | null; error?: ApiErrorInfo }
+  | { type: 'pathChosen'; id: number; path: string | ChosenPath | null; error?: ApiErrorInfo }
   /** The longest the host's event loop was blocked since the last `loopDelay` (diagnostics, benchmarks). */
   | { type: 'loopDelay'; id: number }
   | { type: 'dispose' };

@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApiError, toApiError } from '../../../shared/api/contract';
 import { createApiRuntime, type ApiRuntimeOptions, type ApiService, type PathRequest } from '../api/index';
 import { hostKeyStore } from './hostKeyStore';
+import type { ChosenPath } from '../api/fileGrants';
 import type { Channel, FromHost, ToHost } from './hostProtocol';
 
 export interface ServiceHostOptions {
@@ -18,11 +19,11 @@ export interface ServiceHostOptions {
 export function serveServiceHost(channel: Channel<FromHost, ToHost>, options: ServiceHostOptions = {}): void {
   let service: ApiService | null = null;
   let nextPathRequest = 1;
-  const pathRequests = new Map<number, { resolve: (path: string | null) => void; reject: (error: unknown) => void }>();
+  const pathRequests = new Map<number, { resolve: (path: string | ChosenPath | null) => void; reject: (error: unknown) => void }>();
 
   // Dialogs live in main: the host asks and waits for the answer.
   const choosePath = (request: PathRequest) =>
-    new Promise<string | null>((resolve, reject) => {
+    new Promise<string | ChosenPath | null>((resolve, reject) => {
       const id = nextPathRequest++;
       pathRequests.set(id, { resolve, reject });
       channel.post({ type: 'choosePath', id, request });
@@ -45,6 +46,7 @@ export function serveServiceHost(channel: Channel<FromHost, ToHost>, options: Se
           userDataDir: message.userDataDir,
           choosePath,
           keyStore: hostKeyStore(message.userDataDir, message.keyStore),
+          appDirs: message.appDirs,
         });
         const session = service.session;
         session.onChange(() => channel.post({ type: 'studyChanged', recent: session.recent.list() }));

@@ -20,6 +20,7 @@ import {
   updateRecord,
   validateForWrite,
 } from '../db/cohortRecords';
+import { recordAuditEvent } from '../db/auditEvents';
 import { parseTableMapping, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
 import type { Cell, Sheet, SheetRow, Workbook } from './spreadsheetFile';
 import type { ImportReport, RejectedCell, SheetSummary } from '../../../shared/domain/importReport';
@@ -172,6 +173,8 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
       }
     }
     if (rejectedTotal > 0 || dryRun) throw new Rollback();
+    // Logged in the import's own transaction (issue 12): the file's hash and counts, never its path.
+    if (summaries.some((s) => s.inserted + s.updated > 0)) recordAuditEvent(db, 'import', 'spreadsheet', { fingerprint: workbook.fingerprint, sheets: summaries.map((s) => ({ entity: s.entity, rows: s.rows, inserted: s.inserted, updated: s.updated })) }, who);
 
     function importRow(sheetMapping: SheetMapping, sheet: Sheet, row: SheetRow, summary: SheetSummary): void {
       const entity = sheetMapping.entity;

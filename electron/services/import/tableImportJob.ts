@@ -3,7 +3,7 @@
 // Cancel sets a shared flag the worker checks before every row (the transaction rolls back); a
 // worker that does not answer within a second is terminated, which also rolls back.
 import { Worker } from 'node:worker_threads';
-import { ApiError } from '../../../shared/api/contract';
+import { ApiError, type ApiErrorCode } from '../../../shared/api/contract';
 import type { ImportReport } from '../../../shared/domain/importReport';
 import { workerSource } from '../host/workerSource';
 
@@ -21,7 +21,7 @@ export type ImportJobMessage =
   | { type: 'progress'; done: number; total: number }
   | { type: 'done'; report: ImportReport }
   | { type: 'cancelled' }
-  | { type: 'failed'; invalidInput: boolean; message: string };
+  | { type: 'failed'; message: string; code?: ApiErrorCode };
 
 export interface JobControl {
   signal: AbortSignal;
@@ -66,7 +66,7 @@ export async function runTableImportJob(job: ImportJobInput, control: JobControl
           settle(() => reject(new ApiError('CANCELLED', 'Import cancelled; nothing was imported.')));
           return;
         case 'failed':
-          settle(() => reject(message.invalidInput ? new ApiError('INVALID_INPUT', message.message) : new Error(message.message)));
+          settle(() => reject(message.code ? new ApiError(message.code, message.message) : new Error(message.message)));
           return;
       }
     });

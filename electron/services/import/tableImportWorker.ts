@@ -5,9 +5,11 @@
 // Runs as plain JavaScript bundled by ../host/workerSource.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { beginWritesImmediately } from '../db/studyFile';
 import { readSpreadsheet, SpreadsheetError } from './spreadsheetFile';
 import { importTable } from './tableImport';
 import { MappingError } from './tableMapping';
+import { workerFailure } from '../host/workerMessages';
 import type { ImportJobInput, ImportJobMessage } from './tableImportJob';
 
 class Cancelled extends Error {}
@@ -17,11 +19,15 @@ async function run(job: ImportJobInput & { cancelFlag: Int32Array }): Promise<Im
   try {
     const workbook = await readSpreadsheet(job.tablePath);
     if (cancelled()) return { type: 'cancelled' };
-    // The same connection settings as electron/services/db/studyFile.ts (openStudy).
+    // The same connection settings as electron/services/db/studyFile.ts (openReadWrite); the journal
+    // mode is the file's own. The host holds the study's writer lock (./studyLock.ts) for the app.
     const db = new Database(job.studyPath, { fileMustExist: true });
     try {
-      db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+      db.pragma('synchronous = FULL');
+      db.pragma('secure_delete = ON');
+      beginWritesImmediately(db);
       let reported = -1;
       const report = importTable(db, workbook, job.mapping, {
         dryRun: job.dryRun,
@@ -41,8 +47,8 @@ async function run(job: ImportJobInput & { cancelFlag: Int32Array }): Promise<Im
     }
   } catch (error) {
     if (error instanceof Cancelled) return { type: 'cancelled' };
-    const invalid = error instanceof SpreadsheetError || error instanceof MappingError;
-    return { type: 'failed', invalidInput: invalid, message: error instanceof Error ? error.message : String(error) };
+    if (error instanceof SpreadsheetError || error instanceof MappingError) return { type: 'failed', code: 'INVALID_INPUT', message: error.message };
+    return workerFailure(error);
   }
 }
 
