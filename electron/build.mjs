@@ -1,7 +1,12 @@
-// Bundles the Electron main process and preload with esbuild into dist/electron/.
-//   main/index.cjs     CommonJS (Electron's main entry in package.json); native modules external
-//   main/*.mjs         worker-thread entries, next to main so new URL('./x.mjs', import.meta.url) resolves
-//   preload/index.cjs  CommonJS, self-contained: sandboxed preloads can only require 'electron'
+// Bundles the Electron main process, the service host and preload with esbuild into dist/electron/.
+//   main/index.cjs        CommonJS (Electron's main entry in package.json): window, IPC routing, dialogs
+//   main/serviceHost.cjs  the service host main starts as a utilityProcess (electron/services/host/)
+//   main/<worker>.cjs     worker-thread entries, next to the host so new URL('./x.cjs', import.meta.url)
+//                         resolves (electron/services/host/workerSource.ts)
+//   preload/index.cjs     CommonJS, self-contained: sandboxed preloads can only require 'electron'
+//   cli/rtcw.mjs          the rtcw command (electron/cli/rtcw.mjs runs it): ESM with one chunk per
+//                         command, so `rtcw --help` loads a few kilobytes, not every engine; the
+//                         workers are built beside it too. Never packaged (electron-builder.yml).
 // The renderer is built separately by Vite (dist/renderer).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -35,6 +40,20 @@ const common = {
   absWorkingDir: root,
 };
 
+// import.meta.url has no meaning in CommonJS: derive it from __filename.
+const importMetaUrlFromFilename = {
+  define: { 'import.meta.url': '__rtcwImportMetaUrl' },
+  banner: { js: "const __rtcwImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+const workerEntries = {
+  scanWorker: 'electron/services/dicom/scanWorker.ts',
+  tableImportWorker: 'electron/services/import/tableImportWorker.ts',
+  figureExportWorker: 'electron/services/export/figureExportWorker.ts',
+  reportDocumentsWorker: 'electron/services/export/reportDocumentsWorker.ts',
+  analysisWorker: 'electron/services/analysis/analysisWorker.ts',
+};
+
 rmSync(outdir, { recursive: true, force: true });
 
 await build({
@@ -43,23 +62,56 @@ await build({
   outdir: `${outdir}/main`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  // esbuild: only the development path of the DICOM worker loads it (never in the packaged app).
-  external: [...nativeExternals, 'esbuild'],
-  plugins: [noTsxAtRuntime],
-  // import.meta.url has no meaning in CommonJS: derive it from __filename.
-  define: { 'import.meta.url': '__rtcwImportMetaUrl' },
-  banner: { js: "const __rtcwImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  external: nativeExternals,
+  ...importMetaUrlFromFilename,
 });
 
-// The DICOM scan worker (plain CommonJS, run by electron/services/dicom/workerScript.ts from
-// dist/electron/main/scanWorker.cjs; in development it is bundled in memory with esbuild instead).
+// The service host, and the worker threads it starts (plain CommonJS, found by
+// electron/services/host/workerSource.ts next to the host; in development they are bundled in
+// memory with esbuild instead).
 await build({
   ...common,
-  entryPoints: { scanWorker: 'electron/services/dicom/scanWorker.ts' },
+  entryPoints: { serviceHost: 'electron/services/host/hostEntry.ts', ...workerEntries },
   outdir: `${outdir}/main`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  external: nativeExternals,
+  // esbuild: only the development path of workerSource.ts loads it (never in the packaged app).
+  external: [...nativeExternals, 'esbuild'],
+  plugins: [noTsxAtRuntime],
+  ...importMetaUrlFromFilename,
+});
+
+// The CLI: no TypeScript compiled at each start (issue 15).
+await build({
+  ...common,
+  entryPoints: { rtcw: 'electron/cli/main.ts' },
+  outdir: `${outdir}/cli`,
+  outExtension: { '.js': '.mjs' },
+  format: 'esm',
+  splitting: true,
+  // Flat, beside the workers: modules find files relative to import.meta.url (figureFont, workerSource).
+  chunkNames: '[name]-[hash]',
+  external: [...nativeExternals, 'esbuild'],
+  plugins: [noTsxAtRuntime],
+  // Bundled CommonJS libraries call require/__dirname; ESM has neither.
+  banner: {
+    js: [
+      "import { createRequire as __rtcwCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __rtcwFileURLToPath } from 'node:url';",
+      'const require = __rtcwCreateRequire(import.meta.url);',
+      'const __filename = __rtcwFileURLToPath(import.meta.url);',
+      "const __dirname = __filename.replace(/[\\\\/][^\\\\/]*$/, '');",
+    ].join('\n'),
+  },
+});
+await build({
+  ...common,
+  entryPoints: workerEntries,
+  outdir: `${outdir}/cli`,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  external: [...nativeExternals, 'esbuild'],
+  ...importMetaUrlFromFilename,
 });
 
 await build({
@@ -72,4 +124,4 @@ await build({
   external: ['electron'],
 });
 
-console.log(`Built ${outdir}/main/index.cjs, ${outdir}/main/scanWorker.cjs, ${outdir}/preload/index.cjs`);
+console.log(`Built ${outdir}/main/{index,serviceHost,<workers>}.cjs, ${outdir}/preload/index.cjs and ${outdir}/cli/rtcw.mjs`);

@@ -56,7 +56,8 @@ function usage(): string {
 async function loadCommand(file: string, commandName: string): Promise<CommandModule> {
   let mod: Partial<CommandModule>;
   try {
-    mod = (await import(/* @vite-ignore */ `./commands/${file}`)) as Partial<CommandModule>;
+    // With the extension, so esbuild bundles every command as its own chunk (electron/build.mjs).
+    mod = (await import(/* @vite-ignore */ `./commands/${file}.ts`)) as Partial<CommandModule>;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const missing =

@@ -1,11 +1,19 @@
 // Electron main process: lifecycle, the hardened window, the app:// protocol, IPC wiring, the
-// native menu and file dialogs. Services run here in-process (better-sqlite3 is synchronous and
-// fast for single-study work; heavy scans use worker threads).
+// native menu and file dialogs. The services (the study's SQLite connection, imports, analyses,
+// exports) run in the service host, a utilityProcess (electron/services/host/): main only routes
+// IPC to it and answers its requests for native dialogs, so the window never waits on a long job.
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, utilityProcess, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
-import { createApiRuntime, FileGrants, type ApiService, type PathChooser } from '../services/api/index';
-import { KeyFileStore, SafeStorageKeyStore, studyKeysDir, type StudyKeyStore } from '../services/identity/studyKey';
+import { api } from '../../shared/api/index';
+import type { PathChooser } from '../services/api/apiService';
+import { FileGrants } from '../services/api/fileGrants';
+import { connectServiceHost, type HostConnection, type ServiceHostClient } from '../services/host/hostClient';
+import { WRAPPING_KEY_FILE, type HostKeyStoreConfig } from '../services/host/hostKeyStore';
+import type { FromHost, ToHost } from '../services/host/hostProtocol';
+import { studyKeysDir, writePrivateFile } from '../services/identity/studyKey';
 import { IPC_STUDY_CHANGED, registerApiHandlers } from './ipc';
 import { menuTemplate } from './menu';
 import {
@@ -41,7 +49,7 @@ function start(): void {
   const choosePath: PathChooser = async (request) => {
     if (request.requested) {
       const resolved = path.resolve(request.requested);
-      const recentStudy = request.purpose === 'openStudy' && service.session.recent.has(resolved);
+      const recentStudy = request.purpose === 'openStudy' && service.recent.has(resolved);
       if (recentStudy || grants.allows(request, resolved)) return { path: resolved, source: 'grant' };
       throw new ApiError('FORBIDDEN', 'In the desktop app files are chosen in the file dialog.');
     }
@@ -72,18 +80,20 @@ function start(): void {
     return { path: chosen, source: 'dialog' };
   };
 
-  // Study keys (issue 11): encrypted by the OS keychain through safeStorage. Where the platform
+  // Study keys (issue 11): protected by the OS keychain through safeStorage. Where the platform
   // offers none (Linux without a secret service: safeStorage would use a hard-coded password), the
-  // 0600 key files of web mode and the CLI are the honest choice.
-  const keysDir = studyKeysDir(app.getPath('userData'));
+  // 0600 key files of web mode and the CLI are the honest choice. safeStorage exists only here, so
+  // the service host gets the keychain-unwrapped wrapping key (electron/services/host/hostKeyStore.ts).
   const keychain = safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text');
-  const keyStore: StudyKeyStore = keychain ? new SafeStorageKeyStore(keysDir, safeStorage) : new KeyFileStore(keysDir);
-  const service: ApiService = createApiRuntime({
+  const keyStore: HostKeyStoreConfig = keychain ? { kind: 'keychain', wrappingKey: keychainWrappingKey(studyKeysDir(app.getPath('userData'))) } : { kind: 'files' };
+  const service: ServiceHostClient = connectServiceHost({
+    methods: api,
     userDataDir: app.getPath('userData'),
     choosePath,
     keyStore,
     // The installed app is never an export target (in development the "app" is the repository).
     appDirs: app.isPackaged ? [path.dirname(app.getPath('exe')), process.resourcesPath] : [],
+    spawn: () => spawnServiceHost(path.join(__dirname, 'serviceHost.cjs')),
   });
 
   const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy' | 'exportStudyKey' | 'importStudyKey', input: object) => {
@@ -119,12 +129,12 @@ function start(): void {
             detail: `Offline research workstation for radiotherapy outcomes studies.\nNo data leaves this computer.\n\nElectron ${process.versions.electron} · Chromium ${process.versions.chrome} · Node ${process.versions.node}`,
           }),
       },
-      service.session.recent.list(),
+      service.recent.list(),
       process.platform,
     );
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   };
-  service.session.onChange(() => {
+  service.onStudyChanged(() => {
     rebuildMenu();
     if (window && !window.isDestroyed()) window.webContents.send(IPC_STUDY_CHANGED);
   });
@@ -138,13 +148,23 @@ function start(): void {
   });
 
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => service.session.dispose());
+  // Let the host close the study cleanly (WAL checkpoint) before the app exits.
+  let hostClosed = false;
+  app.on('will-quit', (event) => {
+    if (hostClosed) return;
+    event.preventDefault();
+    void service.close().finally(() => {
+      hostClosed = true;
+      app.quit();
+    });
+  });
 
   void app.whenReady().then(() => {
     hardenSession(session.defaultSession);
     session.defaultSession.protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
     registerApiHandlers(ipcMain, service);
     rebuildMenu();
+    void service.ready.then(rebuildMenu);
     window = new BrowserWindow(mainWindowOptions(preloadPath, { devTools: !app.isPackaged }));
     window.once('ready-to-show', () => window?.show());
     window.on('closed', () => {
@@ -152,4 +172,33 @@ function start(): void {
     });
     void window.loadURL(APP_ENTRY_URL);
   });
+}
+
+/** The random wrapping key of the study-key files, stored encrypted by the OS keychain. */
+function keychainWrappingKey(keysDir: string): Uint8Array {
+  const file = path.join(keysDir, WRAPPING_KEY_FILE);
+  if (fs.existsSync(file)) return Buffer.from(safeStorage.decryptString(fs.readFileSync(file)), 'hex');
+  const key = crypto.randomBytes(32);
+  fs.mkdirSync(keysDir, { recursive: true });
+  writePrivateFile(file, safeStorage.encryptString(key.toString('hex')));
+  return key;
+}
+
+/** The service host as a utilityProcess (dist/electron/main/serviceHost.cjs, electron/build.mjs). */
+function spawnServiceHost(modulePath: string): HostConnection {
+  const child = utilityProcess.fork(modulePath, [], { serviceName: 'RT Cohort Workstation services', stdio: 'inherit' });
+  let alive = true;
+  child.once('exit', () => (alive = false));
+  return {
+    channel: {
+      post: (message: ToHost) => {
+        if (alive) child.postMessage(message);
+      },
+      onMessage: (listener: (message: FromHost) => void) => child.on('message', (message: unknown) => listener(message as FromHost)),
+    },
+    onExit: (listener) => child.once('exit', () => listener()),
+    kill: () => {
+      if (alive) child.kill();
+    },
+  };
 }

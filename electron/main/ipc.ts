@@ -25,7 +25,10 @@ const forbidden: ApiResponse = {
 };
 
 /** Registers every method; returns a function that removes them (tests, window teardown). */
-export function registerApiHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, service: ApiService): () => void {
+export function registerApiHandlers(
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  service: Pick<ApiService, 'methods' | 'call' | 'cancel'>,
+): () => void {
   const channels: string[] = [];
   for (const method of Object.keys(service.methods)) {
     const channel = IPC_PREFIX + method;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { startHarness, type Harness, type HarnessOptions } from '../../electron/harness/server';
+import type { ScenarioApp } from './scenarios';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const RENDERER_DIR = path.resolve('dist/renderer');
@@ -103,4 +104,18 @@ export function foreignRequests(session: AppSession): string[] {
   return session.requests.filter(
     (url) => !url.startsWith(`${session.harness.origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:'),
   );
+}
+
+/** The shared scenarios (./scenarios.ts) in web mode: files are typed into the path fields. */
+export function webScenarioApp(session: AppSession): ScenarioApp {
+  const { page, harness, dir } = session;
+  return {
+    page,
+    dir,
+    kind: 'web',
+    choosePath: (fieldLabel, file) => page.getByLabel(fieldLabel, { exact: true }).fill(file),
+    home: async () => {
+      await page.goto(harness.url);
+    },
+  };
 }

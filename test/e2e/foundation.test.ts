@@ -7,11 +7,11 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineMethod, returns } from '../../shared/api/contract';
-import { methodNames } from '../../shared/api/index';
 import { servedContract, type Handlers } from '../../electron/services/api/index';
 import { startHarness } from '../../electron/harness/server';
 import { inspectStudy } from '../../electron/services/db/studyFile';
-import { RENDERER_DIR, foreignRequests, startAppSession, type AppSession } from './appSession';
+import { RENDERER_DIR, foreignRequests, startAppSession, webScenarioApp, type AppSession } from './appSession';
+import { firstStart } from './scenarios';
 
 let session: AppSession;
 beforeAll(async () => {
@@ -23,13 +23,9 @@ afterAll(async () => {
 
 describe('foundation end-to-end', () => {
   it('loads the app shell with window.rtcw from the harness', async () => {
-    const { page, harness } = session;
-    await page.goto(harness.url);
-    await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Study' }).count()).toBe(1);
-    expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(true);
-    const methods = await page.evaluate(() => Object.keys(window.rtcw).sort());
-    // Same shape as the Electron preload (test/unit/foundation/electronBundle.test.ts): exactly the contract.
-    expect(methods).toEqual([...methodNames, 'cancel', 'onStudyChanged'].sort());
+    // Same shape as the Electron preload (test/unit/foundation/electronBundle.test.ts): exactly the
+    // contract. Shared with the Electron suite (test/e2e/scenarios.ts).
+    await firstStart(webScenarioApp(session));
   });
 
   it('creates a study and shows its counts', async () => {

@@ -5,52 +5,20 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { populateDemoStudy } from '../../electron/services/analysis/demoStudy';
 import { createStudy } from '../../electron/services/db/studyFile';
-import { ARTIFACTS, POLL, foreignRequests, useAppSession } from './appSession';
+import { ARTIFACTS, POLL, foreignRequests, useAppSession, webScenarioApp } from './appSession';
+import { cohortEditAndUndo, openDemoStudy } from './scenarios';
 
 
 const session = useAppSession({ populateDemo: (db) => populateDemoStudy(db) });
 
 describe('cohort grid end-to-end', () => {
   it('edits a lesion value with validation at the cell, shows the audit entry and undoes it', async () => {
-    const { page, harness } = session();
-    await page.goto(harness.url);
-    await page.getByRole('button', { name: 'Open demo study' }).click();
-    await page.getByRole('region', { name: 'Study counts' }).waitFor();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Cohort/ }).click();
-    const grid = page.getByRole('grid', { name: 'Lesions' });
-    await grid.waitFor();
-    expect(await page.getByRole('tab', { name: /Lesions/ }).getAttribute('aria-selected')).toBe('true');
-
-    const firstRow = grid.locator('[role="row"][data-row-key]').first();
-    const sinsCell = firstRow.locator('[data-col="sins"]');
-    const before = (await sinsCell.textContent())!.trim();
-    const next = before === '12' ? '11' : '12';
-
-    // Out of range: the message appears at the cell and nothing is saved.
-    await sinsCell.click();
-    await page.keyboard.type('25');
-    await page.keyboard.press('Enter');
-    const bubble = page.getByRole('alert').filter({ hasText: 'SINS must be at most 18.' });
-    await bubble.waitFor();
-    expect(await sinsCell.getAttribute('aria-invalid')).toBe('true');
-    await page.keyboard.press('Escape');
-    expect((await sinsCell.textContent())!.trim()).toBe(before);
-
-    // A valid value is saved and audited.
-    await sinsCell.click();
-    await page.keyboard.type(next);
-    await page.keyboard.press('Enter');
-    await expect.poll(async () => (await sinsCell.textContent())!.trim(), POLL).toBe(next);
-    await sinsCell.click(); // select the row again (Enter moved down)
-    const detail = page.getByRole('complementary', { name: 'Lesion detail' });
-    const audit = detail.getByRole('list', { name: 'Audit history' });
-    await expect.poll(() => audit.getByText(`sins: ${before} → ${next}`).count(), POLL).toBe(1);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-audit.png') });
-
-    // Undo restores the value (and is itself audited).
-    await page.getByRole('button', { name: 'Undo', exact: true }).click();
-    await expect.poll(async () => (await sinsCell.textContent())!.trim(), POLL).toBe(before);
-    await expect.poll(() => audit.getByText(`sins: ${next} → ${before}`).count(), POLL).toBe(1);
+    // Shared with the Electron suite (test/e2e/scenarios.ts).
+    const app = webScenarioApp(session());
+    await app.home();
+    await openDemoStudy(app);
+    await cohortEditAndUndo(app);
+    await session().page.screenshot({ path: path.join(ARTIFACTS, 'ui-cohort-audit.png') });
   });
 
   it('sorts from the keyboard and filters by column', async () => {

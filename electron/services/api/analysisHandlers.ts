@@ -1,13 +1,14 @@
 // Handlers for shared/api/analysis.ts: run a specification on the open study, keep named ones.
 import type { analysisMethods } from '../../../shared/api/analysis';
-import { runStudyAnalysisInStages } from '../analysis/studyAnalysis';
+import { runAnalysisJob } from '../analysis/analysisJob';
 import { deleteSavedAnalysis, getSavedAnalysis, listSavedAnalyses, recordAnalysisRun, saveAnalysis } from '../db/savedAnalyses';
 import type { Handlers } from './apiService';
 
 export const analysisHandlers: Handlers<typeof analysisMethods> = {
   runAnalysis: async (input, ctx) => {
     const db = ctx.study.db;
-    const result = await runStudyAnalysisInStages(db, input.spec, { progress: ctx.progress, throwIfCancelled: ctx.throwIfCancelled });
+    // In a worker of the service host (../analysis/analysisJob.ts): other calls are answered meanwhile.
+    const result = await runAnalysisJob(ctx.study.path, input.spec, ctx);
     if (input.savedId !== undefined) {
       getSavedAnalysis(db, input.savedId);
       recordAnalysisRun(db, input.savedId, result.specHash, result.datasetFingerprint);

@@ -1,10 +1,11 @@
 // Handlers for shared/api/cohort.ts (owned by the cohort helper). See shared/api/contract.ts.
+import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../shared/api/contract';
 import { COHORT_FIELDS, type cohortMethods } from '../../../shared/api/cohort';
 import { buildDataset, datasetFingerprint, datasetToCsv } from '../analysis/dataset';
 import { buildReport, writeReport } from '../analysis/report';
-import { exportReportDocuments } from '../export/reportDocuments';
+import { runTerminableWorkerJob } from '../host/workerJob';
 import {
   createRecord,
   deleteRecord,
@@ -17,9 +18,8 @@ import {
 } from '../db/cohortRecords';
 import { editHistoryState, recordEditStep, redoEdit, undoEdit } from '../db/editHistory';
 import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
-import { importTable } from '../import/tableImport';
+import { runTableImportJob } from '../import/tableImportJob';
 import { getOrCreateStudyKey } from '../identity/studyKey';
-import { MappingError } from '../import/tableMapping';
 import type { HandlerContext, Handlers } from './apiService';
 import { logExport } from './exportHandlers';
 
@@ -35,17 +35,45 @@ async function chooseSpreadsheet(ctx: HandlerContext, requested: string | undefi
   }
 }
 
-function runImport(ctx: HandlerContext, workbook: Workbook, mapping: unknown, dryRun: boolean) {
-  ctx.throwIfCancelled();
-  ctx.progress(30, dryRun ? 'Validating rows' : 'Importing rows');
+/**
+ * Preview or import in a worker thread of the service host (../import/tableImportJob.ts): the host
+ * keeps answering while the rows are written, and cancel rolls the whole import back.
+ */
+async function runImport(ctx: HandlerContext, requested: string | undefined, mapping: unknown, dryRun: boolean) {
+  const tablePath = await ctx.choosePath({ purpose: 'importTable', mode: 'open-file', title: 'Spreadsheet to import', requested, filters: SPREADSHEET_FILTERS });
+  ctx.progress(5, 'Reading the spreadsheet');
+  const studyKey = getOrCreateStudyKey(ctx.study.db, ctx.session.keyStore, 'Importing a spreadsheet into this study');
+  const report = await runTableImportJob({ studyPath: ctx.study.path, tablePath, mapping, dryRun, studyKey }, ctx);
+  ctx.progress(100, report.message);
+  return report;
+}
+
+/**
+ * Writes a set of files into a hidden folder inside `outDir`, then moves them in: a cancelled or
+ * failed report leaves no partial set behind. Cancel answers at once; a file being written when the
+ * user cancels is finished in the hidden folder and then removed.
+ */
+async function writeStaged(outDir: string, ctx: HandlerContext, write: (stage: string) => Promise<string[]>): Promise<string[]> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const stage = fs.mkdtempSync(path.join(outDir, '.rtcw-report-'));
+  const removeStage = () => fs.rmSync(stage, { recursive: true, force: true });
+  const writing = write(stage);
+  let onAbort = () => {};
+  const cancelled = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new ApiError('CANCELLED', 'Report cancelled; no files were written.'));
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    const studyKey = getOrCreateStudyKey(ctx.study.db, ctx.session.keyStore, 'Importing a spreadsheet into this study');
-    const report = importTable(ctx.study.db, workbook, mapping, { dryRun, studyKey });
-    ctx.progress(100, report.message);
-    return report;
+    const files = await Promise.race([writing, cancelled]);
+    ctx.throwIfCancelled();
+    for (const file of files) fs.renameSync(path.join(stage, file), path.join(outDir, file));
+    return files;
   } catch (error) {
-    if (error instanceof MappingError) throw new ApiError('INVALID_INPUT', error.message);
+    writing.then(removeStage, removeStage);
     throw error;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    if (fs.existsSync(stage) && fs.readdirSync(stage).length === 0) removeStage();
   }
 }
 
@@ -116,7 +144,18 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     const report = buildReport(ctx.study.db, spec);
     ctx.throwIfCancelled();
     ctx.progress(60, 'Writing files');
-    const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: report.unit }), exporters: [exportReportDocuments] });
+    const files = await writeStaged(outDir, ctx, (stage) =>
+      writeReport(report, stage, {
+        dataset: buildDataset(ctx.study.db, { unit: report.unit }),
+        exporters: [
+          (r, dir) => {
+            ctx.progress(75, 'Writing tables and figures');
+            // In a worker: the host keeps answering, and a cancel stops it at once.
+            return runTerminableWorkerJob<string[]>('reportDocumentsWorker', new URL('../export/reportDocumentsWorker.ts', import.meta.url), { report: r, outDir: dir }, ctx, 'Report cancelled; no files were written.');
+          },
+        ],
+      }),
+    );
     logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: report.spec.endpoint, unit: report.unit });
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
@@ -131,13 +170,7 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     };
   },
 
-  async previewTableImport(input, ctx) {
-    ctx.progress(5, 'Reading the spreadsheet');
-    return runImport(ctx, await chooseSpreadsheet(ctx, input.path), input.mapping, true);
-  },
+  previewTableImport: (input, ctx) => runImport(ctx, input.path, input.mapping, true),
 
-  async commitTableImport(input, ctx) {
-    ctx.progress(5, 'Reading the spreadsheet');
-    return runImport(ctx, await chooseSpreadsheet(ctx, input.path), input.mapping, false);
-  },
+  commitTableImport: (input, ctx) => runImport(ctx, input.path, input.mapping, false),
 };

@@ -6,13 +6,13 @@ import type { z } from 'zod';
 import { ApiError } from '../../../shared/api/contract';
 import type { exportFigureInput, exportMethods } from '../../../shared/api/export';
 import { describeFilter } from '../../../shared/api/analysis';
-import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 import { PRESETS, type JournalPreset } from '../../../shared/charts/journalStyle';
 import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
 import { coxTableModel, countTableModel, table1Model, tableFormatOf, type TableModel } from '../../../shared/charts/tableModel';
-import { runStudyAnalysis } from '../analysis/studyAnalysis';
-import { EXPORT_SCALE, exportFigure } from '../export/figureExport';
-import { measureFigureText } from '../export/figureFont';
+import type { AnalysisSpec } from '../../../shared/api/analysis';
+import { runAnalysisJob } from '../analysis/analysisJob';
+import { EXPORT_SCALE } from '../export/figureExport';
+import { runFigureExportJob } from '../export/figureExportJob';
 import { appVersion, type Provenance } from '../export/provenance';
 import { exportTable, TABLE_EXTENSIONS } from '../export/tableExport';
 import { recordAuditEvent } from '../db/auditEvents';
@@ -36,12 +36,11 @@ function presetFrom(input: z.output<typeof exportFigureInput>): JournalPreset {
   return base;
 }
 
-async function analyse(ctx: HandlerContext, spec: Parameters<typeof runStudyAnalysis>[1]) {
-  // Yield once so the progress channel is open before the (synchronous) statistics run.
-  await new Promise((resolve) => setImmediate(resolve));
-  const result = runStudyAnalysis(ctx.study.db, spec, {
+async function analyse(ctx: HandlerContext, spec: AnalysisSpec) {
+  // In a worker of the service host (../analysis/analysisJob.ts): other calls are answered meanwhile.
+  const result = await runAnalysisJob(ctx.study.path, spec, {
+    signal: ctx.signal,
     progress: (pct, message) => ctx.progress(Math.round(pct * 0.6), message),
-    throwIfCancelled: () => ctx.throwIfCancelled(),
   });
   const provenance: Provenance = {
     software: 'RT Cohort Workstation',
@@ -90,13 +89,20 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     const path = await savePath(ctx, 'exportFigure', 'Save figure', input.format, input.path, name);
     const { result, provenance } = await analyse(ctx, input.spec);
     ctx.progress(70, 'Rendering figure');
-    const fctx = { preset: presetFrom(input), measureText: measureFigureText, scale: EXPORT_SCALE };
-    const figure =
-      input.figure === 'forest'
-        ? analysisForestFigure(result, fctx, input.model)
-        : analysisSurvivalFigure(result, fctx, { ci: input.ci, riskTable: input.riskTable, xMax: input.xMax, xStep: input.xStep, annotation: input.annotation, medianLine: input.medianLine });
-    if (!figure) throw new ApiError('INVALID_INPUT', 'No Cox model of this analysis has an estimable hazard ratio: there is no forest plot to draw.');
-    const exported = await exportFigure(figure, provenance, { format: input.format, dpi: input.dpi });
+    const { exported, ...figure } = await runFigureExportJob(
+      {
+        result,
+        figure: input.figure,
+        model: input.model,
+        survival: { ci: input.ci, riskTable: input.riskTable, xMax: input.xMax, xStep: input.xStep, annotation: input.annotation, medianLine: input.medianLine },
+        preset: presetFrom(input),
+        scale: EXPORT_SCALE,
+        format: input.format,
+        dpi: input.dpi,
+        provenance,
+      },
+      ctx,
+    );
     ctx.throwIfCancelled();
     writeOut(path, exported.data);
     logExport(ctx, 'figure', { figure: input.figure, format: input.format, bytes: exported.data.length, analysisSpecHash: provenance.analysisSpecHash });

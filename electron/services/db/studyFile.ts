@@ -296,7 +296,7 @@ function openReadWrite(target: string, journalMode: 'wal' | 'delete'): Database.
  * reads first and then writes cannot wait for the write lock (SQLITE_BUSY at once, the busy timeout
  * never applies — issue 12). better-sqlite3 nests inner calls as savepoints either way.
  */
-function beginWritesImmediately(db: Database.Database): void {
+export function beginWritesImmediately(db: Database.Database): void {
   const deferred = db.transaction.bind(db);
   const immediate = ((fn: (...args: never[]) => unknown) => {
     const tx = deferred(fn);

@@ -37,6 +37,11 @@ export interface ImportOptions {
    * were under the in-file secret before migration 6 (same bytes, so re-imports still match).
    */
   studyKey: Buffer;
+  /**
+   * Called before each row (rows done so far, rows in all sheets): reports progress, and cancels
+   * by throwing — inside the transaction, so nothing of the import is kept.
+   */
+  checkpoint?: (done: number, total: number) => void;
 }
 
 class Rollback extends Error {}
@@ -144,6 +149,8 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     const provenance = () => (provenanceId ??= createProvenance(db, { kind: 'spreadsheet', label: workbook.fileName, fingerprint: workbook.fingerprint }, who));
     const seenKeys = new Set<string>();
     const secret = options.studyKey;
+    const totalRows = workbook.sheets.reduce((n, s) => n + s.rows.length, 0);
+    let rowsDone = 0;
 
     for (const sheetMapping of order) {
       const sheet = findSheet(workbook, sheetMapping);
@@ -160,7 +167,10 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         for (const column of missing) reject({ sheet: sheet.name, row: 1, column, value: null, reason: `column "${column}" not found in the header (columns: ${sheet.headers.join(', ')})` });
         continue;
       }
-      for (const row of sheet.rows) importRow(sheetMapping, sheet, row, summary);
+      for (const row of sheet.rows) {
+        options.checkpoint?.(rowsDone++, totalRows);
+        importRow(sheetMapping, sheet, row, summary);
+      }
     }
     if (rejectedTotal > 0 || dryRun) throw new Rollback();
     // Logged in the import's own transaction (issue 12): the file's hash and counts, never its path.

@@ -5,7 +5,9 @@ import { builtinModules } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { methodNames } from '../../../shared/api/index';
+import os from 'node:os';
+import { api, methodNames } from '../../../shared/api/index';
+import { setServiceHostFile, startServiceHost } from '../../../electron/services/host/hostProcess';
 
 let outdir: string;
 beforeAll(() => {
@@ -31,11 +33,17 @@ function loadWithStub(bundle: string, stub: string, report: string): unknown {
 }
 
 describe('electron bundles', () => {
-  it('writes main, the DICOM scan worker and preload; only native modules stay external', () => {
+  it('writes main, the service host, its workers and preload; only native modules stay external', () => {
     const main = fs.readFileSync(path.join(outdir, 'main', 'index.cjs'), 'utf8');
-    expect(fs.existsSync(path.join(outdir, 'main', 'scanWorker.cjs'))).toBe(true);
-    const required = new Set([...main.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((m) => !m.startsWith('node:') && !builtinModules.includes(m)));
-    expect([...required].sort()).toEqual(expect.arrayContaining(['better-sqlite3', 'electron']));
+    for (const file of ['serviceHost.cjs', 'scanWorker.cjs', 'tableImportWorker.cjs', 'figureExportWorker.cjs', 'reportDocumentsWorker.cjs', 'analysisWorker.cjs']) {
+      expect(fs.existsSync(path.join(outdir, 'main', file))).toBe(true);
+    }
+    // Main routes IPC and dialogs only: none of the services (SQLite, rasterisers) is in its bundle.
+    expect(main).not.toMatch(/require\("(better-sqlite3|sharp|@resvg\/resvg-js|pdfkit)"\)/);
+    const host = fs.readFileSync(path.join(outdir, 'main', 'serviceHost.cjs'), 'utf8');
+    const required = new Set([...host.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((m) => !m.startsWith('node:') && !builtinModules.includes(m)));
+    expect([...required].sort()).toEqual(expect.arrayContaining(['better-sqlite3']));
+    expect(required.has('electron')).toBe(false);
     // esbuild: only on the development path of the DICOM worker (the bundle ships scanWorker.cjs).
     // pdfkit: its standard-font data is loaded through package imports, which break when bundled.
     for (const name of required) expect(['electron', 'better-sqlite3', 'sharp', '@resvg/resvg-js', 'pdfkit', 'esbuild']).toContain(name);
@@ -76,15 +84,37 @@ describe('electron bundles', () => {
           ipcMain: { handle: (c) => calls.push('ipc:' + c), removeHandler: noop },
           Menu: { buildFromTemplate: (t) => t, setApplicationMenu: () => calls.push('menu') },
           BrowserWindow, dialog: {}, safeStorage: { isEncryptionAvailable: () => false },
+          utilityProcess: { fork: (modulePath) => {
+            calls.push('utilityProcess:' + require('node:path').relative(process.cwd(), modulePath));
+            return { postMessage: noop, on: noop, once: noop, kill: noop };
+          } },
         };
       }`,
       '(calls) => calls',
     ) as unknown[];
     expect(calls).toContainEqual({ schemes: [expect.objectContaining({ scheme: 'app' })] });
-    for (const step of ['sandbox', 'lock', 'permissions', 'spellchecker:false', 'webRequest', 'protocol:app', 'menu', 'ipc:rtcw:createStudy', 'load:app://rtcw/index.html']) {
+    for (const step of ['sandbox', 'lock', 'permissions', 'spellchecker:false', 'webRequest', 'protocol:app', 'menu', 'ipc:rtcw:createStudy', 'load:app://rtcw/index.html', `utilityProcess:${path.join('main', 'serviceHost.cjs')}`]) {
       expect(calls).toContain(step);
     }
     expect(calls).toContainEqual({ window: expect.objectContaining({ contextIsolation: true, sandbox: true, nodeIntegration: false }) });
     expect(calls.indexOf('permissions')).toBeLessThan(calls.findIndex((c) => typeof c === 'object' && c !== null && 'window' in c));
+  });
+
+  it('the built service host answers over a fork channel, with its prebuilt workers', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-built-host-'));
+    setServiceHostFile(path.join(outdir, 'main', 'serviceHost.cjs'));
+    const host = await startServiceHost({ methods: api, userDataDir: dir, choosePath: async (r) => r.requested ?? null });
+    try {
+      expect(await host.call('openDemoStudy', {})).toMatchObject({ ok: true, result: { synthetic: true } });
+      // exportFigure runs figureExportWorker.cjs from beside the host (fonts found from its own path).
+      const svg = path.join(dir, 'curves.svg');
+      const exported = await host.call('exportFigure', { spec: { endpoint: 'local' }, format: 'svg', path: svg }, { jobId: 'bundle-svg' });
+      expect(exported).toMatchObject({ ok: true, result: { format: 'svg' } });
+      expect(fs.readFileSync(svg, 'utf8')).toContain('<svg');
+    } finally {
+      await host.close();
+      setServiceHostFile(null);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

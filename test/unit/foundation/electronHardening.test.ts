@@ -21,6 +21,7 @@ const electronCalls = vi.hoisted(() => {
     ipcHandlers: new Map<string, Listener>(),
     windows: [] as { options: unknown; loadedUrl?: string }[],
     menus: [] as unknown[],
+    utilityProcesses: [] as { modulePath: string; serviceName?: string }[],
     sessionHardened: { permissionHandler: null as Listener | null, beforeRequest: null as Listener | null, spellchecker: null as boolean | null },
     appListeners: listeners,
     ready: null as null | (() => void),
@@ -28,8 +29,23 @@ const electronCalls = vi.hoisted(() => {
   return record;
 });
 
-vi.mock('electron', () => {
+vi.mock('electron', async () => {
   const r = electronCalls;
+  // utilityProcess.fork runs the real service host, as a forked Node process (the stub is only the
+  // transport: postMessage / 'message' / 'exit', as Electron's UtilityProcess offers them).
+  const { forkServiceHost } = await import('../../../electron/services/host/hostProcess');
+  const utilityProcess = {
+    fork: (modulePath: string, _args: string[], options: { serviceName?: string }) => {
+      r.utilityProcesses.push({ modulePath, serviceName: options.serviceName });
+      const host = forkServiceHost();
+      return {
+        postMessage: (message: never) => host.channel.post(message),
+        on: (event: string, listener: Listener) => (event === 'message' ? host.channel.onMessage(listener) : host.process.on(event, listener)),
+        once: (event: string, listener: Listener) => host.process.once(event, listener),
+        kill: () => host.kill(),
+      };
+    },
+  };
   const on = (event: string, listener: Listener) => {
     r.appListeners.set(event, [...(r.appListeners.get(event) ?? []), listener]);
   };
@@ -76,6 +92,7 @@ vi.mock('electron', () => {
     Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: (m: unknown) => r.menus.push(m) },
     BrowserWindow,
     dialog: { showOpenDialog: vi.fn(), showSaveDialog: vi.fn(), showErrorBox: vi.fn(), showMessageBox: vi.fn() },
+    utilityProcess,
     // No OS keychain in the stub: the main process falls back to 0600 key files (identity/studyKey.ts).
     safeStorage: { isEncryptionAvailable: () => false, getSelectedStorageBackend: () => 'basic_text' },
   };
@@ -376,6 +393,9 @@ describe('main entry point wiring', () => {
     expect(r.sessionHardened.beforeRequest).not.toBeNull();
     expect([...r.ipcHandlers.keys()]).toContain('rtcw:createStudy');
     expect(r.menus.length).toBeGreaterThan(0);
+    // The services run in one utilityProcess started from the built host next to main.
+    expect(r.utilityProcesses).toHaveLength(1);
+    expect(path.basename(r.utilityProcesses[0].modulePath)).toBe('serviceHost.cjs');
   });
 
   it('lets the renderer reach only files the user picked in the native dialog', async () => {
@@ -397,5 +417,15 @@ describe('main entry point wiring', () => {
     vi.mocked(dialog.showOpenDialog).mockResolvedValueOnce({ canceled: true, filePaths: [] } as never);
     expect(await call('openStudy', {})).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
     await call('closeStudy', {});
+  });
+
+  it('on quit, waits for the service host to close the study, then quits', async () => {
+    const quitListeners = electronCalls.appListeners.get('will-quit') ?? [];
+    expect(quitListeners).toHaveLength(1);
+    let prevented = false;
+    electronCalls.quitCalled = false;
+    quitListeners[0]({ preventDefault: () => (prevented = true) });
+    expect(prevented).toBe(true);
+    await expect.poll(() => electronCalls.quitCalled).toBe(true);
   });
 });

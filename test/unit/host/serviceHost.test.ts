@@ -1,0 +1,201 @@
+// The service host as the desktop app runs it: a separate process owning the study's SQLite
+// connection, driven over messages (here child_process.fork; in Electron a utilityProcess). While
+// a 20,000-row spreadsheet import and a 1200 dpi TIFF export run, other calls are answered; cancel
+// stops each with nothing written. (Latency is measured in test/bench/serviceHost.bench.ts.)
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiResponse, JobProgress } from '../../../shared/api/contract';
+import { api } from '../../../shared/api/index';
+import type { ImportReport } from '../../../shared/domain/importReport';
+import type { PathRequest } from '../../../electron/services/api/index';
+import { forkServiceHost, startServiceHost } from '../../../electron/services/host/hostProcess';
+import { connectServiceHost } from '../../../electron/services/host/hostClient';
+import type { ServiceHostClient } from '../../../electron/services/host/hostClient';
+import { writePatientSheet } from './patientSheet';
+
+let dir: string;
+let host: ServiceHostClient;
+const dialogAnswers: Array<string | null> = [];
+const dialogRequests: PathRequest[] = [];
+const mapping = JSON.parse(fs.readFileSync(path.resolve('test/fixtures/import/patients-mapping.json'), 'utf8')) as unknown;
+let sheet: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-host-'));
+  sheet = writePatientSheet(path.join(dir, 'patients-20000.csv'), 20_000);
+  // Stands in for main's native dialogs: typed paths pass, otherwise the next queued answer.
+  host = await startServiceHost({
+    methods: api,
+    userDataDir: path.join(dir, 'user-data'),
+    choosePath: async (request) => {
+      dialogRequests.push(request);
+      return request.requested ?? dialogAnswers.shift() ?? null;
+    },
+  });
+});
+afterAll(async () => {
+  await host?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function result<T>(response: ApiResponse): T {
+  if (!response.ok) throw new Error(`${response.error.code}: ${response.error.message}`);
+  return response.result as T;
+}
+
+function patientsIn(file: string): number {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM patients').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Resolves with the first progress report of a long call, and the call's own promise. */
+function longCall(method: string, input: object, jobId: string) {
+  const progress: JobProgress[] = [];
+  let firstProgress!: () => void;
+  const started = new Promise<void>((resolve) => (firstProgress = resolve));
+  const done = host.call(method, input, {
+    jobId,
+    onProgress: (p) => {
+      progress.push(p);
+      if (p.pct >= 10) firstProgress();
+    },
+  });
+  return { progress, started, done };
+}
+
+describe('service host process', () => {
+  it('serves every contract method by name and asks main for file dialogs', async () => {
+    expect(Object.keys(host.methods).sort()).toEqual(Object.keys(api).sort());
+    const unknown = await host.call('noSuchMethod', {});
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+
+    const file = path.join(dir, 'host-study.rtcw');
+    dialogAnswers.push(file);
+    const info = result<{ path: string }>(await host.call('createStudy', { title: 'Host study' }));
+    expect(info.path).toBe(file);
+    expect(dialogRequests.at(-1)).toMatchObject({ purpose: 'createStudy', mode: 'save-file' });
+    // The host tells main about the new recent entry (File menu, path grants).
+    await expect.poll(() => host.recent.has(file)).toBe(true);
+
+    dialogAnswers.push(null);
+    expect(await host.call('openStudy', {})).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  });
+
+  it('answers other calls while a 20,000-row import runs, then commits all of it', async () => {
+    const file = path.join(dir, 'host-study.rtcw');
+    const job = longCall('commitTableImport', { path: sheet, mapping }, 'import-full');
+    let finished = false;
+    void job.done.then(() => (finished = true));
+    await job.started;
+    // Answered mid-import, from the last committed state: the import is all or nothing.
+    const counts = result<{ patients: number }>(await host.call('studyCounts', {}));
+    expect(finished).toBe(false);
+    expect(counts.patients).toBe(0);
+    const report = result<ImportReport>(await job.done);
+    expect(report.committed).toBe(true);
+    expect(report.sheets[0].inserted).toBe(20_000);
+    expect(job.progress.map((p) => p.pct)).toEqual([...job.progress.map((p) => p.pct)].sort((a, b) => a - b));
+    expect(patientsIn(file)).toBe(20_000);
+    expect(result<{ patients: number }>(await host.call('studyCounts', {})).patients).toBe(20_000);
+  });
+
+  it('cancel stops an import between rows and rolls all of it back', async () => {
+    const file = path.join(dir, 'cancel-study.rtcw');
+    result(await host.call('createStudy', { path: file }));
+    const job = longCall('commitTableImport', { path: sheet, mapping }, 'import-cancel');
+    await job.started;
+    const lastBefore = job.progress.at(-1)!.pct;
+    expect(lastBefore).toBeLessThan(95);
+    expect(host.cancel('import-cancel')).toBe(true);
+    expect(await job.done).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(patientsIn(file)).toBe(0);
+    expect(result<{ patients: number }>(await host.call('studyCounts', {})).patients).toBe(0);
+    // The study is usable afterwards: nothing holds a write lock.
+    expect(result<{ id: number }>(await host.call('createCohortRecord', { entity: 'patient', values: { pseudonym: 'AFTER-CANCEL' } })).id).toBeGreaterThan(0);
+  });
+
+  it('answers while a 1200 dpi TIFF renders, and cancel leaves no file', async () => {
+    result(await host.call('openDemoStudy', {}));
+    const spec = { endpoint: 'local' as const, groupBy: 'concurrent' };
+    const tiff = path.join(dir, 'figure-1200.tiff');
+    const job = longCall('exportFigure', { spec, figure: 'survival', format: 'tiff', dpi: 1200, preset: 'double', path: tiff }, 'tiff-cancel');
+    await expect.poll(() => job.progress.some((p) => /Rendering at 1200 dpi/.test(p.message)), { timeout: 30_000 }).toBe(true);
+    let finished = false;
+    void job.done.then(() => (finished = true));
+    expect(result<{ patients: number }>(await host.call('studyCounts', {})).patients).toBeGreaterThan(0);
+    expect(finished).toBe(false);
+    host.cancel('tiff-cancel');
+    expect(await job.done).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(fs.existsSync(tiff)).toBe(false);
+  });
+
+  it('a completed 1200 dpi TIFF export is written whole', async () => {
+    const spec = { endpoint: 'local' as const, groupBy: 'concurrent' };
+    const tiff = path.join(dir, 'figure-1200-done.tiff');
+    const exported = result<{ widthPx: number; dpi: number; bytes: number }>(
+      await host.call('exportFigure', { spec, figure: 'survival', format: 'tiff', dpi: 1200, preset: 'double', path: tiff }, { jobId: 'tiff-done' }),
+    );
+    expect(exported.dpi).toBe(1200);
+    expect(fs.statSync(tiff).size).toBe(exported.bytes);
+    expect(fs.readFileSync(tiff).subarray(0, 2).toString('latin1')).toMatch(/^(II|MM)$/);
+  });
+
+  it('cancel of a report leaves the folder as it was (files are staged, then moved in)', async () => {
+    result(await host.call('openDemoStudy', {}));
+    const outDir = path.join(dir, 'report-cancelled');
+    fs.mkdirSync(outDir);
+    fs.writeFileSync(path.join(outDir, 'keep.txt'), 'mine');
+    // Cancelled as soon as the files start being written (the host yields while it writes them).
+    let cancelled = false;
+    const done = host.call('writeStudyReport', { outDir }, {
+      jobId: 'report-cancel',
+      onProgress: (p) => {
+        if (p.pct >= 60 && !cancelled) cancelled = host.cancel('report-cancel');
+      },
+    });
+    expect(await done).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(cancelled).toBe(true);
+    // The write under way finishes in the hidden folder, which is then removed.
+    await expect.poll(() => fs.readdirSync(outDir), { timeout: 60_000 }).toEqual(['keep.txt']);
+
+    const written = result<{ files: string[] }>(await host.call('writeStudyReport', { outDir }, { jobId: 'report-done' }));
+    expect(written.files).toContain('report.json');
+    expect(fs.readdirSync(outDir).sort()).toEqual(['keep.txt', ...written.files].sort());
+  });
+});
+
+describe('a service host that dies', () => {
+  it('fails the calls in flight, and the next call is served by a new host', async () => {
+    const children: ChildProcess[] = [];
+    const client = connectServiceHost({
+      methods: api,
+      userDataDir: path.join(dir, 'crash-user-data'),
+      choosePath: async (r) => r.requested ?? null,
+      spawn: () => {
+        const connection = forkServiceHost();
+        children.push(connection.process);
+        return connection;
+      },
+    });
+    try {
+      await client.ready;
+      expect(await client.call('openDemoStudy', {})).toMatchObject({ ok: true });
+      const inFlight = client.call('commitTableImport', { path: sheet, mapping }, { jobId: 'crash-import' });
+      children[0].kill('SIGKILL');
+      expect(await inFlight).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringMatching(/service process stopped/) } });
+      // A new host: no study open (it was closed with the old process), but it answers.
+      expect(await client.call('currentStudy', {})).toMatchObject({ ok: true, result: null });
+      expect(children).toHaveLength(2);
+    } finally {
+      await client.close();
+    }
+  });
+});
