@@ -6,10 +6,11 @@ import path from 'node:path';
 import { importTable } from '../../services/import/tableImport';
 import { MappingError } from '../../services/import/tableMapping';
 import { readSpreadsheet, SpreadsheetError } from '../../services/import/spreadsheetFile';
+import { studyKeyOf } from '../../services/identity/studyKey';
 import { CliError, type CliOptions } from '../options';
 import { studyPositional, withStudy } from '../studyAccess';
 
-export const allowedOptions = ['table', 'mapping', 'dry-run'] as const;
+export const allowedOptions = ['table', 'mapping', 'dry-run', 'key'] as const;
 export const flagOptions = ['dry-run'] as const;
 
 export async function run(options: CliOptions) {
@@ -31,7 +32,7 @@ export async function run(options: CliOptions) {
   }
   const report = await withStudy(file, (study) => {
     try {
-      return importTable(study.db, workbook, mappingText, { dryRun: options.flag('dry-run') });
+      return importTable(study.db, workbook, mappingText, { dryRun: options.flag('dry-run'), studyKey: () => studyKeyOf(study.db) });
     } catch (error) {
       if (error instanceof MappingError) throw new CliError(`${path.basename(mappingPath)}: ${error.message}`);
       throw error;

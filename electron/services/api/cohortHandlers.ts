@@ -16,6 +16,7 @@ import {
   updateStudySettings,
 } from '../db/cohortRecords';
 import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
+import { studyKeyOf } from '../identity/studyKey';
 import { importTable } from '../import/tableImport';
 import { MappingError } from '../import/tableMapping';
 import type { HandlerContext, Handlers } from './apiService';
@@ -36,7 +37,8 @@ function runImport(ctx: HandlerContext, workbook: Workbook, mapping: unknown, dr
   ctx.throwIfCancelled();
   ctx.progress(30, dryRun ? 'Validating rows' : 'Importing rows');
   try {
-    const report = importTable(ctx.study.db, workbook, mapping, { dryRun });
+    const db = ctx.study.db;
+    const report = importTable(db, workbook, mapping, { dryRun, studyKey: () => studyKeyOf(db) });
     ctx.progress(100, report.message);
     return report;
   } catch (error) {

@@ -10,6 +10,7 @@ import type Database from 'better-sqlite3';
 import type { DicomCommitResult, DicomLesionProposal, DicomPatientProposal, DicomScanResult } from '../../../shared/api/dicom';
 import { createProvenance, createRecord, currentUser, getStudySettings } from '../db/cohortRecords';
 import { openStudy } from '../db/studyFile';
+import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
 import { readIndex } from './dicomIndex';
 import { scanIntoIndex } from './dicomScan';
 import type { ScanOptions, ScanProgress } from './folderScan';
@@ -54,6 +55,7 @@ export interface CommitOptions {
 }
 
 export function commitProposals(db: Database.Database, derivation: Derivation, options: CommitOptions = {}): DicomCommitResult {
+  assertIdentifiedImportAllowed(db, 'DICOM import');
   const who = options.who ?? currentUser();
   const result: DicomCommitResult = { patientsAdded: 0, lesionsAdded: 0, coursesAdded: 0, alreadyPresent: 0, notCommitted: [] };
   const patientByPseudonym = new Map<string, DicomPatientProposal>(derivation.patients.map((p) => [p.pseudonym, p]));

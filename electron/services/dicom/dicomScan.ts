@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 import type { DicomScanResult } from '../../../shared/api/dicom';
+import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
 import { IndexWriter, openScratchIndex, readIndex } from './dicomIndex';
 import { listFiles, scanFiles, type ScanOptions } from './folderScan';
 import { deriveProposals, type DeriveOptions } from './rtDerivation';
@@ -41,6 +42,7 @@ export async function scanIntoIndex(
   dir: string,
   options: ScanOptions & DeriveOptions = {},
 ): Promise<DicomScanResult> {
+  assertIdentifiedImportAllowed(db, 'DICOM import');
   const counts = await indexFolder(db, dir, options);
   options.onProgress?.({ phase: 'deriving', done: counts.total, total: counts.total });
   const { patients, lesions } = deriveProposals(readIndex(db), options);

@@ -20,8 +20,12 @@ import {
   updateRecord,
   validateForWrite,
 } from '../db/cohortRecords';
+import { ApiError } from '../../../shared/api/contract';
+import { levelsToStorage, parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 import { pseudonymSecret } from '../dicom/dicomIndex';
-import { parseTableMapping, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
+import { findPatientByHospitalId, hospitalIdHash } from '../identity/patientLink';
+import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
+import { HOSPITAL_ID_FIELD, hospitalIdLinkOf, parseTableMapping, usesHospitalIds, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
 import type { Cell, Sheet, SheetRow, Workbook } from './spreadsheetFile';
 import type { ImportReport, RejectedCell, SheetSummary } from '../../../shared/domain/importReport';
 
@@ -32,6 +36,45 @@ export interface ImportOptions {
   who?: string;
   /** Cap on rejected cells listed (all rows are still validated). */
   maxRejected?: number;
+  /**
+   * The study key (kept outside the study), asked for only when the mapping links rows by hospital
+   * ID; it throws the key's typed error when the key is not on this computer.
+   */
+  studyKey?: () => Buffer;
+}
+
+export const NO_PATIENT_WITH_HOSPITAL_ID = 'no patient in this study has this hospital ID';
+
+/** Mapping fields in processing order: the patient reference, then the lesion (found among its lesions), then the rest. */
+function fieldRank(field: string): number {
+  return field === HOSPITAL_ID_FIELD || field === 'patient' ? 0 : field === 'lesion' ? 1 : 2;
+}
+
+/** Pseudonym of a patient created from a hospital ID: from the keyed hash, as the DICOM import makes it (dicomIndex.ts pseudonymFor). */
+function pseudonymFromHash(hash: string): string {
+  return `P-${hash.slice(0, 16)}`;
+}
+
+function findLesionId(db: Database.Database, patientId: number, levels: unknown): number | null {
+  if (typeof levels !== 'string') return null;
+  const parsed = parseLesionLevels(levels);
+  if (!parsed.ok) return null;
+  const row = statement(db, 'SELECT id FROM lesions WHERE patient_id = ? AND levels = ?').get(patientId, levelsToStorage(parsed.levels)) as { id: number } | undefined;
+  return row?.id ?? null;
+}
+
+/** A lesion of `patientId` at the levels written in `raw` (and with an RT course starting on `rtStart`, when given). */
+function findLesionByLevels(db: Database.Database, patientId: number, raw: Cell, rtStart: Cell, dateFormat: DateFormat): { id: number } | { error: string } {
+  const parsed = parseLesionLevels(String(raw));
+  if (!parsed.ok) return { error: `vertebral levels: ${parsed.error}` };
+  const id = findLesionId(db, patientId, String(raw));
+  const levels = parsed.levels.join(', ');
+  if (id === null) return { error: `this patient has no lesion at ${levels}` };
+  if (rtStart === null || rtStart === undefined || String(rtStart).trim() === '') return { id };
+  const start = parseDate(rtStart, dateFormat);
+  if (!start) return { error: `RT start date "${String(rtStart)}" is not a date in format ${dateFormat}` };
+  const course = statement(db, 'SELECT 1 FROM rt_courses WHERE lesion_id = ? AND start_date = ?').get(id, start);
+  return course ? { id } : { error: `this patient's lesion at ${levels} has no RT course starting ${start}` };
 }
 
 class Rollback extends Error {}
@@ -145,6 +188,11 @@ function findSheet(workbook: Workbook, sheetMapping: SheetMapping): Sheet | null
  */
 export function importTable(db: Database.Database, workbook: Workbook, mappingInput: unknown, options: ImportOptions = {}): ImportReport {
   const mapping = parseTableMapping(mappingInput);
+  if (usesHospitalIds(mapping)) assertIdentifiedImportAllowed(db, 'Linking spreadsheet rows by hospital ID');
+  const requireHospitalKey = (): Buffer => {
+    if (!options.studyKey) throw new ApiError('INVALID_INPUT', 'Linking rows by hospital ID needs the study key, which was not given.');
+    return options.studyKey();
+  };
   const who = options.who ?? currentUser();
   const dryRun = options.dryRun ?? false;
   const maxRejected = options.maxRejected ?? 1000;
@@ -164,6 +212,10 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     const provenance = () => (provenanceId ??= createProvenance(db, { kind: 'spreadsheet', label: workbook.fileName, fingerprint: workbook.fingerprint }, who));
     const seenKeys = new Set<string>();
     const secret = pseudonymSecret(db);
+    // Patients created in this import (createMissing), by hashed hospital ID, for their child rows.
+    const createdByHash = new Map<string, number>();
+    let key: Buffer | null = null;
+    const hospitalKey = (): Buffer => (key ??= requireHospitalKey());
 
     for (const sheetMapping of order) {
       const sheet = findSheet(workbook, sheetMapping);
@@ -174,7 +226,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
       }
       const summary: SheetSummary = { sheet: sheet.name, entity: sheetMapping.entity, rows: sheet.rows.length, inserted: 0, updated: 0, unchanged: 0 };
       summaries.push(summary);
-      const needed = [sheetMapping.key, ...Object.values(sheetMapping.columns).map(columnOf)].filter((c): c is string => c !== undefined);
+      const needed = [sheetMapping.key, sheetMapping.rtStartDate, ...Object.values(sheetMapping.columns).map(columnOf)].filter((c): c is string => c !== undefined);
       const missing = [...new Set(needed)].filter((c) => !sheet.headers.includes(c));
       if (missing.length > 0) {
         for (const column of missing) reject({ sheet: sheet.name, row: 1, column, value: null, reason: `column "${column}" not found in the header (columns: ${sheet.headers.join(', ')})` });
@@ -187,6 +239,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     function importRow(sheetMapping: SheetMapping, sheet: Sheet, row: SheetRow, summary: SheetSummary): void {
       const entity = sheetMapping.entity;
       const specs = ENTITY_FIELDS[entity];
+      const link = hospitalIdLinkOf(mapping, sheetMapping);
       const input: Record<string, unknown> = {};
       const fieldColumn = new Map<string, string>();
       let rowOk = true;
@@ -194,17 +247,49 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         rowOk = false;
         reject({ sheet: sheet.name, row: row.rowNumber, column, value, reason });
       };
+      // The row's hospital ID, hashed (patient sheets: their ID column; child sheets: the reference).
+      let hospitalHash: string | null = null;
+      let linkedPatientId: number | null = null;
 
-      for (const [field, colMapping] of Object.entries(sheetMapping.columns)) {
+      // Parent references first (a lesion found by levels needs the row's patient), then fields.
+      const entries = Object.entries(sheetMapping.columns).sort(([a], [b]) => fieldRank(a) - fieldRank(b));
+      for (const [field, colMapping] of entries) {
         const column = columnOf(colMapping) ?? '(constant)';
         const raw = columnOf(colMapping) !== undefined ? row.cells[column] : null;
+        const by = typeof colMapping !== 'string' ? colMapping.by : undefined;
+        if (field === HOSPITAL_ID_FIELD || (field === 'patient' && by === 'sourcePatientId')) {
+          const idField = field === 'patient' ? 'patientId' : HOSPITAL_ID_FIELD;
+          fieldColumn.set(idField, column);
+          const id = raw === null ? '' : String(raw).trim();
+          // The ID itself never enters the report's value (the report is printed and may be kept).
+          if (id === '') {
+            if (field === HOSPITAL_ID_FIELD) fail(column, null, 'the hospital ID is empty');
+            continue;
+          }
+          const key = hospitalKey();
+          hospitalHash = hospitalIdHash(key, link?.issuer ?? '', id);
+          linkedPatientId = findPatientByHospitalId(db, key, link?.issuer ?? '', id) ?? createdByHash.get(hospitalHash) ?? null;
+          if (field === 'patient') {
+            if (linkedPatientId === null) fail(column, null, NO_PATIENT_WITH_HOSPITAL_ID);
+            else input.patientId = linkedPatientId;
+          } else if (linkedPatientId === null && !link?.createMissing) {
+            fail(column, null, `${NO_PATIENT_WITH_HOSPITAL_ID} (add "createMissing": true to the mapping to create new patients)`);
+          }
+          continue;
+        }
         if (field === 'patient' || field === 'lesion') {
           const parent: EntityName = field;
           const idField = field === 'patient' ? 'patientId' : 'lesionId';
           fieldColumn.set(idField, column);
           if (raw === null) continue;
-          const by = typeof colMapping !== 'string' ? colMapping.by : undefined;
           let id: number | null;
+          if (by === 'levels') {
+            if (input.patientId === undefined) continue; // the patient reference already failed or is empty
+            const found = findLesionByLevels(db, input.patientId as number, raw, sheetMapping.rtStartDate ? row.cells[sheetMapping.rtStartDate] : null, mapping.dateFormat);
+            if ('error' in found) fail(column, raw, found.error);
+            else input.lesionId = found.id;
+            continue;
+          }
           if (by === 'pseudonym' && parent === 'patient') {
             id = (statement(db, 'SELECT id FROM patients WHERE pseudonym = ?').get(String(raw)) as { id: number } | undefined)?.id ?? null;
           } else {
@@ -228,15 +313,15 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         input.drugClass = AGENT_CLASSES[input.agent.toLowerCase()] ?? 'other';
         if (AGENT_CLASSES[input.agent.toLowerCase()]) input.agent = input.agent.toLowerCase();
       }
-      const keyColumn = sheetMapping.key;
-      const keyValue = keyColumn ? row.cells[keyColumn] : (input.pseudonym as string | undefined);
-      if (keyValue === null || keyValue === undefined || String(keyValue).trim() === '') {
-        fail(keyColumn ?? fieldColumn.get('pseudonym') ?? '', null, `the row key ${keyColumn ? `(column "${keyColumn}") ` : ''}is empty`);
+      const identity = rowIdentity(sheetMapping, row, input, hospitalHash);
+      if ('error' in identity) {
+        fail(identity.column, null, identity.error);
         return;
       }
-      const key = sourceKey(secret, mapping, entity, String(keyValue).trim());
+      const key = identity.hashed ?? sourceKey(secret, mapping, entity, identity.text);
       if (seenKeys.has(key)) {
-        fail(keyColumn ?? '', keyValue, `key "${String(keyValue)}" appears more than once in this import`);
+        // A hospital ID is not echoed (see above); other keys are the sheet's own row ids.
+        fail(identity.column, identity.hashed ? null : identity.text, identity.hashed ? 'this hospital ID appears more than once in this sheet' : `key "${identity.text}" appears more than once in this import`);
         return;
       }
       seenKeys.add(key);
@@ -245,17 +330,29 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         const failed = new Set(rejected.filter((r) => r.sheet === sheet.name && r.row === row.rowNumber).map((r) => r.column));
         for (const e of validateRecord(entity, input).errors) {
           const column = fieldColumn.get(e.field);
-          if (column && !failed.has(column) && e.field !== 'patientId' && e.field !== 'lesionId') fail(column, (e.value ?? null) as Cell, e.message);
+          if (column && !failed.has(column) && e.field !== 'patientId' && e.field !== 'lesionId' && e.field !== 'pseudonym') fail(column, (e.value ?? null) as Cell, e.message);
         }
         return;
       }
-      input.sourceKey = key;
+      // Linked rows update the patient/lesion they matched (keeping its own source key); new ones
+      // get a key from the keyed hash (and, for a patient, the pseudonym the DICOM import would give).
+      let existing: number | null;
+      if (entity === 'patient' && link) {
+        existing = linkedPatientId;
+        if (existing === null) input.pseudonym = pseudonymFromHash(hospitalHash as string);
+      } else if (entity === 'lesion' && link) {
+        existing = input.patientId === undefined ? null : findLesionId(db, input.patientId as number, input.levels);
+      } else {
+        existing = findByKey(db, entity, key);
+      }
+      const keepOwnKey = existing !== null && (entity === 'patient' || entity === 'lesion') && link !== null;
+      if (!keepOwnKey) input.sourceKey = key;
       input.sourceLocator = `${workbook.fileName} ${sheet.name} row ${row.rowNumber}`;
 
       try {
-        const existing = findByKey(db, entity, key);
         if (existing === null) {
-          insertValidated(db, entity, validateForWrite(db, entity, input), provenance(), who);
+          const created = insertValidated(db, entity, validateForWrite(db, entity, input), provenance(), who);
+          if (entity === 'patient' && hospitalHash) createdByHash.set(hospitalHash, created.id);
           summary.inserted++;
         } else {
           const before = getRecord(db, entity, existing);
@@ -271,11 +368,38 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
       } catch (error) {
         if (!(error instanceof CohortValidationError)) throw error;
         for (const e of error.errors) {
-          const column = fieldColumn.get(e.field) ?? (e.field === 'sourceKey' ? (keyColumn ?? '') : e.field);
-          const value = e.value === undefined ? null : (e.value as Cell);
+          const column = fieldColumn.get(e.field) ?? (e.field === 'sourceKey' ? (sheetMapping.key ?? '') : e.field);
+          const value = e.value === undefined || e.field === 'pseudonym' ? null : (e.value as Cell);
           fail(column, value, e.message);
         }
       }
+    }
+
+    /** The row's identity: its key column, its pseudonym (patients), or its hashed hospital ID / levels (linked rows). */
+    function rowIdentity(sheetMapping: SheetMapping, row: SheetRow, input: Record<string, unknown>, hospitalHash: string | null): { text: string; hashed: string | null; column: string } | { error: string; column: string } {
+      const entity = sheetMapping.entity;
+      const keyColumn = sheetMapping.key;
+      const linked = hospitalIdLinkOf(mapping, sheetMapping) !== null;
+      if (keyColumn) {
+        const value = row.cells[keyColumn];
+        if (value === null || value === undefined || String(value).trim() === '') return { error: `the row key (column "${keyColumn}") is empty`, column: keyColumn };
+        return { text: String(value).trim(), hashed: null, column: keyColumn };
+      }
+      if (entity === 'patient' && linked) {
+        const column = columnOf(sheetMapping.columns[HOSPITAL_ID_FIELD]) ?? '';
+        return hospitalHash ? { text: '', hashed: `${mapping.name}:patient:${hospitalHash.slice(0, 24)}`, column } : { error: 'the hospital ID is empty', column };
+      }
+      if (entity === 'lesion' && linked) {
+        const column = columnOf(sheetMapping.columns.levels) ?? '';
+        const levels = typeof input.levels === 'string' ? parseLesionLevels(input.levels) : null;
+        if (!hospitalHash || !levels?.ok) return { text: '', hashed: `${mapping.name}:lesion:unresolved:${row.rowNumber}`, column };
+        const mac = createHmac('sha256', secret).update(`${hospitalHash}\u001f${levelsToStorage(levels.levels)}`).digest('hex').slice(0, 24);
+        return { text: '', hashed: `${mapping.name}:lesion:${mac}`, column };
+      }
+      const pseudonym = input.pseudonym as string | undefined;
+      const column = columnOf(sheetMapping.columns.pseudonym) ?? '';
+      if (pseudonym === undefined || pseudonym === null || String(pseudonym).trim() === '') return { error: 'the row key is empty', column };
+      return { text: String(pseudonym).trim(), hashed: null, column };
     }
   });
 

@@ -1,0 +1,202 @@
+// Issue 11 item 3: follow-up spreadsheets keyed by the hospital's MRN update the DICOM-imported
+// patients (real cohort-a DICOM files, real study files, the real CLI), reject unknown IDs, stay
+// idempotent, and leave no MRN byte in the study file, its WAL or its backups.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStudy, openStudy } from '../../../electron/services/db/studyFile';
+import { listRecords } from '../../../electron/services/db/cohortRecords';
+import { findPatientByHospitalId } from '../../../electron/services/identity/patientLink';
+import { studyKeyOf } from '../../../electron/services/identity/studyKey';
+import { NO_PATIENT_WITH_HOSPITAL_ID } from '../../../electron/services/import/tableImport';
+import { MappingError, parseTableMapping } from '../../../electron/services/import/tableMapping';
+import { cohortDir, ecogOf, eventMapping, eventRows, eventSheet, patientMapping, patientSheet, runCli, truth, UNKNOWN_MRN } from './linkageFixture';
+
+let tmp: string;
+let studyPath: string;
+const write = (name: string, text: string) => {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, text);
+  return file;
+};
+const count = (table: string) => {
+  const db = new Database(studyPath, { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+/** Cohort patient id of each MRN, looked up the way the import does (keyed hash). */
+async function patientIdsByMrn(): Promise<Map<string, number | null>> {
+  const study = await openStudy(studyPath);
+  try {
+    const key = studyKeyOf(study.db);
+    return new Map(truth.patients.map((p) => [p.patientId, findPatientByHospitalId(study.db, key, '', p.patientId)]));
+  } finally {
+    study.close();
+  }
+}
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-linkage-'));
+  studyPath = path.join(tmp, 'site.rtcw');
+  createStudy(studyPath).close();
+  const imported = await runCli(['study', 'import-dicom', studyPath, '--dir', cohortDir]);
+  expect(imported.err).toBe('');
+  expect(JSON.parse(imported.out).patientsAdded).toBe(truth.patients.length);
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('spreadsheets linked by hospital ID', () => {
+  it('rejects a row whose MRN matches no patient (row, column, reason; no value echoed) and changes nothing', async () => {
+    const sheet = write('patients-unknown.csv', patientSheet(UNKNOWN_MRN));
+    const mapping = write('patients-mapping.json', patientMapping());
+    const before = { patients: count('patients'), audit: count('audit_log') };
+    const { code, out, err } = await runCli(['study', 'import-table', studyPath, '--table', sheet, '--mapping', mapping]);
+    expect(code).toBe(2);
+    const report = JSON.parse(out);
+    expect(report.committed).toBe(false);
+    expect(report.rejected).toEqual([
+      { sheet: 'patients-unknown', row: truth.patients.length + 2, column: 'MRN', value: null, reason: expect.stringContaining(NO_PATIENT_WITH_HOSPITAL_ID) },
+    ]);
+    expect(err).toContain(`row ${truth.patients.length + 2}, column MRN: ${NO_PATIENT_WITH_HOSPITAL_ID}`);
+    expect(out + err).not.toContain(UNKNOWN_MRN);
+    expect({ patients: count('patients'), audit: count('audit_log') }).toEqual(before);
+  });
+
+  it('updates the DICOM patients (no new ones) from an MRN-keyed patient sheet', async () => {
+    const sheet = write('patients.csv', patientSheet());
+    const mapping = write('patients-mapping.json', patientMapping());
+    const patientsBefore = count('patients');
+    const { code, out, err } = await runCli(['study', 'import-table', studyPath, '--table', sheet, '--mapping', mapping]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.sheets).toEqual([{ sheet: 'patients', entity: 'patient', rows: truth.patients.length, inserted: 0, updated: truth.patients.length, unchanged: 0 }]);
+    expect(count('patients')).toBe(patientsBefore);
+    const ids = await patientIdsByMrn();
+    const study = await openStudy(studyPath);
+    try {
+      const rows = new Map(listRecords(study.db, 'patient').map((r) => [r.id, r]));
+      truth.patients.forEach((p, i) => {
+        const row = rows.get(ids.get(p.patientId) as number);
+        expect(row, p.patientId).toBeDefined();
+        // DICOM facts kept, sheet facts applied, the patient's own DICOM source key untouched.
+        expect(row).toMatchObject({ sex: p.sex, ecog: ecogOf(i), histology: p.histology, vitalStatus: 'alive', sourceKey: expect.stringMatching(/^dicom:/) });
+      });
+    } finally {
+      study.close();
+    }
+  });
+
+  it('applies every follow-up row to the right lesion (MRN + levels + RT start) and reports an unknown MRN', async () => {
+    const mapping = write('events-mapping.json', eventMapping);
+    const bad = write('events-bad.csv', eventSheet([`evX,${UNKNOWN_MRN},L1,2014-01-01,local_progression,2014-06-01`, `evY,${truth.lesions[0].patientId},C1,2014-01-01,local_progression,2014-06-01`]));
+    const rejected = await runCli(['study', 'import-table', studyPath, '--table', bad, '--mapping', mapping]);
+    expect(rejected.code).toBe(2);
+    const badReport = JSON.parse(rejected.out);
+    const n = eventRows().length;
+    expect(badReport.rejected).toEqual([
+      { sheet: 'events-bad', row: n + 2, column: 'MRN', value: null, reason: NO_PATIENT_WITH_HOSPITAL_ID },
+      { sheet: 'events-bad', row: n + 3, column: 'levels', value: 'C1', reason: 'this patient has no lesion at C1' },
+    ]);
+    expect(count('events')).toBe(0);
+
+    const good = write('events.csv', eventSheet());
+    const { code, out, err } = await runCli(['study', 'import-table', studyPath, '--table', good, '--mapping', mapping]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(out).sheets[0]).toMatchObject({ rows: n, inserted: n, updated: 0 });
+    const ids = await patientIdsByMrn();
+    const study = await openStudy(studyPath);
+    try {
+      const events = listRecords(study.db, 'event');
+      expect(events).toHaveLength(n);
+      for (const e of eventRows()) {
+        const stored = events.find((x) => x.date === e.date && x.patientId === ids.get(e.mrn));
+        expect(stored, e.id).toBeDefined();
+        const lesion = listRecords(study.db, 'lesion').find((l) => l.id === stored?.lesionId);
+        const truthLesion = truth.lesions.find((l) => l.patientId === e.mrn && l.referenceDate === e.rtStart && e.levels.startsWith(l.levels[0]));
+        expect(lesion?.levels, e.id).toBe(truthLesion?.levels.join(','));
+      }
+    } finally {
+      study.close();
+    }
+  });
+
+  it('a wrong RT start date for the levels is rejected, naming the date', async () => {
+    const l = eventRows()[0];
+    const sheet = write('events-wrong-start.csv', eventSheet([`evZ,${l.mrn},${l.levels},1999-01-01,local_progression,${l.date}`]));
+    const { code, out } = await runCli(['study', 'import-table', studyPath, '--table', sheet, '--mapping', write('m.json', eventMapping), '--dry-run']);
+    expect(code).toBe(2);
+    expect(JSON.parse(out).rejected).toEqual([expect.objectContaining({ column: 'levels', reason: expect.stringContaining('has no RT course starting 1999-01-01') })]);
+  });
+
+  it('re-importing both sheets changes nothing', async () => {
+    const before = ['patients', 'lesions', 'events', 'audit_log'].map(count);
+    for (const [sheet, mapping] of [
+      [path.join(tmp, 'patients.csv'), write('p.json', patientMapping())],
+      [path.join(tmp, 'events.csv'), write('e.json', eventMapping)],
+    ]) {
+      const { code, out } = await runCli(['study', 'import-table', studyPath, '--table', sheet, '--mapping', mapping]);
+      expect(code).toBe(0);
+      expect(JSON.parse(out).sheets.every((s: { inserted: number; updated: number; unchanged: number; rows: number }) => s.inserted === 0 && s.updated === 0 && s.unchanged === s.rows)).toBe(true);
+    }
+    expect(['patients', 'lesions', 'events', 'audit_log'].map(count)).toEqual(before);
+  });
+
+  it('"createMissing": true creates the unknown patient with a pseudonym from the keyed hash, never the MRN', async () => {
+    const sheet = write('patients-new.csv', patientSheet(UNKNOWN_MRN));
+    const { code, out, err } = await runCli(['study', 'import-table', studyPath, '--table', sheet, '--mapping', write('pc.json', patientMapping(true))]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(out).sheets[0]).toMatchObject({ inserted: 1, updated: 0, unchanged: truth.patients.length });
+    const study = await openStudy(studyPath);
+    try {
+      const id = findPatientByHospitalId(study.db, studyKeyOf(study.db), '', UNKNOWN_MRN);
+      expect(id).not.toBeNull();
+      const row = listRecords(study.db, 'patient').find((r) => r.id === id);
+      expect(row?.pseudonym).toMatch(/^P-[0-9a-f]{16}$/);
+      expect(JSON.stringify(row)).not.toContain(UNKNOWN_MRN);
+    } finally {
+      study.close();
+    }
+    // …and a second run finds it (idempotent).
+    const again = await runCli(['study', 'import-table', studyPath, '--table', sheet, '--mapping', path.join(tmp, 'pc.json')]);
+    expect(JSON.parse(again.out).sheets[0]).toMatchObject({ inserted: 0, unchanged: truth.patients.length + 1 });
+  });
+
+  it('leaves no MRN, name, birth date or path byte in the study file, its WAL or its backups', async () => {
+    // Keep a connection open so the WAL holds the latest pages while we read it.
+    const study = await openStudy(studyPath);
+    try {
+      const files = fs.readdirSync(tmp).filter((f) => f.startsWith('site.rtcw')).map((f) => path.join(tmp, f));
+      expect(files.length).toBeGreaterThan(0);
+      const needles = [UNKNOWN_MRN, ...truth.patients.flatMap((p) => [p.patientId, ...p.patientName.split('^'), p.birthDate, p.birthDate.replace(/-/g, '')]), cohortDir, 'cohort-a'];
+      for (const file of files) {
+        const bytes = fs.readFileSync(file);
+        for (const needle of needles) {
+          expect(bytes.includes(Buffer.from(needle, 'utf8')), `${needle} in ${path.basename(file)}`).toBe(false);
+          expect(bytes.includes(Buffer.from(needle, 'utf16le')), `${needle} (UTF-16) in ${path.basename(file)}`).toBe(false);
+        }
+      }
+    } finally {
+      study.close();
+    }
+  });
+});
+
+describe('hospital-ID mapping rules', () => {
+  it('explains misuse of the linkage options', () => {
+    const bad = (sheets: unknown[]) => () => parseTableMapping({ sheets });
+    expect(bad([{ entity: 'patient', columns: { sourcePatientId: 'MRN', pseudonym: 'p' } }])).toThrow(/must not map "pseudonym"/);
+    expect(bad([{ entity: 'event', key: 'k', createMissing: true, columns: { patient: { column: 'MRN', by: 'sourcePatientId' }, type: 't', date: 'd' } }])).toThrow(/patient sheets only/);
+    expect(bad([{ entity: 'event', key: 'k', columns: { lesion: { column: 'lv', by: 'levels' }, type: 't', date: 'd' } }])).toThrow(/needs the sheet's "patient" reference/);
+    expect(bad([{ entity: 'patient', issuer: 'X', columns: { pseudonym: 'p' } }])).toThrow(MappingError);
+    // A linked lesion sheet needs no key: patient + levels identify the lesion.
+    expect(() => parseTableMapping({ sheets: [{ entity: 'lesion', columns: { patient: { column: 'MRN', by: 'sourcePatientId' }, levels: 'lv' } }] })).not.toThrow();
+  });
+});
