@@ -38,6 +38,7 @@ const NEXT_STEP: Record<ApiErrorCode, string> = {
   NOT_A_STUDY: 'Pick a study file (.rtcw or .sqlite) created by this workstation. The file was not modified.',
   STUDY_CORRUPT: 'The file failed its integrity check and was left untouched. Restore it from a backup copy.',
   STUDY_TOO_NEW: 'This study was written by a newer version of the workstation. Update the app to open it.',
+  STUDY_KEY_MISSING: "Import this study's key (File → Import study key…) from the workstation that created it. Analyses and exports work without it.",
   IO_ERROR: 'Check that the file or folder exists, is readable and that the disk is not full.',
   FORBIDDEN: 'The request was refused. Reload the window.',
   INTERNAL: 'An unexpected error occurred. Try again; if it persists, report it with the steps that led here.',

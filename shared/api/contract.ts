@@ -47,6 +47,7 @@ export type ApiErrorCode =
   | 'NOT_A_STUDY' // the file is not a SQLite database
   | 'STUDY_CORRUPT' // integrity_check failed
   | 'STUDY_TOO_NEW' // the file's schema is newer than this build
+  | 'STUDY_KEY_MISSING' // linking identified data needs the study key, not on this workstation
   | 'IO_ERROR' // filesystem failure (permissions, disk full, …)
   | 'FORBIDDEN' // a transport refused the caller
   | 'INTERNAL'; // a bug: the message is generic, details go to the log
@@ -70,7 +71,7 @@ export class ApiError extends Error implements ApiErrorInfo {
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'NO_STUDY', 'INVALID_INPUT', 'NOT_FOUND', 'ALREADY_EXISTS', 'CONFLICT', 'CANCELLED', 'NOT_A_STUDY',
-  'STUDY_CORRUPT', 'STUDY_TOO_NEW', 'IO_ERROR', 'FORBIDDEN', 'INTERNAL',
+  'STUDY_CORRUPT', 'STUDY_TOO_NEW', 'STUDY_KEY_MISSING', 'IO_ERROR', 'FORBIDDEN', 'INTERNAL',
 ]);
 
 export function isApiErrorCode(code: unknown): code is ApiErrorCode {

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { importTable } from '../../services/import/tableImport';
 import { MappingError } from '../../services/import/tableMapping';
 import { readSpreadsheet, SpreadsheetError } from '../../services/import/spreadsheetFile';
-import { studyKeyOf } from '../../services/identity/studyKey';
+import { getOrCreateStudyKey } from '../../services/identity/studyKey';
+import { keyStoreOption } from '../studyKeyOption';
 import { CliError, type CliOptions } from '../options';
 import { studyPositional, withStudy } from '../studyAccess';
 
@@ -32,7 +33,7 @@ export async function run(options: CliOptions) {
   }
   const report = await withStudy(file, (study) => {
     try {
-      return importTable(study.db, workbook, mappingText, { dryRun: options.flag('dry-run'), studyKey: () => studyKeyOf(study.db) });
+      return importTable(study.db, workbook, mappingText, { dryRun: options.flag('dry-run'), studyKey: () => getOrCreateStudyKey(study.db, keyStoreOption(options)) });
     } catch (error) {
       if (error instanceof MappingError) throw new CliError(`${path.basename(mappingPath)}: ${error.message}`);
       throw error;

@@ -2,7 +2,8 @@
 // hospital ID for the site's chart review, from a re-read of the site's DICOM folder
 // (electron/services/identity/reidList.ts). Nothing is stored in the study.
 import { writeReidList } from '../../services/identity/reidList';
-import { studyKeyOf } from '../../services/identity/studyKey';
+import { requireStudyKey } from '../../services/identity/studyKey';
+import { keyStoreOption } from '../studyKeyOption';
 import type { CliOptions } from '../options';
 import { studyPositional, withStudy } from '../studyAccess';
 
@@ -12,5 +13,5 @@ export async function run(options: CliOptions) {
   const file = studyPositional(options, 'study reid-list');
   const dir = options.requiredString('dir');
   const out = options.requiredString('out');
-  return withStudy(file, (study) => writeReidList(study.db, studyKeyOf(study.db), dir, out));
+  return withStudy(file, (study) => writeReidList(study.db, () => requireStudyKey(study.db, keyStoreOption(options), 'A re-identification list'), dir, out));
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
-import { migrations as allMigrations, type Migration } from './migrations/index';
+import { migrations as allMigrations, type Migration, type MigrationContext } from './migrations/index';
 
 /** PRAGMA application_id of every study file: ASCII "RTCW". Lets us refuse other SQLite files. */
 export const STUDY_APPLICATION_ID = 0x52544357;
@@ -22,12 +22,20 @@ export interface StudyFile {
   readonly schemaVersion: number;
   /** Path of the backup written before migrating, if a migration ran. */
   readonly backupPath: string | null;
+  /**
+   * Older backup copies next to the file that a migration removing identifiers rewrote without
+   * them (file names), and those it could not rewrite and deleted instead (issue 11 item 1).
+   */
+  readonly backupsRewritten: readonly string[];
+  readonly backupsRemoved: readonly string[];
   close(): void;
 }
 
 export interface StudyFileOptions {
   /** Defaults to the app's migrations; tests pass their own. */
   migrations?: readonly Migration[];
+  /** Where migrations put the study key (migration 4); default: defaultKeyStore(). */
+  keyStore?: MigrationContext['keyStore'];
 }
 
 export function latestSchemaVersion(migrations: readonly Migration[] = allMigrations): number {
@@ -56,7 +64,7 @@ export function createStudy(
     db.pragma(`application_id = ${STUDY_APPLICATION_ID}`);
     const conn = db;
     conn.transaction(() => {
-      applyMigrations(conn, migrations, 0);
+      applyMigrations(conn, migrations, 0, { keyStore: options.keyStore });
       options.initialize?.(conn);
     })();
     db.close();
@@ -68,8 +76,10 @@ export function createStudy(
     fs.rmSync(partial, { force: true });
     throw asStudyError(error, target);
   }
-  return wrap(openReadWrite(target), target, latestSchemaVersion(migrations), null);
+  return wrap(openReadWrite(target), target, latestSchemaVersion(migrations), null, noBackups);
 }
+
+const noBackups = { rewritten: [] as string[], removed: [] as string[] };
 
 /**
  * Opens an existing study, checking it first and migrating it if needed.
@@ -82,17 +92,27 @@ export async function openStudy(filePath: string, options: StudyFileOptions = {}
   const latest = latestSchemaVersion(migrations);
   const db = openReadWrite(target);
   let backupPath: string | null = null;
+  let backups = noBackups;
+  const context: MigrationContext = { keyStore: options.keyStore };
   try {
     if (userVersion < latest) {
       backupPath = backupPathFor(target, userVersion);
       await db.backup(backupPath);
-      db.transaction(() => applyMigrations(db, migrations, userVersion))();
+      db.transaction(() => applyMigrations(db, migrations, userVersion, context))();
+      const scrubbedUpTo = migrations.filter((m) => m.removesIdentifiers && m.version > userVersion).reduce((v, m) => Math.max(v, m.version), 0);
+      if (scrubbedUpTo > 0) {
+        // The dropped identifiers still sit in freed pages and WAL frames: rebuild the file and
+        // empty the WAL; then give the older backups (this one included) the same treatment.
+        db.exec('VACUUM');
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        backups = rewriteBackups(target, migrations, context, scrubbedUpTo);
+      }
     }
   } catch (error) {
     db.close();
     throw asStudyError(error, target);
   }
-  return wrap(db, target, latest, backupPath);
+  return wrap(db, target, latest, backupPath, backups);
 }
 
 /**
@@ -165,6 +185,9 @@ function openReadWrite(target: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Deleted rows are overwritten with zeros, not left in free pages (identifiers removed by a
+    // migration or an edit must not survive in the file).
+    db.pragma('secure_delete = ON');
     return db;
   } catch (error) {
     throw asStudyError(error, target);
@@ -180,10 +203,10 @@ function sortedMigrations(migrations: readonly Migration[]): Migration[] {
 }
 
 /** Runs the migrations above `fromVersion`; the caller wraps this in a transaction. */
-function applyMigrations(db: Database.Database, migrations: readonly Migration[], fromVersion: number): void {
+function applyMigrations(db: Database.Database, migrations: readonly Migration[], fromVersion: number, context: MigrationContext): void {
   for (const migration of migrations) {
     if (migration.version <= fromVersion) continue;
-    migration.up(db);
+    migration.up(db, context);
     db.pragma(`user_version = ${migration.version}`);
   }
   const violations = db.pragma('foreign_key_check') as unknown[];
@@ -199,13 +222,65 @@ function backupPathFor(target: string, fromVersion: number): string {
   return candidate;
 }
 
-function wrap(db: Database.Database, target: string, schemaVersion: number, backupPath: string | null): StudyFile {
+/**
+ * Rewrites each `<study>.schema-v<N>.*.bak` next to `target` with N below `belowVersion` by running
+ * the migrations on it (so it loses its identifiers like the study did, and keeps its data), then
+ * VACUUM. A backup that cannot be rewritten (damaged, foreign, locked) is deleted — the caller lists
+ * both in StudyFile so the user is told.
+ */
+function rewriteBackups(
+  target: string,
+  migrations: readonly Migration[],
+  context: MigrationContext,
+  belowVersion: number,
+): { rewritten: string[]; removed: string[] } {
+  const dir = path.dirname(target);
+  const prefix = `${path.basename(target)}.schema-v`;
+  const rewritten: string[] = [];
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (!name.startsWith(prefix) || !name.endsWith('.bak')) continue;
+    const version = Number.parseInt(name.slice(prefix.length), 10);
+    if (!(version < belowVersion)) continue;
+    const file = path.join(dir, name);
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(file, { fileMustExist: true });
+      db.pragma('secure_delete = ON');
+      db.pragma('foreign_keys = ON');
+      if ((db.pragma('application_id', { simple: true }) as number) !== STUDY_APPLICATION_ID) throw new Error('not a study');
+      const from = db.pragma('user_version', { simple: true }) as number;
+      const conn = db;
+      if (from < latestSchemaVersion(migrations)) conn.transaction(() => applyMigrations(conn, migrations, from, context))();
+      db.exec('VACUUM');
+      db.pragma('journal_mode = DELETE');
+      db.close();
+      db = null;
+      rewritten.push(name);
+    } catch {
+      db?.close();
+      for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+      removed.push(name);
+    }
+  }
+  return { rewritten, removed };
+}
+
+function wrap(
+  db: Database.Database,
+  target: string,
+  schemaVersion: number,
+  backupPath: string | null,
+  backups: { rewritten: string[]; removed: string[] },
+): StudyFile {
   let closed = false;
   return {
     db,
     path: target,
     schemaVersion,
     backupPath,
+    backupsRewritten: backups.rewritten,
+    backupsRemoved: backups.removed,
     close() {
       if (closed) return;
       closed = true;

@@ -32,7 +32,8 @@ function csvField(value: string): string {
 
 export async function writeReidList(
   db: Database.Database,
-  key: Buffer,
+  /** The study key; asked for after the shared-copy check (a shared copy has none). */
+  studyKey: () => Buffer,
   dir: string,
   outPath: string,
   options: Pick<ScanOptions, 'signal' | 'onProgress'> = {},
@@ -42,6 +43,7 @@ export async function writeReidList(
   if (!info?.isDirectory()) throw new ApiError('INVALID_INPUT', `folder not found: ${dir}`);
   const target = path.resolve(outPath);
   if (fs.existsSync(target)) throw new ApiError('ALREADY_EXISTS', `A file named ${path.basename(target)} already exists; choose a new name for the list.`);
+  const key = studyKey();
 
   const ids = new Map<string, { issuer: string; id: string }>();
   const files = await listFiles(dir, options.signal);

@@ -20,10 +20,10 @@ import {
   updateRecord,
   validateForWrite,
 } from '../db/cohortRecords';
-import { ApiError } from '../../../shared/api/contract';
 import { levelsToStorage, parseLesionLevels } from '../../../shared/domain/vertebralLevels';
-import { pseudonymSecret } from '../dicom/dicomIndex';
-import { findPatientByHospitalId, hospitalIdHash } from '../identity/patientLink';
+import { pseudonymFor } from '../dicom/dicomIndex';
+import { findPatientByHospitalId, hospitalIdHash, linkHospitalIdHash } from '../identity/patientLink';
+import { defaultKeyStore, getOrCreateStudyKey } from '../identity/studyKey';
 import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
 import { HOSPITAL_ID_FIELD, hospitalIdLinkOf, parseTableMapping, usesHospitalIds, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
 import type { Cell, Sheet, SheetRow, Workbook } from './spreadsheetFile';
@@ -37,8 +37,9 @@ export interface ImportOptions {
   /** Cap on rejected cells listed (all rows are still validated). */
   maxRejected?: number;
   /**
-   * The study key (kept outside the study), asked for only when the mapping links rows by hospital
-   * ID; it throws the key's typed error when the key is not on this computer.
+   * The study key (kept outside the study, identity/studyKey.ts): it hashes row keys and hospital
+   * IDs. Throws the key's typed error when this workstation lacks it. Default: the key in the
+   * user's key store (created for a study that has no keyed data yet).
    */
   studyKey?: () => Buffer;
 }
@@ -50,10 +51,6 @@ function fieldRank(field: string): number {
   return field === HOSPITAL_ID_FIELD || field === 'patient' ? 0 : field === 'lesion' ? 1 : 2;
 }
 
-/** Pseudonym of a patient created from a hospital ID: from the keyed hash, as the DICOM import makes it (dicomIndex.ts pseudonymFor). */
-function pseudonymFromHash(hash: string): string {
-  return `P-${hash.slice(0, 16)}`;
-}
 
 function findLesionId(db: Database.Database, patientId: number, levels: unknown): number | null {
   if (typeof levels !== 'string') return null;
@@ -189,10 +186,7 @@ function findSheet(workbook: Workbook, sheetMapping: SheetMapping): Sheet | null
 export function importTable(db: Database.Database, workbook: Workbook, mappingInput: unknown, options: ImportOptions = {}): ImportReport {
   const mapping = parseTableMapping(mappingInput);
   if (usesHospitalIds(mapping)) assertIdentifiedImportAllowed(db, 'Linking spreadsheet rows by hospital ID');
-  const requireHospitalKey = (): Buffer => {
-    if (!options.studyKey) throw new ApiError('INVALID_INPUT', 'Linking rows by hospital ID needs the study key, which was not given.');
-    return options.studyKey();
-  };
+  const loadKey = options.studyKey ?? (() => getOrCreateStudyKey(db, defaultKeyStore(), 'Importing a spreadsheet (row keys are hashed with the study key)'));
   const who = options.who ?? currentUser();
   const dryRun = options.dryRun ?? false;
   const maxRejected = options.maxRejected ?? 1000;
@@ -211,11 +205,9 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     let provenanceId: number | null = null;
     const provenance = () => (provenanceId ??= createProvenance(db, { kind: 'spreadsheet', label: workbook.fileName, fingerprint: workbook.fingerprint }, who));
     const seenKeys = new Set<string>();
-    const secret = pseudonymSecret(db);
-    // Patients created in this import (createMissing), by hashed hospital ID, for their child rows.
-    const createdByHash = new Map<string, number>();
-    let key: Buffer | null = null;
-    const hospitalKey = (): Buffer => (key ??= requireHospitalKey());
+    // Keyed (study key) so a key column holding an MRN never lands in the study in clear.
+    const secret = loadKey();
+    const hospitalKey = (): Buffer => secret;
 
     for (const sheetMapping of order) {
       const sheet = findSheet(workbook, sheetMapping);
@@ -250,6 +242,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
       // The row's hospital ID, hashed (patient sheets: their ID column; child sheets: the reference).
       let hospitalHash: string | null = null;
       let linkedPatientId: number | null = null;
+      let newPseudonym: string | null = null;
 
       // Parent references first (a lesion found by levels needs the row's patient), then fields.
       const entries = Object.entries(sheetMapping.columns).sort(([a], [b]) => fieldRank(a) - fieldRank(b));
@@ -268,7 +261,8 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
           }
           const key = hospitalKey();
           hospitalHash = hospitalIdHash(key, link?.issuer ?? '', id);
-          linkedPatientId = findPatientByHospitalId(db, key, link?.issuer ?? '', id) ?? createdByHash.get(hospitalHash) ?? null;
+          linkedPatientId = findPatientByHospitalId(db, key, link?.issuer ?? '', id);
+          if (linkedPatientId === null && field === HOSPITAL_ID_FIELD) newPseudonym = pseudonymFor(key, link?.issuer ?? '', id);
           if (field === 'patient') {
             if (linkedPatientId === null) fail(column, null, NO_PATIENT_WITH_HOSPITAL_ID);
             else input.patientId = linkedPatientId;
@@ -339,7 +333,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
       let existing: number | null;
       if (entity === 'patient' && link) {
         existing = linkedPatientId;
-        if (existing === null) input.pseudonym = pseudonymFromHash(hospitalHash as string);
+        if (existing === null) input.pseudonym = newPseudonym;
       } else if (entity === 'lesion' && link) {
         existing = input.patientId === undefined ? null : findLesionId(db, input.patientId as number, input.levels);
       } else {
@@ -352,7 +346,8 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
       try {
         if (existing === null) {
           const created = insertValidated(db, entity, validateForWrite(db, entity, input), provenance(), who);
-          if (entity === 'patient' && hospitalHash) createdByHash.set(hospitalHash, created.id);
+          // The link row (hash only) lets child sheets, re-imports and later DICOM scans find the patient.
+          if (entity === 'patient' && link && hospitalHash) linkHospitalIdHash(db, created.id, hospitalHash);
           summary.inserted++;
         } else {
           const before = getRecord(db, entity, existing);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudy, openStudy } from '../../../electron/services/db/studyFile';
 import { listRecords } from '../../../electron/services/db/cohortRecords';
 import { findPatientByHospitalId } from '../../../electron/services/identity/patientLink';
-import { studyKeyOf } from '../../../electron/services/identity/studyKey';
+import { defaultKeyStore, requireStudyKey } from '../../../electron/services/identity/studyKey';
 import { NO_PATIENT_WITH_HOSPITAL_ID } from '../../../electron/services/import/tableImport';
 import { MappingError, parseTableMapping } from '../../../electron/services/import/tableMapping';
 import { cohortDir, ecogOf, eventMapping, eventRows, eventSheet, patientMapping, patientSheet, runCli, truth, UNKNOWN_MRN } from './linkageFixture';
@@ -33,7 +33,7 @@ const count = (table: string) => {
 async function patientIdsByMrn(): Promise<Map<string, number | null>> {
   const study = await openStudy(studyPath);
   try {
-    const key = studyKeyOf(study.db);
+    const key = requireStudyKey(study.db, defaultKeyStore());
     return new Map(truth.patients.map((p) => [p.patientId, findPatientByHospitalId(study.db, key, '', p.patientId)]));
   } finally {
     study.close();
@@ -42,13 +42,18 @@ async function patientIdsByMrn(): Promise<Map<string, number | null>> {
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-linkage-'));
+  // The study key store of this "workstation" (identity/studyKey.ts defaultUserDataDir).
+  process.env.RTCW_USER_DATA = path.join(tmp, 'user-data');
   studyPath = path.join(tmp, 'site.rtcw');
   createStudy(studyPath).close();
   const imported = await runCli(['study', 'import-dicom', studyPath, '--dir', cohortDir]);
   expect(imported.err).toBe('');
   expect(JSON.parse(imported.out).patientsAdded).toBe(truth.patients.length);
 });
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => {
+  delete process.env.RTCW_USER_DATA;
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('spreadsheets linked by hospital ID', () => {
   it('rejects a row whose MRN matches no patient (row, column, reason; no value echoed) and changes nothing', async () => {
@@ -156,7 +161,7 @@ describe('spreadsheets linked by hospital ID', () => {
     expect(JSON.parse(out).sheets[0]).toMatchObject({ inserted: 1, updated: 0, unchanged: truth.patients.length });
     const study = await openStudy(studyPath);
     try {
-      const id = findPatientByHospitalId(study.db, studyKeyOf(study.db), '', UNKNOWN_MRN);
+      const id = findPatientByHospitalId(study.db, requireStudyKey(study.db, defaultKeyStore()), '', UNKNOWN_MRN);
       expect(id).not.toBeNull();
       const row = listRecords(study.db, 'patient').find((r) => r.id === id);
       expect(row?.pseudonym).toMatch(/^P-[0-9a-f]{16}$/);
