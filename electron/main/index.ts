@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
+import type { ReidListResult, SharedCopyResult } from '../../shared/api/study';
 import { createApiRuntime, type ApiService, type PathChooser } from '../services/api/index';
 import { IPC_STUDY_CHANGED, registerApiHandlers } from './ipc';
 import { menuTemplate } from './menu';
@@ -63,10 +64,12 @@ function start(): void {
 
   const service: ApiService = createApiRuntime({ userDataDir: app.getPath('userData'), choosePath });
 
-  const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy', input: object) => {
+  const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy' | 'shareStudyCopy' | 'writeReidList', input: object, done?: (result: unknown) => string) => {
     const response = await service.call(method, input);
     if (!response.ok && response.error.code !== 'CANCELLED') {
       dialog.showErrorBox('RT Cohort Workstation', toApiError(response.error).message);
+    } else if (response.ok && done) {
+      void dialog.showMessageBox({ type: 'info', title: 'RT Cohort Workstation', message: done(response.result) });
     }
   };
   const rebuildMenu = () => {
@@ -76,6 +79,16 @@ function start(): void {
         openStudy: () => void runFromMenu('openStudy', {}),
         openRecent: (studyPath) => void runFromMenu('openStudy', { path: studyPath }),
         openDemoStudy: () => void runFromMenu('openDemoStudy', {}),
+        shareCopy: () =>
+          void runFromMenu('shareStudyCopy', {}, (r) => {
+            const copy = r as SharedCopyResult;
+            return `De-identified copy written: ${copy.path}\n${copy.patients} patients, dates shifted per patient, no key, no DICOM index. It may be shared.`;
+          }),
+        reidList: () =>
+          void runFromMenu('writeReidList', {}, (r) => {
+            const list = r as ReidListResult;
+            return `Re-identification list written: ${list.path} (${list.listed} patients). It identifies patients: keep it at the site.`;
+          }),
         about: () =>
           void dialog.showMessageBox({
             type: 'info',
@@ -86,6 +99,7 @@ function start(): void {
       },
       service.session.recent.list(),
       process.platform,
+      { open: service.session.isOpen, sharedCopy: service.session.isOpen && service.session.info().sharedCopy },
     );
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   };

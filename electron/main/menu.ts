@@ -7,10 +7,19 @@ export interface MenuActions {
   openStudy(): void;
   openRecent(path: string): void;
   openDemoStudy(): void;
+  /** File → Share a De-identified Copy… (identity/studyShare.ts). */
+  shareCopy(): void;
+  /** File → Re-identification List… (identity/reidList.ts). */
+  reidList(): void;
   about(): void;
 }
 
-export function menuTemplate(actions: MenuActions, recent: readonly RecentStudy[], platform: NodeJS.Platform): MenuItemConstructorOptions[] {
+export function menuTemplate(
+  actions: MenuActions,
+  recent: readonly RecentStudy[],
+  platform: NodeJS.Platform,
+  study: { open: boolean; sharedCopy: boolean } = { open: false, sharedCopy: false },
+): MenuItemConstructorOptions[] {
   const recentItems: MenuItemConstructorOptions[] =
     recent.length === 0
       ? [{ label: 'No recent studies', enabled: false }]
@@ -27,6 +36,10 @@ export function menuTemplate(actions: MenuActions, recent: readonly RecentStudy[
       { label: 'Open Study…', accelerator: 'CmdOrCtrl+O', click: () => actions.openStudy() },
       { label: 'Open Recent', submenu: recentItems },
       { label: 'Open Demo Study', click: () => actions.openDemoStudy() },
+      { type: 'separator' },
+      { label: 'Share a De-identified Copy…', enabled: study.open, click: () => actions.shareCopy() },
+      // A shared copy has no key and no hospital IDs to list.
+      { label: 'Re-identification List…', enabled: study.open && !study.sharedCopy, click: () => actions.reidList() },
       { type: 'separator' },
       { label: 'Quit', role: 'quit', accelerator: 'CmdOrCtrl+Q' },
     ],

@@ -18,7 +18,31 @@ export interface StudyInfo {
   schemaVersion: number;
   /** True for the built-in synthetic demo study. */
   synthetic: boolean;
+  /** True for a de-identified shared copy (`shareStudyCopy`): identified imports are refused. */
+  sharedCopy: boolean;
   counts: StudyCounts;
+}
+
+/** What `shareStudyCopy` wrote (electron/services/identity/studyShare.ts lists what a copy keeps). */
+export interface SharedCopyResult {
+  /** The written copy (absolute path). */
+  path: string;
+  patients: number;
+  lesions: number;
+  /** Tables whose rows were dropped (DICOM index, hospital-ID hashes, …). */
+  emptiedTables: string[];
+}
+
+/** What `writeReidList` wrote: pseudonym ↔ hospital ID, for the site's chart review only. */
+export interface ReidListResult {
+  /** Where the list was written (absolute path; readable by its owner only). */
+  path: string;
+  /** Rows written: study patients found in the folder. */
+  listed: number;
+  /** Patients in the folder who are not in the study (not listed). */
+  notInStudy: number;
+  /** Study patients whose hospital ID was not found in the folder. */
+  studyPatientsNotFound: number;
 }
 
 export interface RecentStudy {
@@ -50,4 +74,15 @@ export const studyMethods = {
   studyCounts: defineMethod({ input: z.object({}), result: returns<StudyCounts>() }),
   recentStudies: defineMethod({ input: z.object({}), result: returns<RecentStudy[]>() }),
   forgetRecentStudy: defineMethod({ input: z.object({ path: z.string().min(1).max(4096) }), result: returns<RecentStudy[]>() }),
+  /** Writes a de-identified copy of the open study to a NEW file (`out`: web/harness mode only). */
+  shareStudyCopy: defineMethod({ input: z.object({ out: z.string().min(1).max(4096).optional() }), result: returns<SharedCopyResult>() }),
+  /**
+   * Re-reads the site's DICOM folder and writes pseudonym ↔ hospital ID to a new CSV (needs the
+   * study key; nothing is stored in the study). `dir`/`out`: web/harness mode only.
+   */
+  writeReidList: defineMethod({
+    input: z.object({ dir: z.string().min(1).max(4096).optional(), out: z.string().min(1).max(4096).optional() }),
+    result: returns<ReidListResult>(),
+    long: true,
+  }),
 } satisfies MethodRecord;

@@ -16,7 +16,7 @@ import {
   updateStudySettings,
 } from '../db/cohortRecords';
 import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
-import { getOrCreateStudyKey, KeyFileStore, studyKeysDir } from '../identity/studyKey';
+import { getOrCreateStudyKey } from '../identity/studyKey';
 import { importTable } from '../import/tableImport';
 import { MappingError } from '../import/tableMapping';
 import type { HandlerContext, Handlers } from './apiService';
@@ -38,7 +38,7 @@ function runImport(ctx: HandlerContext, workbook: Workbook, mapping: unknown, dr
   ctx.progress(30, dryRun ? 'Validating rows' : 'Importing rows');
   try {
     const db = ctx.study.db;
-    const report = importTable(db, workbook, mapping, { dryRun, studyKey: () => getOrCreateStudyKey(db, new KeyFileStore(studyKeysDir(ctx.session.options.userDataDir))) });
+    const report = importTable(db, workbook, mapping, { dryRun, studyKey: () => getOrCreateStudyKey(db, ctx.session.keyStore) });
     ctx.progress(100, report.message);
     return report;
   } catch (error) {

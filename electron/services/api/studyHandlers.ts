@@ -1,8 +1,15 @@
 // Handlers for shared/api/study.ts.
+import path from 'node:path';
 import type { studyMethods } from '../../../shared/api/study';
+import { ScanCancelled } from '../dicom/folderScan';
+import { writeReidList } from '../identity/reidList';
+import { requireStudyKey } from '../identity/studyKey';
+import { shareStudy } from '../identity/studyShare';
+import { ApiError } from '../../../shared/api/contract';
 import type { Handlers } from './apiService';
 
 const STUDY_FILTERS = [{ name: 'RT Cohort Workstation study', extensions: ['rtcw'] }];
+const CSV_FILTERS = [{ name: 'CSV', extensions: ['csv'] }];
 
 export const studyHandlers: Handlers<typeof studyMethods> = {
   async createStudy(input, ctx) {
@@ -42,6 +49,34 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
   recentStudies: (_input, ctx) => ctx.session.recent.list(),
 
   forgetRecentStudy: (input, ctx) => ctx.session.recent.remove(input.path),
+
+  async shareStudyCopy(input, ctx) {
+    const study = ctx.study;
+    const out = await ctx.choosePath({
+      purpose: 'shareStudyCopy',
+      mode: 'save-file',
+      title: 'Share a de-identified copy',
+      requested: input.out,
+      filters: STUDY_FILTERS,
+      defaultName: `${path.basename(study.path).replace(/\.rtcw$/i, '')}-shared.rtcw`,
+    });
+    return shareStudy(study.db, study.path, out);
+  },
+
+  async writeReidList(input, ctx) {
+    const db = ctx.study.db;
+    const dir = await ctx.choosePath({ purpose: 'reidListDicomFolder', mode: 'open-directory', title: "The site's DICOM folder", requested: input.dir });
+    const out = await ctx.choosePath({ purpose: 'reidList', mode: 'save-file', title: 'Save the re-identification list', requested: input.out, filters: CSV_FILTERS, defaultName: 'reid-list.csv' });
+    try {
+      return await writeReidList(db, () => requireStudyKey(db, ctx.session.keyStore, 'A re-identification list'), dir, out, {
+        signal: ctx.signal,
+        onProgress: (p) => ctx.progress(p.total ? Math.round((95 * p.done) / p.total) : 0, `Reading DICOM headers ${p.total ? `(${p.done}/${p.total} files)` : ''}`.trim()),
+      });
+    } catch (error) {
+      if (error instanceof ScanCancelled) throw new ApiError('CANCELLED', 'Re-identification list cancelled.');
+      throw error;
+    }
+  },
 };
 
 /** A file name from the study title: letters, digits, dash; never empty. */

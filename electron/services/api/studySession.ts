@@ -8,6 +8,7 @@ import type { Migration } from '../db/migrations/index';
 import { updateStudySettings } from '../db/cohortRecords';
 import { RecentStudies } from '../db/recentStudies';
 import { createStudy, openStudy, type StudyFile } from '../db/studyFile';
+import { KeyFileStore, studyKeysDir, type StudyKeyStore } from '../identity/studyKey';
 
 export interface StudySessionOptions {
   /** Per-user directory for the recent list and the demo study (Electron: app.getPath('userData')). */
@@ -18,6 +19,8 @@ export interface StudySessionOptions {
    * creating transaction). Provided by the cohort area (electron/services/analysis/demoStudy.ts).
    */
   populateDemo?: (db: Database.Database) => void;
+  /** The study key store (desktop: OS keychain via safeStorage); default 0600 key files in userDataDir. */
+  keyStore?: StudyKeyStore;
 }
 
 export class StudySession {
@@ -28,6 +31,11 @@ export class StudySession {
 
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
+  }
+
+  /** Where this workstation keeps study keys (identity/studyKey.ts): the session's store, else 0600 key files in the user-data folder. */
+  get keyStore(): StudyKeyStore {
+    return this.options.keyStore ?? new KeyFileStore(studyKeysDir(this.options.userDataDir));
   }
 
   get demoPath(): string {
@@ -114,6 +122,7 @@ export class StudySession {
       title: settings.title ?? path.basename(study.path).replace(/\.rtcw$/i, ''),
       schemaVersion: study.schemaVersion,
       synthetic: settings.synthetic,
+      sharedCopy: settings.sharedCopy,
       counts: this.counts(),
     };
   }
@@ -168,12 +177,12 @@ function countRows(db: Database.Database, table: 'patients' | 'lesions' | 'rt_co
   return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
-function readSettings(db: Database.Database): { title: string | null; synthetic: boolean } {
-  if (!tableExists(db, 'study_settings')) return { title: null, synthetic: false };
-  const row = db.prepare('SELECT title, synthetic FROM study_settings WHERE id = 1').get() as
-    | { title: string; synthetic: number }
+function readSettings(db: Database.Database): { title: string | null; synthetic: boolean; sharedCopy: boolean } {
+  if (!tableExists(db, 'study_settings')) return { title: null, synthetic: false, sharedCopy: false };
+  const row = db.prepare('SELECT * FROM study_settings WHERE id = 1').get() as
+    | { title: string; synthetic: number; shared_copy?: number }
     | undefined;
-  return { title: row?.title ?? null, synthetic: row?.synthetic === 1 };
+  return { title: row?.title ?? null, synthetic: row?.synthetic === 1, sharedCopy: row?.shared_copy === 1 };
 }
 
 function setTitle(db: Database.Database, title: string): void {

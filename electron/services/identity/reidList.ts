@@ -8,20 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
+import type { ReidListResult } from '../../../shared/api/study';
 import { listFiles, scanFiles, type ScanOptions } from '../dicom/folderScan';
 import { findPatientByHospitalId } from './patientLink';
 import { assertIdentifiedImportAllowed } from './sharedCopy';
 
-export interface ReidListResult {
-  /** Where the list was written (absolute path). */
-  path: string;
-  /** Rows written: study patients found in the folder. */
-  listed: number;
-  /** Patients in the folder who are not in the study (not listed). */
-  notInStudy: number;
-  /** Study patients whose hospital ID was not found in the folder. */
-  studyPatientsNotFound: number;
-}
 
 export const REID_LIST_HEADER = ['pseudonym', 'issuer', 'hospital_id'] as const;
 

@@ -32,6 +32,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
+import type { SharedCopyResult } from '../../../shared/api/study';
+import { newStudyUid } from './studyKey';
 import { ENTITY_FIELDS, ENTITY_TABLES, type EntityName } from '../../../shared/domain/cohortModel';
 import { stereotacticOnlyModel } from '../../../shared/domain/radiobiology';
 
@@ -51,35 +53,27 @@ export const SHIFT_SPAN_DAYS = 3_653;
 /** Safe Harbor: ages over 89 are aggregated into one category, written as 90. */
 export const AGE_CAP = 90;
 
-export interface ShareResult {
-  /** The written copy (absolute path). */
-  path: string;
-  patients: number;
-  lesions: number;
-  /** Tables whose rows were dropped (DICOM index, link hashes, …). */
-  emptiedTables: string[];
-}
 
 export interface ShareOptions {
   /** Days of the shift for each patient (tests); default a fresh random offset per patient. */
   offsetDays?: (patientId: number) => number;
 }
 
-// The SQL expression giving a row's patient id, per entity.
+// The SQL expression giving a row's patient id, per entity (qualified: it is used in a subquery).
 const PATIENT_OF: Record<EntityName, string> = {
-  patient: 'id',
-  lesion: 'patient_id',
-  rtCourse: '(SELECT patient_id FROM lesions WHERE lesions.id = rt_courses.lesion_id)',
-  systemicTherapy: 'patient_id',
-  event: 'patient_id',
-  toxicity: 'patient_id',
+  patient: 'patients.id',
+  lesion: 'lesions.patient_id',
+  rtCourse: '(SELECT l.patient_id FROM lesions l WHERE l.id = rt_courses.lesion_id)',
+  systemicTherapy: 'systemic_therapies.patient_id',
+  event: 'events.patient_id',
+  toxicity: 'toxicities.patient_id',
 };
 
 /**
  * Writes the de-identified copy of the open study `source` to `outPath` (must not exist).
  * The source is only read.
  */
-export function shareStudy(source: Database.Database, sourcePath: string, outPath: string, options: ShareOptions = {}): ShareResult {
+export function shareStudy(source: Database.Database, sourcePath: string, outPath: string, options: ShareOptions = {}): SharedCopyResult {
   const target = path.resolve(outPath);
   if (target === path.resolve(sourcePath)) throw new ApiError('INVALID_INPUT', 'The shared copy must be a new file, not the study itself.');
   if (fs.existsSync(target)) throw new ApiError('ALREADY_EXISTS', `A file named ${path.basename(target)} already exists; choose a new name for the shared copy.`);
@@ -135,7 +129,8 @@ function deidentify(db: Database.Database, options: ShareOptions): string[] {
   if (tableHasColumn(db, 'saved_analyses', 'dataset_fingerprint')) {
     db.prepare('UPDATE saved_analyses SET dataset_fingerprint = NULL, last_run_at = NULL, created_at = ?, updated_at = ?').run(now, now);
   }
-  db.prepare('UPDATE study_settings SET shared_copy = 1, updated_at = ? WHERE id = 1').run(now);
+  // A new uid, and no key check value: the copy must not name (or verify) the original's key.
+  db.prepare('UPDATE study_settings SET shared_copy = 1, study_uid = ?, study_key_check = NULL, updated_at = ? WHERE id = 1').run(newStudyUid(), now);
   return emptied;
 }
 
@@ -170,7 +165,7 @@ function shiftDates(db: Database.Database, offsetDays: (patientId: number) => nu
   for (const [entity, table] of Object.entries(ENTITY_TABLES) as [EntityName, string][]) {
     const columns = ENTITY_FIELDS[entity].filter((f) => f.type === 'date').map((f) => f.column);
     if (columns.length === 0) continue;
-    const shift = `(SELECT days FROM share_offset WHERE patient_id = ${PATIENT_OF[entity]}) || ' days'`;
+    const shift = `(SELECT o.days FROM share_offset o WHERE o.patient_id = ${PATIENT_OF[entity]}) || ' days'`;
     db.exec(`UPDATE ${table} SET ${columns.map((c) => `${c} = date(${c}, ${shift})`).join(', ')}`);
   }
   db.exec('DROP TABLE share_offset');
