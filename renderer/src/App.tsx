@@ -105,6 +105,7 @@ function Shell() {
               <strong title={study.fileName}>{study.title}</strong>
               <span className="mono">{study.fileName}</span>
               {study.synthetic && <div><span className="demo-badge">Synthetic demo data</span></div>}
+              {study.sharedCopy && <div><span className="demo-badge">Shared copy (de-identified)</span></div>}
             </>
           ) : (
             <span>No study open</span>
