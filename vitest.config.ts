@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import PlainSummaryReporter from './test/plainSummaryReporter';
 
@@ -8,6 +10,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Study keys of CLI runs without --key go to $RTCW_USER_DATA/study-keys (identity/studyKey.ts):
+    // a folder of this test run, never the tester's own user-data folder.
+    env: { RTCW_USER_DATA: path.join(os.tmpdir(), `rtcw-test-user-data-${process.pid}`) },
     reporters: ['default', new PlainSummaryReporter()],
   },
 });

@@ -7,6 +7,7 @@
 // Run: npx tsx test/bench/dicomScan.bench.ts [cohortCopies=10] [syntheticCts=4100] [workers]
 // Target: ≥ 3,000 files/s including index writes; at least as fast as dcmdump.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,8 @@ async function timedScan(root: string, target: 'study' | 'memory', fileCount: nu
   const db = study ? study.db : openScratchIndex();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const result = await scanIntoIndex(db, root, {
+  const key = randomBytes(32);
+  const result = await scanIntoIndex(db, root, key, {
     workers,
     onProgress: (p) => {
       if (p.phase === 'reading' && p.done >= nextSample) {
@@ -64,7 +66,7 @@ async function timedScan(root: string, target: 'study' | 'memory', fileCount: nu
   const instances = (db.prepare('SELECT count(*) AS n FROM dicom_instance').get() as { n: number }).n;
   // Re-scan of the same folder into the same index: unchanged files are recognised, not parsed.
   const tr = performance.now();
-  const again = await scanIntoIndex(db, root, { workers });
+  const again = await scanIntoIndex(db, root, key, { workers });
   const rescanSeconds = (performance.now() - tr) / 1000;
   const rescan = { seconds: round(rescanSeconds), filesPerSecond: Math.round(again.files.total / rescanSeconds), reusedFiles: again.reusedFiles, newInstances: again.newInstances };
   if (study) study.close();
@@ -135,7 +137,7 @@ async function main() {
     const inline = workers > 0 ? await (async () => {
       const db = openScratchIndex();
       const t0 = performance.now();
-      const r = await scanIntoIndex(db, root, { workers: 0 });
+      const r = await scanIntoIndex(db, root, randomBytes(32), { workers: 0 });
       db.close();
       const s = (performance.now() - t0) / 1000;
       return { seconds: round(s), filesPerSecond: Math.round(r.files.total / s) };

@@ -5,8 +5,9 @@ import { ApiError } from '../../../shared/api/contract';
 import { CliError, type CliOptions } from '../options';
 import { importDicomFolder } from '../../services/dicom/dicomImport';
 import { ScanInputError } from '../../services/dicom/dicomScan';
+import { cliKeyStore } from '../studyAccess';
 
-export const allowedOptions = ['dir', 'imaging-window-days'] as const;
+export const allowedOptions = ['dir', 'imaging-window-days', 'key'] as const;
 
 export async function run(options: CliOptions) {
   const file = options.positionals[0];
@@ -18,7 +19,7 @@ export async function run(options: CliOptions) {
     throw new CliError(`--imaging-window-days must be a whole number of days ≥ 0; got ${imagingWindowDays}`);
   }
   try {
-    return await importDicomFolder(file, dir, { imagingWindowDays });
+    return await importDicomFolder(file, dir, { imagingWindowDays, keyStore: cliKeyStore(options) });
   } catch (error) {
     if (error instanceof ScanInputError) throw new CliError(error.message);
     if (error instanceof ApiError && error.code !== 'INTERNAL') throw new CliError(error.message);

@@ -6,10 +6,9 @@ import path from 'node:path';
 import { importTable } from '../../services/import/tableImport';
 import { MappingError } from '../../services/import/tableMapping';
 import { readSpreadsheet, SpreadsheetError } from '../../services/import/spreadsheetFile';
-import { getOrCreateStudyKey } from '../../services/identity/studyKey';
-import { keyStoreOption } from '../studyKeyOption';
 import { CliError, type CliOptions } from '../options';
-import { studyPositional, withStudy } from '../studyAccess';
+import { getOrCreateStudyKey } from '../../services/identity/studyKey';
+import { cliKeyStore, studyPositional, withStudy } from '../studyAccess';
 
 export const allowedOptions = ['table', 'mapping', 'dry-run', 'key'] as const;
 export const flagOptions = ['dry-run'] as const;
@@ -31,14 +30,20 @@ export async function run(options: CliOptions) {
     if (error instanceof SpreadsheetError) throw new CliError(error.message);
     throw error;
   }
-  const report = await withStudy(file, (study) => {
-    try {
-      return importTable(study.db, workbook, mappingText, { dryRun: options.flag('dry-run'), studyKey: () => getOrCreateStudyKey(study.db, keyStoreOption(options)) });
-    } catch (error) {
-      if (error instanceof MappingError) throw new CliError(`${path.basename(mappingPath)}: ${error.message}`);
-      throw error;
-    }
-  });
+  const keyStore = cliKeyStore(options);
+  const report = await withStudy(
+    file,
+    (study) => {
+      try {
+        const studyKey = getOrCreateStudyKey(study.db, keyStore, 'Importing a spreadsheet into this study');
+        return importTable(study.db, workbook, mappingText, { dryRun: options.flag('dry-run'), studyKey });
+      } catch (error) {
+        if (error instanceof MappingError) throw new CliError(`${path.basename(mappingPath)}: ${error.message}`);
+        throw error;
+      }
+    },
+    keyStore,
+  );
   if (report.rejected.length > 0) {
     // The full report goes to stdout as JSON; stderr gets one line listing the rejected cells.
     const shown = report.rejected.slice(0, 20).map((r) => `${r.sheet} row ${r.row}, column ${r.column}: ${r.reason}`);

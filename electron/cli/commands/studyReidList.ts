@@ -3,9 +3,8 @@
 // (electron/services/identity/reidList.ts). Nothing is stored in the study.
 import { writeReidList } from '../../services/identity/reidList';
 import { requireStudyKey } from '../../services/identity/studyKey';
-import { keyStoreOption } from '../studyKeyOption';
 import type { CliOptions } from '../options';
-import { studyPositional, withStudy } from '../studyAccess';
+import { cliKeyStore, studyPositional, withStudy } from '../studyAccess';
 
 export const allowedOptions = ['dir', 'out', 'key'] as const;
 
@@ -13,5 +12,6 @@ export async function run(options: CliOptions) {
   const file = studyPositional(options, 'study reid-list');
   const dir = options.requiredString('dir');
   const out = options.requiredString('out');
-  return withStudy(file, (study) => writeReidList(study.db, () => requireStudyKey(study.db, keyStoreOption(options), 'A re-identification list'), dir, out));
+  const keyStore = cliKeyStore(options);
+  return withStudy(file, (study) => writeReidList(study.db, () => requireStudyKey(study.db, keyStore, 'A re-identification list'), dir, out), keyStore);
 }

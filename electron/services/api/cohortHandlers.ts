@@ -16,8 +16,8 @@ import {
   updateStudySettings,
 } from '../db/cohortRecords';
 import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
-import { getOrCreateStudyKey } from '../identity/studyKey';
 import { importTable } from '../import/tableImport';
+import { getOrCreateStudyKey } from '../identity/studyKey';
 import { MappingError } from '../import/tableMapping';
 import type { HandlerContext, Handlers } from './apiService';
 
@@ -37,8 +37,8 @@ function runImport(ctx: HandlerContext, workbook: Workbook, mapping: unknown, dr
   ctx.throwIfCancelled();
   ctx.progress(30, dryRun ? 'Validating rows' : 'Importing rows');
   try {
-    const db = ctx.study.db;
-    const report = importTable(db, workbook, mapping, { dryRun, studyKey: () => getOrCreateStudyKey(db, ctx.session.keyStore) });
+    const studyKey = getOrCreateStudyKey(ctx.study.db, ctx.session.keyStore, 'Importing a spreadsheet into this study');
+    const report = importTable(ctx.study.db, workbook, mapping, { dryRun, studyKey });
     ctx.progress(100, report.message);
     return report;
   } catch (error) {

@@ -7,6 +7,7 @@ import type { dicomMethods } from '../../../shared/api/dicom';
 import { commitProposals, deriveFromStudy, studyDeriveOptions } from '../dicom/dicomImport';
 import { scanIntoIndex, ScanInputError } from '../dicom/dicomScan';
 import { ScanCancelled, type ScanProgress } from '../dicom/folderScan';
+import { getOrCreateStudyKey } from '../identity/studyKey';
 import type { Handlers } from './apiService';
 
 const PHASE_LABEL: Record<ScanProgress['phase'], string> = {
@@ -26,8 +27,10 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
       title: 'DICOM folder',
       requested: input.dir,
     });
+    // Linking identified files needs the study key (asked for before any file is read).
+    const key = getOrCreateStudyKey(db, ctx.session.keyStore, 'Scanning DICOM files into this study');
     try {
-      return await scanIntoIndex(db, dir, {
+      return await scanIntoIndex(db, dir, key, {
         ...studyDeriveOptions(db, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }),
         signal: ctx.signal,
         onProgress: (p) => {

@@ -25,6 +25,8 @@ export interface ApiRuntimeOptions {
   /** Default: the built-in synthetic cohort (electron/services/analysis/demoStudy.ts). */
   populateDemo?: StudySessionOptions['populateDemo'];
   logError?: (method: string, error: unknown) => void;
+  /** Study keys: the desktop app's safeStorage store; default 0600 key files (StudySession). */
+  keyStore?: StudySessionOptions['keyStore'];
   /** A different contract (transport tests); default: the app's `api` with `handlers`. */
   contract?: ServedContract;
 }
@@ -45,6 +47,7 @@ export function createApiRuntime(options: ApiRuntimeOptions): ApiService {
     userDataDir: options.userDataDir,
     // The built-in synthetic demo cohort (cohort area) unless a test supplies another.
     populateDemo: options.populateDemo ?? ((db) => populateDemoStudy(db)),
+    keyStore: options.keyStore,
   });
   const contract = options.contract ?? servedContract(api, handlers);
   return createApiService({ session, ...contract, choosePath: options.choosePath, logError: options.logError });

@@ -19,23 +19,23 @@ export interface StudySessionOptions {
    * creating transaction). Provided by the cohort area (electron/services/analysis/demoStudy.ts).
    */
   populateDemo?: (db: Database.Database) => void;
-  /** The study key store (desktop: OS keychain via safeStorage); default 0600 key files in userDataDir. */
+  /**
+   * Where study keys are kept (identity/studyKey.ts): the desktop app passes its safeStorage store;
+   * default: 0600 key files in <userDataDir>/study-keys (web mode, tests).
+   */
   keyStore?: StudyKeyStore;
 }
 
 export class StudySession {
   readonly recent: RecentStudies;
+  readonly keyStore: StudyKeyStore;
   private current: StudyFile | null = null;
   private runningJobs = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
-  }
-
-  /** Where this workstation keeps study keys (identity/studyKey.ts): the session's store, else 0600 key files in the user-data folder. */
-  get keyStore(): StudyKeyStore {
-    return this.options.keyStore ?? new KeyFileStore(studyKeysDir(this.options.userDataDir));
+    this.keyStore = options.keyStore ?? new KeyFileStore(studyKeysDir(options.userDataDir));
   }
 
   get demoPath(): string {
@@ -69,6 +69,7 @@ export class StudySession {
     this.assertIdle();
     const study = createStudy(filePath, {
       migrations: this.options.migrations,
+      keyStore: this.keyStore,
       initialize: (db) => setTitle(db, title ?? path.basename(filePath).replace(/\.rtcw$/i, '')),
     });
     this.replace(study);
@@ -80,7 +81,7 @@ export class StudySession {
     const resolved = path.resolve(filePath);
     if (this.current?.path === resolved) return this.info();
     // Open the new file before closing the old one, so a refused file leaves the old study open.
-    const study = await openStudy(resolved, { migrations: this.options.migrations });
+    const study = await openStudy(resolved, { migrations: this.options.migrations, keyStore: this.keyStore });
     this.replace(study);
     return this.info();
   }
@@ -103,7 +104,7 @@ export class StudySession {
     }
     fs.mkdirSync(this.options.userDataDir, { recursive: true });
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(demoPath + suffix, { force: true });
-    const study = createStudy(demoPath, { migrations: this.options.migrations, initialize: populate });
+    const study = createStudy(demoPath, { migrations: this.options.migrations, keyStore: this.keyStore, initialize: populate });
     this.replace(study, false);
     return this.info();
   }

@@ -11,6 +11,8 @@ import type { DicomCommitResult, DicomLesionProposal, DicomPatientProposal, Dico
 import { createProvenance, createRecord, currentUser, getStudySettings } from '../db/cohortRecords';
 import { openStudy } from '../db/studyFile';
 import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
+import { linkHospitalIdHash } from '../identity/patientLink';
+import { defaultKeyStore, getOrCreateStudyKey, type StudyKeyStore } from '../identity/studyKey';
 import { readIndex } from './dicomIndex';
 import { scanIntoIndex } from './dicomScan';
 import type { ScanOptions, ScanProgress } from './folderScan';
@@ -83,6 +85,10 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
 
   const findCourse = db.prepare('SELECT id FROM rt_courses WHERE source_key = ?');
   const findPatient = db.prepare('SELECT id FROM patients WHERE pseudonym = ?');
+  // The hospital-ID hash the index keeps for the pseudonym (identity/patientLink.ts): it links the
+  // cohort patient for MRN-keyed spreadsheets, and finds a patient a sheet created first.
+  const indexHash = db.prepare('SELECT id_hash AS idHash FROM dicom_patient WHERE pseudonym = ?');
+  const findLinked = db.prepare('SELECT patient_id AS id FROM patient_hospital_id WHERE id_hash = ?');
   const findLesion = db.prepare('SELECT id FROM lesions WHERE patient_id = ? AND levels = ?');
 
   db.transaction(() => {
@@ -105,7 +111,9 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
         continue;
       }
       const locator = `dicom_instance ${p.instanceIds.join(',')}`;
-      let patientId = (findPatient.get(p.pseudonym) as { id: number } | undefined)?.id;
+      const idHash = (indexHash.get(p.pseudonym) as { idHash: string | null } | undefined)?.idHash ?? null;
+      let patientId =
+        (findPatient.get(p.pseudonym) as { id: number } | undefined)?.id ?? (idHash ? (findLinked.get(idHash) as { id: number } | undefined)?.id : undefined);
       if (patientId === undefined) {
         const pp = patientByPseudonym.get(p.pseudonym);
         patientId = createRecord(
@@ -116,6 +124,7 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
         ).id;
         result.patientsAdded++;
       }
+      if (idHash) linkHospitalIdHash(db, patientId, idHash);
       const levels = p.levels.join(',');
       let lesionId = (findLesion.get(patientId, levels) as { id: number } | undefined)?.id;
       if (lesionId === undefined) {
@@ -176,14 +185,16 @@ export interface ImportResult extends DicomCommitResult {
 export async function importDicomFolder(
   studyPath: string,
   dir: string,
-  options: ScanOptions & DeriveOptions & Pick<CommitOptions, 'who'> = {},
+  options: ScanOptions & DeriveOptions & Pick<CommitOptions, 'who'> & { keyStore?: StudyKeyStore } = {},
 ): Promise<ImportResult> {
-  const study = await openStudy(studyPath);
+  const keyStore = options.keyStore ?? defaultKeyStore();
+  const study = await openStudy(studyPath, { keyStore });
   const db = study.db;
   try {
     db.exec('BEGIN IMMEDIATE');
     try {
-      const scan = await scanIntoIndex(db, dir, { ...options, ...studyDeriveOptions(db, options) });
+      const key = getOrCreateStudyKey(db, keyStore, 'Importing DICOM files into this study');
+      const scan = await scanIntoIndex(db, dir, key, { ...options, ...studyDeriveOptions(db, options) });
       const committed = commitProposals(db, { patients: scan.patients, lesions: scan.lesions }, { who: options.who, onProgress: options.onProgress });
       db.exec('COMMIT');
       return {

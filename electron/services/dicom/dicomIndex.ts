@@ -1,37 +1,51 @@
-// Writes scan outcomes into the DICOM index (migration 0002) and reads back what the RT derivation
-// needs. Idempotent by SOPInstanceUID: an instance already indexed (even from another file or
-// another transfer syntax) is not added again.
+// Writes scan outcomes into the DICOM index (migrations 0002, 0004) and reads back what the RT
+// derivation needs. Idempotent by SOPInstanceUID: an instance already indexed (even from another
+// file or another transfer syntax) is not added again.
+//
+// No identifier is written (issue 11 item 1; migration 0004-deidentify-study.ts): a patient is
+// its pseudonym and `id_hash` (identity/patientLink.ts hospitalIdHash), a file its keyed
+// fingerprint (identity/fileFingerprint.ts), RT content what identity/rtContentPolicy.ts keeps.
+// The scan's clear values (PatientID for the review table, birth date for the age at first RT)
+// stay in memory (`IndexWriter.scanned`) and are gone when the scan's result is.
+// SOP/Study/Series Instance UIDs are kept: they identify objects, not people (PS3.15 Annex E
+// would replace them only when the data set itself is shared; the study's shared copy drops the
+// whole index), and they make re-import idempotent and provenance traceable to the PACS.
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
+import { deidentifiedIndexSql } from '../db/migrations/0004-deidentify-study';
+import { fileFingerprint } from '../identity/fileFingerprint';
+import { hospitalIdHash } from '../identity/patientLink';
+import { keptRtContentOf } from '../identity/rtContentPolicy';
 import type { FileResult } from './folderScan';
 import type { InstanceHeader, PlanContent, StructureSetContent, TreatmentRecordContent } from './dicomRecord';
 
-/** The study's pseudonym secret, created on first use (stored outside the cohort tables). */
-export function pseudonymSecret(db: Database.Database): Buffer {
-  const row = db.prepare('SELECT secret FROM dicom_pseudonym_key WHERE id = 1').get() as { secret: Buffer } | undefined;
-  if (row) return row.secret;
-  const secret = randomBytes(32);
-  db.prepare('INSERT INTO dicom_pseudonym_key (id, secret) VALUES (1, ?)').run(secret);
-  return secret;
-}
-
 /**
- * Keyed pseudonym (product.md §2): HMAC-SHA-256 over issuer and PatientID with the study secret.
- * The unit separator keeps ("A", "BC") and ("AB", "C") apart. 16 hex digits (64 bits) keep
- * collisions negligible for any cohort while staying readable.
+ * Keyed pseudonym (product.md §2): HMAC-SHA-256 over issuer and PatientID with the study key
+ * (identity/studyKey.ts; before migration 4 the same secret lived in the file, so pseudonyms are
+ * unchanged by the migration). The unit separator keeps ("A", "BC") and ("AB", "C") apart. 16 hex
+ * digits (64 bits) keep collisions negligible for any cohort while staying readable.
  */
 export function pseudonymFor(secret: Buffer, issuer: string, patientId: string): string {
   const mac = createHmac('sha256', secret).update(`${issuer}\u001f${patientId}`, 'utf8').digest('hex');
   return `P-${mac.slice(0, 16)}`;
 }
 
-/** A throw-away index for `dicom-scan` (reads, never writes): in memory, random per-run secret. */
+/** A throw-away index for `dicom-scan` (reads, never writes): in memory; use with a random key. */
 export function openScratchIndex(): Database.Database {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
   dicomIndexUp(db);
+  // Only the index part of migration 4 (the scratch index has no cohort tables).
+  db.exec(`CREATE TABLE study_settings (id INTEGER PRIMARY KEY); CREATE TABLE patients (id INTEGER PRIMARY KEY);`);
+  db.exec(deidentifiedIndexSql);
+  db.exec('DROP TABLE dicom_source_file; DROP TABLE dicom_source_identity; DROP TABLE dicom_pseudonym_key;');
   return db;
+}
+
+/** A random key for a scratch index. */
+export function scratchKey(): Buffer {
+  return randomBytes(32);
 }
 
 export interface ScanCounts {
@@ -46,10 +60,27 @@ export interface ScanCounts {
 }
 
 export interface KnownFile {
-  size: number;
-  mtimeMs: number;
   sopInstanceUid: string | null;
   skippedReason: string | null;
+}
+
+/** What a scan saw of a patient in clear: kept in memory only (see rememberScanned). */
+export interface ScannedIdentity {
+  pseudonym: string;
+  sourcePatientId: string;
+  birthDate: string | null;
+}
+
+// Clear values seen by the scans of an open study connection, so the review table (listing and
+// committing proposals after a scan, a re-scan of unchanged files) still shows the hospital IDs
+// this workstation read — in memory only, gone with the connection.
+const scannedByConnection = new WeakMap<Database.Database, Map<number, ScannedIdentity>>();
+
+/** Adds a scan's clear values to the connection's memory. */
+export function rememberScanned(db: Database.Database, scanned: ReadonlyMap<number, ScannedIdentity>): void {
+  const known = scannedByConnection.get(db) ?? new Map<number, ScannedIdentity>();
+  for (const [id, s] of scanned) known.set(id, { ...known.get(id), ...s, birthDate: s.birthDate ?? known.get(id)?.birthDate ?? null });
+  scannedByConnection.set(db, known);
 }
 
 function sexOf(value: string): string | null {
@@ -60,26 +91,31 @@ function sexOf(value: string): string | null {
 export class IndexWriter {
   readonly counts: ScanCounts = { total: 0, dicom: 0, duplicates: 0, skipped: [], newInstances: 0, reused: 0 };
   private readonly seen = new Set<string>();
-  private readonly patientIds = new Map<string, number>();
+  private readonly patientIds = new Map<string, { id: number; pseudonym: string }>();
   /** Patients whose sex and birth date are already known (no UPDATE needed). */
   private readonly patientsComplete = new Set<number>();
   private readonly studyIds = new Map<string, number>();
   private readonly seriesIds = new Map<string, number>();
-  private readonly secret: Buffer;
+  /** Index patient id → clear PatientID and birth date seen by THIS scan (memory only). */
+  readonly scanned = new Map<number, ScannedIdentity>();
   private readonly stmt;
   private readonly writeBatch: (results: FileResult[]) => void;
 
-  constructor(private readonly db: Database.Database) {
-    this.secret = pseudonymSecret(db);
+  /** `key`: the study key (identity/studyKey.ts), or a random one for a scratch index. */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly key: Buffer,
+  ) {
     this.stmt = {
-      identity: db.prepare('SELECT patient_id FROM dicom_source_identity WHERE issuer = ? AND source_patient_id = ?'),
-      patientByPseudonym: db.prepare('SELECT id FROM dicom_patient WHERE pseudonym = ?'),
-      insertPatient: db.prepare('INSERT INTO dicom_patient (pseudonym, sex) VALUES (?, ?)'),
+      patientByHash: db.prepare('SELECT id, pseudonym FROM dicom_patient WHERE id_hash = ?'),
+      patientByPseudonym: db.prepare('SELECT id, id_hash AS idHash FROM dicom_patient WHERE pseudonym = ?'),
+      insertPatient: db.prepare('INSERT INTO dicom_patient (pseudonym, sex, id_hash) VALUES (?, ?, ?)'),
+      fillHash: db.prepare('UPDATE dicom_patient SET id_hash = ? WHERE id = ? AND id_hash IS NULL'),
       fillSex: db.prepare('UPDATE dicom_patient SET sex = ? WHERE id = ? AND sex IS NULL'),
-      insertIdentity: db.prepare(
-        'INSERT INTO dicom_source_identity (patient_id, source_patient_id, issuer, birth_date) VALUES (?, ?, ?, ?)',
+      knownFile: db.prepare(
+        `SELECT i.sop_instance_uid AS sopInstanceUid, f.skipped_reason AS skippedReason
+         FROM dicom_file_seen f LEFT JOIN dicom_instance i ON i.id = f.instance_id WHERE f.file_hash = ?`,
       ),
-      fillBirthDate: db.prepare('UPDATE dicom_source_identity SET birth_date = ? WHERE patient_id = ? AND birth_date IS NULL'),
       study: db.prepare('SELECT id FROM dicom_study WHERE study_instance_uid = ?'),
       insertStudy: db.prepare('INSERT INTO dicom_study (patient_id, study_instance_uid, study_date) VALUES (?, ?, ?)'),
       series: db.prepare('SELECT id FROM dicom_series WHERE series_instance_uid = ?'),
@@ -91,21 +127,22 @@ export class IndexWriter {
         'INSERT INTO dicom_instance (series_id, sop_instance_uid, sop_class_uid, transfer_syntax_uid, rt_content) VALUES (?, ?, ?, ?, ?)',
       ),
       upsertFile: db.prepare(
-        `INSERT INTO dicom_source_file (path, size, mtime_ms, instance_id, skipped_reason) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
-           instance_id = excluded.instance_id, skipped_reason = excluded.skipped_reason,
+        `INSERT INTO dicom_file_seen (file_hash, instance_id, skipped_reason) VALUES (?, ?, ?)
+         ON CONFLICT(file_hash) DO UPDATE SET instance_id = excluded.instance_id, skipped_reason = excluded.skipped_reason,
            scanned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       ),
     };
     this.writeBatch = db.transaction((results: FileResult[]) => {
       for (const r of results) {
         const o = r.outcome;
+        const fingerprint = fileFingerprint(this.key, r.path, o.size, o.mtimeMs);
         if (o.kind === 'skipped') {
-          this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, null, o.reason);
+          // A reason quoting the path (an OS error message) must not bring it into the study.
+          this.stmt.upsertFile.run(fingerprint, null, o.reason.split(r.path).join('<file>'));
           continue;
         }
         const instanceId = this.addInstance(o.header);
-        this.stmt.upsertFile.run(r.path, o.size, o.mtimeMs, instanceId, null);
+        this.stmt.upsertFile.run(fingerprint, instanceId, null);
       }
     });
   }
@@ -133,18 +170,9 @@ export class IndexWriter {
     if (this.pending.length >= 2048 || Date.now() - this.lastFlush >= 250) this.flush();
   }
 
-  /** Files indexed by earlier scans under `dir` (path prefix), for skipping unchanged ones. */
-  knownFiles(dir: string): Map<string, KnownFile> {
-    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-    // '0' follows '/' in code-point order: the range is every path starting with prefix.
-    const rows = this.db
-      .prepare(
-        `SELECT f.path, f.size, f.mtime_ms AS mtimeMs, i.sop_instance_uid AS sopInstanceUid, f.skipped_reason AS skippedReason
-         FROM dicom_source_file f LEFT JOIN dicom_instance i ON i.id = f.instance_id
-         WHERE f.path >= ? AND f.path < ?`,
-      )
-      .all(prefix, `${prefix.slice(0, -1)}0`) as Array<KnownFile & { path: string }>;
-    return new Map(rows.map(({ path, ...k }) => [path, k]));
+  /** The index row of a file seen by an earlier scan with the same path, size and mtime, if any. */
+  knownFile(path: string, size: number, mtimeMs: number): KnownFile | undefined {
+    return this.stmt.knownFile.get(fileFingerprint(this.key, path, size, mtimeMs)) as KnownFile | undefined;
   }
 
   /** Counts an unchanged file from its index row instead of parsing it; false if the row is unusable. */
@@ -175,28 +203,28 @@ export class IndexWriter {
 
   private patientFor(h: InstanceHeader): number {
     const key = `${h.issuerOfPatientId}\u001f${h.patientId}`;
-    let id = this.patientIds.get(key);
-    if (id === undefined) {
-      const found = this.stmt.identity.get(h.issuerOfPatientId, h.patientId) as { patient_id: number } | undefined;
-      if (found) id = found.patient_id;
+    let patient = this.patientIds.get(key);
+    if (patient === undefined) {
+      // No PatientID: no hash (all such instances share the pseudonym of the empty ID, as before).
+      const idHash = h.patientId ? hospitalIdHash(this.key, h.issuerOfPatientId, h.patientId) : null;
+      const found = idHash ? (this.stmt.patientByHash.get(idHash) as { id: number; pseudonym: string } | undefined) : undefined;
+      if (found) patient = found;
       else {
-        const pseudonym = pseudonymFor(this.secret, h.issuerOfPatientId, h.patientId);
-        const existing = this.stmt.patientByPseudonym.get(pseudonym) as { id: number } | undefined;
-        id = existing ? existing.id : Number(this.stmt.insertPatient.run(pseudonym, sexOf(h.sex)).lastInsertRowid);
-        if (!existing) {
-          this.stmt.insertIdentity.run(id, h.patientId, h.issuerOfPatientId, h.birthDate);
-        }
+        const pseudonym = pseudonymFor(this.key, h.issuerOfPatientId, h.patientId);
+        const existing = this.stmt.patientByPseudonym.get(pseudonym) as { id: number; idHash: string | null } | undefined;
+        if (existing && idHash && !existing.idHash) this.stmt.fillHash.run(idHash, existing.id);
+        patient = { id: existing ? existing.id : Number(this.stmt.insertPatient.run(pseudonym, sexOf(h.sex), idHash).lastInsertRowid), pseudonym };
       }
-      this.patientIds.set(key, id);
+      this.patientIds.set(key, patient);
     }
-    if (!this.patientsComplete.has(id) && sexOf(h.sex) && h.birthDate) {
+    const id = patient.id;
+    const scanned = this.scanned.get(id);
+    if (!scanned) this.scanned.set(id, { pseudonym: patient.pseudonym, sourcePatientId: h.patientId, birthDate: h.birthDate });
+    else if (!scanned.birthDate && h.birthDate) scanned.birthDate = h.birthDate; // first non-empty value wins
+    if (!this.patientsComplete.has(id) && sexOf(h.sex)) {
       // Fill what an earlier instance of the patient lacked (first non-empty value wins).
       this.stmt.fillSex.run(sexOf(h.sex), id);
-      this.stmt.fillBirthDate.run(h.birthDate, id);
       this.patientsComplete.add(id);
-    } else if (!this.patientsComplete.has(id)) {
-      if (sexOf(h.sex)) this.stmt.fillSex.run(sexOf(h.sex), id);
-      if (h.birthDate) this.stmt.fillBirthDate.run(h.birthDate, id);
     }
     return id;
   }
@@ -222,7 +250,7 @@ export class IndexWriter {
         : Number(this.stmt.insertSeries.run(studyId, seriesUid, h.modality || 'OT', h.seriesDate, h.seriesNumber).lastInsertRowid);
       this.seriesIds.set(seriesUid, seriesId);
     }
-    const rt = h.plan ? { plan: h.plan } : h.structureSet ? { structureSet: h.structureSet } : h.treatmentRecord ? { treatmentRecord: h.treatmentRecord } : null;
+    const rt = keptRtContentOf(h);
     const info = this.stmt.insertInstance.run(seriesId, h.sopInstanceUid, h.sopClassUid, h.transferSyntaxUid || null, rt ? JSON.stringify(rt) : null);
     this.counts.newInstances++;
     return Number(info.lastInsertRowid);
@@ -235,8 +263,15 @@ export interface IndexedPatient {
   id: number;
   pseudonym: string;
   sex: string | null;
+  /** Clear PatientID: only when the current scan saw the patient (memory), else ''. */
   sourcePatientId: string;
+  /** Whether the patient's files carry a PatientID (the index keeps only its hash). */
+  hasSourcePatientId: boolean;
+  /** Birth date: only when the current scan saw it (memory), never stored. */
   birthDate: string | null;
+  /** Age at first RT computed by an earlier scan, and the first-RT date it was computed at. */
+  ageAtFirstRt: number | null;
+  ageReferenceDate: string | null;
 }
 
 export interface IndexedSeries {
@@ -262,13 +297,20 @@ export interface IndexContent {
   rt: IndexedRtInstance[];
 }
 
-export function readIndex(db: Database.Database): IndexContent {
-  const patients = db
+/** The index as the derivation reads it; `scanned` adds the clear values of the current scan. */
+export function readIndex(db: Database.Database, scanned: ReadonlyMap<number, ScannedIdentity> = scannedByConnection.get(db) ?? new Map()): IndexContent {
+  const rows = db
     .prepare(
-      `SELECT p.id, p.pseudonym, p.sex, i.source_patient_id AS sourcePatientId, i.birth_date AS birthDate
-       FROM dicom_patient p JOIN dicom_source_identity i ON i.patient_id = p.id ORDER BY p.id`,
+      `SELECT id, pseudonym, sex, id_hash IS NOT NULL AS hasSourcePatientId, age_at_first_rt AS ageAtFirstRt,
+              age_reference_date AS ageReferenceDate
+       FROM dicom_patient ORDER BY id`,
     )
-    .all() as IndexedPatient[];
+    .all() as Array<Omit<IndexedPatient, 'sourcePatientId' | 'birthDate' | 'hasSourcePatientId'> & { hasSourcePatientId: number }>;
+  const patients: IndexedPatient[] = rows.map((r) => {
+    // Same pseudonym: a row id reused after a rolled-back import never shows another patient's ID.
+    const seen = scanned.get(r.id)?.pseudonym === r.pseudonym ? scanned.get(r.id) : undefined;
+    return { ...r, hasSourcePatientId: r.hasSourcePatientId === 1, sourcePatientId: seen?.sourcePatientId ?? '', birthDate: seen?.birthDate ?? null };
+  });
   const series = db
     .prepare(
       `SELECT st.patient_id AS patientId, se.modality, COALESCE(st.study_date, se.series_date) AS date
@@ -285,4 +327,18 @@ export function readIndex(db: Database.Database): IndexContent {
     .all() as Array<Omit<IndexedRtInstance, 'plan'> & { content: string }>;
   const rt = rtRows.map(({ content, ...rest }) => ({ ...rest, ...(JSON.parse(content) as object) }) as IndexedRtInstance);
   return { patients, series, rt };
+}
+
+/**
+ * Keeps the age at first RT of the patients this scan saw with a birth date (the derivation
+ * computed it from the in-memory birth date), so later derivations have it without the birth date.
+ */
+export function recordAgesAtFirstRt(
+  db: Database.Database,
+  ages: ReadonlyArray<{ indexPatientId: number; ageAtFirstRt: number; referenceDate: string }>,
+): void {
+  const update = db.prepare('UPDATE dicom_patient SET age_at_first_rt = ?, age_reference_date = ? WHERE id = ?');
+  db.transaction(() => {
+    for (const a of ages) update.run(a.ageAtFirstRt, a.referenceDate, a.indexPatientId);
+  })();
 }

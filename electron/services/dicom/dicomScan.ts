@@ -5,26 +5,27 @@ import { stat } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 import type { DicomScanResult } from '../../../shared/api/dicom';
 import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
-import { IndexWriter, openScratchIndex, readIndex } from './dicomIndex';
+import { IndexWriter, openScratchIndex, readIndex, recordAgesAtFirstRt, rememberScanned, scratchKey } from './dicomIndex';
 import { listFiles, scanFiles, type ScanOptions } from './folderScan';
-import { deriveProposals, type DeriveOptions } from './rtDerivation';
+import { ageAtFirstRt, deriveProposals, firstReferenceDates, type DeriveOptions } from './rtDerivation';
 
 export class ScanInputError extends Error {}
 
-export async function indexFolder(db: Database.Database, dir: string, options: ScanOptions = {}) {
+/** `key`: the study key (identity/studyKey.ts getOrCreateStudyKey), which the index's hashes use. */
+export async function indexFolder(db: Database.Database, dir: string, key: Buffer, options: ScanOptions = {}) {
   const info = await stat(dir).catch(() => null);
   if (!info) throw new ScanInputError(`folder not found: ${dir}`);
   if (!info.isDirectory()) throw new ScanInputError(`not a folder: ${dir}`);
   options.onProgress?.({ phase: 'listing', done: 0, total: 0 });
   const files = await listFiles(dir, options.signal);
-  const writer = new IndexWriter(db);
-  // Files already indexed with the same size and mtime are not parsed again (fast re-scan).
-  const known = writer.knownFiles(dir);
+  const writer = new IndexWriter(db, key);
+  // Files already indexed with the same path, size and mtime (same keyed fingerprint) are not
+  // parsed again (fast re-scan). Their patients' clear values are then not in this scan's memory.
   const toParse: string[] = [];
   for (const file of files) {
-    const k = known.get(file);
-    const st = k ? statSync(file, { throwIfNoEntry: false }) : undefined;
-    if (k && st && st.size === k.size && st.mtimeMs === k.mtimeMs && writer.reuse(file, k)) continue;
+    const st = statSync(file, { throwIfNoEntry: false });
+    const k = st ? writer.knownFile(file, st.size, st.mtimeMs) : undefined;
+    if (k && writer.reuse(file, k)) continue;
     toParse.push(file);
   }
   const reused = files.length - toParse.length;
@@ -34,27 +35,38 @@ export async function indexFolder(db: Database.Database, dir: string, options: S
   });
   writer.flush();
   writer.counts.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return writer.counts;
+  return { counts: writer.counts, scanned: writer.scanned };
 }
 
 export async function scanIntoIndex(
   db: Database.Database,
   dir: string,
+  key: Buffer,
   options: ScanOptions & DeriveOptions = {},
 ): Promise<DicomScanResult> {
   assertIdentifiedImportAllowed(db, 'DICOM import');
-  const counts = await indexFolder(db, dir, options);
+  const { counts, scanned } = await indexFolder(db, dir, key, options);
   options.onProgress?.({ phase: 'deriving', done: counts.total, total: counts.total });
-  const { patients, lesions } = deriveProposals(readIndex(db), options);
+  rememberScanned(db, scanned);
+  const index = readIndex(db);
+  const { patients, lesions } = deriveProposals(index, options);
+  // The ages this scan could compute from birth dates are kept; the birth dates are not.
+  const firstRt = firstReferenceDates(lesions);
+  const ages = index.patients.flatMap((p) => {
+    const referenceDate = firstRt.get(p.pseudonym);
+    const age = p.birthDate && referenceDate ? ageAtFirstRt(p, referenceDate) : null;
+    return age !== null && referenceDate ? [{ indexPatientId: p.id, ageAtFirstRt: age, referenceDate }] : [];
+  });
+  recordAgesAtFirstRt(db, ages);
   const { total, dicom, duplicates, skipped, newInstances, reused } = counts;
   return { files: { total, dicom, duplicates, skipped }, newInstances, reusedFiles: reused, patients, lesions };
 }
 
-/** `dicom-scan`: reads, never writes — the index lives in memory with a per-run random secret. */
+/** `dicom-scan`: reads, never writes — the index lives in memory with a per-run random key. */
 export async function scanFolderReadOnly(dir: string, options: ScanOptions & DeriveOptions = {}): Promise<DicomScanResult> {
   const db = openScratchIndex();
   try {
-    return await scanIntoIndex(db, dir, options);
+    return await scanIntoIndex(db, dir, scratchKey(), options);
   } finally {
     db.close();
   }

@@ -29,7 +29,7 @@ import {
 } from '../../../shared/domain/radiobiology';
 import { lesionLocation, parseLevels, type SpineRegion } from '../../../shared/domain/vertebralLevels';
 import type { DoseReference, FractionGroup, PlanContent, StructureSetContent } from './dicomRecord';
-import type { IndexContent, IndexedRtInstance } from './dicomIndex';
+import type { IndexContent, IndexedPatient, IndexedRtInstance } from './dicomIndex';
 
 export interface DeriveOptions {
   imagingWindowDays?: number;
@@ -152,7 +152,7 @@ export function deriveProposals(index: IndexContent, options: DeriveOptions = {}
     if (plan.approvalStatus !== 'APPROVED') {
       planReasons.push(`plan approval status is ${plan.approvalStatus || 'missing'} (not APPROVED)`);
     }
-    if (!patient?.sourcePatientId) planReasons.push('plan has no PatientID');
+    if (!patient?.hasSourcePatientId) planReasons.push('plan has no PatientID');
     const structureSet = plan.structureSetUid ? structureSets.get(plan.structureSetUid) : undefined;
     if (plan.structureSetUid) usedStructureSets.add(plan.structureSetUid);
     if (!plan.structureSetUid) planReasons.push('plan references no RT Structure Set');
@@ -394,13 +394,7 @@ export function deriveProposals(index: IndexContent, options: DeriveOptions = {}
   lesions.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
 
   // Patients with at least one proposal; age at the first course's reference date.
-  const firstReference = new Map<string, string>();
-  for (const l of lesions) {
-    const date = l.rtStartDate ?? l.planDate;
-    if (!date || !l.pseudonym) continue;
-    const current = firstReference.get(l.pseudonym);
-    if (!current || date < current) firstReference.set(l.pseudonym, date);
-  }
+  const firstReference = firstReferenceDates(lesions);
   const patients: DicomPatientProposal[] = [];
   const listed = new Set<string>();
   for (const l of lesions) {
@@ -414,8 +408,35 @@ export function deriveProposals(index: IndexContent, options: DeriveOptions = {}
       sourcePatientId: p.sourcePatientId,
       pseudonym: p.pseudonym,
       sex,
-      ageAtFirstRT: p.birthDate && ref && isIsoDate(p.birthDate) ? completedYears(p.birthDate, ref) : null,
+      ageAtFirstRT: ageAtFirstRt(p, ref ?? null),
     });
   }
   return { patients, lesions };
+}
+
+/** First RT reference date (RT start, else plan date) per pseudonym, over the proposals. */
+export function firstReferenceDates(lesions: readonly DicomLesionProposal[]): Map<string, string> {
+  const firstReference = new Map<string, string>();
+  for (const l of lesions) {
+    const date = l.rtStartDate ?? l.planDate;
+    if (!date || !l.pseudonym) continue;
+    const current = firstReference.get(l.pseudonym);
+    if (!current || date < current) firstReference.set(l.pseudonym, date);
+  }
+  return firstReference;
+}
+
+/**
+ * Age at first RT (issue 11: computed at scan time, the birth date is not kept): from the birth
+ * date while the scan that read it is running; afterwards the age that scan stored in the index,
+ * as long as the first RT date is still the one it was computed at (an earlier course found by a
+ * later scan without a birth date leaves the age unknown rather than wrong).
+ */
+export function ageAtFirstRt(
+  p: Pick<IndexedPatient, 'birthDate' | 'ageAtFirstRt' | 'ageReferenceDate'>,
+  firstRtDate: string | null,
+): number | null {
+  if (!firstRtDate) return null;
+  if (p.birthDate && isIsoDate(p.birthDate)) return completedYears(p.birthDate, firstRtDate);
+  return p.ageAtFirstRt !== null && p.ageReferenceDate === firstRtDate ? p.ageAtFirstRt : null;
 }

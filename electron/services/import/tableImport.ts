@@ -23,7 +23,6 @@ import {
 import { levelsToStorage, parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 import { pseudonymFor } from '../dicom/dicomIndex';
 import { findPatientByHospitalId, hospitalIdHash, linkHospitalIdHash } from '../identity/patientLink';
-import { defaultKeyStore, getOrCreateStudyKey } from '../identity/studyKey';
 import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
 import { HOSPITAL_ID_FIELD, hospitalIdLinkOf, parseTableMapping, usesHospitalIds, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
 import type { Cell, Sheet, SheetRow, Workbook } from './spreadsheetFile';
@@ -37,11 +36,10 @@ export interface ImportOptions {
   /** Cap on rejected cells listed (all rows are still validated). */
   maxRejected?: number;
   /**
-   * The study key (kept outside the study, identity/studyKey.ts): it hashes row keys and hospital
-   * IDs. Throws the key's typed error when this workstation lacks it. Default: the key in the
-   * user's key store (created for a study that has no keyed data yet).
+   * The study key (identity/studyKey.ts getOrCreateStudyKey): row keys are HMACs under it, as they
+   * were under the in-file secret before migration 4 (same bytes, so re-imports still match).
    */
-  studyKey?: () => Buffer;
+  studyKey: Buffer;
 }
 
 export const NO_PATIENT_WITH_HOSPITAL_ID = 'no patient in this study has this hospital ID';
@@ -50,7 +48,6 @@ export const NO_PATIENT_WITH_HOSPITAL_ID = 'no patient in this study has this ho
 function fieldRank(field: string): number {
   return field === HOSPITAL_ID_FIELD || field === 'patient' ? 0 : field === 'lesion' ? 1 : 2;
 }
-
 
 function findLesionId(db: Database.Database, patientId: number, levels: unknown): number | null {
   if (typeof levels !== 'string') return null;
@@ -183,10 +180,9 @@ function findSheet(workbook: Workbook, sheetMapping: SheetMapping): Sheet | null
  * Imports `workbook` into the study with `mappingInput` (JSON text or object).
  * Throws MappingError for an unusable mapping; row problems are reported, not thrown.
  */
-export function importTable(db: Database.Database, workbook: Workbook, mappingInput: unknown, options: ImportOptions = {}): ImportReport {
+export function importTable(db: Database.Database, workbook: Workbook, mappingInput: unknown, options: ImportOptions): ImportReport {
   const mapping = parseTableMapping(mappingInput);
   if (usesHospitalIds(mapping)) assertIdentifiedImportAllowed(db, 'Linking spreadsheet rows by hospital ID');
-  const loadKey = options.studyKey ?? (() => getOrCreateStudyKey(db, defaultKeyStore(), 'Importing a spreadsheet (row keys are hashed with the study key)'));
   const who = options.who ?? currentUser();
   const dryRun = options.dryRun ?? false;
   const maxRejected = options.maxRejected ?? 1000;
@@ -206,7 +202,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     const provenance = () => (provenanceId ??= createProvenance(db, { kind: 'spreadsheet', label: workbook.fileName, fingerprint: workbook.fingerprint }, who));
     const seenKeys = new Set<string>();
     // Keyed (study key) so a key column holding an MRN never lands in the study in clear.
-    const secret = loadKey();
+    const secret = options.studyKey;
     const hospitalKey = (): Buffer => secret;
 
     for (const sheetMapping of order) {

@@ -79,7 +79,7 @@ function newStudy(name: string): string {
 }
 
 const COHORT_TABLES = ['patients', 'lesions', 'rt_courses', 'systemic_therapies', 'events', 'toxicities', 'provenance', 'audit_log', 'study_settings'];
-const INDEX_TABLES = ['dicom_patient', 'dicom_study', 'dicom_series', 'dicom_instance', 'dicom_source_identity', 'dicom_source_file', 'dicom_pseudonym_key'];
+const INDEX_TABLES = ['dicom_patient', 'dicom_study', 'dicom_series', 'dicom_instance', 'dicom_file_seen', 'patient_hospital_id'];
 
 function counts(file: string): Record<string, number> {
   const db = new Database(file, { readonly: true });
@@ -172,8 +172,8 @@ describe('study import-dicom', () => {
     const haystacks: Array<[string, string]> = [];
     const db = new Database(study, { readonly: true });
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
-    // Every table except the two identity tables the index keeps apart (never exported).
-    for (const table of tables.filter((t) => !t.startsWith('dicom_source_'))) {
+    // Every table: since migration 4 the study keeps no identity table at all (issue 11).
+    for (const table of tables) {
       for (const row of db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[]) {
         haystacks.push([table, JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? '<blob>' : v))]);
       }
@@ -214,9 +214,9 @@ describe('study import-dicom', () => {
         if (re.test(text)) throw new Error(`${where} contains "${needle}"`);
       }
     }
-    // The identity table does hold them (that is where re-scans find them) — the check above is real.
-    const identity = new Database(study, { readonly: true }).prepare('SELECT source_patient_id FROM dicom_source_identity').all();
-    expect(JSON.stringify(identity)).toContain(truth.patients[0].patientId);
+    // The scan did read them (the review lists hospital IDs) — the check above is real.
+    const scan = JSON.parse((await runCli(['dicom-scan', '--dir', cohortDir])).out);
+    expect(JSON.stringify(scan.patients)).toContain(truth.patients[0].patientId);
   });
 
   it('leaves the study as it was when the import process is killed mid-transaction', () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { MappingError, parseTableMapping } from '../../../electron/services/impo
 const fixtures = path.resolve(__dirname, '../../fixtures/import');
 const mapping = (name: string) => fs.readFileSync(path.join(fixtures, name), 'utf8');
 
+// The study key (identity/studyKey.ts) the row keys are HMACs under; kept outside the study.
+const studyKey = randomBytes(32);
 let dir: string;
 let study: StudyFile;
 beforeEach(() => {
@@ -30,7 +33,7 @@ describe('spreadsheet import', () => {
   it('imports a REDCap-style multi-sheet XLSX with value maps and date formats', async () => {
     const wb = await readSpreadsheet(path.join(fixtures, 'redcap-export.xlsx'));
     expect(wb.sheets.map((s) => s.name)).toEqual(['patients', 'lesions', 'courses', 'drugs', 'events']);
-    const report = importTable(study.db, wb, mapping('redcap-mapping.json'), { who: 'tester' });
+    const report = importTable(study.db, wb, mapping('redcap-mapping.json'), { who: 'tester', studyKey });
     expect(report.rejected).toEqual([]);
     expect(report.committed).toBe(true);
     expect(report.sheets.map((s) => [s.entity, s.inserted])).toEqual([
@@ -60,25 +63,25 @@ describe('spreadsheet import', () => {
 
   it('re-import is idempotent; edited rows are updated and audited', async () => {
     const wb = await readSpreadsheet(path.join(fixtures, 'redcap-export.xlsx'));
-    importTable(study.db, wb, mapping('redcap-mapping.json'), { who: 'tester' });
+    importTable(study.db, wb, mapping('redcap-mapping.json'), { who: 'tester', studyKey });
     const before = tableCounts(study.db);
-    const again = importTable(study.db, wb, mapping('redcap-mapping.json'), { who: 'tester' });
+    const again = importTable(study.db, wb, mapping('redcap-mapping.json'), { who: 'tester', studyKey });
     expect(again.committed).toBe(true);
     expect(again.sheets.every((s) => s.inserted === 0 && s.updated === 0 && s.unchanged === s.rows)).toBe(true);
     expect(tableCounts(study.db)).toEqual(before);
     // change one cell → one update
     const csv = fs.readFileSync(path.join(fixtures, 'patients.csv'), 'utf8').replace('RCC-002,2,58,0', 'RCC-002,2,58,1');
     fs.writeFileSync(path.join(dir, 'patients.csv'), csv);
-    const edited = importTable(study.db, await readSpreadsheet(path.join(dir, 'patients.csv')), mapping('patients-mapping.json'), { who: 'tester' });
+    const edited = importTable(study.db, await readSpreadsheet(path.join(dir, 'patients.csv')), mapping('patients-mapping.json'), { who: 'tester', studyKey });
     expect(edited.sheets[0]).toMatchObject({ inserted: 0, updated: 1, unchanged: 2 });
     const audit = listAudit(study.db, { entity: 'patient' })[0];
     expect(audit).toMatchObject({ action: 'update', before: { ecog: 0 }, after: { ecog: 1 } });
   });
 
   it('rejects a sheet with bad rows, row by row, and changes nothing', async () => {
-    importTable(study.db, await readSpreadsheet(path.join(fixtures, 'patients.csv')), mapping('patients-mapping.json'));
+    importTable(study.db, await readSpreadsheet(path.join(fixtures, 'patients.csv')), mapping('patients-mapping.json'), { studyKey });
     const before = tableCounts(study.db);
-    const report = importTable(study.db, await readSpreadsheet(path.join(fixtures, 'lesions-bad.csv')), mapping('lesions-mapping.json'));
+    const report = importTable(study.db, await readSpreadsheet(path.join(fixtures, 'lesions-bad.csv')), mapping('lesions-mapping.json'), { studyKey });
     expect(report.committed).toBe(false);
     expect(report.message).toMatch(/nothing was imported/);
     const byRow = report.rejected.map((r) => [r.row, r.column, r.value]);
@@ -99,7 +102,7 @@ describe('spreadsheet import', () => {
 
   it('dry run reports what would happen and writes nothing', async () => {
     const before = tableCounts(study.db);
-    const report = importTable(study.db, await readSpreadsheet(path.join(fixtures, 'redcap-export.xlsx')), mapping('redcap-mapping.json'), { dryRun: true });
+    const report = importTable(study.db, await readSpreadsheet(path.join(fixtures, 'redcap-export.xlsx')), mapping('redcap-mapping.json'), { dryRun: true, studyKey });
     expect(report.committed).toBe(false);
     expect(report.rejected).toEqual([]);
     expect(report.sheets.reduce((n, s) => n + s.inserted, 0)).toBe(16);
@@ -108,7 +111,7 @@ describe('spreadsheet import', () => {
 
   it('reports missing columns and sheets, and bad mappings', async () => {
     const wb = await readSpreadsheet(path.join(fixtures, 'patients.csv'));
-    const report = importTable(study.db, wb, { sheets: [{ entity: 'patient', columns: { pseudonym: 'nope' } }] });
+    const report = importTable(study.db, wb, { sheets: [{ entity: 'patient', columns: { pseudonym: 'nope' } }] }, { studyKey });
     expect(report.rejected[0]).toMatchObject({ row: 1, column: 'nope', reason: expect.stringMatching(/not found in the header/) });
     expect(() => parseTableMapping('{')).toThrow(MappingError);
     expect(() => parseTableMapping({ sheets: [{ entity: 'lesion', key: 'k', columns: { name: 'x' } }] })).toThrow(/"name" is not a field of lesion/);
