@@ -194,6 +194,77 @@ describe('spreadsheets linked by hospital ID', () => {
   });
 });
 
+/** Every row of every table (a canonical dump), to prove a command stored nothing. */
+function dumpTables(file: string): string {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+    return JSON.stringify(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}"`).raw().all()]), (_k, v) => (Buffer.isBuffer(v) ? v.toString('hex') : v));
+  } finally {
+    db.close();
+  }
+}
+
+describe('re-identification list', () => {
+  it('writes pseudonym ↔ hospital ID for every study patient found in the folder (0600), storing nothing', async () => {
+    const before = dumpTables(studyPath);
+    const out = path.join(tmp, 'reid.csv');
+    const { code, out: stdout, err } = await runCli(['study', 'reid-list', studyPath, '--dir', cohortDir, '--out', out]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ path: out, listed: truth.patients.length, notInStudy: 0, studyPatientsNotFound: 1 }); // the createMissing patient has no DICOM
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+    const [header, ...lines] = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(header).toBe('pseudonym,issuer,hospital_id');
+    const ids = await patientIdsByMrn();
+    const db = new Database(studyPath, { readonly: true });
+    const pseudonymOf = (id: number) => (db.prepare('SELECT pseudonym FROM patients WHERE id = ?').get(id) as { pseudonym: string }).pseudonym;
+    const expected = truth.patients.map((p) => `${pseudonymOf(ids.get(p.patientId) as number)},,${p.patientId}`).sort();
+    db.close();
+    expect(lines.sort()).toEqual(expected);
+    expect(dumpTables(studyPath)).toBe(before);
+  });
+
+  it('needs the study key, and says how to get it', async () => {
+    const { code, err } = await runCli(['study', 'reid-list', studyPath, '--dir', cohortDir, '--out', path.join(tmp, 'reid2.csv'), '--key', path.join(tmp, 'no-such.key')]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/needs this study's key/);
+    expect(fs.existsSync(path.join(tmp, 'reid2.csv'))).toBe(false);
+  });
+});
+
+describe('shared copy of a DICOM-imported, MRN-linked study', () => {
+  it('has the same dataset, no DICOM index or hospital-ID hashes, no source date, and refuses DICOM import and reid-list', async () => {
+    const copy = path.join(tmp, 'shared.rtcw');
+    const shared = await runCli(['study', 'share', studyPath, '--out', copy]);
+    expect(shared.err).toBe('');
+    expect(JSON.parse(shared.out).emptiedTables).toEqual(expect.arrayContaining(['dicom_instance', 'dicom_patient', 'patient_hospital_id']));
+    const a = await runCli(['dataset', '--study', studyPath]);
+    const b = await runCli(['dataset', '--study', copy]);
+    // Without the pseudonym-based columns (patient, lesion), row for row in dataset order of content.
+    const strip = (csv: string) => csv.trimEnd().split('\n').map((line) => line.split(',').slice(2).join(',')).sort();
+    expect(strip(b.out)).toEqual(strip(a.out));
+    expect(strip(a.out).length).toBe(truth.lesions.length + 1);
+    const db = new Database(copy, { readonly: true });
+    const rows = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const dicomTables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'dicom_%' OR name = 'patient_hospital_id')").all() as { name: string }[]).map((t) => t.name);
+    expect(dicomTables.length).toBeGreaterThan(3);
+    for (const t of dicomTables) expect(rows(t), t).toBe(0);
+    db.close();
+    const bytes = fs.readFileSync(copy);
+    const sourceDates = truth.lesions.flatMap((l) => [l.rtStartDate, l.planDate, l.referenceDate]).filter((d): d is string => d !== null);
+    for (const needle of [...sourceDates, ...truth.patients.map((p) => p.patientId), ...eventRows().map((e) => e.date)]) {
+      expect(bytes.includes(Buffer.from(needle)), needle).toBe(false);
+    }
+    const dicom = await runCli(['study', 'import-dicom', copy, '--dir', cohortDir]);
+    expect(dicom.code).toBe(2);
+    expect(dicom.err).toMatch(/not possible in a shared \(de-identified\) copy/);
+    const reid = await runCli(['study', 'reid-list', copy, '--dir', cohortDir, '--out', path.join(tmp, 'reid-shared.csv')]);
+    expect(reid.code).toBe(2);
+    expect(reid.err).toMatch(/A re-identification list is not possible in a shared \(de-identified\) copy/);
+  });
+});
+
 describe('hospital-ID mapping rules', () => {
   it('explains misuse of the linkage options', () => {
     const bad = (sheets: unknown[]) => () => parseTableMapping({ sheets });
