@@ -40,7 +40,7 @@ describe('spreadsheet wizard: linking by hospital ID', () => {
   it('offers the hospital ID as the chosen way and reports an unknown MRN without showing it', async () => {
     const { page, harness, dir } = session();
     await page.goto(harness.url);
-    await page.getByLabel('Study file').fill(studyPath);
+    await page.getByLabel('Study file', { exact: true }).fill(studyPath);
     await page.getByRole('button', { name: 'Open study' }).click();
     const counts = page.getByRole('region', { name: 'Study counts' });
     await expect.poll(() => counts.locator('[data-count="patients"]').textContent(), POLL).toBe(String(truth.patients.length));
@@ -94,7 +94,7 @@ describe('spreadsheet wizard: linking by hospital ID', () => {
     await page.getByRole('button', { name: 'Share a de-identified copy…' }).click();
     await page.getByText('De-identified copy written').waitFor(POLL);
     expect(fs.existsSync(copy)).toBe(true);
-    await page.getByLabel('Study file').fill(copy);
+    await page.getByLabel('Study file', { exact: true }).fill(copy);
     await page.getByRole('button', { name: 'Open study' }).click();
     await page.locator('[data-shared-copy]').waitFor(POLL);
     expect(await page.getByText('Shared copy (de-identified)').isVisible()).toBe(true);
