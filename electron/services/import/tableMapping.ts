@@ -37,12 +37,14 @@
 // - `issuer` (sheet or mapping level, default "") is the Issuer of Patient ID the DICOM files carry.
 // - An ID that matches no patient rejects the row, unless `createMissing: true` (patient sheets;
 //   sheet or mapping level): the new patient's pseudonym comes from the keyed hash, never the ID.
-// - A linked patient sheet needs no `key` and must not map `pseudonym` (the patient has one).
+// - A linked patient sheet needs no `key` and must not map `pseudonym` (the patient has one); no
+//   sheet may map a hospital-ID column (shared/domain/hospitalIdColumns.ts) as the pseudonym.
 // - `by: "levels"` finds the lesion among the row's patient's lesions by its vertebral levels; with
 //   `rtStartDate` (a column) the lesion must also have an RT course starting that day. A lesion sheet
 //   whose patient is linked matches its lesions the same way (patient + levels [+ RT start]).
 import { z } from 'zod';
 import { ENTITY_FIELDS, ENTITY_NAMES, type EntityName } from '../../../shared/domain/cohortModel';
+import { isHospitalIdHeader } from '../../../shared/domain/hospitalIdColumns';
 
 export const DATE_FORMATS = ['YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD', 'DD-MM-YYYY'] as const;
 export type DateFormat = (typeof DATE_FORMATS)[number];
@@ -97,6 +99,10 @@ export function mappableFields(entity: EntityName): string[] {
   return [...refs, ...(entity === 'patient' ? [HOSPITAL_ID_FIELD] : []), ...own];
 }
 
+function columnOfMapping(mapping: ColumnMapping | undefined): string | undefined {
+  return mapping === undefined ? undefined : typeof mapping === 'string' ? mapping : mapping.column;
+}
+
 function byOf(mapping: ColumnMapping | undefined): string | undefined {
   return mapping !== undefined && typeof mapping !== 'string' ? mapping.by : undefined;
 }
@@ -119,6 +125,12 @@ function checkLinkage(mapping: TableMapping, sheet: SheetMapping, i: number): vo
   const idMapping = sheet.columns[HOSPITAL_ID_FIELD];
   if (idMapping !== undefined && (typeof idMapping !== 'string' && (idMapping.column === undefined || idMapping.constant !== undefined || idMapping.values !== undefined))) {
     throw new MappingError(`${at}.columns.${HOSPITAL_ID_FIELD}: name the hospital ID column only ("${HOSPITAL_ID_FIELD}": "<column>")`);
+  }
+  const pseudonymColumn = columnOfMapping(sheet.columns.pseudonym);
+  if (pseudonymColumn !== undefined && isHospitalIdHeader(pseudonymColumn)) {
+    throw new MappingError(
+      `${at}.columns.pseudonym: column "${pseudonymColumn}" holds a hospital ID, which must not be stored as a pseudonym; map it as "${HOSPITAL_ID_FIELD}": "${pseudonymColumn}" (the ID is then hashed with the study key and never stored)`,
+    );
   }
   if (idMapping !== undefined && sheet.columns.pseudonym !== undefined) {
     throw new MappingError(`${at}: a sheet linked by "${HOSPITAL_ID_FIELD}" must not map "pseudonym" (the patient's pseudonym comes from the keyed hash)`);

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import type { ImportReport, SpreadsheetPreview } from '../../../shared/api/cohort';
 import { ENTITY_FIELDS, ENTITY_NAMES, type EntityName } from '../../../shared/domain/cohortModel';
+import { hospitalIdCandidate } from '../../../shared/domain/hospitalIdColumns';
 import { navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -95,11 +96,7 @@ function guessEntity(sheetName: string): EntityName | '' {
   return '';
 }
 
-/** Header names that hold a hospital patient ID (MRN, PatientID, Patient ID, record_id, …). */
-const HOSPITAL_ID_HEADER = /^(mrn|medicalrecordnumber|medicalrecordno|patientid|patid|pid|hospitalid|hospitalnumber|recordid|kisid|patientennummer|patnr|fallnummer)$/;
-function hospitalIdColumn(headers: string[]): string {
-  return headers.find((h) => HOSPITAL_ID_HEADER.test(squash(h))) ?? headers.find((h) => squash(h).includes('mrn')) ?? '';
-}
+const hospitalIdColumn = hospitalIdCandidate;
 /** Entities whose rows name a patient (rtCourse rows name only their lesion). */
 const LINKABLE = new Set<EntityName>(['patient', 'lesion', 'systemicTherapy', 'event', 'toxicity']);
 const hasLesionReference = (entity: EntityName) => ENTITY_FIELDS[entity].some((f) => f.name === 'lesionId');

@@ -272,6 +272,11 @@ describe('hospital-ID mapping rules', () => {
     expect(bad([{ entity: 'event', key: 'k', createMissing: true, columns: { patient: { column: 'MRN', by: 'sourcePatientId' }, type: 't', date: 'd' } }])).toThrow(/patient sheets only/);
     expect(bad([{ entity: 'event', key: 'k', columns: { lesion: { column: 'lv', by: 'levels' }, type: 't', date: 'd' } }])).toThrow(/needs the sheet's "patient" reference/);
     expect(bad([{ entity: 'patient', issuer: 'X', columns: { pseudonym: 'p' } }])).toThrow(MappingError);
+    // The mistake that put MRNs into the cohort grid: an ID column mapped as the pseudonym.
+    for (const column of ['MRN', 'Patient ID', 'PatientID', 'mrn_nr']) {
+      expect(bad([{ entity: 'patient', columns: { pseudonym: column } }])).toThrow(/holds a hospital ID, which must not be stored as a pseudonym; map it as "sourcePatientId"/);
+    }
+    expect(() => parseTableMapping({ sheets: [{ entity: 'patient', key: 'record_id', columns: { pseudonym: 'study_id' } }] })).not.toThrow();
     // A linked lesion sheet needs no key: patient + levels identify the lesion.
     expect(() => parseTableMapping({ sheets: [{ entity: 'lesion', columns: { patient: { column: 'MRN', by: 'sourcePatientId' }, levels: 'lv' } }] })).not.toThrow();
   });
