@@ -36,6 +36,7 @@ import type { SharedCopyResult } from '../../../shared/api/study';
 import { newStudyUid } from './studyKey';
 import { ENTITY_FIELDS, ENTITY_TABLES, type EntityName } from '../../../shared/domain/cohortModel';
 import { stereotacticOnlyModel } from '../../../shared/domain/radiobiology';
+import { SAFE_HARBOR_AGE_CAP } from '../../../shared/domain/safeHarbor';
 
 /** Tables whose rows a shared copy keeps (after the changes below); every other table is emptied. */
 export const SHARED_TABLES: readonly string[] = [
@@ -49,9 +50,6 @@ export const SHARED_TABLES: readonly string[] = [
 /** Date shift range: whole days into the past (100 to 110 years). */
 export const SHIFT_MIN_DAYS = 36_525;
 export const SHIFT_SPAN_DAYS = 3_653;
-
-/** Safe Harbor: ages over 89 are aggregated into one category, written as 90. */
-export const AGE_CAP = 90;
 
 
 export interface ShareOptions {
@@ -109,7 +107,7 @@ function deidentify(db: Database.Database, options: ShareOptions): string[] {
   const now = new Date().toISOString();
   const emptied = emptyUnknownTables(db);
   fillAgeFromBirthYear(db);
-  db.prepare('UPDATE patients SET birth_year = NULL, age_at_first_rt = min(age_at_first_rt, ?)').run(AGE_CAP);
+  db.prepare('UPDATE patients SET birth_year = NULL, age_at_first_rt = min(age_at_first_rt, ?)').run(SAFE_HARBOR_AGE_CAP);
   shiftDates(db, options.offsetDays ?? (() => -(SHIFT_MIN_DAYS + randomInt(0, SHIFT_SPAN_DAYS + 1))));
   recodePseudonyms(db);
   for (const [entity, table] of Object.entries(ENTITY_TABLES) as [EntityName, string][]) {

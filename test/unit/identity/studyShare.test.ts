@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStudy } from '../../../electron/services/db/studyFile';
 import { getStudySettings, updateRecord, updateStudySettings } from '../../../electron/services/db/cohortRecords';
-import { AGE_CAP } from '../../../electron/services/identity/studyShare';
+import { SAFE_HARBOR_AGE_CAP as AGE_CAP } from '../../../shared/domain/safeHarbor';
 import { ENTITY_FIELDS, ENTITY_TABLES, type EntityName } from '../../../shared/domain/cohortModel';
 import { runCli } from './linkageFixture';
 
@@ -103,6 +103,10 @@ describe('study share', () => {
       const events = (rows: Record<string, string>[]) => rows.map((r) => TIME_EVENT.map((c) => r[c]).join('|')).sort();
       expect(events(b)).toEqual(events(a));
       expect(a.some((r) => r.localEvent === '1')).toBe(true);
+      // Ages: the same, except that every age over 89 reads 90 (Safe Harbor).
+      const ages = (rows: Record<string, string>[], cap: number) => rows.map((r) => (r.ageAtRT === 'NA' ? 'NA' : String(Math.min(Number(r.ageAtRT), cap)))).sort();
+      expect(ages(b, Infinity)).toEqual(ages(a, AGE_CAP));
+      expect(a.some((r) => Number(r.ageAtRT) > AGE_CAP)).toBe(true);
     }
   });
 
