@@ -36,6 +36,8 @@ const commands: Record<string, string> = {
   'study import-table': 'studyImportTable', // D
   'study share': 'studyShare', // issue 11
   'study reid-list': 'studyReidList', // issue 11
+  'study key export': 'studyKeyExport', // issue 11
+  'study key import': 'studyKeyImport', // issue 11
   dataset: 'dataset', // D
   report: 'report', // D
   figure: 'figure', // F
@@ -43,7 +45,7 @@ const commands: Record<string, string> = {
 
 // Commands that take positional arguments (the study FILE, the figure kind); every other command
 // refuses them, so a stray word (e.g. a value whose --option was forgotten) is not silently ignored.
-const takesPositionals = new Set(['study create', 'study import-dicom', 'study import-table', 'study share', 'study reid-list', 'figure']);
+const takesPositionals = new Set(['study create', 'study import-dicom', 'study import-table', 'study share', 'study reid-list', 'study key export', 'study key import', 'figure']);
 
 function usage(): string {
   return `usage: rtcw <command> [options]\ncommands: ${Object.keys(commands).join(', ')}\n`;
@@ -85,6 +87,10 @@ export async function main(
   if (commandName === 'study') {
     commandName = `study ${argv[1] ?? ''}`.trim();
     rest = argv.slice(2);
+    if (commandName === 'study key') {
+      commandName = `study key ${argv[2] ?? ''}`.trim();
+      rest = argv.slice(3);
+    }
   }
   try {
     const file = commands[commandName];

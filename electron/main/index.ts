@@ -2,10 +2,11 @@
 // native menu and file dialogs. Services run here in-process (better-sqlite3 is synchronous and
 // fast for single-study work; heavy scans use worker threads).
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
 import type { ReidListResult, SharedCopyResult } from '../../shared/api/study';
 import { createApiRuntime, type ApiService, type PathChooser } from '../services/api/index';
+import { KeyFileStore, SafeStorageKeyStore, studyKeysDir, type StudyKeyStore } from '../services/identity/studyKey';
 import { IPC_STUDY_CHANGED, registerApiHandlers } from './ipc';
 import { menuTemplate } from './menu';
 import {
@@ -62,14 +63,34 @@ function start(): void {
     return chosen;
   };
 
-  const service: ApiService = createApiRuntime({ userDataDir: app.getPath('userData'), choosePath });
+  // Study keys (issue 11): encrypted by the OS keychain through safeStorage. Where the platform
+  // offers none (Linux without a secret service: safeStorage would use a hard-coded password), the
+  // 0600 key files of web mode and the CLI are the honest choice.
+  const keysDir = studyKeysDir(app.getPath('userData'));
+  const keychain = safeStorage.isEncryptionAvailable() && safeStorage.getSelectedStorageBackend?.() !== 'basic_text';
+  const keyStore: StudyKeyStore = keychain ? new SafeStorageKeyStore(keysDir, safeStorage) : new KeyFileStore(keysDir);
+  const service: ApiService = createApiRuntime({ userDataDir: app.getPath('userData'), choosePath, keyStore });
 
-  const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy' | 'shareStudyCopy' | 'writeReidList', input: object, done?: (result: unknown) => string) => {
+  const runFromMenu = async (
+    method: 'createStudy' | 'openStudy' | 'openDemoStudy' | 'exportStudyKey' | 'importStudyKey' | 'shareStudyCopy' | 'writeReidList',
+    input: object,
+    done?: (result: unknown) => string,
+  ) => {
     const response = await service.call(method, input);
     if (!response.ok && response.error.code !== 'CANCELLED') {
       dialog.showErrorBox('RT Cohort Workstation', toApiError(response.error).message);
     } else if (response.ok && done) {
       void dialog.showMessageBox({ type: 'info', title: 'RT Cohort Workstation', message: done(response.result) });
+    } else if (response.ok && method === 'exportStudyKey') {
+      const { file } = response.result as { file: string };
+      void dialog.showMessageBox({
+        type: 'info',
+        title: 'Study key exported',
+        message: 'The study key was written.',
+        detail: `${file}\n\nWhoever holds this file and the study can link hospital IDs to the study's patients. Keep it as you keep the identified source data; import it on the other workstation with File → Import Study Key….`,
+      });
+    } else if (response.ok && method === 'importStudyKey') {
+      void dialog.showMessageBox({ type: 'info', title: 'Study key imported', message: 'This workstation can now link new identified data (DICOM, hospital-ID sheets) to the open study.' });
     }
   };
   const rebuildMenu = () => {
@@ -89,6 +110,8 @@ function start(): void {
             const list = r as ReidListResult;
             return `Re-identification list written: ${list.path} (${list.listed} patients). It identifies patients: keep it at the site.`;
           }),
+        exportStudyKey: () => void runFromMenu('exportStudyKey', {}),
+        importStudyKey: () => void runFromMenu('importStudyKey', {}),
         about: () =>
           void dialog.showMessageBox({
             type: 'info',

@@ -11,6 +11,9 @@ export interface MenuActions {
   shareCopy(): void;
   /** File → Re-identification List… (identity/reidList.ts). */
   reidList(): void;
+  /** Study key (electron/services/identity/studyKey.ts): move a study to another workstation of the site. */
+  exportStudyKey(): void;
+  importStudyKey(): void;
   about(): void;
 }
 
@@ -37,6 +40,8 @@ export function menuTemplate(
       { label: 'Open Recent', submenu: recentItems },
       { label: 'Open Demo Study', click: () => actions.openDemoStudy() },
       { type: 'separator' },
+      { label: 'Export Study Key…', click: () => actions.exportStudyKey() },
+      { label: 'Import Study Key…', click: () => actions.importStudyKey() },
       { label: 'Share a De-identified Copy…', enabled: study.open, click: () => actions.shareCopy() },
       // A shared copy has no key and no hospital IDs to list.
       { label: 'Re-identification List…', enabled: study.open && !study.sharedCopy, click: () => actions.reidList() },

@@ -45,6 +45,20 @@ export interface ReidListResult {
   studyPatientsNotFound: number;
 }
 
+/** Result of exporting the study key (electron/services/identity/studyKey.ts). */
+export interface StudyKeyExport {
+  /** The study's random, non-identifying uid the key belongs to. */
+  studyUid: string;
+  /** Where the key file was written (mode 0600). */
+  file: string;
+}
+
+export interface StudyKeyImport {
+  studyUid: string;
+  /** The workstation already held this key (importing again changes nothing). */
+  alreadyPresent: boolean;
+}
+
 export interface RecentStudy {
   path: string;
   fileName: string;
@@ -85,4 +99,11 @@ export const studyMethods = {
     result: returns<ReidListResult>(),
     long: true,
   }),
+  /**
+   * Writes the open study's key to a file (0600) to move the study to another workstation of the
+   * site. The key is kept outside the study; only linking new identified data needs it.
+   */
+  exportStudyKey: defineMethod({ input: pathInput, result: returns<StudyKeyExport>() }),
+  /** Reads a key file exported for the open study (its uid and key check value must fit) into this workstation's key store. */
+  importStudyKey: defineMethod({ input: pathInput, result: returns<StudyKeyImport>() }),
 } satisfies MethodRecord;

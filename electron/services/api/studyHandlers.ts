@@ -3,12 +3,13 @@ import path from 'node:path';
 import type { studyMethods } from '../../../shared/api/study';
 import { ScanCancelled } from '../dicom/folderScan';
 import { writeReidList } from '../identity/reidList';
-import { requireStudyKey } from '../identity/studyKey';
+import { exportStudyKey, importStudyKey, requireStudyKey, studyUid } from '../identity/studyKey';
 import { shareStudy } from '../identity/studyShare';
 import { ApiError } from '../../../shared/api/contract';
 import type { Handlers } from './apiService';
 
 const STUDY_FILTERS = [{ name: 'RT Cohort Workstation study', extensions: ['rtcw'] }];
+const KEY_FILTERS = [{ name: 'RT Cohort Workstation study key', extensions: ['rtcwkey'] }];
 const CSV_FILTERS = [{ name: 'CSV', extensions: ['csv'] }];
 
 export const studyHandlers: Handlers<typeof studyMethods> = {
@@ -49,6 +50,25 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
   recentStudies: (_input, ctx) => ctx.session.recent.list(),
 
   forgetRecentStudy: (input, ctx) => ctx.session.recent.remove(input.path),
+
+  async exportStudyKey(input, ctx) {
+    const db = ctx.study.db;
+    const chosen = await ctx.choosePath({
+      purpose: 'exportStudyKey',
+      mode: 'save-file',
+      title: 'Export study key',
+      requested: input.path,
+      filters: KEY_FILTERS,
+      defaultName: `study-${studyUid(db).slice(0, 8)}.rtcwkey`,
+    });
+    return exportStudyKey(db, ctx.session.keyStore, chosen);
+  },
+
+  async importStudyKey(input, ctx) {
+    const db = ctx.study.db;
+    const chosen = await ctx.choosePath({ purpose: 'importStudyKey', mode: 'open-file', title: 'Import study key', requested: input.path, filters: KEY_FILTERS });
+    return importStudyKey(db, ctx.session.keyStore, chosen);
+  },
 
   async shareStudyCopy(input, ctx) {
     const study = ctx.study;

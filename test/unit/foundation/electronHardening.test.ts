@@ -76,6 +76,8 @@ vi.mock('electron', () => {
     Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: (m: unknown) => r.menus.push(m) },
     BrowserWindow,
     dialog: { showOpenDialog: vi.fn(), showSaveDialog: vi.fn(), showErrorBox: vi.fn(), showMessageBox: vi.fn() },
+    // No OS keychain in the stub: the main process falls back to 0600 key files (identity/studyKey.ts).
+    safeStorage: { isEncryptionAvailable: () => false, getSelectedStorageBackend: () => 'basic_text' },
   };
 });
 
@@ -309,16 +311,28 @@ describe('IPC transport and preload bridge', () => {
 });
 
 describe('native menu', () => {
-  const actions: MenuActions = { newStudy: vi.fn(), openStudy: vi.fn(), openRecent: vi.fn(), openDemoStudy: vi.fn(), shareCopy: vi.fn(), reidList: vi.fn(), about: vi.fn() };
+  const actions: MenuActions = {
+    newStudy: vi.fn(),
+    openStudy: vi.fn(),
+    openRecent: vi.fn(),
+    openDemoStudy: vi.fn(),
+    exportStudyKey: vi.fn(),
+    importStudyKey: vi.fn(),
+    shareCopy: vi.fn(),
+    reidList: vi.fn(),
+    about: vi.fn(),
+  };
   const template = menuTemplate(actions, [{ path: '/data/a.rtcw', fileName: 'a.rtcw', openedAt: '2026-01-01T00:00:00Z', exists: true }], 'linux');
   const items = (label: string) => (template.find((m) => m.label === label)?.submenu ?? []) as { label?: string; role?: string; click?: () => void; submenu?: unknown }[];
 
-  it('has File (New, Open, Open Recent, Open Demo, Quit) and Help (About)', () => {
+  it('has File (New, Open, Open Recent, Open Demo, Export/Import Study Key, Quit) and Help (About)', () => {
     expect(items('&File').map((i) => i.label ?? i.role).filter((l) => l !== undefined)).toEqual([
       'New Study…',
       'Open Study…',
       'Open Recent',
       'Open Demo Study',
+      'Export Study Key…',
+      'Import Study Key…',
       'Share a De-identified Copy…',
       'Re-identification List…',
       'Quit',
@@ -335,6 +349,10 @@ describe('native menu', () => {
     expect(actions.openRecent).toHaveBeenCalledWith('/data/a.rtcw');
     items('&File')[3].click!();
     expect(actions.openDemoStudy).toHaveBeenCalled();
+    items('&File').find((i) => i.label === 'Export Study Key…')!.click!();
+    expect(actions.exportStudyKey).toHaveBeenCalled();
+    items('&File').find((i) => i.label === 'Import Study Key…')!.click!();
+    expect(actions.importStudyKey).toHaveBeenCalled();
     const byLabel = (label: string) => items('&File').find((i) => i.label === label) as { click: () => void; enabled?: boolean };
     byLabel('Share a De-identified Copy…').click();
     expect(actions.shareCopy).toHaveBeenCalled();
