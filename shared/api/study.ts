@@ -21,6 +21,11 @@ export interface StudyInfo {
   /** True for a de-identified shared copy (`shareStudyCopy`): identified imports are refused. */
   sharedCopy: boolean;
   counts: StudyCounts;
+  /**
+   * What opening did that the user must be told (e.g. a migration removed patient identifiers and
+   * rewrote or deleted the older backup copies next to the file). Empty when nothing.
+   */
+  notices: string[];
 }
 
 /** What `shareStudyCopy` wrote (electron/services/identity/studyShare.ts lists what a copy keeps). */

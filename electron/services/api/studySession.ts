@@ -30,6 +30,7 @@ export class StudySession {
   readonly recent: RecentStudies;
   readonly keyStore: StudyKeyStore;
   private current: StudyFile | null = null;
+  private currentNotices: string[] = [];
   private runningJobs = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -125,6 +126,7 @@ export class StudySession {
       synthetic: settings.synthetic,
       sharedCopy: settings.sharedCopy,
       counts: this.counts(),
+      notices: this.currentNotices,
     };
   }
 
@@ -146,6 +148,7 @@ export class StudySession {
   private replace(study: StudyFile, remember = true): void {
     this.closeCurrent();
     this.current = study;
+    this.currentNotices = backupNotices(study);
     if (remember) this.recent.add(study.path);
     this.emit();
   }
@@ -167,6 +170,22 @@ export class StudySession {
   private emit(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The notice for backups a migration removing identifiers rewrote or deleted (studyFile.ts). */
+export function backupNotices(study: Pick<StudyFile, 'backupsRewritten' | 'backupsRemoved'>): string[] {
+  const notices: string[] = [];
+  if (study.backupsRewritten.length) {
+    notices.push(
+      `Patient identifiers (hospital IDs, birth dates, file paths) were removed from this study and from its ${study.backupsRewritten.length} backup cop${study.backupsRewritten.length === 1 ? 'y' : 'ies'} next to it (${study.backupsRewritten.join(', ')}); their data is kept. The study's key is now kept on this workstation, outside the file.`,
+    );
+  }
+  if (study.backupsRemoved.length) {
+    notices.push(
+      `${study.backupsRemoved.length} backup cop${study.backupsRemoved.length === 1 ? 'y' : 'ies'} holding patient identifiers could not be cleaned and ${study.backupsRemoved.length === 1 ? 'was' : 'were'} deleted: ${study.backupsRemoved.join(', ')}.`,
+    );
+  }
+  return notices;
 }
 
 function tableExists(db: Database.Database, table: string): boolean {

@@ -284,8 +284,10 @@ function wrap(
     close() {
       if (closed) return;
       closed = true;
-      // At rest a study is one self-contained file (rollback journal, no -wal/-shm): it can be
-      // copied or mailed as is, and a later read-only inspection creates no side files.
+      // At rest a study is one self-contained file (rollback journal, no -wal/-shm): copying the
+      // file copies the whole study, and a later read-only inspection creates no side files.
+      // (It holds no direct identifier and no key — migration 0004 — but it is still a limited
+      // data set with real clinical dates: share the de-identified copy, not this file.)
       try {
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.pragma('journal_mode = DELETE');

@@ -90,6 +90,11 @@ export function StudyPage() {
               <div className="small muted">
                 <span className="mono">{study.path}</span> · schema v{study.schemaVersion}
               </div>
+              {study.notices.map((notice) => (
+                <p key={notice} className="notice info small" role="status" style={{ marginTop: 8 }}>
+                  {notice}
+                </p>
+              ))}
               {study.synthetic && (
                 <p className="notice warn small" style={{ marginTop: 8 }}>
                   This is the built-in <strong>synthetic demo study</strong>: invented patients shaped like the reference

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiRuntime } from '../../../electron/services/api/index';
+import { typedPathChooser } from '../../../electron/harness/server';
+import type { StudyInfo } from '../../../shared/api/study';
 import { openStudy } from '../../../electron/services/db/studyFile';
 import { importDicomFolder } from '../../../electron/services/dicom/dicomImport';
 import { importTable } from '../../../electron/services/import/tableImport';
@@ -190,5 +193,24 @@ describe('migration 4 on a study of the previous release', () => {
     expect(study.backupsRemoved).toEqual([path.basename(broken)]);
     expect(fs.existsSync(broken)).toBe(false);
     expect(findIdentifiers(studyFiles(file), ['H29712488', '1937-09-15'])).toEqual([]);
+  });
+
+  it('tells the user in the app what it did to the backups', async () => {
+    const dir = path.join(tmp, 'app');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'study.rtcw');
+    fs.copyFileSync(fixture, file);
+    const service = createApiRuntime({ userDataDir: path.join(dir, 'user-data'), choosePath: typedPathChooser(dir), logError: () => {} });
+    try {
+      const response = await service.call('openStudy', { path: file });
+      if (!response.ok) throw new Error(response.error.message);
+      const info = response.result as StudyInfo;
+      expect(info.notices).toHaveLength(1);
+      expect(info.notices[0]).toMatch(/^Patient identifiers \(hospital IDs, birth dates, file paths\) were removed from this study and from its 1 backup copy next to it \(study\.rtcw\.schema-v3\.\d{8}T\d{6}\.bak\)/);
+      // The key went to this workstation's key store.
+      expect(fs.readdirSync(path.join(dir, 'user-data', 'study-keys'))).toHaveLength(1);
+    } finally {
+      service.session.dispose();
+    }
   });
 });
