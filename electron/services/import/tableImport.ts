@@ -62,13 +62,18 @@ function findLesionByLevels(db: Database.Database, patientId: number, raw: Cell,
   const parsed = parseLesionLevels(String(raw));
   if (!parsed.ok) return { error: `vertebral levels: ${parsed.error}` };
   const id = findLesionId(db, patientId, String(raw));
-  const levels = parsed.levels.join(', ');
-  if (id === null) return { error: `this patient has no lesion at ${levels}` };
-  if (rtStart === null || rtStart === undefined || String(rtStart).trim() === '') return { id };
+  if (id === null) return { error: `this patient has no lesion at ${parsed.levels.join(', ')}` };
+  const problem = rtStartMismatch(db, id, parsed.levels, rtStart, dateFormat);
+  return problem ? { error: problem } : { id };
+}
+
+/** Why lesion `lesionId` does not fit the RT start date of the row (null when it fits or none is given). */
+function rtStartMismatch(db: Database.Database, lesionId: number, levels: readonly string[], rtStart: Cell, dateFormat: DateFormat): string | null {
+  if (rtStart === null || rtStart === undefined || String(rtStart).trim() === '') return null;
   const start = parseDate(rtStart, dateFormat);
-  if (!start) return { error: `RT start date "${String(rtStart)}" is not a date in format ${dateFormat}` };
-  const course = statement(db, 'SELECT 1 FROM rt_courses WHERE lesion_id = ? AND start_date = ?').get(id, start);
-  return course ? { id } : { error: `this patient's lesion at ${levels} has no RT course starting ${start}` };
+  if (!start) return `RT start date "${String(rtStart)}" is not a date in format ${dateFormat}`;
+  const course = statement(db, 'SELECT 1 FROM rt_courses WHERE lesion_id = ? AND start_date = ?').get(lesionId, start);
+  return course ? null : `this patient's lesion at ${levels.join(', ')} has no RT course starting ${start}`;
 }
 
 class Rollback extends Error {}
@@ -332,6 +337,13 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         if (existing === null) input.pseudonym = newPseudonym;
       } else if (entity === 'lesion' && link) {
         existing = input.patientId === undefined ? null : findLesionId(db, input.patientId as number, input.levels);
+        // The patient's lesion at these levels must be the one treated on the given RT start date.
+        const levels = typeof input.levels === 'string' ? parseLesionLevels(input.levels) : null;
+        const mismatch = existing !== null && sheetMapping.rtStartDate && levels?.ok ? rtStartMismatch(db, existing, levels.levels, row.cells[sheetMapping.rtStartDate], mapping.dateFormat) : null;
+        if (mismatch) {
+          fail(fieldColumn.get('levels') ?? '', (input.levels as Cell) ?? null, mismatch);
+          return;
+        }
       } else {
         existing = findByKey(db, entity, key);
       }

@@ -140,6 +140,31 @@ describe('spreadsheets linked by hospital ID', () => {
     expect(JSON.parse(out).rejected).toEqual([expect.objectContaining({ column: 'levels', reason: expect.stringContaining('has no RT course starting 1999-01-01') })]);
   });
 
+  it('a lesion sheet keyed by MRN + levels (+ RT start) updates the DICOM lesions, adds none, and checks the RT start', async () => {
+    const lesions = truth.lesions.map((l, i) => ({ mrn: l.patientId, levels: l.levels.join(','), start: l.referenceDate, sins: (i % 13) + 1 }));
+    const csv = (rows: typeof lesions) => ['MRN,levels,rt_start,sins', ...rows.map((l) => `${l.mrn},"${l.levels}",${l.start},${l.sins}`)].join('\n') + '\n';
+    const mapping = write('lesions-mapping.json', JSON.stringify({ name: 'followup-lesions', sheets: [{ entity: 'lesion', rtStartDate: 'rt_start', columns: { patient: { column: 'MRN', by: 'sourcePatientId' }, levels: 'levels', sins: 'sins' } }] }));
+    const before = count('lesions');
+    const wrong = await runCli(['study', 'import-table', studyPath, '--table', write('lesions-wrong.csv', csv([{ ...lesions[0], start: '2001-01-01' }])), '--mapping', mapping]);
+    expect(wrong.code).toBe(2);
+    expect(JSON.parse(wrong.out).rejected).toEqual([expect.objectContaining({ row: 2, column: 'levels', reason: expect.stringContaining('has no RT course starting 2001-01-01') })]);
+    const { code, out, err } = await runCli(['study', 'import-table', studyPath, '--table', write('lesions.csv', csv(lesions)), '--mapping', mapping]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(out).sheets[0]).toMatchObject({ rows: lesions.length, inserted: 0, updated: lesions.length });
+    expect(count('lesions')).toBe(before);
+    const db = new Database(studyPath, { readonly: true });
+    try {
+      expect((db.prepare('SELECT count(*) AS n FROM lesions WHERE sins IS NOT NULL').get() as { n: number }).n).toBe(lesions.length);
+      // The DICOM lesions keep their own source keys.
+      expect((db.prepare("SELECT count(*) AS n FROM lesions WHERE source_key LIKE 'dicom:%'").get() as { n: number }).n).toBe(before);
+    } finally {
+      db.close();
+    }
+    const again = await runCli(['study', 'import-table', studyPath, '--table', path.join(tmp, 'lesions.csv'), '--mapping', mapping]);
+    expect(JSON.parse(again.out).sheets[0]).toMatchObject({ inserted: 0, updated: 0, unchanged: lesions.length });
+  });
+
   it('re-importing both sheets changes nothing', async () => {
     const before = ['patients', 'lesions', 'events', 'audit_log'].map(count);
     for (const [sheet, mapping] of [
