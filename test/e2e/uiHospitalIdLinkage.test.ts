@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, POLL, foreignRequests, useAppSession } from './appSession';
-import { cohortDir, patientSheet, runCli, truth, UNKNOWN_MRN } from '../unit/identity/linkageFixture';
+import { cohortDir, eventRows, eventSheet, patientSheet, runCli, truth, UNKNOWN_MRN } from '../unit/identity/linkageFixture';
 
 const session = useAppSession();
 let studyPath: string;
@@ -23,6 +23,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(dir, 'bad'));
   fs.writeFileSync(path.join(dir, 'bad', 'patients.csv'), patientSheet(UNKNOWN_MRN));
   fs.writeFileSync(path.join(dir, 'patients.csv'), patientSheet());
+  fs.writeFileSync(path.join(dir, 'events.csv'), eventSheet());
 });
 afterAll(() => {
   delete process.env.RTCW_USER_DATA;
@@ -87,7 +88,29 @@ describe('spreadsheet wizard: linking by hospital ID', () => {
     await expect.poll(() => counts.locator('[data-count="patients"]').textContent(), POLL).toBe(String(n));
   });
 
+  it('links a follow-up events sheet by MRN, levels and RT start', async () => {
+    const { page, dir } = session();
+    await readSheet(path.join(dir, 'events.csv'));
+    expect(await page.getByLabel('This sheet holds').inputValue()).toBe('event');
+    expect(await page.getByRole('radio', { name: /By hospital ID/ }).isChecked()).toBe(true);
+    expect(await page.getByLabel('Hospital ID column').inputValue()).toBe('MRN');
+    expect(await page.getByLabel('Lesion levels column').inputValue()).toBe('levels');
+    expect(await page.getByLabel('RT start date column').inputValue()).toBe('rt_start');
+    // The patient and lesion references are the link's; the table asks only for the event's own fields.
+    expect(await page.getByLabel('Column for patient (its key column)').count()).toBe(0);
+    await page.getByLabel('Row key column').selectOption('event_id');
+    await page.getByLabel('Column for event type').selectOption('event');
+    expect(await page.getByLabel('Column for event date').inputValue()).toBe('date');
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.getByRole('table', { name: 'Sheet summary' }).waitFor(POLL);
+    expect(await page.getByRole('table', { name: 'Rejected rows' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Commit import' }).click();
+    const n = eventRows().length;
+    await page.getByText(`${n} row(s) imported: ${n} inserted`, { exact: false }).waitFor(POLL);
+  });
+
   it('shares a de-identified copy from the Study page; the copy opens flagged as shared', async () => {
+    await session().page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Study/ }).click();
     const { page, dir } = session();
     const copy = path.join(dir, 'site-shared.rtcw');
     await page.getByLabel('Copy to (new .rtcw file)').fill(copy);
