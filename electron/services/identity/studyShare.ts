@@ -33,6 +33,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
 import type { SharedCopyResult } from '../../../shared/api/study';
+import type { AnalysisSpec } from '../../../shared/api/analysis';
+import { analysisSpecHash, canonicalJson } from '../db/savedAnalyses';
 import { newStudyUid } from './studyKey';
 import { ENTITY_FIELDS, ENTITY_TABLES, type EntityName } from '../../../shared/domain/cohortModel';
 import { stereotacticOnlyModel } from '../../../shared/domain/radiobiology';
@@ -109,7 +111,7 @@ function deidentify(db: Database.Database, options: ShareOptions): string[] {
   fillAgeFromBirthYear(db);
   db.prepare('UPDATE patients SET birth_year = NULL, age_at_first_rt = min(age_at_first_rt, ?)').run(SAFE_HARBOR_AGE_CAP);
   shiftDates(db, options.offsetDays ?? (() => -(SHIFT_MIN_DAYS + randomInt(0, SHIFT_SPAN_DAYS + 1))));
-  recodePseudonyms(db);
+  recodeSavedAnalyses(db, recodePseudonyms(db));
   for (const [entity, table] of Object.entries(ENTITY_TABLES) as [EntityName, string][]) {
     db.prepare(`UPDATE ${table} SET source_key = NULL, source_locator = NULL, created_at = ?, updated_at = ?`).run(now, now);
     if (entity === 'rtCourse') {
@@ -169,18 +171,40 @@ function shiftDates(db: Database.Database, offsetDays: (patientId: number) => nu
   db.exec('DROP TABLE share_offset');
 }
 
-function recodePseudonyms(db: Database.Database): void {
-  const ids = (db.prepare('SELECT id FROM patients').all() as { id: number }[]).map((r) => r.id);
+/** New random pseudonyms; returns old → new (saved analyses may name patients in filters). */
+function recodePseudonyms(db: Database.Database): Map<string, string> {
+  const patients = db.prepare('SELECT id, pseudonym FROM patients').all() as { id: number; pseudonym: string }[];
   // Two steps, so a new code never collides with an old one still in the UNIQUE column.
   db.prepare("UPDATE patients SET pseudonym = '~' || id").run();
+  const renamed = new Map<string, string>();
   const used = new Set<string>();
   const set = db.prepare('UPDATE patients SET pseudonym = ? WHERE id = ?');
-  for (const id of ids) {
+  for (const { id, pseudonym } of patients) {
     let code: string;
     do code = `S-${randomBytes(5).toString('hex')}`;
     while (used.has(code));
     used.add(code);
     set.run(code, id);
+    renamed.set(pseudonym, code);
+  }
+  return renamed;
+}
+
+/**
+ * Saved analyses keep working in the copy: a filter naming a patient or lesion ("P-…", "P-…-2") is
+ * rewritten to the new pseudonym, and the spec hash recomputed (db/savedAnalyses.ts).
+ */
+function recodeSavedAnalyses(db: Database.Database, renamed: Map<string, string>): void {
+  if (!tableHasColumn(db, 'saved_analyses', 'spec_json')) return;
+  const rows = db.prepare('SELECT id, spec_json FROM saved_analyses').all() as { id: number; spec_json: string }[];
+  const update = db.prepare('UPDATE saved_analyses SET spec_json = ?, spec_hash = ? WHERE id = ?');
+  for (const row of rows) {
+    const spec = JSON.parse(row.spec_json, (_key, value: unknown) => {
+      if (typeof value !== 'string') return value;
+      const lesion = /^(.*)-(\d+)$/.exec(value);
+      return renamed.get(value) ?? (lesion && renamed.has(lesion[1]) ? `${renamed.get(lesion[1])}-${lesion[2]}` : value);
+    }) as AnalysisSpec;
+    update.run(canonicalJson(spec), analysisSpecHash(spec), row.id);
   }
 }
 

@@ -9,6 +9,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStudy } from '../../../electron/services/db/studyFile';
 import { getStudySettings, updateRecord, updateStudySettings } from '../../../electron/services/db/cohortRecords';
+import { analysisSpecHash, listSavedAnalyses, saveAnalysis } from '../../../electron/services/db/savedAnalyses';
+import { analysisSpecSchema } from '../../../shared/api/analysis';
 import { SAFE_HARBOR_AGE_CAP as AGE_CAP } from '../../../shared/domain/safeHarbor';
 import { ENTITY_FIELDS, ENTITY_TABLES, type EntityName } from '../../../shared/domain/cohortModel';
 import { runCli } from './linkageFixture';
@@ -16,6 +18,7 @@ import { runCli } from './linkageFixture';
 let tmp: string;
 let original: string;
 let shared: string;
+let firstPseudonym: string;
 
 const TIME_EVENT = ['localTime', 'localEvent', 'osTime', 'osEvent', 'systemicTime', 'systemicEvent', 'firstFailure'];
 /** Columns that identify a row (pseudonym-based) and the age (capped at 90 in the copy). */
@@ -80,6 +83,10 @@ beforeAll(async () => {
   db.pragma('foreign_keys = ON');
   const first = (db.prepare('SELECT min(id) AS id FROM patients').get() as { id: number }).id;
   updateRecord(db, 'patient', first, { ageAtFirstRt: 93 }, { who: 'dr.jane.roe' });
+  // A saved analysis leaving out one patient and one lesion by name.
+  const pseudonym = (db.prepare('SELECT pseudonym FROM patients WHERE id = ?').get(first) as { pseudonym: string }).pseudonym;
+  firstPseudonym = pseudonym;
+  saveAnalysis(db, 'without one', analysisSpecSchema.parse({ filters: [{ variable: 'patient', op: 'notIn', values: [pseudonym] }, { variable: 'lesion', op: 'notIn', values: [`${pseudonym}-1`] }] }), 'dr.jane.roe');
   db.close();
   const { code, out, err } = await runCli(['study', 'share', original, '--out', shared]);
   expect(err).toBe('');
@@ -162,6 +169,22 @@ describe('study share', () => {
       expect(db.pragma('freelist_count', { simple: true })).toBe(0);
     } finally {
       db.close();
+    }
+  });
+
+  it('keeps saved analyses working: filters naming a patient or lesion follow the new pseudonym', async () => {
+    const a = new Database(shared, { readonly: true });
+    try {
+      const [saved] = listSavedAnalyses(a);
+      const newPseudonym = (a.prepare('SELECT pseudonym FROM patients WHERE id = (SELECT min(id) FROM patients)').get() as { pseudonym: string }).pseudonym;
+      expect(saved.spec.filters).toEqual([
+        { variable: 'patient', op: 'notIn', values: [newPseudonym] },
+        { variable: 'lesion', op: 'notIn', values: [`${newPseudonym}-1`] },
+      ]);
+      expect(saved.specHash).toBe(analysisSpecHash(saved.spec));
+      expect(JSON.stringify(saved)).not.toContain(firstPseudonym);
+    } finally {
+      a.close();
     }
   });
 
