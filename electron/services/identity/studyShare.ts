@@ -12,7 +12,8 @@
 //   period. The offsets are not written anywhere.
 // - Pseudonyms are replaced by new random codes: the study's pseudonyms are keyed hashes OF the
 //   hospital ID, and Safe Harbor allows only re-identification codes not derived from information
-//   about the person (§164.514(c)).
+//   about the person (§164.514(c)). Patient row ids are shuffled (import order follows folders that
+//   are often named by hospital ID); saved analyses' filters naming a patient follow the new codes.
 // - Ages ≥ 90 are written as 90; birth years are dropped (the age at first RT is filled from the
 //   birth year first when missing, so the analyses keep the age).
 // - Source keys and locators (hashes of hospital IDs, file names), RT plan UIDs (looked up in a PACS
@@ -112,6 +113,7 @@ function deidentify(db: Database.Database, options: ShareOptions): string[] {
   db.prepare('UPDATE patients SET birth_year = NULL, age_at_first_rt = min(age_at_first_rt, ?)').run(SAFE_HARBOR_AGE_CAP);
   shiftDates(db, options.offsetDays ?? (() => -(SHIFT_MIN_DAYS + randomInt(0, SHIFT_SPAN_DAYS + 1))));
   recodeSavedAnalyses(db, recodePseudonyms(db));
+  shufflePatientIds(db);
   for (const [entity, table] of Object.entries(ENTITY_TABLES) as [EntityName, string][]) {
     db.prepare(`UPDATE ${table} SET source_key = NULL, source_locator = NULL, created_at = ?, updated_at = ?`).run(now, now);
     if (entity === 'rtCourse') {
@@ -188,6 +190,30 @@ function recodePseudonyms(db: Database.Database): Map<string, string> {
     renamed.set(pseudonym, code);
   }
   return renamed;
+}
+
+/**
+ * Patient row ids in a random order: they were given in import order, and a DICOM import goes
+ * through folders that are often named by hospital ID, so the order would leak the IDs' sort order.
+ */
+function shufflePatientIds(db: Database.Database): void {
+  const ids = (db.prepare('SELECT id FROM patients ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+  const shuffled = [...ids];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = randomInt(0, i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  db.exec('CREATE TEMP TABLE share_patient_id (old INTEGER PRIMARY KEY, new INTEGER NOT NULL UNIQUE)');
+  const insert = db.prepare('INSERT INTO share_patient_id (old, new) VALUES (?, ?)');
+  ids.forEach((id, i) => insert.run(id, shuffled[i]));
+  const newId = (column: string) => `(SELECT m.new FROM share_patient_id m WHERE m.old = ${column})`;
+  // Foreign keys are off during the transform (shareStudy); every reference is rewritten here.
+  db.exec(`UPDATE patients SET id = -id; UPDATE patients SET id = ${newId('-patients.id')};`);
+  for (const [entity, table] of Object.entries(ENTITY_TABLES) as [EntityName, string][]) {
+    if (ENTITY_FIELDS[entity].some((f) => f.column === 'patient_id')) db.exec(`UPDATE ${table} SET patient_id = ${newId(`${table}.patient_id`)}`);
+  }
+  db.exec(`UPDATE audit_log SET entity_id = ${newId('audit_log.entity_id')} WHERE entity = 'patient'`);
+  db.exec('DROP TABLE share_patient_id');
 }
 
 /**

@@ -19,6 +19,7 @@ let tmp: string;
 let original: string;
 let shared: string;
 let firstPseudonym: string;
+let firstId: number;
 
 const TIME_EVENT = ['localTime', 'localEvent', 'osTime', 'osEvent', 'systemicTime', 'systemicEvent', 'firstFailure'];
 /** Columns that identify a row (pseudonym-based) and the age (capped at 90 in the copy). */
@@ -82,10 +83,13 @@ beforeAll(async () => {
   const db = new Database(original);
   db.pragma('foreign_keys = ON');
   const first = (db.prepare('SELECT min(id) AS id FROM patients').get() as { id: number }).id;
+  firstId = first;
   updateRecord(db, 'patient', first, { ageAtFirstRt: 93 }, { who: 'dr.jane.roe' });
   // A saved analysis leaving out one patient and one lesion by name.
   const pseudonym = (db.prepare('SELECT pseudonym FROM patients WHERE id = ?').get(first) as { pseudonym: string }).pseudonym;
   firstPseudonym = pseudonym;
+  // A marker per patient in a kept free-text field, to pair patients across the copy (ids are shuffled).
+  db.prepare("UPDATE patients SET histology = 'marker-' || id").run();
   saveAnalysis(db, 'without one', analysisSpecSchema.parse({ filters: [{ variable: 'patient', op: 'notIn', values: [pseudonym] }, { variable: 'lesion', op: 'notIn', values: [`${pseudonym}-1`] }] }), 'dr.jane.roe');
   db.close();
   const { code, out, err } = await runCli(['study', 'share', original, '--out', shared]);
@@ -137,7 +141,7 @@ describe('study share', () => {
     const a = new Database(original, { readonly: true });
     const b = new Database(shared, { readonly: true });
     const firstStart = (db: Database.Database) =>
-      db.prepare('SELECT p.id, min(c.start_date) AS s, p.last_followup_date AS f FROM patients p JOIN lesions l ON l.patient_id = p.id JOIN rt_courses c ON c.lesion_id = l.id GROUP BY p.id ORDER BY p.id').all() as { id: number; s: string; f: string | null }[];
+      db.prepare('SELECT p.histology AS id, min(c.start_date) AS s, p.last_followup_date AS f FROM patients p JOIN lesions l ON l.patient_id = p.id JOIN rt_courses c ON c.lesion_id = l.id GROUP BY p.id ORDER BY p.histology').all() as { id: string; s: string; f: string | null }[];
     const days = (x: string, y: string) => (Date.parse(y) - Date.parse(x)) / 86_400_000;
     const ra = firstStart(a);
     const rb = firstStart(b);
@@ -172,11 +176,27 @@ describe('study share', () => {
     }
   });
 
+  it('shuffles patient row ids (import order would follow hospital-ID folder names)', () => {
+    const a = new Database(original, { readonly: true });
+    const b = new Database(shared, { readonly: true });
+    try {
+      const order = (db: Database.Database) => (db.prepare('SELECT histology FROM patients ORDER BY id').all() as { histology: string }[]).map((r) => r.histology);
+      expect([...order(b)].sort()).toEqual([...order(a)].sort());
+      expect(order(b)).not.toEqual(order(a));
+      // Children follow their patient.
+      const lesionsOf = (db: Database.Database) => (db.prepare('SELECT p.histology AS h, l.levels FROM lesions l JOIN patients p ON p.id = l.patient_id ORDER BY h, l.levels').all());
+      expect(lesionsOf(b)).toEqual(lesionsOf(a));
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('keeps saved analyses working: filters naming a patient or lesion follow the new pseudonym', async () => {
     const a = new Database(shared, { readonly: true });
     try {
       const [saved] = listSavedAnalyses(a);
-      const newPseudonym = (a.prepare('SELECT pseudonym FROM patients WHERE id = (SELECT min(id) FROM patients)').get() as { pseudonym: string }).pseudonym;
+      const newPseudonym = (a.prepare('SELECT pseudonym FROM patients WHERE histology = ?').get(`marker-${firstId}`) as { pseudonym: string }).pseudonym;
       expect(saved.spec.filters).toEqual([
         { variable: 'patient', op: 'notIn', values: [newPseudonym] },
         { variable: 'lesion', op: 'notIn', values: [`${newPseudonym}-1`] },
