@@ -58,6 +58,8 @@ export const SHIFT_SPAN_DAYS = 3_653;
 export interface ShareOptions {
   /** Days of the shift for each patient (tests); default a fresh random offset per patient. */
   offsetDays?: (patientId: number) => number;
+  /** The new patient ids, in the order of the old ones sorted (tests); default a random permutation. */
+  shuffle?: (ids: readonly number[]) => number[];
 }
 
 // The SQL expression giving a row's patient id, per entity (qualified: it is used in a subquery).
@@ -113,7 +115,7 @@ function deidentify(db: Database.Database, options: ShareOptions): string[] {
   db.prepare('UPDATE patients SET birth_year = NULL, age_at_first_rt = min(age_at_first_rt, ?)').run(SAFE_HARBOR_AGE_CAP);
   shiftDates(db, options.offsetDays ?? (() => -(SHIFT_MIN_DAYS + randomInt(0, SHIFT_SPAN_DAYS + 1))));
   recodeSavedAnalyses(db, recodePseudonyms(db));
-  shufflePatientIds(db);
+  shufflePatientIds(db, options.shuffle ?? randomPermutation);
   for (const [entity, table] of Object.entries(ENTITY_TABLES) as [EntityName, string][]) {
     db.prepare(`UPDATE ${table} SET source_key = NULL, source_locator = NULL, created_at = ?, updated_at = ?`).run(now, now);
     if (entity === 'rtCourse') {
@@ -196,24 +198,33 @@ function recodePseudonyms(db: Database.Database): Map<string, string> {
  * Patient row ids in a random order: they were given in import order, and a DICOM import goes
  * through folders that are often named by hospital ID, so the order would leak the IDs' sort order.
  */
-function shufflePatientIds(db: Database.Database): void {
+function shufflePatientIds(db: Database.Database, shuffle: (ids: readonly number[]) => number[]): void {
   const ids = (db.prepare('SELECT id FROM patients ORDER BY id').all() as { id: number }[]).map((r) => r.id);
-  const shuffled = [...ids];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = randomInt(0, i + 1);
-    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-  }
+  const shuffled = shuffle(ids);
   db.exec('CREATE TEMP TABLE share_patient_id (old INTEGER PRIMARY KEY, new INTEGER NOT NULL UNIQUE)');
   const insert = db.prepare('INSERT INTO share_patient_id (old, new) VALUES (?, ?)');
   ids.forEach((id, i) => insert.run(id, shuffled[i]));
   const newId = (column: string) => `(SELECT m.new FROM share_patient_id m WHERE m.old = ${column})`;
   // Foreign keys are off during the transform (shareStudy); every reference is rewritten here.
   db.exec(`UPDATE patients SET id = -id; UPDATE patients SET id = ${newId('-patients.id')};`);
+  // Lesions in two steps (UNIQUE (patient_id, levels) must hold after every row), first: the
+  // events/toxicities triggers check each row's patient against its lesion's.
+  db.exec(`UPDATE lesions SET patient_id = -patient_id; UPDATE lesions SET patient_id = ${newId('-lesions.patient_id')};`);
   for (const [entity, table] of Object.entries(ENTITY_TABLES) as [EntityName, string][]) {
-    if (ENTITY_FIELDS[entity].some((f) => f.column === 'patient_id')) db.exec(`UPDATE ${table} SET patient_id = ${newId(`${table}.patient_id`)}`);
+    if (entity !== 'lesion' && ENTITY_FIELDS[entity].some((f) => f.column === 'patient_id')) db.exec(`UPDATE ${table} SET patient_id = ${newId(`${table}.patient_id`)}`);
   }
   db.exec(`UPDATE audit_log SET entity_id = ${newId('audit_log.entity_id')} WHERE entity = 'patient'`);
   db.exec('DROP TABLE share_patient_id');
+}
+
+/** Fisher–Yates with a cryptographic random source. */
+function randomPermutation(ids: readonly number[]): number[] {
+  const out = [...ids];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(0, i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 /**

@@ -208,7 +208,6 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     const seenKeys = new Set<string>();
     // Keyed (study key) so a key column holding an MRN never lands in the study in clear.
     const secret = options.studyKey;
-    const hospitalKey = (): Buffer => secret;
 
     for (const sheetMapping of order) {
       const sheet = findSheet(workbook, sheetMapping);
@@ -252,18 +251,14 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         const raw = columnOf(colMapping) !== undefined ? row.cells[column] : null;
         const by = typeof colMapping !== 'string' ? colMapping.by : undefined;
         if (field === HOSPITAL_ID_FIELD || (field === 'patient' && by === 'sourcePatientId')) {
-          const idField = field === 'patient' ? 'patientId' : HOSPITAL_ID_FIELD;
-          fieldColumn.set(idField, column);
-          const id = raw === null ? '' : String(raw).trim();
+          fieldColumn.set(field === 'patient' ? 'patientId' : HOSPITAL_ID_FIELD, column);
           // The ID itself never enters the report's value (the report is printed and may be kept).
-          if (id === '') {
+          const found = lookUpHospitalId(raw, link?.issuer ?? '');
+          if (!found) {
             if (field === HOSPITAL_ID_FIELD) fail(column, null, 'the hospital ID is empty');
             continue;
           }
-          const key = hospitalKey();
-          hospitalHash = hospitalIdHash(key, link?.issuer ?? '', id);
-          linkedPatientId = findPatientByHospitalId(db, key, link?.issuer ?? '', id);
-          if (linkedPatientId === null && field === HOSPITAL_ID_FIELD) newPseudonym = pseudonymFor(key, link?.issuer ?? '', id);
+          ({ hash: hospitalHash, patientId: linkedPatientId, pseudonym: newPseudonym } = found);
           if (field === 'patient') {
             if (linkedPatientId === null) fail(column, null, NO_PATIENT_WITH_HOSPITAL_ID);
             else input.patientId = linkedPatientId;
@@ -376,6 +371,16 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
           fail(column, value, e.message);
         }
       }
+    }
+
+    /**
+     * A hospital ID cell → its keyed hash (identity/patientLink.ts), the study patient it names (or
+     * null) and the pseudonym a new patient would get (as the DICOM import gives it); null if empty.
+     */
+    function lookUpHospitalId(raw: Cell, issuer: string): { hash: string; patientId: number | null; pseudonym: string } | null {
+      const id = raw === null ? '' : String(raw).trim();
+      if (id === '') return null;
+      return { hash: hospitalIdHash(secret, issuer, id), patientId: findPatientByHospitalId(db, secret, issuer, id), pseudonym: pseudonymFor(secret, issuer, id) };
     }
 
     /** The row's identity: its key column, its pseudonym (patients), or its hashed hospital ID / levels (linked rows). */

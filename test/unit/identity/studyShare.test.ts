@@ -12,6 +12,7 @@ import { getStudySettings, updateRecord, updateStudySettings } from '../../../el
 import { analysisSpecHash, listSavedAnalyses, saveAnalysis } from '../../../electron/services/db/savedAnalyses';
 import { analysisSpecSchema } from '../../../shared/api/analysis';
 import { SAFE_HARBOR_AGE_CAP as AGE_CAP } from '../../../shared/domain/safeHarbor';
+import { shareStudy } from '../../../electron/services/identity/studyShare';
 import { ENTITY_FIELDS, ENTITY_TABLES, type EntityName } from '../../../shared/domain/cohortModel';
 import { runCli } from './linkageFixture';
 
@@ -235,6 +236,29 @@ describe('study share', () => {
     const linked = await runCli(['study', 'import-table', shared, '--table', sheet, '--mapping', mapping]);
     expect(linked.code).toBe(2);
     expect(linked.err).toMatch(/Linking spreadsheet rows by hospital ID is not possible in a shared \(de-identified\) copy/);
+  });
+
+  it('swaps patients whose lesions share levels without breaking a constraint (ids rewritten in two steps)', async () => {
+    const a = new Database(original, { readonly: true });
+    // Two patients with a lesion at the same levels; swapping their ids collides row by row.
+    const pair = a.prepare('SELECT l1.patient_id AS p, l2.patient_id AS q FROM lesions l1 JOIN lesions l2 ON l2.levels = l1.levels AND l2.patient_id <> l1.patient_id AND l2.id > l1.id LIMIT 1').get() as { p: number; q: number };
+    expect(pair).toBeDefined();
+    const study = await openStudy(original);
+    try {
+      const swap = (ids: readonly number[]) => ids.map((id) => (id === pair.p ? pair.q : id === pair.q ? pair.p : id));
+      shareStudy(study.db, study.path, path.join(tmp, 'swapped.rtcw'), { shuffle: swap });
+    } finally {
+      study.close();
+    }
+    const b = new Database(path.join(tmp, 'swapped.rtcw'), { readonly: true });
+    try {
+      const byMarker = (db: Database.Database) => db.prepare('SELECT p.histology AS h, l.levels, count(e.id) AS events FROM lesions l JOIN patients p ON p.id = l.patient_id LEFT JOIN events e ON e.lesion_id = l.id GROUP BY l.id ORDER BY h, l.levels').all();
+      expect(byMarker(b)).toEqual(byMarker(a));
+      expect((b.prepare('SELECT id FROM patients WHERE histology = ?').get(`marker-${pair.p}`) as { id: number }).id).toBe(pair.q);
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 
   it('refuses to overwrite a file or the study itself', async () => {
