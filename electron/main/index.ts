@@ -67,7 +67,7 @@ function start(): void {
   // offers none (Linux without a secret service: safeStorage would use a hard-coded password), the
   // 0600 key files of web mode and the CLI are the honest choice.
   const keysDir = studyKeysDir(app.getPath('userData'));
-  const keychain = safeStorage.isEncryptionAvailable() && safeStorage.getSelectedStorageBackend?.() !== 'basic_text';
+  const keychain = safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text');
   const keyStore: StudyKeyStore = keychain ? new SafeStorageKeyStore(keysDir, safeStorage) : new KeyFileStore(keysDir);
   const service: ApiService = createApiRuntime({ userDataDir: app.getPath('userData'), choosePath, keyStore });
 

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { StudyInfo } from '../../shared/api/study';
+import type { DisplayFormat } from '../../shared/domain/displayFormat';
 import { rtcw } from './rtcw';
 
 interface StudyState {
@@ -10,6 +11,8 @@ interface StudyState {
   /** Bumped whenever the cohort changes, so pages re-query. */
   revision: number;
   bump(): void;
+  /** The open study's date/number format (study settings); ISO when no study is open. */
+  displayFormat: DisplayFormat;
 }
 
 const StudyContext = createContext<StudyState | null>(null);
@@ -17,6 +20,7 @@ const StudyContext = createContext<StudyState | null>(null);
 export function StudyProvider({ children }: { children: ReactNode }) {
   const [study, setStudyState] = useState<StudyInfo | null>(null);
   const [revision, setRevision] = useState(0);
+  const [displayFormat, setDisplayFormat] = useState<DisplayFormat>('iso');
 
   const refresh = useCallback(async () => {
     try {
@@ -44,7 +48,25 @@ export function StudyProvider({ children }: { children: ReactNode }) {
     return () => off?.();
   }, [refresh]);
 
-  const value = useMemo(() => ({ study, setStudy, refresh, revision, bump }), [study, setStudy, refresh, revision, bump]);
+  useEffect(() => {
+    if (!study) {
+      setDisplayFormat('iso');
+      return;
+    }
+    let live = true;
+    void rtcw()
+      .getStudySettings({})
+      .then((s) => live && setDisplayFormat(s.displayFormat ?? 'iso'))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [study, revision]);
+
+  const value = useMemo(
+    () => ({ study, setStudy, refresh, revision, bump, displayFormat }),
+    [study, setStudy, refresh, revision, bump, displayFormat],
+  );
   return <StudyContext.Provider value={value}>{children}</StudyContext.Provider>;
 }
 

@@ -31,16 +31,16 @@ export interface ShownError {
 const NEXT_STEP: Record<ApiErrorCode, string> = {
   NO_STUDY: 'Open or create a study on the Study page first.',
   INVALID_INPUT: 'Correct the highlighted value or file and try again.',
-  NOT_FOUND: 'The item no longer exists — refresh the page or pick another one.',
+  NOT_FOUND: 'It may have been moved, renamed or deleted. Check the name or path, or pick another one.',
   ALREADY_EXISTS: 'Choose another name, or open the existing file instead.',
-  CONFLICT: 'Someone or something changed this meanwhile — refresh and redo the edit.',
+  CONFLICT: 'The data changed meanwhile. Look at the current values and make the change again.',
   CANCELLED: 'Nothing was changed. Start again when ready.',
   NOT_A_STUDY: 'Pick a study file (.rtcw or .sqlite) created by this workstation. The file was not modified.',
   STUDY_CORRUPT: 'The file failed its integrity check and was left untouched. Restore it from a backup copy.',
   STUDY_TOO_NEW: 'This study was written by a newer version of the workstation. Update the app to open it.',
   STUDY_KEY_MISSING: "Import this study's key (File → Import study key…) from the workstation that created it. Analyses and exports work without it.",
   IO_ERROR: 'Check that the file or folder exists, is readable and that the disk is not full.',
-  FORBIDDEN: 'The request was refused. Reload the window.',
+  FORBIDDEN: 'The request was refused. Choose the file again through the dialog.',
   INTERNAL: 'An unexpected error occurred. Try again; if it persists, report it with the steps that led here.',
 };
 

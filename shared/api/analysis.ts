@@ -323,3 +323,16 @@ export const analysisMethods = {
     result: returns<SavedAnalysis[]>(),
   }),
 } satisfies MethodRecord;
+
+/**
+ * A filter in words ("Targeted therapy is Concurrent", "SINS ≥ 7"), as the Analysis page shows
+ * active filters and the methods paragraph and figure metadata cite them — one wording everywhere.
+ */
+export function describeFilter(filter: AnalysisFilter): string {
+  const variable = ANALYSIS_VARIABLES.find((v) => v.key === filter.variable);
+  const name = variable?.label ?? filter.variable;
+  const level = (value: string | number) => variable?.levels?.find((l) => l.value === String(value))?.label ?? String(value);
+  const values = filter.values.map(level).join(' or ');
+  const words: Record<AnalysisFilter['op'], string> = { in: 'is', notIn: 'is not', lt: '<', le: '≤', gt: '>', ge: '≥' };
+  return `${name} ${words[filter.op]} ${values}`;
+}

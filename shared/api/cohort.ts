@@ -12,6 +12,7 @@ import {
   ENTITY_NAMES,
   type AuditEntry,
   type CohortRow,
+  type EditHistoryState,
   type EntityName,
   type FieldSpec,
   type StudySettings,
@@ -20,7 +21,7 @@ import type { ImportReport } from '../domain/importReport';
 import { REPORT_GROUP_COLUMNS, type StudyReport } from '../domain/studyReport';
 import { defineMethod, returns, type MethodRecord } from './contract';
 
-export type { AnalysisRow, AuditEntry, CohortRow, EntityName, FieldSpec, ImportReport, StudyReport, StudySettings };
+export type { AnalysisRow, AuditEntry, CohortRow, EditHistoryState, EntityName, FieldSpec, ImportReport, StudyReport, StudySettings };
 
 const entity = z.enum(ENTITY_NAMES as [EntityName, ...EntityName[]]);
 const id = z.number().int().positive();
@@ -69,6 +70,8 @@ const reportInput = z.object({
   firth: z.enum(['auto', 'always', 'never']).default('auto'),
 });
 
+const stepLabel = z.string().trim().min(1).max(300).optional();
+
 export const cohortMethods = {
   /** Field specs of every entity (labels, types, ranges, allowed values). */
   cohortFields: defineMethod({ input: z.object({}), result: returns<CohortFields>() }),
@@ -77,11 +80,18 @@ export const cohortMethods = {
     result: returns<CohortRow[]>(),
   }),
   getCohortRecord: defineMethod({ input: z.object({ entity, id }), result: returns<CohortRow>() }),
-  createCohortRecord: defineMethod({ input: z.object({ entity, values }), result: returns<CohortRow>() }),
+  /** Each of the three writes below is one undoable step; `label` names it in the Undo/Redo buttons. */
+  createCohortRecord: defineMethod({ input: z.object({ entity, values, label: stepLabel }), result: returns<CohortRow>() }),
   /** Changes the given fields only; null clears a field. */
-  updateCohortRecord: defineMethod({ input: z.object({ entity, id, changes: values }), result: returns<CohortRow>() }),
+  updateCohortRecord: defineMethod({ input: z.object({ entity, id, changes: values, label: stepLabel }), result: returns<CohortRow>() }),
   /** Deletes the row and its dependants (a patient's lesions, courses, events …); returns rows removed. */
-  deleteCohortRecord: defineMethod({ input: z.object({ entity, id }), result: returns<{ removed: number }>() }),
+  deleteCohortRecord: defineMethod({ input: z.object({ entity, id, label: stepLabel }), result: returns<{ removed: number }>() }),
+  /** What undo and redo would do next (electron/services/db/editHistory.ts). */
+  cohortEditHistory: defineMethod({ input: z.object({}), result: returns<EditHistoryState>() }),
+  /** Undoes the latest edit, add or delete of this study (multi-level; survives reopening). */
+  undoCohortEdit: defineMethod({ input: z.object({}), result: returns<EditHistoryState & { applied: string }>() }),
+  /** Redoes the edit undone last. */
+  redoCohortEdit: defineMethod({ input: z.object({}), result: returns<EditHistoryState & { applied: string }>() }),
   getStudySettings: defineMethod({ input: z.object({}), result: returns<StudySettings>() }),
   updateStudySettings: defineMethod({
     input: z.object({
@@ -92,6 +102,7 @@ export const cohortMethods = {
       timeUnit: z.enum(['days', 'weeks', 'months', 'years']).optional(),
       sbrtMinDosePerFractionGy: z.number().positive().max(100).optional(),
       sbrtMaxFractions: z.number().int().min(1).max(50).optional(),
+      displayFormat: z.enum(['iso', 'locale']).optional(),
     }),
     result: returns<StudySettings>(),
   }),

@@ -2,7 +2,8 @@
 //
 // Flow: `scanDicomFolder` (long: progress + cancel) indexes a folder into the open study and returns
 // the proposals derived from the whole index; the review screen shows them (sourcePatientId is only
-// in this local review, never stored in cohort tables); `commitDicomProposals` writes the accepted
+// in this local review, never stored in the study: it is '' when this session has not read the
+// patient's files); `commitDicomProposals` writes the accepted
 // ones in one transaction. `listDicomProposals` re-derives from the index without scanning.
 import { z } from 'zod';
 import { defineMethod, returns, type MethodRecord } from './contract';

@@ -50,6 +50,13 @@ export const AGENT_CLASSES: Record<string, (typeof DRUG_CLASSES)[number]> = {
   pembrolizumab: 'immune checkpoint inhibitor', avelumab: 'immune checkpoint inhibitor',
 };
 
+/**
+ * Required fields a spreadsheet import fills itself when the mapping leaves them out (the rule is in
+ * electron/services/import/tableImport.ts): the drug class from the agent (AGENT_CLASSES, else
+ * "other"). The spreadsheet wizard reads this so it does not demand a column the service derives.
+ */
+export const DERIVED_ON_IMPORT: Partial<Record<EntityName, readonly string[]>> = { systemicTherapy: ['drugClass'] };
+
 const common: FieldSpec[] = [
   { name: 'sourceKey', column: 'source_key', label: 'source key', type: 'text' },
   { name: 'sourceLocator', column: 'source_locator', label: 'source locator', type: 'text' },
@@ -146,6 +153,18 @@ export interface StudySettings {
   timeUnit: 'days' | 'weeks' | 'months' | 'years';
   sbrtMinDosePerFractionGy: number;
   sbrtMaxFractions: number;
+  /** How dates and numbers are shown and exported: ISO 8601 (default) or the OS locale. */
+  displayFormat: 'iso' | 'locale';
+}
+
+/** What undo and redo would do next (electron/services/db/editHistory.ts). */
+export interface EditHistoryState {
+  /** Label of the step Ctrl+Z would undo, or null. */
+  undo: string | null;
+  /** Label of the step Ctrl+Shift+Z would redo, or null. */
+  redo: string | null;
+  /** Steps available to undo. */
+  depth: number;
 }
 
 export interface AuditEntry {

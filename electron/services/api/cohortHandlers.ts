@@ -15,6 +15,7 @@ import {
   updateRecord,
   updateStudySettings,
 } from '../db/cohortRecords';
+import { editHistoryState, recordEditStep, redoEdit, undoEdit } from '../db/editHistory';
 import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
 import { importTable } from '../import/tableImport';
 import { getOrCreateStudyKey } from '../identity/studyKey';
@@ -58,11 +59,24 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     return row;
   },
 
-  createCohortRecord: (input, ctx) => createRecord(ctx.study.db, input.entity, input.values),
+  createCohortRecord: (input, ctx) =>
+    recordEditStep(ctx.study.db, input.label ?? `add ${input.entity}`, () => createRecord(ctx.study.db, input.entity, input.values)),
 
-  updateCohortRecord: (input, ctx) => updateRecord(ctx.study.db, input.entity, input.id, input.changes),
+  updateCohortRecord: (input, ctx) =>
+    recordEditStep(ctx.study.db, input.label ?? `edit ${input.entity} ${input.id}`, () =>
+      updateRecord(ctx.study.db, input.entity, input.id, input.changes),
+    ),
 
-  deleteCohortRecord: (input, ctx) => ({ removed: deleteRecord(ctx.study.db, input.entity, input.id) }),
+  deleteCohortRecord: (input, ctx) =>
+    recordEditStep(ctx.study.db, input.label ?? `delete ${input.entity} ${input.id}`, () => ({
+      removed: deleteRecord(ctx.study.db, input.entity, input.id),
+    })),
+
+  cohortEditHistory: (_input, ctx) => editHistoryState(ctx.study.db),
+
+  undoCohortEdit: (_input, ctx) => undoEdit(ctx.study.db),
+
+  redoCohortEdit: (_input, ctx) => redoEdit(ctx.study.db),
 
   getStudySettings: (_input, ctx) => getStudySettings(ctx.study.db),
 

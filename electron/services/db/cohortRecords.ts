@@ -34,7 +34,8 @@ export interface WriteOptions {
 export class CohortValidationError extends ApiError {
   readonly errors: FieldError[];
   constructor(entity: string, errors: FieldError[]) {
-    super('INVALID_INPUT', `${entity}: ${errors.map((e) => `${e.message} (field ${e.field}${e.value !== undefined && e.value !== null ? `, value ${JSON.stringify(e.value)}` : ''})`).join('; ')}`);
+    // The message is for people (the grid shows it at the cell); field names and values stay in `errors`.
+    super('INVALID_INPUT', `${entity}: ${errors.map((e) => e.message).join('; ')}`);
     this.errors = errors;
   }
 }
@@ -65,7 +66,7 @@ export function currentUser(): string {
   }
 }
 
-function toRow(entity: EntityName, raw: Record<string, unknown>): CohortRow {
+export function toRow(entity: EntityName, raw: Record<string, unknown>): CohortRow {
   const row: Record<string, unknown> = {
     id: raw.id,
     provenanceId: raw.provenance_id,
@@ -79,7 +80,7 @@ function toRow(entity: EntityName, raw: Record<string, unknown>): CohortRow {
   return row as CohortRow;
 }
 
-function toColumnValue(spec: FieldSpec, value: unknown): unknown {
+export function toColumnValue(spec: FieldSpec, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (spec.type === 'boolean') return value ? 1 : 0;
   return value;
@@ -323,6 +324,7 @@ const SETTING_COLUMNS: Record<keyof EditableSettings, string> = {
   timeUnit: 'time_unit',
   sbrtMinDosePerFractionGy: 'sbrt_min_dose_per_fraction_gy',
   sbrtMaxFractions: 'sbrt_max_fractions',
+  displayFormat: 'display_format',
 };
 
 export function getStudySettings(db: Database.Database): StudySettings {

@@ -34,7 +34,7 @@ export interface StudyFile {
 export interface StudyFileOptions {
   /** Defaults to the app's migrations; tests pass their own. */
   migrations?: readonly Migration[];
-  /** Where migrations put the study key (migration 4); default: defaultKeyStore(). */
+  /** Where migrations put the study key (migration 5); default: defaultKeyStore(). */
   keyStore?: MigrationContext['keyStore'];
 }
 
@@ -286,7 +286,7 @@ function wrap(
       closed = true;
       // At rest a study is one self-contained file (rollback journal, no -wal/-shm): copying the
       // file copies the whole study, and a later read-only inspection creates no side files.
-      // (It holds no direct identifier and no key — migration 0004 — but it is still a limited
+      // (It holds no direct identifier and no key — migration 0005 — but it is still a limited
       // data set with real clinical dates: share the de-identified copy, not this file.)
       try {
         db.pragma('wal_checkpoint(TRUNCATE)');

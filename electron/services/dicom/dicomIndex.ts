@@ -1,19 +1,21 @@
-// Writes scan outcomes into the DICOM index (migrations 0002, 0004) and reads back what the RT
+// Writes scan outcomes into the DICOM index (migrations 0002, 0005) and reads back what the RT
 // derivation needs. Idempotent by SOPInstanceUID: an instance already indexed (even from another
 // file or another transfer syntax) is not added again.
 //
-// No identifier is written (issue 11 item 1; migration 0004-deidentify-study.ts): a patient is
+// No identifier is written (issue 11 item 1; migration 0005-deidentify-study.ts): a patient is
 // its pseudonym and `id_hash` (identity/patientLink.ts hospitalIdHash), a file its keyed
 // fingerprint (identity/fileFingerprint.ts), RT content what identity/rtContentPolicy.ts keeps.
 // The scan's clear values (PatientID for the review table, birth date for the age at first RT)
 // stay in memory (`IndexWriter.scanned`) and are gone when the scan's result is.
-// SOP/Study/Series Instance UIDs are kept: they identify objects, not people (PS3.15 Annex E
-// would replace them only when the data set itself is shared; the study's shared copy drops the
-// whole index), and they make re-import idempotent and provenance traceable to the PACS.
+// SOP/Study/Series Instance UIDs are kept (PS3.15 Annex E: basic profile U = replace; the Retain
+// UIDs option keeps them, K): they name objects, not people, make re-import idempotent and let the
+// site trace a course back to its PACS objects. Study and series dates are kept likewise (Retain
+// Longitudinal Temporal Information, full dates): time-to-event analysis needs them. Both are for
+// the site's own study file; a copy to share (issue 11 item 4) drops the index and shifts dates.
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
-import { deidentifiedIndexSql } from '../db/migrations/0004-deidentify-study';
+import { deidentifiedIndexSql } from '../db/migrations/0005-deidentify-study';
 import { fileFingerprint } from '../identity/fileFingerprint';
 import { hospitalIdHash } from '../identity/patientLink';
 import { keptRtContentOf } from '../identity/rtContentPolicy';
@@ -22,7 +24,7 @@ import type { InstanceHeader, PlanContent, StructureSetContent, TreatmentRecordC
 
 /**
  * Keyed pseudonym (product.md §2): HMAC-SHA-256 over issuer and PatientID with the study key
- * (identity/studyKey.ts; before migration 4 the same secret lived in the file, so pseudonyms are
+ * (identity/studyKey.ts; before migration 5 the same secret lived in the file, so pseudonyms are
  * unchanged by the migration). The unit separator keeps ("A", "BC") and ("AB", "C") apart. 16 hex
  * digits (64 bits) keep collisions negligible for any cohort while staying readable.
  */
@@ -36,7 +38,7 @@ export function openScratchIndex(): Database.Database {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
   dicomIndexUp(db);
-  // Only the index part of migration 4 (the scratch index has no cohort tables).
+  // Only the index part of migration 5 (the scratch index has no cohort tables).
   db.exec(`CREATE TABLE study_settings (id INTEGER PRIMARY KEY); CREATE TABLE patients (id INTEGER PRIMARY KEY);`);
   db.exec(deidentifiedIndexSql);
   db.exec('DROP TABLE dicom_source_file; DROP TABLE dicom_source_identity; DROP TABLE dicom_pseudonym_key;');
@@ -112,10 +114,6 @@ export class IndexWriter {
       insertPatient: db.prepare('INSERT INTO dicom_patient (pseudonym, sex, id_hash) VALUES (?, ?, ?)'),
       fillHash: db.prepare('UPDATE dicom_patient SET id_hash = ? WHERE id = ? AND id_hash IS NULL'),
       fillSex: db.prepare('UPDATE dicom_patient SET sex = ? WHERE id = ? AND sex IS NULL'),
-      knownFile: db.prepare(
-        `SELECT i.sop_instance_uid AS sopInstanceUid, f.skipped_reason AS skippedReason
-         FROM dicom_file_seen f LEFT JOIN dicom_instance i ON i.id = f.instance_id WHERE f.file_hash = ?`,
-      ),
       study: db.prepare('SELECT id FROM dicom_study WHERE study_instance_uid = ?'),
       insertStudy: db.prepare('INSERT INTO dicom_study (patient_id, study_instance_uid, study_date) VALUES (?, ?, ?)'),
       series: db.prepare('SELECT id FROM dicom_series WHERE series_instance_uid = ?'),
@@ -170,9 +168,22 @@ export class IndexWriter {
     if (this.pending.length >= 2048 || Date.now() - this.lastFlush >= 250) this.flush();
   }
 
-  /** The index row of a file seen by an earlier scan with the same path, size and mtime, if any. */
-  knownFile(path: string, size: number, mtimeMs: number): KnownFile | undefined {
-    return this.stmt.knownFile.get(fileFingerprint(this.key, path, size, mtimeMs)) as KnownFile | undefined;
+  /**
+   * Files seen by earlier scans, by keyed fingerprint (one query: a lookup per file costs more than
+   * reading them all); look one up with `fingerprint(path, size, mtime)`.
+   */
+  knownFiles(): Map<string, KnownFile> {
+    const rows = this.db
+      .prepare(
+        `SELECT f.file_hash AS fileHash, i.sop_instance_uid AS sopInstanceUid, f.skipped_reason AS skippedReason
+         FROM dicom_file_seen f LEFT JOIN dicom_instance i ON i.id = f.instance_id`,
+      )
+      .all() as Array<KnownFile & { fileHash: string }>;
+    return new Map(rows.map(({ fileHash, ...k }) => [fileHash, k]));
+  }
+
+  fingerprint(path: string, size: number, mtimeMs: number): string {
+    return fileFingerprint(this.key, path, size, mtimeMs);
   }
 
   /** Counts an unchanged file from its index row instead of parsing it; false if the row is unusable. */

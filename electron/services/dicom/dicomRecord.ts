@@ -71,7 +71,7 @@ export interface InstanceHeader {
   sopClassUid: string;
   transferSyntaxUid: string;
   modality: string;
-  // Identifying: go only to dicom_source_identity, never into cohort tables.
+  // Identifying: never stored — hashed with the study key (identity/patientLink.ts) or kept in memory for the scan's review only (dicomIndex.ts).
   patientId: string;
   issuerOfPatientId: string;
   patientName: string;

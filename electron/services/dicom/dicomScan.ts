@@ -22,9 +22,10 @@ export async function indexFolder(db: Database.Database, dir: string, key: Buffe
   // Files already indexed with the same path, size and mtime (same keyed fingerprint) are not
   // parsed again (fast re-scan). Their patients' clear values are then not in this scan's memory.
   const toParse: string[] = [];
+  const known = writer.knownFiles();
   for (const file of files) {
-    const st = statSync(file, { throwIfNoEntry: false });
-    const k = st ? writer.knownFile(file, st.size, st.mtimeMs) : undefined;
+    const st = known.size ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    const k = st ? known.get(writer.fingerprint(file, st.size, st.mtimeMs)) : undefined;
     if (k && writer.reuse(file, k)) continue;
     toParse.push(file);
   }

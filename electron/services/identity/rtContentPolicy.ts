@@ -1,24 +1,26 @@
 // What of a DICOM RT object's content the study keeps (dicom_instance.rt_content), and why.
 //
-// The rule (issue 11 item 1; DICOM PS3.15 Annex E, Basic Application Level Confidentiality
-// Profile with the Clean Descriptors option): keep only what the RT derivation
+// The rule (issue 11 item 1; DICOM PS3.15 Annex E Table E.1-1, Basic Application Level
+// Confidentiality Profile with the Clean Descriptors, Retain UIDs and Retain Longitudinal Temporal
+// Information (full dates) options): keep only what the RT derivation
 // (electron/services/dicom/rtDerivation.ts) reads, and clean the free text it reads.
 //
 // Kept, because the cohort needs them:
 // - RT Plan Label (300A,0002), RT Plan Name (300A,0003), Dose Reference Description (300A,0016),
-//   ROI Name (3006,0026), Structure Set Label (3006,0002): the vertebral levels are read from them
-//   (PTV_T12, "T7-8 24Gy"). Annex E lists the plan label/name as D/X; the Clean Descriptors option
-//   allows keeping descriptors once identifying text is removed — cleanDescriptor() removes the
-//   patient's ID, name parts and birth date wherever they appear (the scan knows them; they are
-//   never stored).
+//   ROI Name (3006,0026; basic profile Z, Clean Descriptors option C), Structure Set Label
+//   (3006,0002): the vertebral levels are read from them (PTV_T12, "T7-8 24Gy"). The basic profile
+//   empties or removes these descriptors; the Clean Descriptors option keeps them once identifying
+//   text is removed — cleanDescriptor() removes the patient's ID, name parts and birth date
+//   wherever they appear (the scan knows them; they are never stored).
 // - Manufacturer (0008,0070) and Manufacturer's Model Name (0008,1090) of the treatment machine
 //   and the planning system: a device TYPE ("TrueBeam", "CyberKnife", "Eclipse"), not a site; the
 //   cohort's `rt_courses.machine` and the SBRT rule need it. Annex E does not list them.
 // - Dates, doses, fractions, beam numbers, delivery types, isocentres, approval status, intent,
 //   UIDs (see dicomIndex.ts for the SOP Instance UID decision).
 // Dropped (set to ''), because nothing needs them and they can identify the site or staff:
-// - Treatment Machine Name (300A,00B2): a site-assigned name ("TB1", "LINAC_NORTH") that plays the
-//   role of Station Name (0008,1010, Annex E: X) — the model name above says what the machine is.
+// - Treatment Machine Name (300A,00B2; basic profile X/Z, kept only under the Retain Device
+//   Identity option, which we do not apply): a site-assigned name ("TB1", "LINAC_NORTH") like
+//   Station Name (0008,1010) — the model name above says what the machine is.
 // - RT Plan Description (300A,0004, Annex E: X) and Beam Name (300A,00C2; free text, unused).
 // Never read at all by the parser for the index: institution, station, operator, physician
 // names, accession numbers.

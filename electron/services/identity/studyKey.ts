@@ -8,7 +8,7 @@
 // identified data (a DICOM re-scan, an MRN-keyed spreadsheet) to the study's patients.
 //
 // Where: the study carries a random, non-identifying `study_settings.study_uid` (migration
-// 0004-deidentify-study.ts); the key is found by that uid in a StudyKeyStore:
+// 0005-deidentify-study.ts); the key is found by that uid in a StudyKeyStore:
 // - KeyFileStore: `<userData>/study-keys/<uid>.key`, mode 0600 (web mode, CLI).
 // - SingleKeyFileStore: one key file named by the user (`rtcw … --key FILE`).
 // - SafeStorageKeyStore: `<userData>/study-keys/<uid>.safekey`, encrypted by the OS keychain
@@ -221,12 +221,12 @@ export class SafeStorageKeyStore implements StudyKeyStore {
   }
 }
 
-// ——— the study side: uid and key check value in study_settings (migration 0004) ———
+// ——— the study side: uid and key check value in study_settings (migration 0005) ———
 
 /** The study's random, non-identifying uid (names its key in a store). */
 export function studyUid(db: Database.Database): string {
   const row = db.prepare('SELECT study_uid AS uid FROM study_settings WHERE id = 1').get() as { uid: string | null } | undefined;
-  if (!row?.uid) throw new ApiError('INTERNAL', 'This study has no study uid (schema older than migration 4?).');
+  if (!row?.uid) throw new ApiError('INTERNAL', 'This study has no study uid (schema older than migration 5?).');
   return row.uid;
 }
 

@@ -26,7 +26,7 @@
 //   the disease and the study, not the person; the study title is the researcher's to word.
 // The copy is built in memory from the source (db.serialize(): no identified temporary file) and
 // written with VACUUM INTO under secure_delete, so the file holds no freed page with old bytes. It
-// is marked a shared copy (study_settings.shared_copy, migration 0005), which refuses identified
+// is marked a shared copy (study_settings.shared_copy, migration 0006), which refuses identified
 // imports (identity/sharedCopy.ts).
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';

@@ -37,7 +37,7 @@ export interface ImportOptions {
   maxRejected?: number;
   /**
    * The study key (identity/studyKey.ts getOrCreateStudyKey): row keys are HMACs under it, as they
-   * were under the in-file secret before migration 4 (same bytes, so re-imports still match).
+   * were under the in-file secret before migration 5 (same bytes, so re-imports still match).
    */
   studyKey: Buffer;
 }

@@ -9,6 +9,7 @@ import type { ChartFigure } from '../../../shared/charts/stepCurveFigure';
 let context: CanvasRenderingContext2D | null = null;
 
 export const measureText: MeasureText = (text, size, weight = 'normal') => {
+  if (typeof document === 'undefined') return text.length * size * 0.55; // outside a browser (unit tests)
   context ??= document.createElement('canvas').getContext('2d');
   if (!context) return text.length * size * 0.55;
   context.font = `${weight === 'bold' ? 'bold ' : ''}${size}px "${FIGURE_FONT_FAMILY}", Arial, sans-serif`;
@@ -24,9 +25,18 @@ export async function figureFontReady(): Promise<void> {
   }
 }
 
+/** Smallest chart text on screen (issue 16): print-size 8 pt shrinks below it on a 1280 px window. */
+export const MIN_SCREEN_TEXT_PX = 11;
+
+/** The double-column preset scaled to the width, its text enlarged where scaling alone would be too small. */
+function screenLayout(widthPx: number) {
+  const scale = Math.max(0.8, widthPx / mmToPt(PRESETS.double.widthMm));
+  const preset = { ...PRESETS.double, fontPt: Math.max(PRESETS.double.fontPt, MIN_SCREEN_TEXT_PX / scale) };
+  return { preset, scale };
+}
+
 export function screenSurvivalFigure(result: AnalysisResult, widthPx: number): ChartFigure {
-  const preset = { ...PRESETS.double };
-  const scale = Math.max(0.8, widthPx / mmToPt(preset.widthMm));
+  const { preset, scale } = screenLayout(widthPx);
   return analysisSurvivalFigure(result, { preset, measureText, scale });
 }
 
@@ -35,7 +45,6 @@ export function screenForestFigure(result: AnalysisResult, widthPx: number): Cha
   const model = result.multivariable ? 'multivariable' : 'univariate';
   const hasTerms = model === 'multivariable' || result.univariate.some((u) => u.fit && u.fit.terms.some((t) => t.hr !== null));
   if (!hasTerms) return null;
-  const preset = { ...PRESETS.double };
-  const scale = Math.max(0.8, widthPx / mmToPt(preset.widthMm));
+  const { preset, scale } = screenLayout(widthPx);
   return analysisForestFigure(result, { preset, measureText, scale }, model);
 }

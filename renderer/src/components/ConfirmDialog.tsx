@@ -1,6 +1,27 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
 
-/** A modal confirmation (native <dialog>: focus trap and Escape come with it). */
+/**
+ * Keeps Tab inside a modal: a native <dialog> makes the page inert, but Tab from its last control
+ * still leaves for the browser's own UI (WCAG 2.4.3 focus order; APG dialog pattern).
+ */
+export function trapTab(event: KeyboardEvent, container: HTMLElement | null): void {
+  if (event.key !== 'Tab' || !container) return;
+  const focusable = [...container.querySelectorAll<HTMLElement>('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
+    (el) => !el.hasAttribute('disabled'),
+  );
+  if (focusable.length === 0) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
+/** A modal confirmation (native <dialog>: Escape and an inert page come with it; Tab is kept inside). */
 export function ConfirmDialog(props: {
   open: boolean;
   title: string;
@@ -25,6 +46,7 @@ export function ConfirmDialog(props: {
         event.preventDefault();
         props.onCancel();
       }}
+      onKeyDown={(event) => trapTab(event, ref.current)}
     >
       <h2 id="confirm-title">{props.title}</h2>
       <p>{props.body}</p>

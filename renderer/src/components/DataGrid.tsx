@@ -11,6 +11,7 @@ import {
   useState,
   type KeyboardEvent as ReactKeyboardEvent,
 } from 'react';
+import { formatDate, formatNumber, type DisplayFormat } from '../../../shared/domain/displayFormat';
 
 export type CellKind = 'text' | 'number' | 'integer' | 'date' | 'enum' | 'boolean';
 
@@ -56,6 +57,8 @@ interface Props<R> {
   /** Called with the visible row count after filtering. */
   onFilteredCount?(count: number): void;
   emptyMessage?: string;
+  /** Date/number format of the study (shared/domain/displayFormat.ts); ISO by default. */
+  displayFormat?: DisplayFormat;
 }
 
 const ROW_H = 30;
@@ -65,13 +68,15 @@ const OVERSCAN = 8;
 
 type SortState = { key: string; dir: 'asc' | 'desc' } | null;
 
-function defaultFormat(kind: CellKind, value: unknown, options?: { value: string; label: string }[]): string {
+function defaultFormat(kind: CellKind, value: unknown, options?: { value: string; label: string }[], style: DisplayFormat = 'iso'): string {
   if (value === null || value === undefined || value === '') return '';
   switch (kind) {
+    case 'date':
+      return typeof value === 'string' ? formatDate(value, style) : String(value);
     case 'boolean':
       return value === true || value === 1 ? 'yes' : value === false || value === 0 ? 'no' : String(value);
     case 'number':
-      return typeof value === 'number' ? String(Math.round(value * 100) / 100) : String(value);
+      return typeof value === 'number' ? formatNumber(value, style) : String(value);
     case 'enum':
       return options?.find((o) => o.value === value)?.label ?? String(value);
     default:
@@ -130,7 +135,7 @@ export function parseCell<R>(column: GridColumn<R>, text: string, row: R): { val
 }
 
 /** Filter text: plain text = contains; for numbers also `>5`, `<=3`, `=2`, `2-4`; `empty` = missing. */
-function makeFilter<R>(column: GridColumn<R>, text: string): ((row: R) => boolean) | null {
+function makeFilter<R>(column: GridColumn<R>, text: string, style: DisplayFormat = 'iso'): ((row: R) => boolean) | null {
   const t = text.trim().toLowerCase();
   if (!t) return null;
   if (t === 'empty') return (row) => {
@@ -160,7 +165,7 @@ function makeFilter<R>(column: GridColumn<R>, text: string): ((row: R) => boolea
   }
   return (row) => {
     const v = column.get(row);
-    const shown = column.format ? column.format(v, row) : defaultFormat(column.kind, v, column.options);
+    const shown = column.format ? column.format(v, row) : defaultFormat(column.kind, v, column.options, style);
     return shown.toLowerCase().includes(t);
   };
 }
@@ -186,14 +191,21 @@ export function DataGrid<R>(props: Props<R>) {
   const [viewH, setViewH] = useState(props.height ?? 480);
   const [sort, setSort] = useState<SortState>(null);
   const [filters, setFilters] = useState<Record<string, string>>({});
+  // The filter row is one button away instead of 30 tab stops; it stays open while a filter is set.
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const activeFilters = Object.values(filters).filter((f) => f.trim() !== '').length;
+  const showFilters = filtersOpen || activeFilters > 0;
+  const filterH = showFilters ? FILTER_H : 0;
+  const headerRows = showFilters ? 2 : 1;
   const [active, setActive] = useState<{ row: number; col: number }>({ row: 0, col: 0 });
   const [editing, setEditing] = useState<{ row: number; col: number; text: string } | null>(null);
   const [cellError, setCellError] = useState<{ key: number | string; col: string; message: string } | null>(null);
   const [saving, setSaving] = useState(false);
+  const [refocus, setRefocus] = useState(0);
 
   const view = useMemo(() => {
     const tests = columns
-      .map((c) => makeFilter(c, filters[c.key] ?? ''))
+      .map((c) => makeFilter(c, filters[c.key] ?? '', props.displayFormat))
       .filter((f): f is (row: R) => boolean => f !== null);
     let out = tests.length ? rows.filter((r) => tests.every((t) => t(r))) : rows.slice();
     if (sort) {
@@ -211,7 +223,7 @@ export function DataGrid<R>(props: Props<R>) {
       }
     }
     return out;
-  }, [rows, columns, filters, sort]);
+  }, [rows, columns, filters, sort, props.displayFormat]);
 
   useEffect(() => onFilteredCount?.(view.length), [view.length, onFilteredCount]);
 
@@ -230,7 +242,7 @@ export function DataGrid<R>(props: Props<R>) {
   }, [view.length, columns.length]);
 
   const totalW = columns.reduce((s, c) => s + c.width, 0);
-  const bodyTop = HEAD_H + FILTER_H;
+  const bodyTop = HEAD_H + filterH;
   const first = Math.max(0, Math.floor((scrollTop - 0) / ROW_H) - OVERSCAN);
   const last = Math.min(view.length, Math.ceil((scrollTop + viewH - bodyTop) / ROW_H) + OVERSCAN);
 
@@ -299,7 +311,11 @@ export function DataGrid<R>(props: Props<R>) {
     try {
       const problem = await onEdit({ row, column, value: parsed.value });
       if (problem) {
+        // A rule across fields (delivered > planned, end before start) is only known to the
+        // service: the editor stays open with the message, and gets focus back (it lost it while
+        // disabled during the save) so Esc cancels and Enter retries.
         setCellError({ key: rowKey(row), col: column.key, message: problem });
+        setRefocus((n) => n + 1);
         return;
       }
       setEditing(null);
@@ -312,8 +328,21 @@ export function DataGrid<R>(props: Props<R>) {
     }
   };
 
+  const cancelEdit = () => {
+    setEditing(null);
+    setCellError(null);
+    scrollRef.current?.focus();
+  };
+
   const onGridKey = (event: ReactKeyboardEvent<HTMLDivElement>) => {
-    if (editing) return; // the editor handles its own keys
+    if (editing) {
+      // The editor handles its own keys; if focus ended up on the grid, Esc still cancels.
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        cancelEdit();
+      }
+      return;
+    }
     const { row, col } = active;
     const page = Math.max(1, Math.floor((viewH - bodyTop) / ROW_H) - 1);
     if (event.altKey && (event.key === 'ArrowUp' || event.key === 'ArrowDown') && columns[col]) {
@@ -389,7 +418,7 @@ export function DataGrid<R>(props: Props<R>) {
       <div
         key={key}
         role="row"
-        aria-rowindex={i + 3}
+        aria-rowindex={i + headerRows + 1}
         aria-selected={selected || undefined}
         className={`grid-row${i % 2 ? ' alt' : ''}${selected ? ' selected' : ''}`}
         style={{ top: i * ROW_H, height: ROW_H, width: totalW }}
@@ -400,7 +429,7 @@ export function DataGrid<R>(props: Props<R>) {
           const isEditing = editing && editing.row === i && editing.col === c;
           const error = cellError && cellError.key === key && cellError.col === column.key ? cellError.message : null;
           const value = column.get(row);
-          const shown = column.format ? column.format(value, row) : defaultFormat(column.kind, value, column.options);
+          const shown = column.format ? column.format(value, row) : defaultFormat(column.kind, value, column.options, props.displayFormat);
           const cellStyle = { width: column.width, height: ROW_H };
           const numeric = column.kind === 'number' || column.kind === 'integer';
           return (
@@ -416,6 +445,9 @@ export function DataGrid<R>(props: Props<R>) {
               style={cellStyle}
               title={shown.length > 14 ? shown : undefined}
               onMouseDown={() => {
+                // Leaving an open editor for another cell abandons that edit (it was not saved),
+                // so the next cell can be edited; a pending error message goes with it.
+                if (editing && !(editing.row === i && editing.col === c)) cancelEdit();
                 setActive({ row: i, col: c });
                 onSelect?.(row);
               }}
@@ -426,18 +458,15 @@ export function DataGrid<R>(props: Props<R>) {
                   column={column}
                   text={editing.text}
                   disabled={saving}
+                  refocus={refocus}
                   invalid={Boolean(error)}
                   errorId={error ? `${cellId(i, c)}-err` : undefined}
                   onChange={(text) => setEditing({ ...editing, text })}
                   onCommit={(move) => void commitEdit(move)}
-                  onCancel={() => {
-                    setEditing(null);
-                    setCellError(null);
-                    scrollRef.current?.focus();
-                  }}
+                  onCancel={cancelEdit}
                 />
               ) : (
-                shown
+                <span className="cell-text">{shown}</span>
               )}
             </div>
           );
@@ -473,7 +502,7 @@ export function DataGrid<R>(props: Props<R>) {
         className="grid"
         role="grid"
         aria-label={label}
-        aria-rowcount={view.length + 2}
+        aria-rowcount={view.length + headerRows}
         aria-colcount={columns.length}
         aria-activedescendant={editing ? undefined : activeDescendant}
         tabIndex={0}
@@ -481,7 +510,7 @@ export function DataGrid<R>(props: Props<R>) {
         onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
         onKeyDown={onGridKey}
       >
-        <div role="rowgroup" className="grid-head" style={{ width: totalW, flexDirection: 'column', height: HEAD_H + FILTER_H }}>
+        <div role="rowgroup" className="grid-head" style={{ width: totalW, flexDirection: 'column', height: HEAD_H + filterH }}>
           <div role="row" aria-rowindex={1} style={{ display: 'flex' }}>
             {columns.map((column, c) => {
               const sorted = sort?.key === column.key ? sort.dir : null;
@@ -494,9 +523,11 @@ export function DataGrid<R>(props: Props<R>) {
                   className={`grid-hcell${column.derived ? ' derived' : ''}`}
                   style={{ width: column.width }}
                   title={column.description ?? (column.derived ? `${column.label} (derived, read-only)` : column.label)}
+                  onClick={() => toggleSort(column.key)}
                 >
-                  <button type="button" className="sort" onClick={() => toggleSort(column.key)} tabIndex={-1}>
-                    {column.label}
+                  <button type="button" className="sort" tabIndex={-1}>
+                    {column.derived && <span className="derived-mark" aria-hidden="true">ƒ</span>}
+                    <span className="cell-text">{column.label}</span>
                     <span aria-hidden="true">{sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : ''}</span>
                   </button>
                   {column.derived && (
@@ -506,7 +537,7 @@ export function DataGrid<R>(props: Props<R>) {
               );
             })}
           </div>
-          <div role="row" aria-rowindex={2} style={{ display: 'flex', background: '#fafbfc', borderTop: '1px solid var(--line-2)' }}>
+          {showFilters && <div role="row" aria-rowindex={2} style={{ display: 'flex', background: '#fafbfc', borderTop: '1px solid var(--line-2)' }}>
             {columns.map((column, c) => (
               <div key={column.key} role="gridcell" aria-colindex={c + 1} className="grid-cell" style={{ width: column.width, height: FILTER_H }}>
                 <input
@@ -516,11 +547,11 @@ export function DataGrid<R>(props: Props<R>) {
                   value={filters[column.key] ?? ''}
                   onChange={(e) => setFilters((f) => ({ ...f, [column.key]: e.target.value }))}
                   onKeyDown={(e) => e.stopPropagation()}
-                  style={{ minHeight: 24, fontSize: '0.82rem' }}
+                  style={{ minHeight: 24 }}
                 />
               </div>
             ))}
-          </div>
+          </div>}
         </div>
         <div role="rowgroup" style={{ height: view.length * ROW_H, width: totalW, position: 'relative' }}>
           {bodyRows}
@@ -533,6 +564,21 @@ export function DataGrid<R>(props: Props<R>) {
         )}
       </div>
       <div className="grid-status" aria-live="polite">
+        <button
+          type="button"
+          className="small"
+          aria-expanded={showFilters}
+          disabled={activeFilters > 0}
+          title={activeFilters > 0 ? 'Clear the filters to hide the filter row' : undefined}
+          onClick={() => setFiltersOpen((o) => !o)}
+        >
+          {activeFilters > 0 ? `Filters (${activeFilters} active)` : showFilters ? 'Hide filters' : 'Filter rows'}
+        </button>
+        {activeFilters > 0 && (
+          <button type="button" className="small" onClick={() => setFilters({})}>
+            Clear filters
+          </button>
+        )}
         <span>
           {view.length === rows.length ? `${rows.length} rows` : `${view.length} of ${rows.length} rows`}
         </span>
@@ -557,6 +603,8 @@ function CellEditor<R>(props: {
   column: GridColumn<R>;
   text: string;
   disabled: boolean;
+  /** Bumped to give the editor focus again (after a save the service refused). */
+  refocus: number;
   invalid: boolean;
   errorId?: string;
   onChange(text: string): void;
@@ -576,6 +624,9 @@ function CellEditor<R>(props: {
       }
     }
   }, [column.kind]);
+  useEffect(() => {
+    if (props.refocus > 0 && !props.disabled) ref.current?.focus();
+  }, [props.refocus, props.disabled]);
   const onKey = (e: ReactKeyboardEvent) => {
     e.stopPropagation();
     if (e.key === 'Enter') {

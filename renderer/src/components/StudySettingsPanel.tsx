@@ -6,6 +6,7 @@ import { ErrorNotice } from './ErrorNotice';
 
 type Draft = Record<'alphaBetaGy' | 'concurrencyWindowDays' | 'firstFailureWindowDays' | 'sbrtMinDosePerFractionGy' | 'sbrtMaxFractions', string> & {
   timeUnit: StudySettings['timeUnit'];
+  displayFormat: StudySettings['displayFormat'];
 };
 
 const NUMERIC: { key: Exclude<keyof Draft, 'timeUnit'>; label: string; hint: string; integer: boolean; min: number; max: number }[] = [
@@ -24,6 +25,7 @@ function toDraft(s: StudySettings): Draft {
     sbrtMinDosePerFractionGy: String(s.sbrtMinDosePerFractionGy),
     sbrtMaxFractions: String(s.sbrtMaxFractions),
     timeUnit: s.timeUnit,
+    displayFormat: s.displayFormat,
   };
 }
 
@@ -67,6 +69,7 @@ export function StudySettingsPanel() {
       }
     }
     if (draft.timeUnit !== saved.timeUnit) changes.timeUnit = draft.timeUnit;
+    if (draft.displayFormat !== saved.displayFormat) changes.displayFormat = draft.displayFormat;
     setFieldErrors(errors);
     if (Object.keys(errors).length) return;
     if (Object.keys(changes).length === 0) {
@@ -120,6 +123,18 @@ export function StudySettingsPanel() {
               <option value="years">years</option>
             </select>
             <span className="field-hint">For reports and exports; analyses compute in months.</span>
+          </div>
+          <div className="field">
+            <label htmlFor={`${baseId}-format`}>Dates and numbers</label>
+            <select
+              id={`${baseId}-format`}
+              value={draft.displayFormat}
+              onChange={(e) => setDraft({ ...draft, displayFormat: e.target.value as StudySettings['displayFormat'] })}
+            >
+              <option value="iso">ISO (2026-12-03, 12.5)</option>
+              <option value="locale">This computer&apos;s regional format</option>
+            </select>
+            <span className="field-hint">Used by the grids, lists and tables of this study.</span>
           </div>
         </div>
         <div className="button-row" style={{ marginTop: 12 }}>

@@ -3,7 +3,6 @@ import {
   ANALYSIS_VARIABLES,
   ENDPOINT_LABELS,
   ENDPOINTS,
-  type AnalysisFilter,
   type AnalysisResult,
   type AnalysisSpec,
   type SavedAnalysis,
@@ -19,26 +18,29 @@ import { figureFontReady, screenForestFigure, screenSurvivalFigure } from '../an
 import { DEFAULT_SPEC, currentSpec, setCurrentSpec } from '../analysis/currentSpec';
 import { formatHr, formatMonths, formatP } from '../analysis/format';
 import { rtcw, showError, type ShownError } from '../rtcw';
+import { ActiveFiltersLine, FiltersEditor } from '../analysis/FiltersEditor';
 
 const GROUPABLE = ANALYSIS_VARIABLES.filter((v) => v.coding !== 'numeric');
 
 type ResultTab = 'table1' | 'cox' | 'failure' | 'toxicity';
 
 export function AnalysisPage() {
+  const { study } = useStudy();
   return (
     <div className="page page-wide">
       <PageTitle>Analysis</PageTitle>
       <NeedsStudy>
-        <AnalysisWorkspace />
+        <AnalysisWorkspace key={study?.path} />
       </NeedsStudy>
     </div>
   );
 }
 
 function AnalysisWorkspace() {
-  const { revision } = useStudy();
-  const [spec, setSpec] = useState<AnalysisSpec>(() => currentSpec() ?? DEFAULT_SPEC);
-  useEffect(() => setCurrentSpec(spec), [spec]);
+  const { revision, study } = useStudy();
+  const studyPath = study?.path;
+  const [spec, setSpec] = useState<AnalysisSpec>(() => currentSpec(studyPath) ?? DEFAULT_SPEC);
+  useEffect(() => setCurrentSpec(spec, studyPath), [spec, studyPath]);
   const [result, setResult] = useState<AnalysisResult | null>(null);
   const [saved, setSaved] = useState<SavedAnalysis[]>([]);
   const [savedId, setSavedId] = useState<number | null>(null);
@@ -271,6 +273,7 @@ function AnalysisWorkspace() {
                       {result.datasetFingerprint.slice(0, 12)}
                     </span>
                   </div>
+                  <ActiveFiltersLine filters={result.spec.filters} />
                 </div>
                 <div className="spacer" />
                 <dl className="kv small" aria-label="Test and hazard ratio">
@@ -439,80 +442,6 @@ function LandmarksField({ value, onChange }: { value: number[]; onChange(v: numb
         </span>
       )}
     </div>
-  );
-}
-
-function FiltersEditor({ filters, onChange }: { filters: AnalysisFilter[]; onChange(f: AnalysisFilter[]): void }) {
-  const categorical = GROUPABLE;
-  const add = () => {
-    const v = categorical[0];
-    onChange([...filters, { variable: v.key, op: 'in', values: [v.levels?.[0]?.value ?? ''] }]);
-  };
-  return (
-    <fieldset>
-      <legend>Filters</legend>
-      {filters.length === 0 && <p className="small muted" style={{ margin: '0 0 6px' }}>All rows of the cohort.</p>}
-      {filters.map((f, i) => {
-        const variable = ANALYSIS_VARIABLES.find((v) => v.key === f.variable);
-        const setF = (patch: Partial<AnalysisFilter>) => onChange(filters.map((x, k) => (k === i ? { ...x, ...patch } : x)));
-        return (
-          <div key={i} style={{ display: 'grid', gridTemplateColumns: '1fr auto', gap: 4, marginBottom: 8, paddingBottom: 8, borderBottom: '1px solid var(--line-2)' }}>
-            <select
-              aria-label={`Filter ${i + 1} variable`}
-              value={f.variable}
-              onChange={(e) => {
-                const v = ANALYSIS_VARIABLES.find((x) => x.key === e.target.value);
-                if (!v) return;
-                setF(v.coding === 'numeric' ? { variable: v.key, op: 'ge', values: [0] } : { variable: v.key, op: 'in', values: [v.levels?.[0]?.value ?? ''] });
-              }}
-            >
-              {ANALYSIS_VARIABLES.map((v) => (
-                <option key={v.key} value={v.key}>
-                  {v.label}
-                </option>
-              ))}
-            </select>
-            <button type="button" className="small" aria-label={`Remove filter ${i + 1}`} onClick={() => onChange(filters.filter((_, k) => k !== i))}>
-              ✕
-            </button>
-            {variable?.coding === 'numeric' ? (
-              <div className="button-row" style={{ gridColumn: '1 / -1', flexWrap: 'nowrap' }}>
-                <select aria-label={`Filter ${i + 1} comparison`} value={f.op} onChange={(e) => setF({ op: e.target.value as AnalysisFilter['op'] })}>
-                  <option value="ge">≥</option>
-                  <option value="gt">&gt;</option>
-                  <option value="le">≤</option>
-                  <option value="lt">&lt;</option>
-                </select>
-                <input
-                  type="number"
-                  aria-label={`Filter ${i + 1} value`}
-                  value={String(f.values[0] ?? '')}
-                  onChange={(e) => e.target.value !== '' && setF({ values: [Number(e.target.value)] })}
-                  style={{ width: '100%' }}
-                />
-              </div>
-            ) : (
-              <div className="button-row" style={{ gridColumn: '1 / -1', flexWrap: 'nowrap' }}>
-                <select aria-label={`Filter ${i + 1} comparison`} value={f.op} onChange={(e) => setF({ op: e.target.value as AnalysisFilter['op'] })}>
-                  <option value="in">is</option>
-                  <option value="notIn">is not</option>
-                </select>
-                <select aria-label={`Filter ${i + 1} value`} value={String(f.values[0] ?? '')} onChange={(e) => setF({ values: [e.target.value] })} style={{ flex: 1 }}>
-                  {(variable?.levels ?? []).map((l) => (
-                    <option key={l.value} value={l.value}>
-                      {l.label}
-                    </option>
-                  ))}
-                </select>
-              </div>
-            )}
-          </div>
-        );
-      })}
-      <button type="button" className="small" onClick={add}>
-        Add filter
-      </button>
-    </fieldset>
   );
 }
 

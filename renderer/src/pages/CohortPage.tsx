@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import type { CohortDataset } from '../../../shared/api/cohort';
-import { ENTITY_FIELDS, type AuditEntry, type CohortRow, type EntityName, type FieldSpec } from '../../../shared/domain/cohortModel';
+import { ENTITY_FIELDS, type AuditEntry, type CohortRow, type EditHistoryState, type EntityName, type FieldSpec } from '../../../shared/domain/cohortModel';
+import { formatTimestamp } from '../../../shared/domain/displayFormat';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 import { NeedsStudy, PageTitle } from '../navigation';
 import { useStudy } from '../StudyContext';
@@ -74,14 +75,6 @@ interface LesionView {
   derived: Record<string, string | number | null> | undefined;
 }
 
-interface UndoEntry {
-  entity: EntityName;
-  id: number;
-  field: string;
-  before: unknown;
-  label: string;
-}
-
 export function CohortPage() {
   return (
     <div className="page page-wide">
@@ -102,7 +95,7 @@ function fieldColumn<R>(spec: FieldSpec, get: (row: R) => unknown, options: { ke
     get,
     editable: spec.type !== 'reference',
     nullable: !spec.required,
-    min: spec.min ?? (spec.above !== undefined ? spec.above + Number.EPSILON : undefined),
+    min: spec.min, // "greater than" bounds (spec.above) are checked by validate below, in words
     max: spec.max,
     options: spec.values?.map((v) => ({ value: v, label: v.replace(/_/g, ' ') })),
   };
@@ -133,12 +126,12 @@ const months = (v: unknown) => (typeof v === 'number' ? v.toFixed(1) : '');
 const yesNo = (v: unknown) => (v === 1 ? 'yes' : v === 0 ? 'no' : '');
 
 function CohortWorkspace() {
-  const { revision, bump } = useStudy();
+  const { revision, bump, displayFormat } = useStudy();
   const [tab, setTab] = useState<TabId>('lesion');
   const [data, setData] = useState<CohortData | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [selected, setSelected] = useState<{ entity: EntityName; id: number } | null>(null);
-  const [undo, setUndo] = useState<UndoEntry[]>([]);
+  const [history, setHistory] = useState<EditHistoryState | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<{ entity: EntityName; id: number; label: string } | null>(null);
   const [adding, setAdding] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
@@ -156,6 +149,7 @@ function CohortWorkspace() {
         api.cohortDataset({ unit: 'lesion' }).catch(() => null),
       ]);
       setData({ patients, lesions, courses, therapies, events, toxicities, derived });
+      setHistory(await api.cohortEditHistory({}));
     } catch (e) {
       setError(showError(e));
     }
@@ -198,10 +192,9 @@ function CohortWorkspace() {
 
   /** Saves one field; returns a message for the cell on failure. */
   const save = useCallback(
-    async (entity: EntityName, id: number, field: string, value: unknown, before: unknown, label: string): Promise<string | null> => {
+    async (entity: EntityName, id: number, field: string, value: unknown, label: string): Promise<string | null> => {
       try {
-        await rtcw().updateCohortRecord({ entity, id, changes: { [field]: value as string | number | boolean | null } });
-        setUndo((u) => [...u.slice(-49), { entity, id, field, before, label }]);
+        await rtcw().updateCohortRecord({ entity, id, changes: { [field]: value as string | number | boolean | null }, label });
         setStatus(`Saved ${label}.`);
         bump();
         return null;
@@ -213,31 +206,37 @@ function CohortWorkspace() {
     [bump],
   );
 
-  const undoLast = useCallback(async () => {
-    const last = undo[undo.length - 1];
-    if (!last) return;
-    try {
-      await rtcw().updateCohortRecord({ entity: last.entity, id: last.id, changes: { [last.field]: last.before as string | number | boolean | null } });
-      setUndo((u) => u.slice(0, -1));
-      setStatus(`Undid the edit of ${last.label}.`);
-      bump();
-    } catch (e) {
-      setError(showError(e));
-    }
-  }, [undo, bump]);
+  // Undo/redo are per study and kept in it (electron/services/db/editHistory.ts), so they cover
+  // edits, adds and deletes and survive reopening.
+  const stepHistory = useCallback(
+    async (direction: 'undo' | 'redo') => {
+      try {
+        const api = rtcw();
+        const state = direction === 'undo' ? await api.undoCohortEdit({}) : await api.redoCohortEdit({});
+        setHistory(state);
+        setStatus(`${direction === 'undo' ? 'Undid' : 'Redid'}: ${state.applied}.`);
+        bump();
+      } catch (e) {
+        setError(showError(e));
+      }
+    },
+    [bump],
+  );
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA')) return;
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'z') {
+      if (!(event.ctrlKey || event.metaKey)) return;
+      const key = event.key.toLowerCase();
+      if (key === 'z' || key === 'y') {
         event.preventDefault();
-        void undoLast();
+        void stepHistory(key === 'y' || event.shiftKey ? 'redo' : 'undo');
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [undoLast]);
+  }, [stepHistory]);
 
   const entityRows = (entity: EntityName): CohortRow[] => {
     if (!data) return [];
@@ -330,9 +329,9 @@ function CohortWorkspace() {
     if (column.key.startsWith('course.')) {
       if (!row.course) return 'This lesion has no RT course yet: add one on the RT courses tab.';
       const field = column.key.slice('course.'.length);
-      return save('rtCourse', row.course.id, field, value, row.course[field], `${column.label} of ${describe('lesion', row.lesion)}`);
+      return save('rtCourse', row.course.id, field, value, `${column.label} of ${describe('lesion', row.lesion)}`);
     }
-    return save('lesion', row.id, column.key, value, row.lesion[column.key], `${column.label} of ${describe('lesion', row.lesion)}`);
+    return save('lesion', row.id, column.key, value, `${column.label} of ${describe('lesion', row.lesion)}`);
   };
 
   const selectedRow = selected ? entityRows(selected.entity).find((r) => r.id === selected.id) : undefined;
@@ -342,12 +341,27 @@ function CohortWorkspace() {
     <div>
       <div className="page-header" style={{ marginBottom: 10 }}>
         <p className="lede" style={{ margin: 0 }}>
-          Click a cell or use the arrow keys; Enter or typing edits, Esc cancels. Grey columns are derived by the study rules and update live.
+          Click a cell or use the arrow keys; Enter or typing edits, Esc cancels. Hatched columns marked ƒ are derived by the study rules and update live.
         </p>
         <div className="spacer" />
         <div className="button-row">
-          <button type="button" onClick={() => void undoLast()} disabled={undo.length === 0} title={undo.length ? `Undo: ${undo[undo.length - 1].label}` : 'Nothing to undo'}>
-            Undo last edit
+          <button
+            type="button"
+            onClick={() => void stepHistory('undo')}
+            disabled={!history?.undo}
+            title={history?.undo ? `Undo ${history.undo} (Ctrl+Z)` : 'Nothing to undo'}
+            aria-keyshortcuts="Control+Z"
+          >
+            Undo
+          </button>
+          <button
+            type="button"
+            onClick={() => void stepHistory('redo')}
+            disabled={!history?.redo}
+            title={history?.redo ? `Redo ${history.redo} (Ctrl+Shift+Z)` : 'Nothing to redo'}
+            aria-keyshortcuts="Control+Shift+Z"
+          >
+            Redo
           </button>
           <button type="button" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>
             Add {ENTITY_LABEL[tabEntity]}
@@ -381,6 +395,7 @@ function CohortWorkspace() {
             onClick={() => {
               setTab(t.id);
               setAdding(false);
+              setStatus(null); // a message about another table would mislead here
             }}
             onKeyDown={(e) => {
               const dir = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
@@ -425,6 +440,7 @@ function CohortWorkspace() {
               selectedKey={selected?.entity === 'lesion' ? selected.id : null}
               onSelect={(v) => setSelected(v ? { entity: 'lesion', id: v.id } : null)}
               height={620}
+              displayFormat={displayFormat}
               emptyMessage="No lesions yet: import DICOM or a spreadsheet, or add one."
             />
             <LesionDetail view={lesionViews.find((v) => v.id === selected?.id && selected?.entity === 'lesion')} courses={data.courses} revision={revision} />
@@ -436,10 +452,11 @@ function CohortWorkspace() {
             rows={entityRows(tabEntity)}
             columns={genericColumns(tabEntity)}
             rowKey={(r) => r.id}
-            onEdit={({ row, column, value }) => save(tabEntity, row.id, column.key, value, row[column.key], `${column.label} of ${describe(tabEntity, row)}`)}
+            onEdit={({ row, column, value }) => save(tabEntity, row.id, column.key, value, `${column.label} of ${describe(tabEntity, row)}`)}
             selectedKey={selected?.entity === tabEntity ? selected.id : null}
             onSelect={(r) => setSelected(r ? { entity: tabEntity, id: r.id } : null)}
             height={620}
+            displayFormat={displayFormat}
           />
         )}
       </div>
@@ -461,7 +478,7 @@ function CohortWorkspace() {
           setConfirmDelete(null);
           if (!target) return;
           try {
-            const { removed } = await rtcw().deleteCohortRecord({ entity: target.entity, id: target.id });
+            const { removed } = await rtcw().deleteCohortRecord({ entity: target.entity, id: target.id, label: `delete ${target.label}` });
             setSelected(null);
             setStatus(`Deleted ${target.label} (${removed} row${removed === 1 ? '' : 's'}).`);
             bump();
@@ -475,6 +492,7 @@ function CohortWorkspace() {
 }
 
 function LesionDetail({ view, courses, revision }: { view: LesionView | undefined; courses: CohortRow[]; revision: number }) {
+  const { displayFormat } = useStudy();
   const [audit, setAudit] = useState<AuditEntry[] | null>(null);
   const lesionCourses = useMemo(() => (view ? courses.filter((c) => c.lesionId === view.id) : []), [view, courses]);
   useEffect(() => {
@@ -563,7 +581,7 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
           </div>
         ))}
         <dt>Created</dt>
-        <dd className="small">{new Date(l.createdAt).toLocaleString()}</dd>
+        <dd className="small">{formatTimestamp(String(l.createdAt), displayFormat)}</dd>
       </dl>
 
       <h3 id="audit-heading">Audit history</h3>
@@ -576,7 +594,7 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
           {audit.map((a) => (
             <li key={a.id}>
               <div className="small muted">
-                {new Date(a.at).toLocaleString()} · {a.who} · {a.action} {a.entity === 'rtCourse' ? 'RT course' : a.entity}
+                {formatTimestamp(a.at, displayFormat)} · {a.who} · {a.action} {a.entity === 'rtCourse' ? 'RT course' : a.entity}
               </div>
               <div>{describeChange(a)}</div>
             </li>
@@ -621,7 +639,7 @@ function AddRecordForm(props: {
       out[s.name] = s.type === 'integer' || s.type === 'number' || s.type === 'reference' ? Number(raw) : s.type === 'boolean' ? raw === 'yes' : raw;
     }
     try {
-      const row = await rtcw().createCohortRecord({ entity: props.entity, values: out });
+      const row = await rtcw().createCohortRecord({ entity: props.entity, values: out, label: `add ${ENTITY_LABEL[props.entity]}` });
       props.onAdded(row);
     } catch (e) {
       setError(showError(e));

@@ -361,7 +361,10 @@ function ProposalRow(props: {
       <td>
         <input type="checkbox" checked={props.accepted} aria-label={`Accept ${name}`} onChange={props.onToggle} />
       </td>
-      <td className="mono small">{l.sourcePatientId}</td>
+      {/* The hospital ID is shown only while this session has read it from the files: the study keeps a keyed hash only. */}
+      <td className="mono small" title={l.sourcePatientId ? undefined : 'Not stored in the study; re-scan the folder to see it'}>
+        {l.sourcePatientId || '—'}
+      </td>
       <td className="mono small">{l.pseudonym}</td>
       <td>{editing ? input('levels', 'Levels', 84) : levelsText(props.edit?.levels ?? l.levels) || '—'}</td>
       <td>{l.location ?? '—'}</td>

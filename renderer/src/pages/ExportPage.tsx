@@ -42,10 +42,18 @@ export function ExportPage() {
   );
 }
 
+/** A file name that says what the file holds (the hint and the default of the save dialog). */
+function suggestedFileName(item: Item, spec: AnalysisSpec, extension: string): string {
+  const group = spec.groupBy ? `-by-${spec.groupBy}` : '';
+  const base = item === 'survival' ? `${spec.endpoint}${group}` : item === 'forest' ? `forest-${spec.endpoint}` : item;
+  const ext = extension === 'latex' ? 'tex' : extension;
+  return `${base.replace(/[^A-Za-z0-9-]+/g, '-').toLowerCase()}.${ext}`;
+}
+
 function ExportWorkspace() {
-  const { revision } = useStudy();
+  const { revision, study } = useStudy();
   const [saved, setSaved] = useState<SavedAnalysis[]>([]);
-  const [source, setSource] = useState<string>(currentSpec() ? 'current' : 'default');
+  const [source, setSource] = useState<string>(currentSpec(study?.path) ? 'current' : 'default');
   const [item, setItem] = useState<Item>('survival');
   const [figureFormat, setFigureFormat] = useState<(typeof FIGURE_FORMATS)[number]>('pdf');
   const [tableFormat, setTableFormat] = useState<TableFormat>('docx');
@@ -72,10 +80,10 @@ function ExportWorkspace() {
   }, [revision]);
 
   const spec: AnalysisSpec = useMemo(() => {
-    if (source === 'current') return currentSpec() ?? DEFAULT_SPEC;
+    if (source === 'current') return currentSpec(study?.path) ?? DEFAULT_SPEC;
     const s = saved.find((x) => String(x.id) === source);
     return s?.spec ?? DEFAULT_SPEC;
-  }, [source, saved]);
+  }, [source, saved, study?.path]);
 
   // The preview runs the analysis (quick) and draws the figure at the chosen journal preset.
   useEffect(() => {
@@ -141,7 +149,7 @@ function ExportWorkspace() {
         <div className="field">
           <label htmlFor={ids.source}>Analysis</label>
           <select id={ids.source} value={source} onChange={(e) => setSource(e.target.value)}>
-            {currentSpec() && <option value="current">Current analysis (Analysis page)</option>}
+            {currentSpec(study?.path) && <option value="current">Current analysis (Analysis page)</option>}
             <option value="default">Default: local progression-free by targeted therapy</option>
             {saved.map((s) => (
               <option key={s.id} value={String(s.id)}>
@@ -198,7 +206,7 @@ function ExportWorkspace() {
         {meta.kind !== 'text' && !isDesktop && (
           <div className="field">
             <label htmlFor={ids.file}>Save as</label>
-            <input id={ids.file} type="text" className="mono" value={fileName} onChange={(e) => setFileName(e.target.value)} placeholder="/path/to/figure-1.pdf" />
+            <input id={ids.file} type="text" className="mono" value={fileName} onChange={(e) => setFileName(e.target.value)} placeholder={`/path/to/${suggestedFileName(item, spec, meta.kind === 'figure' ? figureFormat : tableFormat)}`} />
             <span className="field-hint">Web mode has no save dialog: type the path of the new file.</span>
           </div>
         )}

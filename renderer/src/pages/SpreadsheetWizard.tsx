@@ -1,6 +1,6 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import type { ImportReport, SpreadsheetPreview } from '../../../shared/api/cohort';
-import { ENTITY_FIELDS, ENTITY_NAMES, type EntityName } from '../../../shared/domain/cohortModel';
+import { DERIVED_ON_IMPORT, ENTITY_FIELDS, ENTITY_NAMES, type EntityName } from '../../../shared/domain/cohortModel';
 import { hospitalIdCandidate } from '../../../shared/domain/hospitalIdColumns';
 import { navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
@@ -73,7 +73,7 @@ function mappableFields(entity: EntityName): { name: string; label: string; type
     .map((s) => ({ name: s.name === 'patientId' ? 'patient' : 'lesion', label: `${s.label} (its key column)`, type: 'reference', required: Boolean(s.required) }));
   const own = specs
     .filter((s) => s.type !== 'reference' && s.name !== 'sourceKey' && s.name !== 'sourceLocator')
-    .map((s) => ({ name: s.name, label: s.label, type: s.type, required: Boolean(s.required) }));
+    .map((s) => ({ name: s.name, label: s.label, type: s.type, required: Boolean(s.required) && !DERIVED_ON_IMPORT[entity]?.includes(s.name) }));
   return [...refs, ...own];
 }
 

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { RecentStudy, StudyInfo } from '../../../shared/api/study';
 import { PageTitle, navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
+import { formatTimestamp } from '../../../shared/domain/displayFormat';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ShareCopyPanel } from '../components/ShareCopyPanel';
 import { StudySettingsPanel } from '../components/StudySettingsPanel';
@@ -11,6 +12,8 @@ export function StudyPage() {
   const { study, setStudy } = useStudy();
   const [recent, setRecent] = useState<RecentStudy[]>([]);
   const [error, setError] = useState<ShownError | null>(null);
+  // Which form the error belongs to: it is shown inside that form, where the user is looking.
+  const [errorAt, setErrorAt] = useState<'page' | 'create' | 'open'>('page');
   const [busy, setBusy] = useState<string | null>(null);
   const [title, setTitle] = useState('');
   const [newPath, setNewPath] = useState('');
@@ -31,15 +34,20 @@ export function StudyPage() {
     void loadRecent();
   }, [loadRecent, study?.path]);
 
-  async function run(label: string, action: () => Promise<StudyInfo | null>) {
+  async function run(label: string, action: () => Promise<StudyInfo | null>, where: 'page' | 'create' | 'open' = 'page'): Promise<boolean> {
     setBusy(label);
     setError(null);
     try {
       const info = await action();
       setStudy(info);
       await loadRecent();
+      return true;
     } catch (e) {
-      if (!isCancelled(e)) setError(showError(e));
+      if (!isCancelled(e)) {
+        setErrorAt(where);
+        setError(showError(e));
+      }
+      return false;
     } finally {
       setBusy(null);
     }
@@ -47,18 +55,24 @@ export function StudyPage() {
 
   const onCreate = (event: FormEvent) => {
     event.preventDefault();
-    void run('Creating study…', () =>
-      rtcw().createStudy({
-        title: title.trim() || undefined,
-        path: !isDesktop && newPath.trim() ? newPath.trim() : undefined,
-      }),
-    );
+    void run(
+      'Creating study…',
+      () =>
+        rtcw().createStudy({
+          title: title.trim() || undefined,
+          path: !isDesktop && newPath.trim() ? newPath.trim() : undefined,
+        }),
+      'create',
+    ).then((created) => {
+      if (!created) return;
+      // The form is for the next study, not a record of the last one.
+      setTitle('');
+      setNewPath('');
+    });
   };
   const onOpen = (event: FormEvent) => {
     event.preventDefault();
-    void run('Opening study…', () =>
-      rtcw().openStudy({ path: !isDesktop && openPath.trim() ? openPath.trim() : undefined }),
-    );
+    void run('Opening study…', () => rtcw().openStudy({ path: !isDesktop && openPath.trim() ? openPath.trim() : undefined }), 'open');
   };
 
   const firstStart = !study && recent.length === 0;
@@ -75,7 +89,7 @@ export function StudyPage() {
         </div>
       </div>
 
-      <ErrorNotice error={error} onDismiss={() => setError(null)} />
+      {errorAt === 'page' && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
       {busy && (
         <div className="notice info" role="status">
           {busy}
@@ -186,6 +200,7 @@ export function StudyPage() {
               </button>
             </div>
           </form>
+          {errorAt === 'create' && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
         </section>
 
         <section className="panel" aria-labelledby="open-study-heading">
@@ -215,6 +230,7 @@ export function StudyPage() {
               )}
             </div>
           </form>
+          {errorAt === 'open' && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
 
           <h3 style={{ marginTop: 18 }}>Recent studies</h3>
           {recent.length === 0 ? (
@@ -229,7 +245,7 @@ export function StudyPage() {
                       {r.path}
                     </div>
                     <div className="small muted">
-                      {r.exists ? `opened ${new Date(r.openedAt).toLocaleString()}` : 'file not found'}
+                      {r.exists ? `opened ${formatTimestamp(r.openedAt, 'iso')}` : 'file not found'}
                     </div>
                   </div>
                   <button

@@ -172,7 +172,7 @@ describe('study import-dicom', () => {
     const haystacks: Array<[string, string]> = [];
     const db = new Database(study, { readonly: true });
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
-    // Every table: since migration 4 the study keeps no identity table at all (issue 11).
+    // Every table: since migration 5 the study keeps no identity table at all (issue 11).
     for (const table of tables) {
       for (const row of db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[]) {
         haystacks.push([table, JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? '<blob>' : v))]);

@@ -75,7 +75,7 @@ describe('electron bundles', () => {
           session: { defaultSession: session },
           ipcMain: { handle: (c) => calls.push('ipc:' + c), removeHandler: noop },
           Menu: { buildFromTemplate: (t) => t, setApplicationMenu: () => calls.push('menu') },
-          BrowserWindow, dialog: {},
+          BrowserWindow, dialog: {}, safeStorage: { isEncryptionAvailable: () => false },
         };
       }`,
       '(calls) => calls',

@@ -4,13 +4,14 @@ import type Database from 'better-sqlite3';
 import { up as cohortSchema } from './0001-cohort-schema';
 import { up as dicomIndex } from './0002-dicom-index';
 import { up as savedAnalyses } from './0003-saved-analyses';
-import { up as deidentifyStudy } from './0004-deidentify-study';
-import { up as sharedCopy } from './0005-shared-copy';
+import { up as editHistory } from './0004-edit-history';
+import { up as deidentifyStudy } from './0005-deidentify-study';
+import { up as sharedCopy } from './0006-shared-copy';
 import type { StudyKeyStore } from '../../identity/studyKey';
 
 /** What a migration may need from outside the file (studyFile.ts passes it through). */
 export interface MigrationContext {
-  /** Where the study key goes (migration 4 moves the key out of the file); default: defaultKeyStore(). */
+  /** Where the study key goes (migration 5 moves the key out of the file); default: defaultKeyStore(). */
   keyStore?: StudyKeyStore;
 }
 
@@ -29,6 +30,7 @@ export const migrations: Migration[] = [
   { version: 1, name: 'cohort-schema', up: cohortSchema },
   { version: 2, name: 'dicom-index', up: dicomIndex },
   { version: 3, name: 'saved-analyses', up: savedAnalyses },
-  { version: 4, name: 'deidentify-study', up: deidentifyStudy, removesIdentifiers: true },
-  { version: 5, name: 'shared-copy', up: sharedCopy },
+  { version: 4, name: 'edit-history', up: editHistory },
+  { version: 5, name: 'deidentify-study', up: deidentifyStudy, removesIdentifiers: true },
+  { version: 6, name: 'shared-copy', up: sharedCopy },
 ];

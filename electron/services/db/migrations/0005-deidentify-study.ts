@@ -1,4 +1,4 @@
-// Migration 4: no direct identifier in the study file; the key moves out (issue 11 items 1 and 2).
+// Migration 5: no direct identifier in the study file; the key moves out (issue 11 items 1 and 2).
 //
 // Before (migrations 1–3): dicom_source_identity kept every patient's PatientID, issuer and birth
 // date; dicom_source_file every scanned path; dicom_pseudonym_key the HMAC secret of the
