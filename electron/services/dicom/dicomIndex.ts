@@ -124,6 +124,10 @@ export class IndexWriter {
       insertInstance: db.prepare(
         'INSERT INTO dicom_instance (series_id, sop_instance_uid, sop_class_uid, transfer_syntax_uid, rt_content) VALUES (?, ?, ?, ?, ?)',
       ),
+      sameSeries: db.prepare(
+        'SELECT i.id, i.sop_instance_uid AS uid FROM dicom_instance i JOIN dicom_series s ON s.id = i.series_id WHERE s.series_instance_uid = ?',
+      ),
+      sameClassAndUidLength: db.prepare('SELECT id, sop_instance_uid AS uid FROM dicom_instance WHERE sop_class_uid = ? AND length(sop_instance_uid) = ?'),
       upsertFile: db.prepare(
         `INSERT INTO dicom_file_seen (file_hash, instance_id, skipped_reason) VALUES (?, ?, ?)
          ON CONFLICT(file_hash) DO UPDATE SET instance_id = excluded.instance_id, skipped_reason = excluded.skipped_reason,
@@ -240,9 +244,46 @@ export class IndexWriter {
     return id;
   }
 
+  /**
+   * Issue 10 (hostile files): a byte-corrupted copy of an indexed instance whose SOP Instance UID
+   * was hit looked like a new instance, and added a treatment record (or a second plan) to the
+   * good copy's course: importing mutated copies of cohort-a into a study holding cohort-a flagged
+   * courses that were fine ("11 treatment records but 10 distinct fraction numbers", "2 plans
+   * target C6"), so alreadyPresent fell from 28 to 26. Such a file is the indexed instance when
+   * - its file meta names that instance's UID (0002,0003) while its data set's (0008,0018) differs
+   *   (a file contradicting itself: one of the two copies of the UID is damaged), or
+   * - its UID (data set or meta) is not a valid UID (PS3.5 9.1: digits and dots; a NUL inside it
+   *   counts, see headerParser.ts) and differs in at most 3 characters from an indexed UID of the
+   *   same length in the same series or of the same SOP class.
+   * Distinct instances with valid UIDs are never merged (slices of a series often differ in a digit).
+   */
+  private corruptedCopyOf(h: InstanceHeader): number | undefined {
+    const meta = h.mediaStorageSopInstanceUid;
+    if (meta && meta !== h.sopInstanceUid) {
+      const byMeta = this.stmt.instance.get(meta) as { id: number } | undefined;
+      if (byMeta) return byMeta.id;
+    }
+    for (const uid of meta && meta !== h.sopInstanceUid ? [h.sopInstanceUid, meta] : [h.sopInstanceUid]) {
+      if (/^[0-9]+(\.[0-9]+)*$/.test(uid)) continue;
+      const near = (other: string) => {
+        if (other.length !== uid.length) return false;
+        let differences = 0;
+        for (let i = 0; i < uid.length && differences <= 3; i++) if (uid.charCodeAt(i) !== other.charCodeAt(i)) differences++;
+        return differences <= 3;
+      };
+      type Candidate = { id: number; uid: string };
+      const sameSeries = h.seriesInstanceUid ? (this.stmt.sameSeries.all(h.seriesInstanceUid) as Candidate[]) : [];
+      const match = sameSeries.find((r) => near(r.uid)) ?? (this.stmt.sameClassAndUidLength.all(h.sopClassUid, uid.length) as Candidate[]).find((r) => near(r.uid));
+      if (match) return match.id;
+    }
+    return undefined;
+  }
+
   private addInstance(h: InstanceHeader): number {
     const existing = this.stmt.instance.get(h.sopInstanceUid) as { id: number } | undefined;
     if (existing) return existing.id;
+    const copyOf = this.corruptedCopyOf(h);
+    if (copyOf !== undefined) return copyOf;
     const patientId = this.patientFor(h);
     // Missing study/series UIDs (broken exports) get per-instance placeholders so nothing merges wrongly.
     const studyUid = h.studyInstanceUid || `no-study:${h.sopInstanceUid}`;

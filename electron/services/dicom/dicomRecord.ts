@@ -68,6 +68,8 @@ export interface TreatmentRecordContent {
 
 export interface InstanceHeader {
   sopInstanceUid: string;
+  /** (0002,0003) of the file meta when present; differs from sopInstanceUid only in a damaged file. */
+  mediaStorageSopInstanceUid?: string;
   sopClassUid: string;
   transferSyntaxUid: string;
   modality: string;

@@ -1,14 +1,12 @@
-// Header-only reading of one DICOM file on top of dicom-parser.
-// The file head is read in one chunk; parsing stops at Pixel Data (7FE0,0010). Only when the header
-// does not fit in the chunk (RT objects have no pixel data and can be long) is the whole file read.
-// Part-10 files, raw data sets without preamble/meta (transfer syntax sniffed from the first
-// element), big endian, implicit VR and deflated data sets are handled; anything else is skipped
-// with a reason that names what was wrong.
+// Header-only reading of one DICOM file. The file head is read in one chunk; reading stops at
+// Pixel Data (7FE0,0010). Only when the header does not fit in the chunk (RT objects have no pixel
+// data and can be long) is more of the file read. The bytes are walked by dataSetReader.ts (file
+// meta, transfer syntax detection, iterative data set reading, skip reasons); this file extracts
+// what the index and the RT derivation need from the resulting dicom-parser data sets.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
-import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { decodeDicomText, parseCharacterSets, unknownCharacterSets } from './charset';
+import { readDataSet } from './dataSetReader';
 import {
   SOP_CLASS,
   type DoseReference,
@@ -25,19 +23,6 @@ import {
 // Image headers are typically 1–20 KB; a first read of 16 KB covers most, then 128 KB, then the file.
 const FIRST_CHUNK = 16 * 1024;
 const SECOND_CHUNK = 128 * 1024;
-const PIXEL_DATA = 'x7fe00010';
-const TS = {
-  implicitLE: '1.2.840.10008.1.2',
-  explicitLE: '1.2.840.10008.1.2.1',
-  explicitBE: '1.2.840.10008.1.2.2',
-  deflated: '1.2.840.10008.1.2.1.99',
-};
-const VRS = new Set(
-  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
-
-/** Thrown inside parsing when the chunk ended before the header did (re-read the whole file). */
-class NeedWholeFile extends Error {}
 
 /** Reusable per-thread buffer for the first chunk (parse results are extracted before reuse). */
 let chunkBuffer: Buffer | null = null;
@@ -47,7 +32,7 @@ export function readDicomFile(path: string): FileOutcome {
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    return { kind: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, size: 0, mtimeMs: 0 };
+    return { kind: 'skipped', reason: unreadable(error), size: 0, mtimeMs: 0 };
   }
   let size = 0;
   let mtimeMs = 0;
@@ -68,37 +53,25 @@ export function readDicomFile(path: string): FileOutcome {
       length = length < SECOND_CHUNK ? Math.min(size, SECOND_CHUNK) : size;
     }
   } catch (error) {
-    return { kind: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, size, mtimeMs };
+    return { kind: 'skipped', reason: unreadable(error), size, mtimeMs };
   } finally {
     closeSync(fd);
   }
 }
 
-function hasDicmPrefix(b: Uint8Array): boolean {
-  return b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
-}
-
-function isVr(b: Uint8Array, at: number): boolean {
-  return VRS.has(String.fromCharCode(b[at], b[at + 1]));
-}
-
-/**
- * A data set without the Part-10 preamble: guess the transfer syntax from its first element
- * (PS3.5 A.1: group numbers are small and even; explicit VR shows two upper-case letters).
- */
-function sniffRawDataSet(b: Uint8Array): { transferSyntax: string; hasMeta: boolean } | null {
-  if (b.length < 8) return null;
-  const groupLE = b[0] | (b[1] << 8);
-  const groupBE = (b[0] << 8) | b[1];
-  const plausible = (g: number) => g % 2 === 0 && g >= 0x0002 && g <= 0x0010;
-  if (groupLE === 0x0002 && isVr(b, 4)) return { transferSyntax: TS.explicitLE, hasMeta: true };
-  if (plausible(groupLE) && isVr(b, 4)) return { transferSyntax: TS.explicitLE, hasMeta: false };
-  if (plausible(groupBE) && groupBE !== groupLE && isVr(b, 4)) return { transferSyntax: TS.explicitBE, hasMeta: false };
-  if (plausible(groupLE)) {
-    const length = (b[4] | (b[5] << 8) | (b[6] << 16)) + b[7] * 2 ** 24;
-    if (length === 0xffffffff || length < 1 << 20) return { transferSyntax: TS.implicitLE, hasMeta: false };
-  }
-  return null;
+/** Why a file could not be read, in words (the system's code in brackets for support). */
+function unreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOENT: 'the file disappeared during the scan',
+    EISDIR: 'it is a folder',
+    EIO: 'the disk reported a read error',
+    ELOOP: 'a symbolic link points to itself',
+    ERR_FS_FILE_TOO_LARGE: 'the file is too large to read into memory',
+  };
+  return `unreadable: ${words[code] ?? 'the file could not be read'}${code ? ` (${code})` : ''}`;
 }
 
 /**
@@ -106,94 +79,40 @@ function sniffRawDataSet(b: Uint8Array): { transferSyntax: string; hasMeta: bool
  * header was not finished within it.
  */
 export function parseDicomBytes(bytes: Uint8Array, fileSize: number): ParseOutcome | 'need-more' {
-  const complete = bytes.length >= fileSize;
-  let input = bytes;
-  let rawTransferSyntax: string | undefined;
-  if (!hasDicmPrefix(bytes)) {
-    const sniff = sniffRawDataSet(bytes);
-    if (!sniff) {
-      return {
-        kind: 'skipped',
-        reason: fileSize < 132 ? 'not DICOM: too short and no recognisable data set' : 'not DICOM: no DICM prefix and no recognisable data set',
-      };
-    }
-    if (sniff.hasMeta) {
-      // File meta without the 128-byte preamble: give dicom-parser the preamble it expects.
-      input = new Uint8Array(bytes.length + 132);
-      input.set([0x44, 0x49, 0x43, 0x4d], 128);
-      input.set(bytes, 132);
-    } else rawTransferSyntax = sniff.transferSyntax;
-  }
-  let dataSet: DataSet;
+  const read = readDataSet(bytes, fileSize);
+  if (read === 'need-more' || read.kind === 'skipped') return read;
+  let outcome: ParseOutcome;
   try {
-    dataSet = dicomParser.parseDicom(input, {
-      untilTag: PIXEL_DATA,
-      TransferSyntaxUID: rawTransferSyntax,
-      inflater: (array: Uint8Array, position: number) => {
-        if (!complete) throw new NeedWholeFile();
-        const inflated = inflateRawSync(array.subarray(position));
-        const full = new Uint8Array(position + inflated.length);
-        full.set(array.subarray(0, position), 0);
-        full.set(inflated, position);
-        return full;
-      },
-    } as dicomParser.ParseDicomOptions);
-  } catch (error) {
-    if (!complete) return 'need-more';
-    if (error instanceof NeedWholeFile) return 'need-more';
-    const message = describeError(error);
-    // dicom-parser reports running off the end of the buffer in a few phrasings.
-    if (/beyond|past end|buffer overread|eof|out of range|end of buffer|Offset is outside/i.test(message)) {
-      return { kind: 'skipped', reason: `truncated or malformed: ${message}` };
-    }
-    return { kind: 'skipped', reason: `malformed: ${message}` };
+    outcome = extractHeader(read.dataSet, read.transferSyntaxUid);
+  } catch {
+    // The reader checked every length, so this is a value the extraction could not interpret.
+    return { kind: 'skipped', reason: 'malformed: a value in the header could not be interpreted' };
   }
-  const pixel = dataSet.elements[PIXEL_DATA];
-  const parsedLength = dataSet.byteArray.length;
-  if (!pixel && !complete) return 'need-more';
-  const overrun = findOverrun(dataSet, parsedLength);
-  if (overrun) {
-    if (!complete) return 'need-more';
-    return { kind: 'skipped', reason: `truncated: element (${overrun}) extends past end of file` };
+  if (outcome.kind === 'dicom') {
+    outcome.header.warnings.unshift(...read.warnings);
+    // For the index (dicomIndex.ts, damaged copies): the UIDs as written, a NUL inside a value
+    // (not padding) kept visible so a damaged UID does not pass for a shorter valid one, and the
+    // meta's copy of the UID when it disagrees with the data set's.
+    const header = outcome.header;
+    const written = uidAsWritten(read.dataSet, 'x00080018');
+    if (written) header.sopInstanceUid = written;
+    const meta = uidAsWritten(read.dataSet, 'x00020003');
+    if (meta && written && meta !== written) header.mediaStorageSopInstanceUid = meta;
   }
-  const eofWarning = dataSet.warnings.find((w) => /eof encountered/i.test(w));
-  if (eofWarning) {
-    if (!complete) return 'need-more';
-    return { kind: 'skipped', reason: `truncated: ${eofWarning}` };
-  }
-  if (pixel && !pixel.hadUndefinedLength && dataSet.byteArray === input) {
-    // Pixel data is not read, but its declared length must fit in the file (else it was cut off).
-    const end = pixel.dataOffset + pixel.length - (input.length - bytes.length);
-    if (end > fileSize) {
-      return { kind: 'skipped', reason: `truncated: pixel data (7FE0,0010) declares ${pixel.length} bytes, file ends early` };
-    }
-  }
-  try {
-    return extractHeader(dataSet, rawTransferSyntax);
-  } catch (error) {
-    return { kind: 'skipped', reason: `malformed: ${describeError(error)}` };
-  }
+  return outcome;
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  if (error && typeof error === 'object' && 'exception' in error) return String((error as { exception: unknown }).exception);
-  return String(error);
-}
-
-function tagLabel(tag: string): string {
-  return `${tag.slice(1, 5)},${tag.slice(5, 9)}`.toUpperCase();
-}
-
-/** The first top-level element whose value runs past the bytes parsed (truncated file). */
-function findOverrun(dataSet: DataSet, length: number): string | null {
-  for (const key in dataSet.elements) {
-    const e = dataSet.elements[key];
-    if (key === PIXEL_DATA) continue;
-    if (!e.hadUndefinedLength && e.dataOffset + e.length > length) return tagLabel(key);
-  }
-  return null;
+/** A UID value without its padding; a NUL inside the value becomes U+FFFD (not a UID character). */
+function uidAsWritten(ds: DataSet, tag: string): string {
+  const e = ds.elements[tag];
+  if (!e || e.length === 0) return '';
+  let end = e.dataOffset + e.length;
+  while (end > e.dataOffset && (ds.byteArray[end - 1] === 0 || ds.byteArray[end - 1] === 0x20)) end--;
+  let start = e.dataOffset;
+  while (start < end && ds.byteArray[start] === 0x20) start++;
+  let out = '';
+  for (let i = start; i < end; i++) out += ds.byteArray[i] === 0 ? '\ufffd' : String.fromCharCode(ds.byteArray[i]);
+  return out;
 }
 
 // ——— value access ———
@@ -260,7 +179,7 @@ function itemContext(ds: DataSet, parent: Context): Context {
 
 // ——— extraction ———
 
-function extractHeader(ds: DataSet, rawTransferSyntax: string | undefined): ParseOutcome {
+function extractHeader(ds: DataSet, transferSyntaxUid: string): ParseOutcome {
   const sopClassUid = rawString(ds, 'x00080016') || rawString(ds, 'x00020002');
   if (sopClassUid === SOP_CLASS.mediaDirectory) return { kind: 'skipped', reason: 'DICOMDIR (media directory), not an instance' };
   const sopInstanceUid = rawString(ds, 'x00080018') || rawString(ds, 'x00020003');
@@ -273,7 +192,7 @@ function extractHeader(ds: DataSet, rawTransferSyntax: string | undefined): Pars
   const header: InstanceHeader = {
     sopInstanceUid: sopInstanceUid.trim(),
     sopClassUid: sopClassUid.trim(),
-    transferSyntaxUid: (rawString(ds, 'x00020010') || rawTransferSyntax || '').trim(),
+    transferSyntaxUid,
     modality: rawString(ds, 'x00080060').trim().toUpperCase(),
     patientId: text(ds, 'x00100020', ctx),
     issuerOfPatientId: text(ds, 'x00100021', ctx),

@@ -1,6 +1,7 @@
 // A small DICOM writer for synthetic test fixtures (PS3.5 encoding, PS3.10 file format), so the
 // scanner is tested on encodings and naming conventions the shared cohort does not use: implicit
-// VR, big endian, deflated, no preamble/meta, and RT objects named the way other sites name them.
+// VR (little and big endian), big endian, deflated, undefined-length sequences and items, no
+// preamble/meta or a meta missing elements, and RT objects named the way other sites name them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -9,14 +10,23 @@ export type Value = string | number[] | Uint8Array | Item[];
 export type Item = Element[];
 export type Element = [tag: number, vr: string, value: Value];
 
-export type Encoding = 'explicitLE' | 'implicitLE' | 'explicitBE' | 'deflated';
+export type Encoding = 'explicitLE' | 'implicitLE' | 'explicitBE' | 'implicitBE' | 'deflated';
 
 const TS: Record<Encoding, string> = {
   explicitLE: '1.2.840.10008.1.2.1',
   implicitLE: '1.2.840.10008.1.2',
   explicitBE: '1.2.840.10008.1.2.2',
+  // No standard UID exists for implicit VR big endian; GE's private one is what such files carry.
+  implicitBE: '1.2.840.113619.5.2',
   deflated: '1.2.840.10008.1.2.1.99',
 };
+
+/**
+ * How sequences and items are delimited: every one with its length, every one with undefined
+ * length and delimitation items (PS3.5 7.5), or alternating by nesting depth (the top-level
+ * sequences undefined, their items' sequences defined, …; items the other way round).
+ */
+export type SequenceLengths = 'defined' | 'undefined' | 'alternate';
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 
 class Out {
@@ -59,30 +69,44 @@ function valueBytes(vr: string, value: Value, bigEndian: boolean): Uint8Array {
   return Buffer.concat([text, Buffer.from([vr === 'UI' || vr === 'OB' ? 0 : 0x20])]);
 }
 
-function writeElements(out: Out, elements: Element[], explicit: boolean, bigEndian: boolean): void {
+function writeElements(out: Out, elements: Element[], explicit: boolean, bigEndian: boolean, lengths: SequenceLengths = 'defined', depth = 0): void {
+  const undefinedAt = (d: number) => lengths === 'undefined' || (lengths === 'alternate' && d % 2 === 0);
   for (const [tag, vr, value] of [...elements].sort((a, b) => a[0] - b[0])) {
     out.u16(tag >>> 16);
     out.u16(tag & 0xffff);
     let body: Uint8Array;
+    const undefinedSequence = vr === 'SQ' && undefinedAt(depth);
     if (vr === 'SQ') {
       const sq = new Out(bigEndian);
       for (const item of value as Item[]) {
         const inner = new Out(bigEndian);
-        writeElements(inner, item, explicit, bigEndian);
+        writeElements(inner, item, explicit, bigEndian, lengths, depth + 1);
+        const undefinedItem = undefinedAt(depth + 1);
         sq.u16(0xfffe);
         sq.u16(0xe000);
-        sq.u32(inner.length);
+        sq.u32(undefinedItem ? 0xffffffff : inner.length);
         sq.bytes(inner.concat());
+        if (undefinedItem) {
+          sq.u16(0xfffe);
+          sq.u16(0xe00d);
+          sq.u32(0);
+        }
+      }
+      if (undefinedSequence) {
+        sq.u16(0xfffe);
+        sq.u16(0xe0dd);
+        sq.u32(0);
       }
       body = sq.concat();
     } else body = valueBytes(vr, value, bigEndian);
+    const length = undefinedSequence ? 0xffffffff : body.length;
     if (explicit) {
       out.ascii(vr);
       if (LONG_VRS.has(vr)) {
         out.u16(0);
-        out.u32(body.length);
-      } else out.u16(body.length);
-    } else out.u32(body.length);
+        out.u32(length);
+      } else out.u16(length);
+    } else out.u32(length);
     out.bytes(body);
   }
 }
@@ -91,36 +115,41 @@ export interface WriteOptions {
   encoding?: Encoding;
   /** Omit the 128-byte preamble, 'DICM' and the file meta (a raw data set). */
   noMeta?: boolean;
+  /** File meta elements to leave out, e.g. 0x00020010 (Transfer Syntax UID). */
+  omitMeta?: number[];
+  sequenceLengths?: SequenceLengths;
 }
 
 /** Encodes a data set as a DICOM file (Part 10 unless noMeta). */
 export function encodeDicom(dataSet: Element[], options: WriteOptions = {}): Uint8Array {
   const encoding = options.encoding ?? 'explicitLE';
-  const bigEndian = encoding === 'explicitBE';
+  const bigEndian = encoding === 'explicitBE' || encoding === 'implicitBE';
   const body = new Out(bigEndian);
-  writeElements(body, dataSet, encoding !== 'implicitLE', bigEndian);
+  writeElements(body, dataSet, encoding !== 'implicitLE' && encoding !== 'implicitBE', bigEndian, options.sequenceLengths);
   let data = body.concat();
   if (options.noMeta) return data;
   if (encoding === 'deflated') data = deflateRawSync(data);
   const sopClass = dataSet.find((e) => e[0] === 0x00080016)?.[2] as string;
   const sopInstance = dataSet.find((e) => e[0] === 0x00080018)?.[2] as string;
+  const omitted = new Set(options.omitMeta ?? []);
+  const metaElements: Element[] = [
+    [0x00020001, 'OB', Uint8Array.from([0, 1])],
+    [0x00020002, 'UI', sopClass],
+    [0x00020003, 'UI', sopInstance],
+    [0x00020010, 'UI', TS[encoding]],
+    [0x00020012, 'UI', '1.2.826.0.1.3680043.10.999.1'],
+  ];
   const metaBody = new Out(false);
   writeElements(
     metaBody,
-    [
-      [0x00020001, 'OB', Uint8Array.from([0, 1])],
-      [0x00020002, 'UI', sopClass],
-      [0x00020003, 'UI', sopInstance],
-      [0x00020010, 'UI', TS[encoding]],
-      [0x00020012, 'UI', '1.2.826.0.1.3680043.10.999.1'],
-    ],
+    metaElements.filter((e) => !omitted.has(e[0])),
     true,
     false,
   );
   const meta = new Out(false);
   meta.bytes(new Uint8Array(128));
   meta.ascii('DICM');
-  writeElements(meta, [[0x00020000, 'UL', [metaBody.length]]], true, false);
+  if (!omitted.has(0x00020000)) writeElements(meta, [[0x00020000, 'UL', [metaBody.length]]], true, false);
   meta.bytes(metaBody.concat());
   return Buffer.concat([meta.concat(), data]);
 }
