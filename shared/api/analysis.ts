@@ -2,6 +2,7 @@
 // (electron/services/analysis/dataset.ts) and keep named specifications in the study.
 // A specification re-runs identically: same spec + same dataset fingerprint → same numbers.
 import { z } from 'zod';
+import { DEFAULT_P_STYLE } from '../charts/journalStyle';
 import { defineMethod, returns, type MethodRecord } from './contract';
 
 // ---------------------------------------------------------------- the specification
@@ -13,6 +14,13 @@ export const ENDPOINT_LABELS: Record<Endpoint, string> = {
   os: 'Overall survival',
   systemic: 'Systemic progression-free',
   localCif: 'Cumulative incidence of local progression (death competing)',
+};
+/** The y-axis name of each endpoint's figure (the figure adds "(%)"). */
+export const ENDPOINT_AXIS_LABELS: Record<Endpoint, string> = {
+  local: 'Local progression-free survival',
+  os: 'Overall survival',
+  systemic: 'Systemic progression-free survival',
+  localCif: 'Cumulative incidence of local progression',
 };
 
 /**
@@ -57,7 +65,7 @@ export const ANALYSIS_VARIABLES: readonly AnalysisVariable[] = [
   {
     key: 'ecogGroup', label: 'ECOG PS', column: 'ecog', coding: 'binary', level: 'patient', table1: 'categorical',
     levels: [{ value: '0-1', label: '0–1' }, { value: '2-4', label: '2–4' }],
-    note: 'ECOG 0–1 vs 2–4.',
+    note: 'ECOG below the cut-off vs at or above it (rules.ecogHighFrom, default 2: 0–1 vs 2–4).',
   },
   {
     key: 'location', label: 'Location', column: 'location', coding: 'factor', level: 'lesion', table1: 'categorical',
@@ -65,7 +73,7 @@ export const ANALYSIS_VARIABLES: readonly AnalysisVariable[] = [
       { value: 'cervical', label: 'cervical' }, { value: 'thoracic', label: 'thoracic' },
       { value: 'lumbar', label: 'lumbar' }, { value: 'sacral', label: 'sacral' },
     ],
-    note: 'Counted per lesion (region holding most of its levels).',
+    note: 'Counted per lesion (region holding most of its levels); Table 1 can also count the regions involved (rules.locationCounting).',
   },
   {
     key: 'cordCompression', label: 'Cord compression', column: 'cordCompression', coding: 'binary', level: 'lesion', table1: 'categorical',
@@ -76,9 +84,9 @@ export const ANALYSIS_VARIABLES: readonly AnalysisVariable[] = [
     levels: [{ value: '0-6', label: '0–6' }, { value: '7-12', label: '7–12' }, { value: '13-18', label: '13–18' }],
   },
   {
-    key: 'sinsStable', label: 'SINS 7–18 vs 0–6', column: 'sinsGroup', coding: 'binary', level: 'lesion',
+    key: 'sinsStable', label: 'SINS group', column: 'sins', coding: 'binary', level: 'lesion',
     levels: [{ value: '0-6', label: '0–6' }, { value: '7-18', label: '7–18' }],
-    note: 'Potentially unstable (7–18) vs stable (0–6); used for Cox.',
+    note: 'Stable vs potentially unstable, split at rules.sinsUnstableFrom (default 7: 0–6 vs 7–18); used for Cox.',
   },
   {
     key: 'priorIrradiation', label: 'Prior irradiation', column: 'priorIrradiation', coding: 'binary', level: 'lesion', table1: 'categorical',
@@ -92,7 +100,7 @@ export const ANALYSIS_VARIABLES: readonly AnalysisVariable[] = [
   {
     key: 'bedHigh', label: 'BED group (Gy)', column: 'bedGy', coding: 'binary', level: 'lesion', table1: 'categorical',
     levels: [{ value: 'low', label: '< 51.4' }, { value: 'high', label: '≥ 51.4' }],
-    note: 'Split at 51.4 Gy (α/β 7: 24 Gy in 3 fractions), as in the reference study.',
+    note: 'Split at rules.bedCutoffGy (default 51.4 Gy, α/β 7: 24 Gy in 3 fractions, as in the reference study).',
   },
   {
     key: 'painResponse', label: 'Pain response', column: 'painResponse', coding: 'binary', level: 'lesion', table1: 'categorical',
@@ -100,6 +108,50 @@ export const ANALYSIS_VARIABLES: readonly AnalysisVariable[] = [
     note: 'Pain score 1 month after RT lower than before.',
   },
 ];
+
+/**
+ * The cut-offs and selection rules of an analysis (part of the spec, so they are saved, hashed,
+ * stated in the methods paragraph and written into reproduce.R): never constants in a formatter.
+ */
+export const analysisRulesSchema = z.object({
+  /** ECOG at or above this is the "high" group (default 2: 0–1 vs 2–4). */
+  ecogHighFrom: z.number().int().min(1).max(4).default(2),
+  /** SINS at or above this is "potentially unstable" (default 7: 0–6 vs 7–18). */
+  sinsUnstableFrom: z.number().int().min(1).max(18).default(7),
+  /** BED (Gy) at or above this is the high-dose group (default 51.4, the reference study's median). */
+  bedCutoffGy: z.number().positive().max(1000).default(51.4),
+  /** Table 1 percentages: of the rows with a known value (missing shown apart) or of all rows. */
+  percentOf: z.enum(['known', 'all']).default('known'),
+  /** Table 1 categorical test: Fisher when an expected count is below minExpected ('auto', as gtsummary), or always one. */
+  categoricalTest: z.enum(['auto', 'fisher', 'chisq']).default('auto'),
+  minExpected: z.number().positive().max(100).default(5),
+  /**
+   * Table 1 location row: per lesion (the region holding most of its levels), per region involved
+   * (a T12–L1 lesion counts as thoracic and lumbar; % of regions, as the reference study), or both.
+   */
+  locationCounting: z.enum(['lesion', 'regions', 'both']).default('both'),
+});
+export type AnalysisRules = z.output<typeof analysisRulesSchema>;
+export const DEFAULT_RULES: AnalysisRules = analysisRulesSchema.parse({});
+
+const numberText = (x: number) => String(Number(x.toFixed(2)));
+
+/** Level labels that depend on the spec's cut-offs (BED, SINS, ECOG groups). */
+export function variableLevels(variable: AnalysisVariable, rules: AnalysisRules): readonly { value: string; label: string }[] | undefined {
+  switch (variable.key) {
+    case 'bedHigh':
+      return [{ value: 'low', label: `< ${numberText(rules.bedCutoffGy)}` }, { value: 'high', label: `≥ ${numberText(rules.bedCutoffGy)}` }];
+    case 'sinsStable':
+      return [{ value: '0-6', label: `0–${rules.sinsUnstableFrom - 1}` }, { value: '7-18', label: `${rules.sinsUnstableFrom}–18` }];
+    case 'ecogGroup':
+      return [
+        { value: '0-1', label: rules.ecogHighFrom === 1 ? '0' : `0–${rules.ecogHighFrom - 1}` },
+        { value: '2-4', label: rules.ecogHighFrom === 4 ? '4' : `${rules.ecogHighFrom}–4` },
+      ];
+    default:
+      return variable.levels;
+  }
+}
 
 export const DEFAULT_COX_COVARIATES = [
   'ecogGroup', 'concurrent', 'sinsStable', 'cordCompression', 'priorIrradiation', 'sbrt', 'bedHigh', 'painResponse',
@@ -136,20 +188,43 @@ export const analysisSpecSchema = z.object({
   threshold: z.number().gt(0).lt(1).default(0.05),
   chosenCovariates: z.array(variableKey).max(30).default([]),
   ties: z.enum(['efron', 'breslow']).default('efron'),
-  /** Firth-penalised Cox (profile-likelihood CIs) instead of ordinary partial likelihood. */
-  firth: z.boolean().default(false),
+  /**
+   * Firth-penalised Cox (coxphf: Breslow ties, no clustering, profile-likelihood CIs): 'auto' fits it
+   * for the models whose ordinary likelihood is monotone (a coefficient diverges), 'always' for every
+   * model, 'never' not at all. true/false (older saved specs) mean 'always'/'never'.
+   */
+  firth: z
+    .union([z.boolean(), z.enum(['auto', 'always', 'never'])])
+    .default('auto')
+    .transform((v): 'auto' | 'always' | 'never' => (v === true ? 'always' : v === false ? 'never' : v)),
   /** Lesion unit: robust variance clustered on the patient. */
   cluster: z.boolean().default(true),
   table1Rows: z.array(variableKey).max(40).default([...DEFAULT_TABLE1_ROWS]),
+  rules: analysisRulesSchema.default(DEFAULT_RULES),
+  /** Display names of the grouping variable's values (e.g. {"0": "No concurrent TT"}), overriding the study's labels. */
+  groupLabels: z.record(z.string().max(64), z.string().trim().min(1).max(80)).default({}),
+  /** How numbers are printed on screen, in figures and in every export format. */
+  format: z
+    .object({
+      pStyle: z.enum(['ama', 'nejm', 'lancet', 'exact']).default(DEFAULT_P_STYLE),
+      decimals: z.number().int().min(1).max(4).default(2),
+      /** Cox tables: also β, SE and (clustered fits) robust SE. */
+      showCoefficients: z.boolean().default(false),
+    })
+    .default({ pStyle: DEFAULT_P_STYLE, decimals: 2, showCoefficients: false }),
   chart: z
     .object({
       ci: z.boolean().default(true),
       riskTable: z.enum(['none', 'basic', 'kmunicate']).default('basic'),
-      /** Months; null = automatic. */
+      /** Months; null = automatic (the follow-up range). */
       xMax: z.number().positive().max(600).nullable().default(null),
       xStep: z.number().positive().max(120).nullable().default(null),
+      /** Where the test/HR block goes: 'auto' = a corner free of curves, bands and censor marks, else below the plot. */
+      annotation: z.enum(['auto', 'top-right', 'top-left', 'bottom-right', 'bottom-left', 'below', 'none']).default('auto'),
+      /** A dashed line at 50% down to each group's median. */
+      medianLine: z.boolean().default(false),
     })
-    .default({ ci: true, riskTable: 'basic', xMax: null, xStep: null }),
+    .default({ ci: true, riskTable: 'basic', xMax: null, xStep: null, annotation: 'auto', medianLine: false }),
 });
 export type AnalysisSpec = z.output<typeof analysisSpecSchema>;
 export type AnalysisSpecInput = z.input<typeof analysisSpecSchema>;
@@ -175,6 +250,8 @@ export interface CurveResult {
     nRisk: number;
     nEvent: number;
     nCensor: number;
+    /** Cumulative incidence only: competing events (death without local progression) at this time. */
+    nCompeting?: number;
     estimate: number;
     lower: number | null;
     upper: number | null;
@@ -194,6 +271,8 @@ export interface LandmarkRate {
 }
 
 export interface RiskTable {
+  /** What is counted: "lesions" or "patients" (the figure's risk table says so). */
+  unit: 'lesions' | 'patients';
   times: number[];
   rows: { group: string | null; label: string; atRisk: number[]; events: number[]; censored: number[] }[];
 }
@@ -206,9 +285,15 @@ export interface GroupTest {
 }
 
 export interface CoxTerm {
-  /** Variable key (factor levels: key=level). */
+  /** Model column (factor levels: key=level). */
   term: string;
+  /** The analysis variable the term belongs to, and the level it contrasts with the reference (null: numeric). */
+  variable: string;
+  level: string | null;
+  /** e.g. "ECOG PS: 2–4 vs 0–1". */
   label: string;
+  /** e.g. "2–4 vs 0–1" ("per 1-unit increase" for numeric covariates). */
+  contrast: string;
   hr: number | null;
   lower: number | null;
   upper: number | null;
@@ -218,19 +303,40 @@ export interface CoxTerm {
   robustSe: number | null;
 }
 
+export interface ChiSquareResult {
+  chisq: number;
+  df: number;
+  p: number;
+}
+
+/** Events and rows per level of a categorical covariate among the model's complete cases. */
+export interface CoxLevelCount {
+  variable: string;
+  label: string;
+  levels: { value: string; label: string; n: number; events: number; reference: boolean; term: string | null }[];
+}
+
 export interface CoxFit {
   n: number;
   events: number;
   terms: CoxTerm[];
   method: 'cox' | 'firth';
+  /** Ties actually used (Firth fits use Breslow, as coxphf). */
+  ties: 'efron' | 'breslow';
   robust: boolean;
   /** Events per variable (model degrees of freedom). */
   epv: number;
   warnings: string[];
   /** Proportional-hazards test (cox.zph, km transform): per term and global. */
   ph: { terms: { term: string; chisq: number; df: number; p: number }[]; global: { chisq: number; df: number; p: number } } | null;
-  /** Likelihood-ratio test of the whole model. */
-  likelihoodRatio: { chisq: number; df: number; p: number } | null;
+  /** Likelihood-ratio test of the whole model (Firth: penalised LR). */
+  likelihoodRatio: ChiSquareResult | null;
+  /** Wald (robust when clustered) and score tests of the whole model; null for Firth fits / monotone likelihood. */
+  wald: ChiSquareResult | null;
+  score: ChiSquareResult | null;
+  /** Harrell's concordance of the linear predictor (as coxph's fit$concordance); null for Firth fits. */
+  concordance: number | null;
+  levels: CoxLevelCount[];
 }
 
 export interface UnivariateRow {
@@ -248,18 +354,22 @@ export interface Table1 {
     label: string;
     /** null for the variable's heading/continuous row. */
     level: string | null;
-    unit: 'patient' | 'lesion';
+    unit: 'patient' | 'lesion' | 'region';
     total: string;
     byGroup: string[];
     p: number | null;
     test: 'fisher' | 'chisq' | 'wilcoxon' | 'kruskal' | null;
   }[];
+  /** Denominators, tests and counting rules (printed as footnotes). */
   notes: string[];
 }
 
 export interface CountTable {
+  title: string;
+  /** Heading of the first column, e.g. "Pattern of first failure". */
+  rowHeader: string;
   columns: string[];
-  rows: { label: string; cells: string[] }[];
+  rows: { key: string; label: string; cells: string[]; counts: number[] }[];
   notes: string[];
 }
 
@@ -286,6 +396,8 @@ export interface AnalysisResult {
   univariate: UnivariateRow[];
   multivariable: (CoxFit & { covariates: string[] }) | null;
   multivariableNote: string | null;
+  /** What the Cox models actually used, so the controls can show it (Firth: Breslow, no clustering). */
+  coxMethods: { cox: number; firth: number; ties: ('efron' | 'breslow')[]; robust: boolean };
   firstFailure: CountTable;
   toxicity: CountTable;
   warnings: string[];

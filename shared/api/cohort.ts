@@ -18,7 +18,8 @@ import {
   type StudySettings,
 } from '../domain/cohortModel';
 import type { ImportReport } from '../domain/importReport';
-import { REPORT_GROUP_COLUMNS, type StudyReport } from '../domain/studyReport';
+import type { StudyReport } from '../domain/studyReport';
+import { analysisSpecSchema } from './analysis';
 import { defineMethod, returns, type MethodRecord } from './contract';
 
 export type { AnalysisRow, AuditEntry, CohortRow, EditHistoryState, EntityName, FieldSpec, ImportReport, StudyReport, StudySettings };
@@ -61,14 +62,8 @@ const tableImportInput = z.object({
   mapping: z.unknown(),
 });
 
-const reportInput = z.object({
-  endpoint: z.enum(['local', 'os', 'systemic']).default('local'),
-  group: z.enum(REPORT_GROUP_COLUMNS).default('concurrent'),
-  unit: z.enum(['lesion', 'patient']).default('lesion'),
-  pThreshold: z.number().gt(0).lte(1).default(0.05),
-  landmarks: z.array(z.number().positive()).max(10).default([12, 24]),
-  firth: z.enum(['auto', 'always', 'never']).default('auto'),
-});
+/** The report runs the one analysis pipeline: its input is an analysis specification (shared/api/analysis). */
+const reportInput = analysisSpecSchema;
 
 const stepLabel = z.string().trim().min(1).max(300).optional();
 

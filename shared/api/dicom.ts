@@ -28,9 +28,32 @@ export interface PreRtImaging {
   PT: boolean;
 }
 
-/** One lesion + RT course proposed from an RT plan's target (cli.md `dicom-scan`). */
+/**
+ * One phase of an RT course: one fraction group of one plan treating the lesion's target
+ * (cli.md `dicom-scan`). A re-plan, a boost plan or a second fraction group is another phase.
+ */
+export interface DicomCoursePhase {
+  planSopInstanceUid: string;
+  /** FractionGroupNumber (300A,0071); null when the plan does not number it. */
+  fractionGroup: number | null;
+  dosePerFractionGy: number | null;
+  fractionsPlanned: number | null;
+  /** Distinct fraction numbers delivered completely under this phase; null without records. */
+  fractionsDelivered: number | null;
+  /**
+   * Fractions this phase adds to the course: the delivered ones when a later plan superseded it
+   * (re-plan, never-delivered draft), else the planned ones.
+   */
+  fractionsCounted: number | null;
+  /** A later plan of the course replaced this phase before all its fractions were given. */
+  superseded: boolean;
+  planLabel: string | null;
+  targetRoiName: string | null;
+}
+
+/** One lesion + its RT course, assembled from every plan, fraction group and record treating its target. */
 export interface DicomLesionProposal {
-  /** Stable across scans: plan SOP Instance UID + target dose reference/ROI. */
+  /** Stable across scans: first plan's SOP Instance UID + target dose reference/ROI. */
   proposalId: string;
   sourcePatientId: string;
   pseudonym: string;
@@ -48,7 +71,11 @@ export interface DicomLesionProposal {
   planDate: string | null;
   machine: string | null;
   preRtImaging: PreRtImaging;
+  /** The course's first plan (the earliest phase). */
   planSopInstanceUid: string | null;
+  /** Every plan of the course, in phase order. */
+  planSopInstanceUids: string[];
+  phases: DicomCoursePhase[];
   targetRoiName: string | null;
   planLabel: string | null;
   /** Where the levels were read: ROI name, dose reference description, plan label or name. */
@@ -57,6 +84,8 @@ export interface DicomLesionProposal {
   reviewReasons: string[];
   /** Index rows (dicom_instance.id) the proposal was derived from: plan, structure set, records. */
   instanceIds: number[];
+  /** The course is already in the open study's cohort (set by scan/list on a study; false otherwise). */
+  inCohort?: boolean;
 }
 
 export interface DicomScanResult {

@@ -12,7 +12,8 @@ const journalOptions = {
   heightMm: z.number().min(30).max(500).optional(),
   fontPt: z.number().min(5).max(12).optional(),
   palette: z.enum(['okabe-ito', 'grey']).default('okabe-ito'),
-  pStyle: z.enum(['ama', 'nejm', 'lancet', 'exact']).default('ama'),
+  /** P-value style; default: the analysis's own (spec.format.pStyle), as on screen. */
+  pStyle: z.enum(['ama', 'nejm', 'lancet', 'exact']).optional(),
 };
 
 export const exportFigureInput = z.object({
@@ -27,6 +28,10 @@ export const exportFigureInput = z.object({
   /** Overrides of the spec's chart options. */
   ci: z.boolean().optional(),
   riskTable: z.enum(['none', 'basic', 'kmunicate']).optional(),
+  xMax: z.number().positive().max(600).optional(),
+  xStep: z.number().positive().max(120).optional(),
+  annotation: z.enum(['auto', 'top-right', 'top-left', 'bottom-right', 'bottom-left', 'below', 'none']).optional(),
+  medianLine: z.boolean().optional(),
   /** Web/harness mode: the file name or path typed by the user; ignored by the desktop dialog unless granted. */
   path: z.string().max(1000).optional(),
 });
@@ -36,8 +41,10 @@ export const exportTableInput = z.object({
   table: z.enum(['table1', 'cox', 'firstFailure', 'toxicity']),
   format: z.enum(['docx', 'csv', 'html', 'latex', 'xlsx']),
   ci: z.enum(['dash', 'comma']).default('dash'),
-  decimals: z.number().int().min(0).max(4).default(2),
-  pStyle: z.enum(['ama', 'nejm', 'lancet', 'exact']).default('ama'),
+  /** Default: the analysis's own (spec.format), as on screen. */
+  decimals: z.number().int().min(0).max(4).optional(),
+  pStyle: z.enum(['ama', 'nejm', 'lancet', 'exact']).optional(),
+  showCoefficients: z.boolean().optional(),
   path: z.string().max(1000).optional(),
 });
 
@@ -67,7 +74,7 @@ export const exportMethods = {
   exportTable: defineMethod({ input: exportTableInput, result: returns<ExportedFile>(), long: true }),
   /** The statistical-methods paragraph describing exactly what the analysis computes. */
   getMethodsText: defineMethod({
-    input: z.object({ spec: analysisSpecSchema, pStyle: z.enum(['ama', 'nejm', 'lancet', 'exact']).default('ama') }),
+    input: z.object({ spec: analysisSpecSchema, pStyle: z.enum(['ama', 'nejm', 'lancet', 'exact']).optional() }),
     result: returns<MethodsText>(),
   }),
 } satisfies MethodRecord;

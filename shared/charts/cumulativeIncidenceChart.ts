@@ -4,8 +4,8 @@
 import type { CumulativeIncidenceCurve } from '../stats/cumulativeIncidence';
 import { normalQuantile } from '../stats/distributions';
 import { annotationLines, riskTableRows, type HazardRatioAnnotation, type RiskTableStyle, type TestAnnotation } from './kaplanMeierChart';
-import { stepCurveFigure, type ChartFigure, type FigureContext, type StepCurve } from './stepCurveFigure';
-import { chooseTimeAxis, defaultTimeLimit, timeTicks } from './timeAxis';
+import { stepCurveFigure, type AnnotationPosition, type ChartFigure, type FigureContext, type StepCurve } from './stepCurveFigure';
+import { chooseTimeAxis, timeTicks } from './timeAxis';
 
 export interface CumulativeIncidenceChartInput {
   /** The data of each group (status 0 = censored, else a cause code), for numbers at risk. */
@@ -20,7 +20,10 @@ export interface CumulativeIncidenceChartInput {
   /** Upper end of the y axis in percent (default 100). */
   yMax?: number;
   riskTable?: RiskTableStyle;
+  riskTableUnit?: string;
   ci?: boolean;
+  annotation?: AnnotationPosition;
+  medianLine?: boolean;
   confLevel?: number;
   test?: TestAnnotation | null;
   hazardRatio?: HazardRatioAnnotation | null;
@@ -47,8 +50,8 @@ export function cumulativeIncidenceChart(input: CumulativeIncidenceChartInput, c
     for (const x of Array.from(groups[g].time)) if (x >= t) c++;
     return c;
   };
-  const totalAtRisk = (t: number) => groups.reduce((a, _g, i) => a + atRisk(i, t), 0);
-  const limit = input.xMax ?? defaultTimeLimit(allTimes, totalAtRisk, n, maxTime);
+  // Default axis: the whole follow-up range, rounded up to a regular break.
+  const limit = input.xMax ?? (n > 0 ? maxTime : 1);
   const axis = chooseTimeAxis(input.xMax, input.xStep, limit, maxTime, ctx.preset.widthMm);
   const ticks = timeTicks(axis.xMax, axis.step);
   const z = normalQuantile(1 - (1 - (input.confLevel ?? 0.95)) / 2);
@@ -113,6 +116,7 @@ export function cumulativeIncidenceChart(input: CumulativeIncidenceChartInput, c
       competingRow: causes.length > 1 ? 'always' : 'if any',
     })),
     ticks,
+    input.riskTableUnit,
   );
 
   return stepCurveFigure(
@@ -125,6 +129,9 @@ export function cumulativeIncidenceChart(input: CumulativeIncidenceChartInput, c
       yMax: input.yMax ?? 100,
       riskTable,
       annotation: annotationLines(input.test, input.hazardRatio, ctx.preset.pStyle),
+      annotationPosition: input.annotation ?? 'auto',
+      medianLine: !!input.medianLine,
+      cumulative: true,
       ci: !!input.ci,
       showLegend: stepCurves.length > 1,
     },

@@ -17,6 +17,8 @@ export interface ForestRow {
   lower?: number | null;
   upper?: number | null;
   p?: number | null;
+  /** Estimated with Firth's penalised likelihood (marked †, as in the table). */
+  firth?: boolean;
 }
 
 export interface ForestPlotInput {
@@ -100,7 +102,13 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const pStyle = preset.pStyle;
 
   const estimateText = rows.map((r) =>
-    r.heading ? '' : r.reference ? 'Reference' : finite(r.hr) ? formatEstimateWithCi(r.hr, r.lower ?? null, r.upper ?? null, decimals, input.ci ?? 'dash', pStyle) : 'NA',
+    r.heading
+      ? ''
+      : r.reference
+        ? '1 [Reference]'
+        : finite(r.hr)
+          ? formatEstimateWithCi(r.hr, r.lower ?? null, r.upper ?? null, decimals, input.ci ?? 'dash', pStyle) + (r.firth ? '\u2020' : '')
+          : 'Not estimable',
   );
   const pText = rows.map((r) => (r.heading || r.reference || r.p === null || r.p === undefined ? '' : formatPValue(r.p, pStyle)));
   const labelHeader = input.labelHeader ?? 'Variable';
@@ -110,8 +118,9 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
   const width = mmToPt(preset.widthMm);
   const estW = Math.max(measure(estimateHeader, true), ...estimateText.map((t) => measure(t)));
   const pW = Math.max(measure(pHeader, true), ...pText.map((t) => measure(t)));
-  // The plot keeps at least a quarter of the width; labels longer than the rest wrap.
-  const labelMax = Math.max(0.22 * width, width - 2 * pad - 3 * gap - estW - pW - 0.25 * width);
+  // Labels get what the estimate columns and a plot of at least 30% of the width leave (never less
+  // than a quarter of the width); only longer labels wrap, onto two lines at most in practice.
+  const labelMax = Math.max(0.25 * width, width - 2 * pad - 3 * gap - estW - pW - 0.3 * width);
   const labelLines = rows.map((r) => wrapText(r.label, labelMax - (r.indent ? indentW : 0), (t) => measure(t, !!r.heading)));
   const labelW = Math.max(
     measure(labelHeader, true),
@@ -130,39 +139,45 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
     acc += h;
   }
 
-  // Log axis spanning every CI, in powers of 2 (powers of 10 when the span is very wide), with 1 inside.
+  // Log axis on the 1–2–5 sequence (…, 0.1, 0.2, 0.5, 1, 2, 5, 10, …) spanning the estimates and CIs,
+  // with 1 inside; limits beyond 0.01–100 (a diverging or near-monotone fit) are cut and arrowed.
   const values = rows.flatMap((r) => [r.hr, r.lower, r.upper]).filter(finite);
-  const lo = Math.min(1, ...values);
-  const hi = Math.max(1, ...values);
-  const wide = Math.log2(hi / lo) > 8;
-  const base = wide ? 10 : 2;
-  const logB = (v: number) => Math.log(v) / Math.log(base);
-  const expLo0 = Math.min(Math.max(Math.floor(logB(lo) + 1e-9), wide ? -3 : -6), -1);
-  const expHi0 = Math.max(Math.min(Math.ceil(logB(hi) - 1e-9), wide ? 3 : 6), 1);
-  const tickLabel = (e: number) => String(Number((base ** e).toPrecision(3)));
-  // Ticks every k powers, aligned so HR = 1 (exponent 0) is always labelled; adjacent labels,
-  // centred on their ticks, need half of each width plus a gap.
-  const range = (every: number) => [Math.floor(expLo0 / every) * every, Math.ceil(expHi0 / every) * every];
-  const labelsFit = (every: number) => {
-    const [a, b] = range(every);
-    const step = (plotW * every) / (b - a);
-    for (let e = a; e + every <= b; e += every) {
-      if ((measure(tickLabel(e)) + measure(tickLabel(e + every))) / 2 + f * 0.6 > step) return false;
-    }
-    return true;
-  };
-  let every = 1;
-  while (!labelsFit(every) && every < expHi0 - expLo0) every++;
-  const [expLo, expHi] = range(every);
-  const toAxis = (v: number) => Math.min(expHi, Math.max(expLo, logB(v)));
+  const FLOOR = 0.01;
+  const CEIL = 100;
+  const lo = Math.max(FLOOR, Math.min(1, ...values));
+  const hi = Math.min(CEIL, Math.max(1, ...values));
+  const ladder: number[] = [];
+  for (let e = -2; e <= 2; e++) for (const m of [1, 2, 5]) ladder.push(Number((m * 10 ** e).toPrecision(3)));
+  const axisLo = [...ladder].reverse().find((v) => v <= lo * (1 + 1e-9)) ?? FLOOR;
+  const axisHi = ladder.find((v) => v >= hi * (1 - 1e-9)) ?? CEIL;
+  let ticks = ladder.filter((v) => v >= axisLo && v <= axisHi);
+  const expLo = Math.log10(axisLo);
+  const expHi = Math.log10(axisHi);
+  const tickLabel = (v: number) => String(Number(v.toPrecision(3)));
+  const xOf = (v: number) => ((Math.log10(v) - expLo) / (expHi - expLo)) * plotW;
+  // Labels, centred on their ticks, must not touch: drop the 2s, then the 5s (decades only), then
+  // every other decade; the axis still spans the data.
+  const fits = (list: number[]) => list.every((v, i) => i === 0 || xOf(v) - xOf(list[i - 1]) >= (measure(tickLabel(v)) + measure(tickLabel(list[i - 1]))) / 2 + f * 0.6);
+  const mantissa = (v: number) => Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+  const candidates = [
+    ticks,
+    ticks.filter((v) => mantissa(v) !== 2),
+    ticks.filter((v) => mantissa(v) === 1),
+    ticks.filter((v) => mantissa(v) === 1 && Math.round(Math.log10(v)) % 2 === 0),
+  ];
+  ticks = candidates.find((list) => list.length >= 2 && fits(list)) ?? candidates[candidates.length - 1];
+  const toAxis = (v: number) => Math.min(expHi, Math.max(expLo, Math.log10(v)));
+  const clipped = (v: number | null | undefined, side: 'lo' | 'hi') => finite(v) && (side === 'lo' ? v < axisLo * (1 - 1e-9) : v > axisHi * (1 + 1e-9));
 
   const headerH = f * 1.8;
   const topH = pad + headerH;
   const axisBlock = tickLen + f * 0.35 + f + f * 0.6 + f;
   const height0 = preset.heightMm ? mmToPt(preset.heightMm) : NaN;
-  const plotH = Number.isFinite(height0) ? height0 - topH - axisBlock - pad : acc;
+  const firthNote = rows.some((r) => r.firth && !r.heading && !r.reference);
+  const noteH = firthNote ? lineH * 1.2 : 0;
+  const plotH = Number.isFinite(height0) ? height0 - topH - axisBlock - noteH - pad : acc;
   const stretch = plotH / acc; // a fixed height spreads the rows evenly
-  const height = Number.isFinite(height0) ? height0 : topH + plotH + axisBlock + pad;
+  const height = Number.isFinite(height0) ? height0 : topH + plotH + axisBlock + noteH + pad;
 
   const textStyle = { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, fill: '#000000' };
   const text = (str: string, x: number, y: number, bold = false) => ({
@@ -182,6 +197,21 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
     if (pText[i]) graphic.push(text(pText[i], pX, y));
   });
 
+  for (const v of ticks) {
+    const x = gridLeft + xOf(v);
+    const y0 = topH + plotH;
+    graphic.push({ type: 'line', silent: true, shape: { x1: x * s, y1: y0 * s, x2: x * s, y2: (y0 + tickLen) * s }, style: { stroke: '#000000', lineWidth: axisWidth * s } });
+    graphic.push({
+      type: 'text',
+      silent: true,
+      x: x * s,
+      y: (y0 + tickLen + f * 0.35) * s,
+      style: { ...textStyle, text: tickLabel(v), align: 'center', verticalAlign: 'top' },
+    });
+  }
+  if (firthNote) {
+    graphic.push(text('\u2020 Firth-penalised estimate (profile-likelihood CI)', pad, height - pad - noteH / 2));
+  }
   const points = rows.map((r, i) => ({ i, r })).filter(({ r }) => !r.heading && !r.reference && finite(r.hr));
   const option: EChartsOption = {
     animation: false,
@@ -194,12 +224,13 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
         type: 'value',
         min: expLo,
         max: expHi,
-        interval: every,
         gridIndex: 0,
         axisLine: { show: true, onZero: false, lineStyle: { color: '#000000', width: axisWidth * s } },
-        axisTick: { show: true, length: tickLen * s, lineStyle: { color: '#000000', width: axisWidth * s } },
+        // Ticks and labels at the chosen 1–2–5 values (drawn as graphics below: ECharts' value axis
+        // only knows regular intervals).
+        axisTick: { show: false },
+        axisLabel: { show: false },
         splitLine: { show: false },
-        axisLabel: { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, color: '#000000', margin: (tickLen + f * 0.35) * s, formatter: (v: number) => tickLabel(v) },
         name: input.xLabel ?? 'Hazard ratio',
         nameLocation: 'middle',
         nameGap: (tickLen + f * 0.35 + f + f * 0.6) * s,
@@ -224,6 +255,11 @@ export function forestPlot(input: ForestPlotInput, ctx: FigureContext): ChartFig
             const [x1] = api.coord([toAxis(r.lower), centres[i]]);
             const [x2] = api.coord([toAxis(r.upper), centres[i]]);
             children.push({ type: 'line', shape: { x1, y1: cy, x2, y2: cy }, style: { stroke: '#000000', lineWidth: lw * s } });
+            const head = f * 0.35 * s;
+            for (const [x, dir] of [[x1, clipped(r.lower, 'lo') ? -1 : 0], [x2, clipped(r.upper, 'hi') ? 1 : 0]] as const) {
+              if (dir === 0) continue;
+              children.push({ type: 'polygon', shape: { points: [[x + dir * head, cy], [x, cy - head * 0.6], [x, cy + head * 0.6]] }, style: { fill: '#000000' } });
+            }
           }
           const half = f * 0.3 * s;
           children.push({ type: 'rect', shape: { x: cx - half, y: cy - half, width: 2 * half, height: 2 * half }, style: { fill: '#000000' } });

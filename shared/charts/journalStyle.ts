@@ -15,6 +15,9 @@ export type PaletteName = 'okabe-ito' | 'grey';
  */
 export type PStyle = 'ama' | 'nejm' | 'lancet' | 'exact';
 
+/** The one default p-value style (screen, figures, every export, the CLI): NEJM/JCO "P = 0.02". */
+export const DEFAULT_P_STYLE: PStyle = 'nejm';
+
 export interface JournalPreset {
   widthMm: number;
   /** Total figure height; when omitted each figure chooses a height from its content. */
@@ -28,8 +31,8 @@ export interface JournalPreset {
 }
 
 export const PRESETS = {
-  single: { widthMm: 85, fontPt: 7, lineWidthPt: 0.75, palette: 'okabe-ito', pStyle: 'ama' },
-  double: { widthMm: 174, fontPt: 8, lineWidthPt: 0.75, palette: 'okabe-ito', pStyle: 'ama' },
+  single: { widthMm: 85, fontPt: 7, lineWidthPt: 0.75, palette: 'okabe-ito', pStyle: DEFAULT_P_STYLE },
+  double: { widthMm: 174, fontPt: 8, lineWidthPt: 0.75, palette: 'okabe-ito', pStyle: DEFAULT_P_STYLE },
 } as const satisfies Record<string, JournalPreset>;
 
 export type PresetName = keyof typeof PRESETS;
@@ -82,7 +85,7 @@ export function formatNumber(value: number, decimals: number, style: PStyle = 'a
  * A p-value in the journal's style. Rounding never turns a p just below .05 into "= .05" (AMA rule:
  * give one more digit instead).
  */
-export function formatP(p: number | null | undefined, style: PStyle = 'ama'): string {
+export function formatP(p: number | null | undefined, style: PStyle = DEFAULT_P_STYLE): string {
   const letter = style === 'lancet' ? 'p' : 'P';
   const eq = style === 'lancet' ? '=' : ' = ';
   const lt = style === 'lancet' ? '<' : ' < ';
@@ -95,7 +98,7 @@ export function formatP(p: number | null | undefined, style: PStyle = 'ama'): st
 }
 
 /** The p-value alone ("<.001", ".03", "0·004"), for table cells. */
-export function formatPValue(p: number, style: PStyle = 'ama'): string {
+export function formatPValue(p: number, style: PStyle = DEFAULT_P_STYLE): string {
   const floor = style === 'lancet' ? 0.0001 : 0.001;
   const dropZero = style === 'ama';
   const strip = (s: string) => (dropZero ? s.replace(/^0(?=[.])/, '') : s);

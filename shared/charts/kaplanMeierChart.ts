@@ -2,8 +2,8 @@
 // number-at-risk table of Pocock et al. (Lancet 2002) or the KMunicate table (Morris et al., BMJ
 // Open 2019;9:e030215: at risk, cumulative events and cumulative censored per arm).
 import { formatInterval, formatNumber, formatP, type PStyle } from './journalStyle';
-import { stepCurveFigure, type ChartFigure, type FigureContext, type RiskTableRow, type StepCurve } from './stepCurveFigure';
-import { chooseTimeAxis, defaultTimeLimit, timeTicks } from './timeAxis';
+import { stepCurveFigure, type AnnotationPosition, type ChartFigure, type FigureContext, type RiskTableRow, type StepCurve } from './stepCurveFigure';
+import { chooseTimeAxis, timeTicks } from './timeAxis';
 
 export type RiskTableStyle = 'none' | 'basic' | 'kmunicate';
 
@@ -17,6 +17,8 @@ export interface SurvivalSteps {
   nRisk: ArrayLike<number>;
   nEvent: ArrayLike<number>;
   nCensor: ArrayLike<number>;
+  /** Competing events (cumulative incidence drawn from analysis curves); absent for KM. */
+  nCompeting?: ArrayLike<number>;
   surv: ArrayLike<number>;
   /** Confidence limits; NaN where undefined. */
   lower: ArrayLike<number>;
@@ -52,7 +54,13 @@ export interface KaplanMeierChartInput {
   xMax?: number;
   xStep?: number;
   riskTable?: RiskTableStyle;
+  /** What the risk table counts ("lesions", "patients"); the title says so. */
+  riskTableUnit?: string;
   ci?: boolean;
+  /** Where the test/HR block goes (default 'auto'). */
+  annotation?: AnnotationPosition;
+  /** A dashed line at 50% down to each median. */
+  medianLine?: boolean;
   test?: TestAnnotation | null;
   hazardRatio?: HazardRatioAnnotation | null;
 }
@@ -64,14 +72,16 @@ export function kmNumberAtRisk(curve: SurvivalSteps, t: number): number {
 }
 
 /** Cumulative events and censorings strictly before t, so at risk + events + censored = n. */
-export function kmCountsBefore(curve: SurvivalSteps, t: number): { events: number; censored: number } {
+export function kmCountsBefore(curve: SurvivalSteps, t: number): { events: number; censored: number; competing: number } {
   let events = 0;
   let censored = 0;
+  let competing = 0;
   for (let i = 0; i < curve.time.length && curve.time[i] < t; i++) {
     events += curve.nEvent[i];
     censored += curve.nCensor[i];
+    competing += curve.nCompeting?.[i] ?? 0;
   }
-  return { events, censored };
+  return { events, censored, competing };
 }
 
 export function annotationLines(test: TestAnnotation | null | undefined, hr: HazardRatioAnnotation | null | undefined, pStyle: PStyle): string[] {
@@ -101,9 +111,10 @@ export interface RiskTableGroup {
  * The numbers-at-risk table: 'basic' gives one row of numbers at risk per group; 'kmunicate' (Morris
  * et al., BMJ Open 2019) gives per group a heading and rows of at risk, events (competing) and censored.
  */
-export function riskTableRows(style: RiskTableStyle, groups: RiskTableGroup[], ticks: number[]): { title: string; rows: RiskTableRow[] } | null {
+export function riskTableRows(style: RiskTableStyle, groups: RiskTableGroup[], ticks: number[], unit?: string): { title: string; rows: RiskTableRow[] } | null {
+  const counted = unit ? ` (${unit})` : '';
   if (style === 'basic') {
-    return { title: 'Number at risk', rows: groups.map((g) => ({ label: g.label, colorIndex: g.colorIndex, values: ticks.map((t) => g.atRisk(t)) })) };
+    return { title: `Number at risk${counted}`, rows: groups.map((g) => ({ label: g.label, colorIndex: g.colorIndex, values: ticks.map((t) => g.atRisk(t)) })) };
   }
   if (style !== 'kmunicate') return null;
   const rows: RiskTableRow[] = [];
@@ -117,7 +128,7 @@ export function riskTableRows(style: RiskTableStyle, groups: RiskTableGroup[], t
     }
     rows.push({ label: 'Censored', colorIndex: null, indent: true, values: before.map((b) => b.censored) });
   }
-  return { title: 'Number of patients', rows };
+  return { title: `Number of ${unit ?? 'subjects'}`, rows };
 }
 
 export function kaplanMeierChart(input: KaplanMeierChartInput, ctx: FigureContext): ChartFigure {
@@ -126,8 +137,8 @@ export function kaplanMeierChart(input: KaplanMeierChartInput, ctx: FigureContex
   const n = curves.reduce((a, c) => a + c.curve.n, 0);
   const allTimes = curves.flatMap((c) => Array.from(c.curve.time));
   const maxTime = Math.max(0, ...allTimes);
-  const totalAtRisk = (t: number) => curves.reduce((a, c) => a + kmNumberAtRisk(c.curve, t), 0);
-  const limit = input.xMax ?? defaultTimeLimit(allTimes, totalAtRisk, n, maxTime);
+  // Default axis: the whole follow-up range (issue 14), rounded up to a regular break.
+  const limit = input.xMax ?? (n > 0 ? maxTime : 1);
   const axis = chooseTimeAxis(input.xMax, input.xStep, limit, maxTime, ctx.preset.widthMm);
   const ticks = timeTicks(axis.xMax, axis.step);
 
@@ -166,8 +177,15 @@ export function kaplanMeierChart(input: KaplanMeierChartInput, ctx: FigureContex
 
   const riskTable = riskTableRows(
     input.riskTable ?? 'basic',
-    curves.map(({ label, curve }, i) => ({ label, colorIndex: i, atRisk: (t) => kmNumberAtRisk(curve, t), countsBefore: (t) => kmCountsBefore(curve, t) })),
+    curves.map(({ label, curve }, i) => ({
+      label,
+      colorIndex: i,
+      atRisk: (t) => kmNumberAtRisk(curve, t),
+      countsBefore: (t) => kmCountsBefore(curve, t),
+      competingRow: curve.nCompeting ? 'always' : undefined,
+    })),
     ticks,
+    input.riskTableUnit,
   );
 
   return stepCurveFigure(
@@ -180,6 +198,9 @@ export function kaplanMeierChart(input: KaplanMeierChartInput, ctx: FigureContex
       yMax: 100,
       riskTable,
       annotation: annotationLines(input.test, input.hazardRatio, ctx.preset.pStyle),
+      annotationPosition: input.annotation ?? 'auto',
+      medianLine: !!input.medianLine,
+      cumulative,
       ci: !!input.ci,
       showLegend: curves.length > 1,
     },

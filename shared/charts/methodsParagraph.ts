@@ -1,7 +1,7 @@
 // The statistical-methods paragraph for the manuscript, stating exactly what the analysis computed:
 // estimator, CI construction, tests, Cox ties, clustering, penalisation, model selection and software.
 import type { AnalysisResult } from '../api/analysis';
-import { formatPValue, type PStyle } from './journalStyle';
+import { DEFAULT_P_STYLE, formatPValue, type PStyle } from './journalStyle';
 
 const ENDPOINT_TEXT: Record<AnalysisResult['spec']['endpoint'], string> = {
   local: 'local control (time to local progression of the treated lesion, with death without local progression censored)',
@@ -16,7 +16,7 @@ const CONF_TYPE_TEXT = {
   plain: 'on the linear scale',
 } as const;
 
-export function methodsParagraph(result: AnalysisResult, software: { name: string; version: string }, pStyle: PStyle = 'ama'): string {
+export function methodsParagraph(result: AnalysisResult, software: { name: string; version: string }, pStyle: PStyle = DEFAULT_P_STYLE): string {
   const spec = result.spec;
   const level = Math.round(spec.confLevel * 100);
   const s: string[] = [];
@@ -40,8 +40,13 @@ export function methodsParagraph(result: AnalysisResult, software: { name: strin
   let cox = `Hazard ratios (HRs) with ${level}% confidence intervals were estimated with Cox proportional hazards regression (${ties} method for tied event times)`;
   if (spec.unit === 'lesion' && spec.cluster) cox += ', with robust (sandwich) standard errors clustered by patient to account for several lesions per patient (Lin and Wei)';
   s.push(`${cox}.`);
-  if (spec.firth) {
-    s.push("Because of few events or monotone likelihood, Firth's penalised partial likelihood was used, with profile penalised-likelihood confidence intervals and P values.");
+  if (spec.firth === 'always') {
+    s.push("Firth's penalised partial likelihood (Breslow ties, no clustering) was used for every model, with profile penalised-likelihood confidence intervals and P values.");
+  } else if (spec.firth === 'auto') {
+    s.push(
+      "Models whose partial likelihood was monotone (an estimate diverging, e.g. a level without events) were refitted with Firth's penalised partial likelihood (Breslow ties, no clustering), with profile penalised-likelihood confidence intervals and P values" +
+        (result.coxMethods.firth > 0 ? ` (${result.coxMethods.firth} model${result.coxMethods.firth > 1 ? 's' : ''}).` : '; none was.'),
+    );
   }
   if (result.multivariable) {
     s.push(
@@ -51,8 +56,24 @@ export function methodsParagraph(result: AnalysisResult, software: { name: strin
     );
   }
   s.push('The proportional hazards assumption was assessed with scaled Schoenfeld residuals (Grambsch and Therneau).');
+  const r = spec.rules;
   s.push(
-    `Categorical characteristics were compared with Fisher's exact test or Pearson's χ² test and continuous ones with the Wilcoxon rank-sum or Kruskal–Wallis test. All tests were two-sided.`,
+    `Variables were dichotomised at ECOG performance status ${r.ecogHighFrom} or higher, SINS ${r.sinsUnstableFrom} or higher and BED ${r.bedCutoffGy} Gy or higher.`,
+  );
+  const cat =
+    r.categoricalTest === 'auto'
+      ? `Fisher's exact test when an expected count was below ${r.minExpected}, else Pearson's χ² test`
+      : r.categoricalTest === 'fisher'
+        ? "Fisher's exact test"
+        : "Pearson's χ² test";
+  s.push(
+    `In Table 1, percentages are of ${r.percentOf === 'known' ? 'the patients or lesions with a known value' : 'all patients or lesions'}` +
+      (r.locationCounting === 'lesion'
+        ? ', location counting each lesion once in the region holding most of its levels'
+        : r.locationCounting === 'regions'
+          ? ', location counting every vertebral region a lesion involves (percentages of regions)'
+          : ', location given both per lesion and per vertebral region involved (percentages of regions)') +
+      `; categorical characteristics were compared with ${cat} and continuous ones with the Wilcoxon rank-sum or Kruskal–Wallis test. All tests were two-sided.`,
   );
   s.push(
     `Analyses were performed with ${software.name} version ${software.version}, whose estimators reproduce R survival 3.5 and cmprsk 2.2 to within 10⁻⁶.`,

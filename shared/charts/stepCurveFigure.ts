@@ -44,6 +44,9 @@ export interface RiskTableRow {
   values: Array<number | null>;
 }
 
+/** Where the test/HR block goes: a corner, below the plot, or 'auto' (a corner free of curves, bands and censor marks, else below). */
+export type AnnotationPosition = 'auto' | 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left' | 'below' | 'none';
+
 export interface StepFigureSpec {
   curves: StepCurve[];
   yLabel: string;
@@ -55,6 +58,10 @@ export interface StepFigureSpec {
   riskTable: { title: string; rows: RiskTableRow[] } | null;
   /** Lines under the legend: the test and effect estimate. */
   annotation: string[];
+  annotationPosition?: AnnotationPosition;
+  /** Dashed guide at 50% to each curve's median (survival: first time ≤ 50%; cumulative: ≥ 50%). */
+  medianLine?: boolean;
+  cumulative?: boolean;
   ci: boolean;
   showLegend: boolean;
 }
@@ -159,6 +166,25 @@ function bandPolygons(curve: StepCurve, xMax: number): Array<Array<[number, numb
   return polygons;
 }
 
+/** The step function of a confidence limit as [t, percent] vertices, split where it is undefined. */
+function finiteRuns(time: number[], limit: number[], endTime: number, xMax: number): Array<Array<[number, number]>> {
+  const end = Math.min(endTime, xMax);
+  const runs: Array<Array<[number, number]>> = [];
+  let run: Array<[number, number]> = [];
+  for (let i = 0; i < time.length && time[i] <= end; i++) {
+    const v = limit[i];
+    if (!Number.isFinite(v)) {
+      if (run.length > 1) runs.push(run);
+      run = [];
+      continue;
+    }
+    const t1 = i + 1 < time.length && time[i + 1] <= end ? time[i + 1] : end;
+    run.push([time[i], v * 100], [t1, v * 100]);
+  }
+  if (run.length > 1) runs.push(run);
+  return runs;
+}
+
 export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): ChartFigure {
   const { preset, measureText } = ctx;
   const s = ctx.scale ?? 1;
@@ -232,66 +258,77 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
   const legendW = Math.max(0, ...legendEntries.map((c) => sampleW + gap * 1.5 + measure(c.label)));
   const annotationW = Math.max(0, ...spec.annotation.map((a) => measure(a)));
 
-  let topH = pad + f * 0.6;
-  let plotH = plotHeightFor(plotW);
-
   const inset = f * 0.6;
   // Boxes closer than one em would read as one line of text.
   const overlaps = (p: Box, q: Box) => p.x < q.x + q.w + f && q.x < p.x + p.w + f && p.y < q.y + q.h + f * 0.5 && q.y < p.y + p.h + f * 0.5;
-  const emptyOfCurves = (box: Box, withBand: boolean) => {
-    // Box in data coordinates, with a margin so ticks and line widths do not touch the text.
-    const m = f * 0.3;
-    const a = ((box.x - m) / plotW) * spec.xMax;
-    const b = ((box.x + box.w + m) / plotW) * spec.xMax;
-    const yHi = (1 - (box.y - m) / plotH) * spec.yMax;
-    const yLo = (1 - (box.y + box.h + m) / plotH) * spec.yMax;
-    return spec.curves.every((c) => {
-      const r = curveRange(c, Math.max(0, a), b, withBand, spec.xMax);
-      return r === null || r[1] * 100 < yLo || r[0] * 100 > yHi;
-    });
-  };
-  const place = (w: number, h: number, taken: Box[], withBand = spec.ci): Box | null => {
-    if (w <= 0 || h <= 0 || w > plotW - 2 * inset || h > plotH - 2 * inset) return null;
-    const left = inset;
-    const right = plotW - inset - w;
-    const top = inset;
-    const bottom = plotH - inset - h;
-    const corners: Box[] = [
-      { x: right, y: top, w, h },
-      { x: left, y: bottom, w, h },
-      { x: right, y: bottom, w, h },
-      { x: left, y: top, w, h },
-    ];
-    return corners.find((box) => emptyOfCurves(box, withBand) && !taken.some((t) => overlaps(t, box))) ?? null;
-  };
   const legendH = legendEntries.length * lineH;
   const annotationH = spec.annotation.length * lineH;
-  let legendBox = place(legendW, legendH, []);
-  let annotationBox = place(annotationW, annotationH, legendBox ? [legendBox] : []);
-  if (legendEntries.length > 0 && legendBox && !annotationBox && annotationH > 0) {
-    // One block for both may still fit where two did not.
-    const both = place(Math.max(legendW, annotationW), legendH + annotationH, []);
-    if (both) {
-      legendBox = { ...both, h: legendH };
-      annotationBox = { x: both.x, y: both.y + legendH, w: annotationW, h: annotationH };
-    }
-  }
-  // Text may sit on a light confidence band, never on a curve.
-  if (spec.ci && legendEntries.length > 0 && !legendBox) legendBox = place(legendW, legendH, annotationBox ? [annotationBox] : [], false);
-  if (spec.ci && annotationH > 0 && !annotationBox) annotationBox = place(annotationW, annotationH, legendBox ? [legendBox] : [], false);
+  const position = spec.annotationPosition ?? 'auto';
 
-  // Whatever found no empty corner goes above the plot: the legend as one row (wrapping), then the
-  // annotation beside it when there is room, else below.
-  let legendRowLayout: Array<{ x: number; y: number }> | null = null;
-  const aboveLegend = legendEntries.length > 0 && !legendBox;
-  const aboveAnnotation = annotationH > 0 && !annotationBox;
-  if (aboveLegend || aboveAnnotation) {
-    let rowsH = 0;
-    let legendRight = 0;
-    if (aboveLegend) {
+  interface KeyLayout {
+    legendBox: Box | null;
+    legendRowLayout: Array<{ x: number; y: number }> | null;
+    annotationBox: Box | null;
+    /** Annotation lines under the x-axis title (before the risk table). */
+    annotationBelow: boolean;
+    extraTop: number;
+    extraBottom: number;
+  }
+  // The legend and the annotation each go in a corner the curves, their bands and censor marks leave
+  // empty (text never sits on a band: issue 14); a legend with no empty corner goes above the plot,
+  // an annotation below it. Laid out for a given plot height (fixed-height figures re-run it).
+  const layoutKey = (plotH: number): KeyLayout => {
+    const emptyOfCurves = (box: Box) => {
+      const m = f * 0.3;
+      const a = ((box.x - m) / plotW) * spec.xMax;
+      const b = ((box.x + box.w + m) / plotW) * spec.xMax;
+      const yHi = (1 - (box.y - m) / plotH) * spec.yMax;
+      const yLo = (1 - (box.y + box.h + m) / plotH) * spec.yMax;
+      // Censor ticks rise half their height above the curve.
+      const tick = ((f * 0.3) / plotH) * spec.yMax;
+      return spec.curves.every((c) => {
+        const r = curveRange(c, Math.max(0, a), b, spec.ci, spec.xMax);
+        return r === null || r[1] * 100 + tick < yLo || r[0] * 100 - tick > yHi;
+      });
+    };
+    const corner = (w: number, h: number, which: Exclude<AnnotationPosition, 'auto' | 'below' | 'none'>): Box => {
+      const x = which.endsWith('right') ? plotW - inset - w : inset;
+      const y = which.startsWith('top') ? inset : plotH - inset - h;
+      return { x, y, w, h };
+    };
+    const place = (w: number, h: number, taken: Box[]): Box | null => {
+      if (w <= 0 || h <= 0 || w > plotW - 2 * inset || h > plotH - 2 * inset) return null;
+      const corners = (['top-right', 'bottom-left', 'bottom-right', 'top-left'] as const).map((c) => corner(w, h, c));
+      return corners.find((box) => emptyOfCurves(box) && !taken.some((t) => overlaps(t, box))) ?? null;
+    };
+    let legendBox = legendEntries.length > 0 ? place(legendW, legendH, []) : null;
+    let annotationBox: Box | null = null;
+    let annotationBelow = false;
+    if (annotationH > 0 && position !== 'none') {
+      if (position === 'below') annotationBelow = true;
+      else if (position !== 'auto') annotationBox = corner(annotationW, annotationH, position);
+      else {
+        annotationBox = place(annotationW, annotationH, legendBox ? [legendBox] : []);
+        if (!annotationBox && legendBox) {
+          // One block for both may still fit where two did not.
+          const both = place(Math.max(legendW, annotationW), legendH + annotationH, []);
+          if (both) {
+            legendBox = { ...both, h: legendH };
+            annotationBox = { x: both.x, y: both.y + legendH, w: annotationW, h: annotationH };
+          }
+        }
+        if (!annotationBox) annotationBelow = true;
+      }
+    }
+    if (legendBox && annotationBox && position !== 'auto' && overlaps(legendBox, annotationBox)) legendBox = null;
+    let legendRowLayout: Array<{ x: number; y: number }> | null = null;
+    let extraTop = 0;
+    if (legendEntries.length > 0 && !legendBox) {
+      // Above the plot, as one row (wrapping), starting at the figure's left margin.
       legendRowLayout = [];
       let x = 0;
       let y = 0;
+      let right = 0;
       const available = width - 2 * pad;
       for (const c of legendEntries) {
         const w = sampleW + gap * 1.5 + measure(c.label);
@@ -300,36 +337,35 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
           y += lineH;
         }
         legendRowLayout.push({ x, y });
-        legendRight = Math.max(legendRight, x + w);
+        right = Math.max(right, x + w);
         x += w + f * 1.5;
       }
-      rowsH = y + lineH;
-    }
-    let annotationTop = rowsH;
-    let annotationX = 0;
-    if (aboveAnnotation && aboveLegend && rowsH === lineH && pad - gridLeft + legendRight + f * 2 + annotationW <= plotW && annotationH <= lineH * 2) {
-      // Same band as a one-row legend, right-aligned.
-      annotationTop = 0;
-      annotationX = plotW - annotationW;
-    }
-    const extra = Math.max(rowsH, aboveAnnotation ? annotationTop + annotationH : 0) + f * 0.9; // clear of the top tick label, which rises half a line above the plot
-    topH += extra;
-    if (Number.isFinite(height0)) {
-      // A fixed height: the plot shrinks, so corner boxes measured from the bottom move up with it.
-      plotH -= extra;
-      for (const box of [legendBox, annotationBox]) if (box && box.y > plotH / 2) box.y -= extra;
-    }
-    if (legendRowLayout) {
-      // Rows above the plot start at the figure's left margin, not at the axis.
+      const rowsH = y + lineH;
+      extraTop = rowsH + f * 0.9; // clear of the top tick label, which rises half a line above the plot
       for (const pos of legendRowLayout) {
-        pos.y -= extra;
+        pos.y -= extraTop;
         pos.x += pad - gridLeft;
       }
-      legendBox = { x: 0, y: -extra, w: legendRight, h: rowsH };
+      legendBox = { x: pad - gridLeft, y: -extraTop, w: right, h: rowsH };
     }
-    if (aboveAnnotation) annotationBox = { x: annotationX, y: annotationTop - extra, w: annotationW, h: annotationH };
+    return { legendBox, legendRowLayout, annotationBox, annotationBelow, extraTop, extraBottom: annotationBelow ? annotationH + f * 0.5 : 0 };
+  };
+
+  let plotH = plotHeightFor(plotW);
+  let key = layoutKey(plotH);
+  if (Number.isFinite(height0)) {
+    // A fixed height: the plot gives up what the key takes above and below, then the key is laid out again.
+    for (let k = 0; k < 3; k++) {
+      const next = plotHeightFor(plotW) - key.extraTop - key.extraBottom;
+      if (Math.abs(next - plotH) < 1e-6) break;
+      plotH = next;
+      key = layoutKey(plotH);
+    }
   }
-  const height = Number.isFinite(height0) ? height0 : topH + plotH + bottomH;
+  const { legendBox, legendRowLayout, annotationBox, annotationBelow } = key;
+  const topH = pad + f * 0.6 + key.extraTop;
+  const bottomBlock = bottomH + key.extraBottom;
+  const height = Number.isFinite(height0) ? height0 : topH + plotH + bottomBlock;
 
   const color = (i: number | null) => (i === null ? '#000000' : colors[i % colors.length]);
   const textStyle = { fontFamily: FIGURE_FONT_STACK, fontSize: f * s, color: '#000000' };
@@ -392,9 +428,31 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
           renderItem: (_params: unknown, api: { coord(p: number[]): number[] }) => ({
             type: 'polygon',
             shape: { points: ring.map((p) => api.coord(p)) },
-            style: { fill: c, opacity: 0.15 },
+            style: { fill: c, opacity: 0.1 },
           }),
         } as never);
+      }
+      // Where bands overlap the tints mix: each band's limits are also drawn as thin dotted step
+      // lines in its curve's colour, so every band stays readable (and in greyscale).
+      for (const limit of [curve.lower, curve.upper]) {
+        if (!limit) continue;
+        for (const run of finiteRuns(curve.time, limit, curve.endTime, spec.xMax)) {
+          series.push({
+            type: 'line',
+            name: `${curve.label} CI`,
+            xAxisIndex: 0,
+            yAxisIndex: 0,
+            data: run,
+            showSymbol: false,
+            symbol: 'none',
+            clip: true,
+            silent: true,
+            z: 2,
+            animation: false,
+            lineStyle: { color: c, width: Math.max(0.5, lw * 0.5) * s, type: [lw * 0.6 * s, lw * 1.2 * s], opacity: 0.9, cap: 'butt' },
+            emphasis: { disabled: true },
+          } as never);
+        }
       }
     }
     const dash = dashPattern(curve.styleIndex, lw);
@@ -433,6 +491,31 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
     }
   });
 
+  if (spec.medianLine) {
+    // Median guide: a dashed line at 50% from the axis to the latest median, and down from each median.
+    const medians = spec.curves
+      .map((c) => {
+        for (let i = 0; i < c.time.length && c.time[i] <= Math.min(c.endTime, spec.xMax); i++) {
+          if (spec.cumulative ? c.value[i] >= 0.5 : c.value[i] <= 0.5) return c.time[i];
+        }
+        return null;
+      })
+      .filter((t): t is number => t !== null);
+    if (medians.length > 0) {
+      const guide = { color: '#555555', width: axisWidth * s, type: [2 * axisWidth * s, 2 * axisWidth * s] };
+      series.push({
+        type: 'line', name: 'median', xAxisIndex: 0, yAxisIndex: 0, silent: true, z: 2, animation: false, symbol: 'none', showSymbol: false,
+        data: [[0, 50], [Math.max(...medians), 50]], lineStyle: guide, emphasis: { disabled: true },
+      } as never);
+      for (const t of medians) {
+        series.push({
+          type: 'line', name: 'median', xAxisIndex: 0, yAxisIndex: 0, silent: true, z: 2, animation: false, symbol: 'none', showSymbol: false,
+          data: [[t, 50], [t, 0]], lineStyle: guide, emphasis: { disabled: true },
+        } as never);
+      }
+    }
+  }
+
   // Key (legend, then annotation), positioned in plot coordinates.
   if (legendBox) {
     const box = legendBox;
@@ -456,9 +539,9 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
       });
     });
   }
-  if (annotationBox) {
-    const x0 = gridLeft + annotationBox.x;
-    let y = topH + annotationBox.y;
+  if (annotationBox || annotationBelow) {
+    const x0 = annotationBox ? gridLeft + annotationBox.x : gridLeft;
+    let y = annotationBox ? topH + annotationBox.y : topH + plotH + xAxisBlock + f * 0.3;
     for (const line of spec.annotation) {
       graphic.push({
         type: 'text',
@@ -473,7 +556,7 @@ export function stepCurveFigure(spec: StepFigureSpec, ctx: FigureContext): Chart
 
   let riskOut: ChartFigure['riskTable'] = null;
   if (spec.riskTable) {
-    const tableTop = topH + plotH + xAxisBlock + f * 0.7;
+    const tableTop = topH + plotH + xAxisBlock + key.extraBottom + f * 0.7;
     graphic.push({
       type: 'text',
       silent: true,

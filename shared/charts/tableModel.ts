@@ -1,8 +1,8 @@
 // Publication tables as one neutral model — title, header rows with column spans, body rows,
 // footnotes — built from analysis results with the journal's number formats, and written to
 // DOCX/CSV/HTML/LaTeX/XLSX by electron/services/export/tableExport.
-import type { AnalysisResult, CountTable, CoxFit, Table1 } from '../api/analysis';
-import { formatEstimateWithCi, formatPValue, type CiStyle, type PStyle } from './journalStyle';
+import type { AnalysisResult, CountTable, CoxFit, CoxTerm, Table1 } from '../api/analysis';
+import { formatEstimateWithCi, formatNumber, formatP, formatPValue, type CiStyle, type PStyle } from './journalStyle';
 
 export interface TableCell {
   text: string;
@@ -32,14 +32,26 @@ export interface TableFormat {
   ci: CiStyle;
   decimals: number;
   pStyle: PStyle;
+  /** Cox tables: β, SE and (clustered fits) robust SE columns. */
+  showCoefficients?: boolean;
 }
 
-export const DEFAULT_TABLE_FORMAT: TableFormat = { ci: 'dash', decimals: 2, pStyle: 'ama' };
+export const DEFAULT_TABLE_FORMAT: TableFormat = { ci: 'dash', decimals: 2, pStyle: 'nejm' };
+
+/** The table format an analysis asks for (spec.format), with optional overrides from an export dialog. */
+export function tableFormatOf(result: Pick<AnalysisResult, 'spec'>, override: Partial<TableFormat> = {}): TableFormat {
+  const f = result.spec.format;
+  return { ci: 'dash', decimals: f.decimals, pStyle: f.pStyle, showCoefficients: f.showCoefficients, ...stripUndefined(override) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 const cell = (text: string, align: TableCell['align'] = 'left', colSpan?: number): TableCell => (colSpan ? { text, align, colSpan } : { text, align });
 
-const pCell = (p: number | null | undefined, fmt: TableFormat) => cell(p === null || p === undefined ? '' : formatPValue(p, fmt.pStyle), 'right');
-const pHeader = (fmt: TableFormat) => (fmt.pStyle === 'lancet' ? 'p value' : 'P value');
+const pCell = (p: number | null | undefined, fmt: TableFormat) => cell(p === null || p === undefined || !Number.isFinite(p) ? '' : formatPValue(p, fmt.pStyle), 'right');
+export const pHeader = (style: PStyle): string => (style === 'lancet' ? 'p value' : 'P value');
 
 const TEST_NAMES: Record<string, string> = {
   fisher: "Fisher's exact test",
@@ -62,14 +74,16 @@ export function table1Model(t: Table1, fmt: TableFormat = DEFAULT_TABLE_FORMAT, 
     cell('Characteristic'),
     cell(`Total (${size(total)})`, 'right'),
     ...(grouped ? groups.map((g) => cell(`${g.label} (${size(g)})`, 'right')) : []),
-    ...(grouped ? [cell(pHeader(fmt), 'right')] : []),
+    ...(grouped ? [cell(pHeader(fmt.pStyle), 'right')] : []),
   ];
   const columnCount = header.length;
-  const tests = new Set<string>();
+  // Each P names its test with a letter, explained in a footnote (journals ask which test gave which P).
+  const order = [...new Set(t.rows.map((r) => r.test).filter((x): x is NonNullable<typeof x> => x !== null))];
+  const marks = ['a', 'b', 'c', 'd'];
+  const mark = (test: string | null) => (test ? ` ${marks[order.indexOf(test as (typeof order)[number])]}` : '');
   const rows: TableRow[] = t.rows.map((r) => {
-    if (r.test) tests.add(r.test);
     const heading = r.level === null && r.total === '';
-    const label = r.level === null ? r.label : r.level;
+    const label = r.level === null ? r.label : r.label;
     return {
       heading,
       indent: r.level !== null,
@@ -77,76 +91,134 @@ export function table1Model(t: Table1, fmt: TableFormat = DEFAULT_TABLE_FORMAT, 
         cell(label),
         cell(r.total, 'right'),
         ...(grouped ? r.byGroup.map((v) => cell(v, 'right')) : []),
-        ...(grouped ? [pCell(r.p, fmt)] : []),
+        ...(grouped ? [r.p === null ? pCell(null, fmt) : cell(`${pCell(r.p, fmt).text}${mark(r.test)}`, 'right')] : []),
       ],
     };
   });
-  const footnotes = ['Values are n (%) or median (range).', ...[...tests].map((k) => `P values: ${TEST_NAMES[k] ?? k}.`), ...t.notes];
+  const testNote = order.length ? [`${pHeader(fmt.pStyle)}s: ${order.map((k, i) => `${marks[i]} ${TEST_NAMES[k] ?? k}`).join('; ')}.`] : [];
+  const footnotes = ['Values are n (%) or median (range).', ...t.notes, ...(grouped ? testNote : [])];
   return { title, columnCount, header: [header], rows, footnotes };
 }
 
-function termRows(fitTerms: CoxFit['terms']): Map<string, CoxFit['terms'][number]> {
-  return new Map(fitTerms.map((t) => [t.term, t]));
+type ModelTerm = CoxTerm;
+
+/** Model-level tests as one footnote sentence: n, events, concordance, LR/Wald/score. */
+export function modelTestsText(fit: CoxFit, fmt: TableFormat): string {
+  const chi = (name: string, t: { chisq: number; df: number; p: number } | null) =>
+    t ? `${name} χ² = ${formatNumber(t.chisq, 2, fmt.pStyle)}, df = ${t.df}, ${formatP(t.p, fmt.pStyle)}` : null;
+  const parts = [
+    `n = ${fit.n}, ${fit.events} events`,
+    fit.concordance !== null ? `concordance ${formatNumber(fit.concordance, 3, fmt.pStyle)}` : null,
+    chi(fit.method === 'firth' ? 'penalised likelihood-ratio' : 'likelihood-ratio', fit.likelihoodRatio),
+    chi(fit.robust ? 'robust Wald' : 'Wald', fit.wald),
+    chi(fit.robust ? 'robust score' : 'score (log-rank)', fit.score),
+  ].filter((x): x is string => x !== null);
+  return parts.join('; ');
 }
 
-/** Univariable and multivariable Cox models side by side (HR, 95% CI, P). */
-export function coxTableModel(result: AnalysisResult, fmt: TableFormat = DEFAULT_TABLE_FORMAT, title?: string): TableModel {
+/**
+ * Univariable and multivariable Cox models side by side, as the reference study's Table 2 and as
+ * gtsummary's tbl_merge prints them: a heading per variable, its reference level ("1 [Reference]")
+ * and one contrast row per other level, events/N per level, HR (CI) and P per model; Firth fits
+ * marked and footnoted; β/SE/robust SE on request; model tests in a footnote.
+ */
+export type CoxTableSource = Pick<AnalysisResult, 'spec' | 'univariate' | 'multivariable' | 'multivariableNote' | 'coxMethods'>;
+
+export function coxTableModel(result: CoxTableSource, fmt: TableFormat = tableFormatOf(result), title?: string): TableModel {
   const level = Math.round(result.spec.confLevel * 100);
   const hrHeader = `HR (${level}% CI)`;
   const multi = result.multivariable;
-  const header: TableCell[][] = [
-    [cell(''), cell('Univariable analysis', 'center', 2), ...(multi ? [cell('Multivariable analysis', 'center', 2)] : [])],
-    [cell('Variable'), cell(hrHeader, 'right'), cell(pHeader(fmt), 'right'), ...(multi ? [cell(hrHeader, 'right'), cell(pHeader(fmt), 'right')] : [])],
+  const coefs = !!fmt.showCoefficients;
+  const robust = result.coxMethods.robust;
+  const perModel = (): TableCell[] => [
+    cell(hrHeader, 'right'),
+    cell(pHeader(fmt.pStyle), 'right'),
+    ...(coefs ? [cell('β', 'right'), cell('SE', 'right'), ...(robust ? [cell('Robust SE', 'right')] : [])] : []),
   ];
-  const columnCount = multi ? 5 : 3;
-  const multiTerms = multi ? termRows(multi.terms) : new Map();
-  const est = (t: { hr: number | null; lower: number | null; upper: number | null } | undefined) =>
-    t ? formatEstimateWithCi(t.hr, t.lower, t.upper, fmt.decimals, fmt.ci, fmt.pStyle) : '';
+  const modelCols = 2 + (coefs ? 2 + (robust ? 1 : 0) : 0);
+  const header: TableCell[][] = [
+    [cell(''), cell(''), cell('Univariable analysis', 'center', modelCols), ...(multi ? [cell('Multivariable analysis', 'center', modelCols)] : [])],
+    [cell('Variable'), cell('Events/N', 'right'), ...perModel(), ...(multi ? perModel() : [])],
+  ];
+  const columnCount = 2 + modelCols * (multi ? 2 : 1);
+  const multiTerms = new Map((multi?.terms ?? []).map((t) => [t.term, t]));
+  const dagger = '\u2020';
+  const num = (v: number | null, d = 3) => (v === null || !Number.isFinite(v) ? '' : formatNumber(v, d, fmt.pStyle));
+  const modelCells = (t: ModelTerm | undefined, fit: CoxFit | null | undefined, reference: boolean): TableCell[] => {
+    if (reference) return [cell('1 [Reference]', 'right'), cell(''), ...(coefs ? [cell(''), cell(''), ...(robust ? [cell('')] : [])] : [])];
+    if (!t || !fit) return Array.from({ length: modelCols }, () => cell(''));
+    const mark = fit.method === 'firth' ? dagger : '';
+    const est = t.hr === null ? 'Not estimable' : formatEstimateWithCi(t.hr, t.lower, t.upper, fmt.decimals, fmt.ci, fmt.pStyle) + mark;
+    return [
+      cell(est, 'right'),
+      pCell(t.p, fmt),
+      ...(coefs ? [cell(num(t.coef), 'right'), cell(num(t.se), 'right'), ...(robust ? [cell(num(t.robustSe), 'right')] : [])] : []),
+    ];
+  };
   const rows: TableRow[] = [];
+  const blankModel = () => Array.from({ length: modelCols }, () => cell(''));
   for (const u of result.univariate) {
-    const terms = u.fit?.terms ?? [];
-    if (!u.fit) {
-      rows.push({ cells: [cell(u.label), cell(u.error ? 'Not estimable' : '', 'right'), cell(''), ...(multi ? [cell(''), cell('')] : [])] });
+    const fit = u.fit;
+    const inMulti = multi && multi.covariates.includes(u.variable);
+    if (!fit) {
+      rows.push({ cells: [cell(u.label), cell(''), cell('Not estimable', 'right'), ...blankModel().slice(1), ...(multi ? blankModel() : [])] });
       continue;
     }
-    const several = terms.length > 1;
-    if (several) rows.push({ heading: true, cells: [cell(u.label), cell(''), cell(''), ...(multi ? [cell(''), cell('')] : [])] });
-    for (const t of terms) {
-      const m = multiTerms.get(t.term);
+    const counts = fit.levels.find((l) => l.variable === u.variable);
+    if (!counts) {
+      // Numeric covariate: one row, the contrast per unit.
+      const t = fit.terms[0];
+      rows.push({ cells: [cell(`${u.label}, ${t?.contrast ?? ''}`), cell(`${fit.events}/${fit.n}`, 'right'), ...modelCells(t, fit, false), ...(multi ? modelCells(inMulti ? multiTerms.get(t.term) : undefined, multi, false) : [])] });
+      continue;
+    }
+    rows.push({ heading: true, cells: [cell(u.label), ...Array.from({ length: columnCount - 1 }, () => cell(''))] });
+    for (const l of counts.levels) {
+      const t = l.term ? fit.terms.find((x) => x.term === l.term) : undefined;
+      const m = l.term && inMulti ? multiTerms.get(l.term) : undefined;
       rows.push({
-        indent: several,
+        indent: true,
         cells: [
-          cell(several ? t.label : u.label),
-          cell(est(t), 'right'),
-          pCell(t.p, fmt),
-          ...(multi ? [cell(m ? est(m) : '', 'right'), m ? pCell(m.p, fmt) : cell('')] : []),
+          cell(l.label),
+          cell(`${l.events}/${l.n}`, 'right'),
+          ...modelCells(t, fit, l.reference),
+          ...(multi ? (inMulti ? modelCells(m, multi, l.reference) : blankModel()) : []),
         ],
       });
     }
   }
-  const footnotes = [`HR, hazard ratio; CI, confidence interval. Cox proportional hazards regression (${result.spec.ties === 'efron' ? 'Efron' : 'Breslow'} method for ties).`];
-  if (result.spec.unit === 'lesion' && result.spec.cluster) footnotes.push('Lesion-level analysis: robust (sandwich) standard errors clustered by patient.');
-  if (result.spec.firth) footnotes.push("Firth's penalised likelihood; confidence intervals and P values from the profile penalised likelihood.");
+  const ties = result.coxMethods.ties.length ? result.coxMethods.ties : [result.spec.ties];
+  const footnotes = [
+    `HR, hazard ratio; CI, confidence interval. Cox proportional hazards regression (${ties.map((t) => (t === 'efron' ? 'Efron' : 'Breslow')).join('/')} method for ties); events/N per level among the complete cases of the univariable model.`,
+  ];
+  if (robust) footnotes.push('Lesion-level analysis: robust (sandwich) standard errors clustered by patient.');
+  if (result.coxMethods.firth > 0) {
+    footnotes.push(
+      `${dagger} Firth's penalised likelihood (${result.spec.firth === 'always' ? 'all models' : 'monotone likelihood'}): profile penalised-likelihood CI and P; Breslow ties; no clustering.`,
+    );
+  }
   if (multi) {
     footnotes.push(
       result.spec.multivariable === 'threshold'
-        ? `Variables with univariable P < ${formatPValue(result.spec.threshold, fmt.pStyle).replace(/^</, '')} entered the multivariable model.`
+        ? `Variables with univariable ${pHeader(fmt.pStyle)} < ${formatNumber(result.spec.threshold, 2, fmt.pStyle)} entered the multivariable model.`
         : 'Multivariable model with the variables chosen a priori.',
     );
-  }
-  if (result.multivariableNote) footnotes.push(result.multivariableNote);
-  return { title: title ?? `Table 2. Cox regression for ${result.spec.endpoint === 'os' ? 'overall survival' : result.spec.endpoint === 'systemic' ? 'systemic progression' : 'local progression'}`, columnCount, header, rows, footnotes };
+    footnotes.push(`Multivariable model: ${modelTestsText(multi, fmt)}.`);
+  } else if (result.multivariableNote) footnotes.push(result.multivariableNote);
+  const conc = result.univariate.filter((u) => u.fit?.concordance !== null && u.fit?.concordance !== undefined);
+  if (conc.length) footnotes.push(`Univariable concordance: ${conc.map((u) => `${u.label} ${formatNumber(u.fit?.concordance as number, 3, fmt.pStyle)}`).join('; ')}.`);
+  const endpoint = result.spec.endpoint === 'os' ? 'overall survival' : result.spec.endpoint === 'systemic' ? 'systemic progression-free survival' : result.spec.endpoint === 'localCif' ? 'local progression (cause-specific hazard)' : 'local progression-free survival';
+  return { title: title ?? `Table 2. Cox regression for ${endpoint}`, columnCount, header, rows, footnotes };
 }
 
 /** A count table (patterns of first failure, toxicity by grade) as computed by the analysis. */
-export function countTableModel(t: CountTable, title: string, rowHeader = ''): TableModel {
-  const header = [[cell(rowHeader), ...t.columns.map((c) => cell(c, 'right'))]];
+export function countTableModel(t: CountTable, title = t.title): TableModel {
+  const header = [[cell(t.rowHeader), ...t.columns.map((c) => cell(c, 'right'))]];
   return {
     title,
     columnCount: t.columns.length + 1,
     header,
     rows: t.rows.map((r) => ({ cells: [cell(r.label), ...r.cells.map((c) => cell(c, 'right'))] })),
-    footnotes: [...t.notes],
+    footnotes: ['Values are n (%).', ...t.notes],
   };
 }
 

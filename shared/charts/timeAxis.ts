@@ -58,7 +58,7 @@ export function formatTick(value: number): string {
 
 /**
  * The figure's time axis from the user's choices (either may be absent): a given limit is kept as is,
- * otherwise `limit` (few-at-risk) is rounded up to a break. Wider figures allow more breaks.
+ * otherwise `limit` (the follow-up range) is rounded up to a break. Wider figures allow more breaks.
  */
 export function chooseTimeAxis(
   userMax: number | undefined,
@@ -70,5 +70,7 @@ export function chooseTimeAxis(
   const maxIntervals = widthMm > 120 ? 10 : 8;
   if (userMax !== undefined && userStep !== undefined) return { xMax: userMax, step: userStep };
   if (userMax !== undefined) return { xMax: userMax, step: timeStep(userMax, maxIntervals) };
-  return timeAxis(limit, maxTime, userStep, maxIntervals);
+  // Without a user limit the axis covers `limit` (the whole follow-up by default): rounded up to a break.
+  const step = userStep ?? timeStep(limit, maxIntervals);
+  return { xMax: Number((Math.max(1, Math.ceil(limit / step - 1e-9)) * step).toPrecision(12)), step };
 }

@@ -37,3 +37,41 @@ export const DAYS_PER_MONTH = 30.4375;
 export function daysToMonths(days: number): number {
   return days / DAYS_PER_MONTH;
 }
+
+/** Date formats a person may type or a spreadsheet may hold (spreadsheet import, DICOM review). */
+export const DATE_FORMATS = ['YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD', 'DD-MM-YYYY'] as const;
+export type DateFormat = (typeof DATE_FORMATS)[number];
+
+/**
+ * A date written in `format` → ISO YYYY-MM-DD, or null if it does not fit (never a guess between
+ * formats: 03/04/2019 is read only as the format says). ISO text is always accepted.
+ */
+export function parseDateAs(value: string, format: DateFormat): string | null {
+  const text = value.trim();
+  if (isIsoDate(text)) return text;
+  let y: string | undefined, m: string | undefined, d: string | undefined;
+  let match: RegExpExecArray | null;
+  switch (format) {
+    case 'YYYY-MM-DD':
+      match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
+      if (match) [, y, m, d] = match;
+      break;
+    case 'DD.MM.YYYY':
+    case 'DD/MM/YYYY':
+    case 'DD-MM-YYYY':
+      match = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(text);
+      if (match) [, d, m, y] = match;
+      break;
+    case 'MM/DD/YYYY':
+      match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
+      if (match) [, m, d, y] = match;
+      break;
+    case 'YYYYMMDD':
+      match = /^(\d{4})(\d{2})(\d{2})$/.exec(text);
+      if (match) [, y, m, d] = match;
+      break;
+  }
+  if (!y || !m || !d) return null;
+  const iso = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  return isIsoDate(iso) ? iso : null;
+}

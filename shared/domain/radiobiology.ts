@@ -31,6 +31,40 @@ export function equivalentDoseIn2GyFractions(totalDoseGy: number, fractions: num
   return biologicallyEffectiveDose(totalDoseGy, fractions, alphaBetaGy) / (1 + 2 / alphaBetaGy);
 }
 
+/** One phase of a course: n fractions of d Gy (a re-plan, a boost, a fraction group). */
+export interface DosePhase {
+  dosePerFractionGy: number;
+  fractions: number;
+  /** The phase's total dose when known exactly (avoids d·n rounding, e.g. 20 Gy / 3). */
+  totalDoseGy?: number;
+}
+
+/**
+ * BED of a course given in phases of different dose per fraction: BED is additive over phases
+ * (Fowler 1989), so 20 Gy/5 + 8 Gy/1 is Σ BED of each, not the BED of 28 Gy/6.
+ */
+export function phasedBiologicallyEffectiveDose(phases: readonly DosePhase[], alphaBetaGy = DEFAULT_ALPHA_BETA_GY): number {
+  if (phases.length === 0) throw new RangeError('a course needs at least one phase');
+  return phases.reduce((sum, p) => sum + biologicallyEffectiveDose(p.totalDoseGy ?? p.dosePerFractionGy * p.fractions, p.fractions, alphaBetaGy), 0);
+}
+
+/** EQD2 of a phased course: its summed BED / (1 + 2/(α/β)). */
+export function phasedEquivalentDoseIn2GyFractions(phases: readonly DosePhase[], alphaBetaGy = DEFAULT_ALPHA_BETA_GY): number {
+  return phasedBiologicallyEffectiveDose(phases, alphaBetaGy) / (1 + 2 / alphaBetaGy);
+}
+
+/**
+ * The phases of a stored course when they still describe its totals (Σ n = fractions, Σ n·d = total
+ * within 1 mGy), else a single phase of total/fractions — a course edited by hand after import, or
+ * entered without phases, is what its totals say.
+ */
+export function coursePhases(totalDoseGy: number, fractions: number, phases: readonly DosePhase[]): DosePhase[] {
+  const n = phases.reduce((s, p) => s + p.fractions, 0);
+  const dose = phases.reduce((s, p) => s + p.dosePerFractionGy * p.fractions, 0);
+  if (phases.length > 1 && n === fractions && Math.abs(dose - totalDoseGy) <= 1e-3) return [...phases];
+  return [{ dosePerFractionGy: totalDoseGy / fractions, fractions, totalDoseGy }];
+}
+
 /** Round to 2 decimals for display/export (half away from zero on the decimal value). */
 export function roundDose(value: number): number {
   return Math.round((value + Number.EPSILON * Math.abs(value)) * 100) / 100;

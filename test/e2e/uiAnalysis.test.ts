@@ -95,7 +95,8 @@ describe('analysis screen end-to-end', () => {
 
     // The chart canvas rendered with a log-rank p annotation in the summary.
     expect(await page.getByRole('img', { name: /Local progression-free curves/ }).isVisible()).toBe(true);
-    expect(await page.getByTestId('group-test-p').textContent()).toMatch(/p \d\.\d{3}|p < 0\.001/);
+    // The one p formatter, in the analysis's journal style (default NEJM/JCO): "P = 0.02".
+    expect(await page.getByTestId('group-test-p').textContent()).toMatch(/P = 0\.\d{2,3}\b|P < 0\.001/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-analysis.png'), fullPage: false });
   });
 
@@ -119,10 +120,13 @@ describe('analysis screen end-to-end', () => {
   it('shows Cox tables with the EPV warning and stays on its own origin', async () => {
     const { page } = session();
     await page.getByRole('tab', { name: 'Cox regression' }).click();
-    const uva = page.getByRole('table', { name: 'Univariate Cox models' });
-    await uva.waitFor();
-    expect(await uva.locator('tbody tr').count()).toBeGreaterThanOrEqual(5);
-    expect(await page.getByRole('table', { name: 'Multivariable Cox model' }).isVisible()).toBe(true);
+    // Univariable and multivariable side by side, with reference rows and events/N (the paper's Table 2).
+    const cox = page.getByRole('table', { name: 'Cox regression' });
+    await cox.waitFor();
+    expect(await cox.locator('tbody tr').count()).toBeGreaterThanOrEqual(16);
+    expect(await cox.locator('thead').textContent()).toMatch(/Univariable analysis.*Multivariable analysis/);
+    expect(await cox.getByText('1 [Reference]').count()).toBeGreaterThanOrEqual(8);
+    expect(await page.getByRole('table', { name: 'Cox model diagnostics' }).isVisible()).toBe(true);
     // 10 local events for the multivariable model's coefficients: fewer than 10 per variable.
     expect(await page.getByRole('note').filter({ hasText: /EPV \d+(\.\d)? < 10/ }).count()).toBeGreaterThan(0);
     await page.getByRole('tab', { name: 'Table 1' }).click();
@@ -131,6 +135,24 @@ describe('analysis screen end-to-end', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-analysis-cox.png'), fullPage: false });
     expect(foreignRequests(session())).toEqual([]);
     expect(session().pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+
+  it('offers the analysis as R code and shows the cut-offs with their defaults', async () => {
+    const { page } = session();
+    expect(await page.getByLabel('BED ≥ (Gy)').inputValue()).toBe('51.4');
+    await page.getByText('Show the R code').click();
+    const code = await page.getByLabel('R code').textContent();
+    expect(code).toContain('library(survival); library(cmprsk)');
+    expect(code).toContain('ifelse(d$bedGy >= 51.4, "high", "low")');
+    // Changing the cut-off changes the analysis and the script (one spec).
+    await page.getByLabel('BED ≥ (Gy)').fill('60');
+    await expect.poll(async () => (await page.getByLabel('R code').textContent()) ?? '', POLL).toContain('ifelse(d$bedGy >= 60, "high", "low")');
+    await page.getByRole('tab', { name: 'Table 1' }).click();
+    await expect.poll(() => page.getByRole('table', { name: 'Table 1' }).getByText('≥ 60', { exact: true }).count(), POLL).toBe(1);
+    await page.getByLabel('BED ≥ (Gy)').fill('51.4');
+    await expect.poll(() => page.getByRole('table', { name: 'Table 1' }).getByText('≥ 51.4', { exact: true }).count(), POLL).toBe(1);
+    expect(await page.getByRole('table', { name: 'Table 1' }).textContent()).toMatch(/Regions involved/);
+    expect(await page.getByRole('button', { name: 'Copy R code' }).isVisible()).toBe(true);
   });
 
   it('exports the current analysis figure as a vector PDF through the Export page', async () => {

@@ -32,19 +32,25 @@ describe('import wizards end-to-end', () => {
 
     const proposals = page.getByRole('table', { name: 'Proposed lesions' });
     await proposals.waitFor({ timeout: 60_000 });
-    expect(await proposals.locator('tbody tr').count()).toBe(28);
+    const rows = proposals.locator('tbody tr[data-proposal]');
+    expect(await rows.count()).toBe(28);
+    // The 8 courses without a treatment record and the 2 incomplete ones wait for a person.
+    expect(await proposals.locator('tbody tr.flagged').count()).toBe(10);
+    await page.getByRole('button', { name: 'Commit 18 lesions' }).waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-import-dicom-review.png') });
 
-    // Correct a proposal in the review table: a bad value is flagged at the row and blocks the commit.
+    // Correct a proposal in its row editor: a bad value is refused on Save, named at the field.
     await page.getByRole('button', { name: /^Edit / }).first().click();
-    const dose = proposals.getByRole('textbox', { name: /^Dose for / }).first();
-    const doseName = (await dose.getAttribute('aria-label'))!;
+    const editor = proposals.getByRole('form', { name: /^Correct / });
+    const dose = editor.getByRole('textbox', { name: /^Dose for / });
     await dose.fill('abc');
-    await proposals.getByRole('alert').filter({ hasText: 'Dose: a number from 0.1 to 200' }).waitFor();
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('alert').filter({ hasText: 'Dose: a number from 0.1 to 200' }).waitFor();
     expect(await dose.getAttribute('aria-invalid')).toBe('true');
-    expect(await page.getByRole('button', { name: /^Commit 28 lesions/ }).isDisabled()).toBe(true);
-    await proposals.getByRole('textbox', { name: doseName }).fill('32');
-    expect(await proposals.getByRole('alert').count()).toBe(0);
+    await dose.fill('32');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.waitFor({ state: 'detached' });
+    expect(await rows.first().locator('td.num').first().textContent()).toBe('32');
 
     // Accept everything (flagged rows were reviewed on screen), then commit.
     const acceptAll = page.getByRole('checkbox', { name: 'Accept all proposals' });
@@ -82,7 +88,7 @@ describe('import wizards end-to-end', () => {
     await page.getByRole('button', { name: 'Scan folder' }).click();
     const proposals = page.getByRole('table', { name: 'Proposed lesions' });
     await proposals.waitFor({ timeout: 60_000 });
-    expect(await proposals.locator('tbody tr').count()).toBe(synthetic.expected.length);
+    expect(await proposals.locator('tbody tr[data-proposal]').count()).toBe(synthetic.expected.length);
     const flaggedRows = proposals.locator('tbody tr.flagged');
     expect(await flaggedRows.count()).toBe(flaggedExpected);
     // Each flagged row shows its reasons; the unapproved plan says so.

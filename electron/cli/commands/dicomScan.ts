@@ -40,6 +40,15 @@ export async function run(options: CliOptions) {
       machine: l.machine,
       preRtImaging: l.preRtImaging,
       planSopInstanceUid: l.planSopInstanceUid,
+      planSopInstanceUids: l.planSopInstanceUids,
+      // cli.md `dicom-scan`: the phase keys of the contract.
+      phases: l.phases.map((p) => ({
+        planSopInstanceUid: p.planSopInstanceUid,
+        fractionGroup: p.fractionGroup,
+        dosePerFractionGy: p.dosePerFractionGy,
+        fractionsPlanned: p.fractionsPlanned,
+        fractionsDelivered: p.fractionsDelivered,
+      })),
       targetRoiName: l.targetRoiName,
       planLabel: l.planLabel,
       needsReview: l.needsReview,

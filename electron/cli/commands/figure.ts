@@ -2,7 +2,9 @@
 // PNG or LZW TIFF with provenance. Prints where it wrote and what it measured.
 // Beyond cli.md: --width-mm/--height-mm (custom size), --font-pt, --p-style ama|nejm|lancet|exact,
 // --endpoint LABEL (y-axis name), --display survival|cumulative (1 − KM), --x-label TEXT (axis name
-// with unit and origin); forest also takes cox's --ref and --ties.
+// with unit and origin), --labels "0=No concurrent TT,1=Concurrent TT" (group value names),
+// --annotation auto|top-right|…|below|none, --median-line, --unit lesions (risk-table unit); forest
+// also takes cox's --ref and --ties.
 import { cumulativeIncidenceChart } from '../../../shared/charts/cumulativeIncidenceChart';
 import { forestPlot, forestRowsFromCox } from '../../../shared/charts/forestPlot';
 import { PRESETS, type JournalPreset, type PaletteName, type PStyle } from '../../../shared/charts/journalStyle';
@@ -23,7 +25,7 @@ import { readDesign, run as runCox } from './cox';
 export const allowedOptions = [
   'data', 'time', 'event', 'status', 'group', 'covariates', 'factors', 'ref', 'ties', 'out', 'preset', 'dpi', 'ci',
   'risk-table', 'x-max', 'x-step', 'time-unit', 'palette', 'width-mm', 'height-mm', 'font-pt', 'p-style', 'endpoint',
-  'display', 'x-label',
+  'display', 'x-label', 'labels', 'annotation', 'median-line', 'unit',
 ];
 
 const KINDS = ['km', 'cif', 'forest'] as const;
@@ -61,9 +63,16 @@ function checkGroups(column: string, levels: readonly string[]): void {
   }
 }
 
-/** Group labels as printed: the values, prefixed by the column when they are bare numbers. */
-function groupLabels(column: string, levels: readonly string[]): string[] {
-  return levels.every((l) => parseDecimal(l) !== null) ? levels.map((l) => `${column} = ${l}`) : [...levels];
+/**
+ * Group labels as printed: --labels "0=No concurrent TT,1=Concurrent TT" names the values; without
+ * it the values themselves, prefixed by the column when they are bare numbers.
+ */
+function groupLabels(column: string, levels: readonly string[], given: Map<string, string>): string[] {
+  for (const value of given.keys()) {
+    if (!levels.includes(value)) throw new CliError(`--labels names '${value}', which is not a value of --group ${column} (values: ${levels.join(', ')})`);
+  }
+  const plain = levels.every((l) => parseDecimal(l) !== null) ? levels.map((l) => `${column} = ${l}`) : [...levels];
+  return levels.map((l, i) => given.get(l) ?? plain[i]);
 }
 
 function positiveOption(options: CliOptions, name: string): number | undefined {
@@ -88,6 +97,11 @@ export async function run(options: CliOptions) {
   // --x-label states unit and origin in full (e.g. "Months since start of radiotherapy").
   const timeLabel = options.string('x-label') ?? `Time (${unit})`;
   const ci = options.flag('ci');
+  const labelMap = options.keyValues('labels');
+  const annotation = options.choice('annotation', ['auto', 'top-right', 'top-left', 'bottom-right', 'bottom-left', 'below', 'none'] as const, 'auto');
+  const medianLine = options.flag('median-line');
+  // What the risk table counts ("Number at risk (lesions)"): --unit, default "patients".
+  const riskTableUnit = options.string('unit', 'patients');
   const ctx = { preset, measureText: measureFigureText, scale: EXPORT_SCALE };
   const spec = {
     figure: kind,
@@ -109,7 +123,7 @@ export async function run(options: CliOptions) {
     const event = frame.event(eventCol);
     const groups = groupCol ? frame.factor(groupCol) : { levels: ['All patients'], codes: new Int32Array(frame.n) };
     if (groupCol) checkGroups(groupCol, groups.levels);
-    const labels = groupCol ? groupLabels(groupCol, groups.levels) : ['All patients'];
+    const labels = groupCol ? groupLabels(groupCol, groups.levels, labelMap) : ['All patients'];
     const curves = kaplanMeierByGroup(time, event, groups.codes, groups.levels.length);
     let test = null;
     let hazardRatio = null;
@@ -137,7 +151,10 @@ export async function run(options: CliOptions) {
         xMax,
         xStep,
         riskTable,
+        riskTableUnit,
         ci,
+        annotation,
+        medianLine,
         test,
         hazardRatio,
       },
@@ -160,7 +177,7 @@ export async function run(options: CliOptions) {
     const status = Int32Array.from(statusFactor.codes, (c) => causeCode[c]);
     const groups = groupCol ? frame.factor(groupCol) : { levels: ['All patients'], codes: new Int32Array(frame.n) };
     if (groupCol) checkGroups(groupCol, groups.levels);
-    const labels = groupCol ? groupLabels(groupCol, groups.levels) : ['All patients'];
+    const labels = groupCol ? groupLabels(groupCol, groups.levels, labelMap) : ['All patients'];
     const nGroups = groups.levels.length;
     const { order, starts } = groupOrderByCode(ascendingTimeOrder(time), groups.codes, nGroups);
     const curveList = [];
@@ -175,7 +192,7 @@ export async function run(options: CliOptions) {
     });
     const test = nGroups > 1 ? { name: "Gray's test", p: grayTest(time, status, 1, groups.codes, nGroups).p } : null;
     figure = cumulativeIncidenceChart(
-      { groups: groupData, curves: curveList, endpoint: options.string('endpoint', 'Cumulative incidence') as string, timeLabel, xMax, xStep, riskTable, ci, test },
+      { groups: groupData, curves: curveList, endpoint: options.string('endpoint', 'Cumulative incidence') as string, timeLabel, xMax, xStep, riskTable, riskTableUnit, ci, annotation, medianLine, test },
       ctx,
     );
     columns = { time, status, ...(groupCol ? { group: groups.codes } : {}) };

@@ -5,7 +5,9 @@
 //
 // Row rules (documented here, applied below):
 // - A lesion's RT course is its FIRST course (earliest start date, then lowest id); re-irradiation
-//   courses do not move the time origin. Dose/fractions/BED/EQD2 are that course's PLANNED values.
+//   courses do not move the time origin. Dose/fractions/BED/EQD2 are that course's PLANNED values;
+//   BED/EQD2 are summed over the course's phases (rt_course_phases, migration 5) when they still
+//   add up to its totals, and SBRT then follows the phase with the highest dose per fraction.
 // - `lesion` = pseudonym + "-" + the lesion's rank among the patient's lesions by first RT start.
 // - ageAtRT: age at first RT + whole years elapsed to this lesion's RT start (floored); without
 //   it, RT year − birth year.
@@ -20,7 +22,14 @@ import type Database from 'better-sqlite3';
 import { daysBetween, daysToMonths } from '../../../shared/domain/calendarDates';
 import { painResponse, sinsGroup } from '../../../shared/domain/clinicalScores';
 import { lesionEndpoints, EndpointError } from '../../../shared/domain/endpoints';
-import { biologicallyEffectiveDose, classifySbrt, equivalentDoseIn2GyFractions, roundDose } from '../../../shared/domain/radiobiology';
+import {
+  classifySbrt,
+  coursePhases,
+  phasedBiologicallyEffectiveDose,
+  phasedEquivalentDoseIn2GyFractions,
+  roundDose,
+  type DosePhase,
+} from '../../../shared/domain/radiobiology';
 import { SAFE_HARBOR_AGE_CAP } from '../../../shared/domain/safeHarbor';
 import { therapyTimingForCourse } from '../../../shared/domain/targetedTherapy';
 import { formatLevels, lesionLocation, levelsFromStorage, regionsInvolved, type SpineRegion } from '../../../shared/domain/vertebralLevels';
@@ -56,6 +65,19 @@ function firstCourse(courses: CohortRow[]): CohortRow | null {
   return [...courses].sort((a, b) => (a.startDate as string).localeCompare(b.startDate as string) || a.id - b.id)[0];
 }
 
+/** Phases of every course that has them (migration 4), in phase order. */
+function coursePhaseRows(db: Database.Database): Map<number, DosePhase[]> {
+  const rows = db
+    .prepare(
+      `SELECT rt_course_id AS courseId, dose_per_fraction_gy AS d, fractions_counted AS n FROM rt_course_phases
+       WHERE fractions_counted > 0 ORDER BY rt_course_id, phase_number`,
+    )
+    .all() as Array<{ courseId: number; d: number; n: number }>;
+  const byCourse = new Map<number, DosePhase[]>();
+  for (const r of rows) byCourse.set(r.courseId, [...(byCourse.get(r.courseId) ?? []), { dosePerFractionGy: r.d, fractions: r.n }]);
+  return byCourse;
+}
+
 export function buildDataset(db: Database.Database, options: { unit?: AnalysisUnit } = {}): AnalysisDataset {
   const unit = options.unit ?? 'lesion';
   const settings = getStudySettings(db);
@@ -66,6 +88,7 @@ export function buildDataset(db: Database.Database, options: { unit?: AnalysisUn
   const events = listRecords(db, 'event');
 
   const coursesByLesion = groupBy(courses, (c) => c.lesionId as number);
+  const phasesByCourse = coursePhaseRows(db);
   const lesionsByPatient = groupBy(lesions, (l) => l.patientId as number);
   const therapiesByPatient = groupBy(therapies, (t) => t.patientId as number);
   const eventsByPatient = groupBy(events, (e) => e.patientId as number);
@@ -132,10 +155,13 @@ export function buildDataset(db: Database.Database, options: { unit?: AnalysisUn
         const fx = course.fractionsPlanned as number;
         row.totalDoseGy = total;
         row.fractions = fx;
-        row.bedGy = roundDose(biologicallyEffectiveDose(total, fx, settings.alphaBetaGy));
-        row.eqd2Gy = roundDose(equivalentDoseIn2GyFractions(total, fx, settings.alphaBetaGy));
+        const phases = coursePhases(total, fx, phasesByCourse.get(course.id) ?? []);
+        const highest = phases.reduce((a, b) => (b.dosePerFractionGy > a.dosePerFractionGy ? b : a));
+        row.bedGy = roundDose(phasedBiologicallyEffectiveDose(phases, settings.alphaBetaGy));
+        row.eqd2Gy = roundDose(phasedEquivalentDoseIn2GyFractions(phases, settings.alphaBetaGy));
+        const sbrtDose = phases.length > 1 ? { totalDoseGy: highest.dosePerFractionGy * highest.fractions, fractions: highest.fractions } : { totalDoseGy: total, fractions: fx };
         row.sbrt = classifySbrt(
-          { technique: course.technique as string | null, machine: course.machine as string | null, totalDoseGy: total, fractions: fx },
+          { technique: course.technique as string | null, machine: course.machine as string | null, ...sbrtDose },
           { minDosePerFractionGy: settings.sbrtMinDosePerFractionGy, maxFractions: settings.sbrtMaxFractions },
         ).sbrt
           ? 1

@@ -109,13 +109,13 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
   },
 
   async writeStudyReport(input, ctx) {
-    const { outDir: requested, ...options } = input;
+    const { outDir: requested, ...spec } = input;
     const outDir = await ctx.choosePath({ purpose: 'writeStudyReport', mode: 'open-directory', title: 'Folder for the report', requested });
     ctx.progress(10, 'Computing the report');
-    const report = buildReport(ctx.study.db, options);
+    const report = buildReport(ctx.study.db, spec);
     ctx.throwIfCancelled();
     ctx.progress(60, 'Writing files');
-    const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: 'lesion' }), exporters: [exportReportDocuments] });
+    const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: report.unit }), exporters: [exportReportDocuments] });
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
   },

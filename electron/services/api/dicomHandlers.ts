@@ -4,7 +4,7 @@
 // is written only by commitDicomProposals, in one transaction.
 import { ApiError } from '../../../shared/api/contract';
 import type { dicomMethods } from '../../../shared/api/dicom';
-import { commitProposals, deriveFromStudy, studyDeriveOptions } from '../dicom/dicomImport';
+import { commitProposals, deriveFromStudy, markInCohort, studyDeriveOptions } from '../dicom/dicomImport';
 import { scanIntoIndex, ScanInputError } from '../dicom/dicomScan';
 import { ScanCancelled, type ScanProgress } from '../dicom/folderScan';
 import { getOrCreateStudyKey } from '../identity/studyKey';
@@ -30,7 +30,7 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
     // Linking identified files needs the study key (asked for before any file is read).
     const key = getOrCreateStudyKey(db, ctx.session.keyStore, 'Scanning DICOM files into this study');
     try {
-      return await scanIntoIndex(db, dir, key, {
+      const scan = await scanIntoIndex(db, dir, key, {
         ...studyDeriveOptions(db, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }),
         signal: ctx.signal,
         onProgress: (p) => {
@@ -39,6 +39,7 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
           ctx.progress(Math.round(pct), `${PHASE_LABEL[p.phase]} ${p.total ? `(${p.done}/${p.total} files)` : ''}`.trim());
         },
       });
+      return markInCohort(db, scan);
     } catch (error) {
       if (error instanceof ScanCancelled) throw new ApiError('CANCELLED', 'DICOM scan cancelled.');
       if (error instanceof ScanInputError) throw new ApiError('INVALID_INPUT', error.message);
@@ -59,6 +60,7 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
       const changes = edits.get(lesion.proposalId);
       if (changes) Object.assign(lesion, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)));
     }
-    return commitProposals(db, derivation, { accepted: new Set(input.proposalIds), includeReviewed: input.includeReviewed });
+    // A correction is a person's review: an edited flagged proposal is committed like an accepted one.
+    return commitProposals(db, derivation, { accepted: new Set(input.proposalIds), includeReviewed: input.includeReviewed, edited: new Set(edits.keys()) });
   },
 };

@@ -9,7 +9,7 @@ import type { exportFigureInput, exportMethods } from '../../../shared/api/expor
 import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 import { PRESETS, type JournalPreset } from '../../../shared/charts/journalStyle';
 import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
-import { coxTableModel, countTableModel, table1Model, type TableModel } from '../../../shared/charts/tableModel';
+import { coxTableModel, countTableModel, table1Model, tableFormatOf, type TableModel } from '../../../shared/charts/tableModel';
 import { runStudyAnalysis } from '../analysis/studyAnalysis';
 import { EXPORT_SCALE, exportFigure } from '../export/figureExport';
 import { measureFigureText } from '../export/figureFont';
@@ -31,7 +31,7 @@ function presetFrom(input: z.output<typeof exportFigureInput>): JournalPreset {
   if (input.heightMm !== undefined) base.heightMm = input.heightMm;
   if (input.fontPt !== undefined) base.fontPt = input.fontPt;
   base.palette = input.palette;
-  base.pStyle = input.pStyle;
+  base.pStyle = input.pStyle ?? input.spec.format.pStyle;
   return base;
 }
 
@@ -82,7 +82,8 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     const figure =
       input.figure === 'forest'
         ? analysisForestFigure(result, fctx, input.model)
-        : analysisSurvivalFigure(result, fctx, { ci: input.ci, riskTable: input.riskTable });
+        : analysisSurvivalFigure(result, fctx, { ci: input.ci, riskTable: input.riskTable, xMax: input.xMax, xStep: input.xStep, annotation: input.annotation, medianLine: input.medianLine });
+    if (!figure) throw new ApiError('INVALID_INPUT', 'No Cox model of this analysis has an estimable hazard ratio: there is no forest plot to draw.');
     const exported = await exportFigure(figure, provenance, { format: input.format, dpi: input.dpi });
     ctx.throwIfCancelled();
     writeOut(path, exported.data);
@@ -101,12 +102,12 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
   exportTable: async (input, ctx) => {
     const path = await savePath(ctx, 'exportTable', 'Save table', input.format, input.path, input.table);
     const { result, provenance } = await analyse(ctx, input.spec);
-    const fmt = { ci: input.ci, decimals: input.decimals, pStyle: input.pStyle };
+    const fmt = tableFormatOf(result, { ci: input.ci, decimals: input.decimals, pStyle: input.pStyle, showCoefficients: input.showCoefficients });
     let model: TableModel;
     if (input.table === 'table1') model = table1Model(result.table1, fmt);
     else if (input.table === 'cox') model = coxTableModel(result, fmt);
-    else if (input.table === 'firstFailure') model = countTableModel(result.firstFailure, 'Table 3. Patterns of first failure', 'Pattern of first failure');
-    else model = countTableModel(result.toxicity, 'Table 4. Toxicity by grade', 'CTCAE term');
+    else if (input.table === 'firstFailure') model = countTableModel(result.firstFailure, `Table 3. ${result.firstFailure.title}`);
+    else model = countTableModel(result.toxicity, `Table 4. ${result.toxicity.title}`);
     const data = await exportTable(model, provenance, input.format);
     writeOut(path, data);
     ctx.progress(100, 'Saved');
@@ -114,6 +115,6 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
   },
   getMethodsText: async (input, ctx) => {
     const { result } = await analyse(ctx, input.spec);
-    return { text: methodsParagraph(result, { name: 'RT Cohort Workstation', version: appVersion() }, input.pStyle), analysisSpecHash: result.specHash };
+    return { text: methodsParagraph(result, { name: 'RT Cohort Workstation', version: appVersion() }, input.pStyle ?? input.spec.format.pStyle), analysisSpecHash: result.specHash };
   },
 };

@@ -34,7 +34,7 @@ export interface StudyFile {
 export interface StudyFileOptions {
   /** Defaults to the app's migrations; tests pass their own. */
   migrations?: readonly Migration[];
-  /** Where migrations put the study key (migration 5); default: defaultKeyStore(). */
+  /** Where migrations put the study key (migration 6); default: defaultKeyStore(). */
   keyStore?: MigrationContext['keyStore'];
 }
 

@@ -29,11 +29,43 @@ export function studyDeriveOptions(db: Database.Database, overrides: DeriveOptio
 }
 
 export function deriveFromStudy(db: Database.Database, options: DeriveOptions = {}): Derivation {
-  return deriveProposals(readIndex(db), studyDeriveOptions(db, options));
+  return markInCohort(db, deriveProposals(readIndex(db), studyDeriveOptions(db, options)));
 }
 
 function courseKey(p: DicomLesionProposal): string {
   return `dicom:${p.proposalId}`;
+}
+
+/** Sets inCohort on every proposal whose course the study already holds (a re-scan shows them, unselected). */
+export function markInCohort<T extends { lesions: DicomLesionProposal[] }>(db: Database.Database, derivation: T): T {
+  const find = db.prepare('SELECT 1 FROM rt_courses WHERE source_key = ?').pluck();
+  // Studies imported before courses were assembled hold a re-plan or boost plan as a course of its own.
+  const byPlan = db.prepare("SELECT source_key FROM rt_courses WHERE plan_sop_instance_uid = ? AND source_key LIKE 'dicom:%'").pluck();
+  for (const l of derivation.lesions) {
+    l.inCohort = find.get(courseKey(l)) !== undefined;
+    const separate = l.planSopInstanceUids
+      .filter((uid) => uid !== l.planSopInstanceUid)
+      .flatMap((uid) => byPlan.all(uid) as string[])
+      .filter((key) => key !== courseKey(l));
+    if (separate.length) {
+      l.reviewReasons.push(`the cohort already holds ${separate.length} plan(s) of this course as separate course(s) (an earlier import): merge or delete them`);
+      l.needsReview = true;
+    }
+  }
+  return derivation;
+}
+
+/**
+ * The phases to store with a course: only when they still add up to its totals (a person who
+ * corrected the dose or fractions in the review replaced the phase arithmetic with their own).
+ */
+function phasesToStore(p: DicomLesionProposal): DicomLesionProposal['phases'] {
+  const counted = p.phases.filter((ph) => (ph.fractionsCounted ?? 0) > 0);
+  if (!counted.length || counted.some((ph) => ph.dosePerFractionGy === null || !(ph.dosePerFractionGy > 0))) return [];
+  const fractions = counted.reduce((s, ph) => s + (ph.fractionsCounted as number), 0);
+  const dose = counted.reduce((s, ph) => s + (ph.dosePerFractionGy as number) * (ph.fractionsCounted as number), 0);
+  if (fractions !== p.fractionsPlanned || p.totalDoseGy === null || Math.abs(dose - p.totalDoseGy) > 1e-3) return [];
+  return counted;
 }
 
 /** Why a proposal cannot be written even when accepted (the cohort needs these facts). */
@@ -52,6 +84,8 @@ export interface CommitOptions {
   accepted?: ReadonlySet<string>;
   /** Commit accepted proposals even if flagged needsReview (the user reviewed them). */
   includeReviewed?: boolean;
+  /** Accepted proposals a person corrected in the review: reviewed, so committed even when flagged. */
+  edited?: ReadonlySet<string>;
   who?: string;
   onProgress?: (progress: ScanProgress) => void;
 }
@@ -64,14 +98,17 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
   const known = new Set(derivation.lesions.map((l) => l.proposalId));
   for (const id of options.accepted ?? []) if (!known.has(id)) result.notCommitted.push({ proposalId: id, reasons: ['no such proposal'] });
 
+  const present = db.prepare('SELECT 1 FROM rt_courses WHERE source_key = ?').pluck();
   const chosen: DicomLesionProposal[] = [];
   for (const p of derivation.lesions) {
     const accepted = options.accepted ? options.accepted.has(p.proposalId) : true;
-    if (!accepted) {
-      if (!options.accepted && p.needsReview) result.notCommitted.push({ proposalId: p.proposalId, reasons: p.reviewReasons });
+    if (!accepted) continue;
+    // Already in the cohort (a person accepted it earlier, flagged or not): nothing to decide again.
+    if (present.get(courseKey(p)) !== undefined) {
+      result.alreadyPresent++;
       continue;
     }
-    if (p.needsReview && !options.includeReviewed) {
+    if (p.needsReview && !options.includeReviewed && !options.edited?.has(p.proposalId)) {
       result.notCommitted.push({ proposalId: p.proposalId, reasons: p.reviewReasons });
       continue;
     }
@@ -90,6 +127,10 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
   const indexHash = db.prepare('SELECT id_hash AS idHash FROM dicom_patient WHERE pseudonym = ?');
   const findLinked = db.prepare('SELECT patient_id AS id FROM patient_hospital_id WHERE id_hash = ?');
   const findLesion = db.prepare('SELECT id FROM lesions WHERE patient_id = ? AND levels = ?');
+  const insertPhase = db.prepare(
+    `INSERT INTO rt_course_phases (rt_course_id, phase_number, plan_sop_instance_uid, fraction_group, dose_per_fraction_gy,
+       fractions_planned, fractions_delivered, fractions_counted, superseded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
 
   db.transaction(() => {
     let provenanceId: number | null = null;
@@ -144,7 +185,7 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
         ).id;
         result.lesionsAdded++;
       }
-      createRecord(
+      const course = createRecord(
         db,
         'rtCourse',
         {
@@ -164,6 +205,19 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
         },
         { who, provenanceId: provenance() },
       );
+      phasesToStore(p).forEach((ph, i) => {
+        insertPhase.run(
+          course.id,
+          i + 1,
+          ph.planSopInstanceUid,
+          ph.fractionGroup,
+          ph.dosePerFractionGy,
+          ph.fractionsPlanned,
+          ph.fractionsDelivered,
+          ph.fractionsCounted,
+          ph.superseded ? 1 : 0,
+        );
+      });
       result.coursesAdded++;
     }
     options.onProgress?.({ phase: 'committing', done, total: chosen.length });
@@ -194,7 +248,7 @@ export async function importDicomFolder(
     db.exec('BEGIN IMMEDIATE');
     try {
       const key = getOrCreateStudyKey(db, keyStore, 'Importing DICOM files into this study');
-      const scan = await scanIntoIndex(db, dir, key, { ...options, ...studyDeriveOptions(db, options) });
+      const scan = markInCohort(db, await scanIntoIndex(db, dir, key, { ...options, ...studyDeriveOptions(db, options) }));
       const committed = commitProposals(db, { patients: scan.patients, lesions: scan.lesions }, { who: options.who, onProgress: options.onProgress });
       db.exec('COMMIT');
       return {
@@ -202,8 +256,9 @@ export async function importDicomFolder(
         newInstances: scan.newInstances,
         reusedFiles: scan.reusedFiles,
         ...committed,
+        // Flagged proposals not in the cohort, with their reasons: for a person, in the review screen.
         needsReview: scan.lesions
-          .filter((l) => l.needsReview)
+          .filter((l) => l.needsReview && !l.inCohort)
           .map((l) => ({
             proposalId: l.proposalId,
             sourcePatientId: l.sourcePatientId,

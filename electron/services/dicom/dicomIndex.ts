@@ -2,7 +2,7 @@
 // derivation needs. Idempotent by SOPInstanceUID: an instance already indexed (even from another
 // file or another transfer syntax) is not added again.
 //
-// No identifier is written (issue 11 item 1; migration 0005-deidentify-study.ts): a patient is
+// No identifier is written (issue 11 item 1; migration 0006-deidentify-study.ts): a patient is
 // its pseudonym and `id_hash` (identity/patientLink.ts hospitalIdHash), a file its keyed
 // fingerprint (identity/fileFingerprint.ts), RT content what identity/rtContentPolicy.ts keeps.
 // The scan's clear values (PatientID for the review table, birth date for the age at first RT)
@@ -15,7 +15,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
-import { deidentifiedIndexSql } from '../db/migrations/0005-deidentify-study';
+import { deidentifiedIndexSql } from '../db/migrations/0006-deidentify-study';
 import { fileFingerprint } from '../identity/fileFingerprint';
 import { hospitalIdHash } from '../identity/patientLink';
 import { keptRtContentOf } from '../identity/rtContentPolicy';
@@ -24,7 +24,7 @@ import type { InstanceHeader, PlanContent, StructureSetContent, TreatmentRecordC
 
 /**
  * Keyed pseudonym (product.md §2): HMAC-SHA-256 over issuer and PatientID with the study key
- * (identity/studyKey.ts; before migration 5 the same secret lived in the file, so pseudonyms are
+ * (identity/studyKey.ts; before migration 6 the same secret lived in the file, so pseudonyms are
  * unchanged by the migration). The unit separator keeps ("A", "BC") and ("AB", "C") apart. 16 hex
  * digits (64 bits) keep collisions negligible for any cohort while staying readable.
  */
@@ -38,7 +38,7 @@ export function openScratchIndex(): Database.Database {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
   dicomIndexUp(db);
-  // Only the index part of migration 5 (the scratch index has no cohort tables).
+  // Only the index part of migration 6 (the scratch index has no cohort tables).
   db.exec(`CREATE TABLE study_settings (id INTEGER PRIMARY KEY); CREATE TABLE patients (id INTEGER PRIMARY KEY);`);
   db.exec(deidentifiedIndexSql);
   db.exec('DROP TABLE dicom_source_file; DROP TABLE dicom_source_identity; DROP TABLE dicom_pseudonym_key;');
@@ -129,8 +129,11 @@ export class IndexWriter {
       ),
       sameClassAndUidLength: db.prepare('SELECT id, sop_instance_uid AS uid FROM dicom_instance WHERE sop_class_uid = ? AND length(sop_instance_uid) = ?'),
       upsertFile: db.prepare(
-        `INSERT INTO dicom_file_seen (file_hash, instance_id, skipped_reason) VALUES (?, ?, ?)
+        `INSERT INTO dicom_file_seen (file_hash, instance_id, skipped_reason, skipped_patient_id, skipped_sop_class_uid, skipped_sop_instance_uid)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(file_hash) DO UPDATE SET instance_id = excluded.instance_id, skipped_reason = excluded.skipped_reason,
+           skipped_patient_id = excluded.skipped_patient_id, skipped_sop_class_uid = excluded.skipped_sop_class_uid,
+           skipped_sop_instance_uid = excluded.skipped_sop_instance_uid,
            scanned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       ),
     };
@@ -139,12 +142,14 @@ export class IndexWriter {
         const o = r.outcome;
         const fingerprint = fileFingerprint(this.key, r.path, o.size, o.mtimeMs);
         if (o.kind === 'skipped') {
-          // A reason quoting the path (an OS error message) must not bring it into the study.
-          this.stmt.upsertFile.run(fingerprint, null, o.reason.split(r.path).join('<file>'));
+          // Whose file it was, when that much could be read (rtDerivation flags the patient's proposals);
+          // a reason quoting the path (an OS error message) must not bring it into the study.
+          const who = o.identity?.patientId ? this.skippedPatient(o.identity.patientId, o.identity.issuerOfPatientId) : null;
+          this.stmt.upsertFile.run(fingerprint, null, o.reason.split(r.path).join('<file>'), who, o.identity?.sopClassUid || null, o.identity?.sopInstanceUid || null);
           continue;
         }
         const instanceId = this.addInstance(o.header);
-        this.stmt.upsertFile.run(fingerprint, instanceId, null);
+        this.stmt.upsertFile.run(fingerprint, instanceId, null, null, null, null);
       }
     });
   }
@@ -242,6 +247,10 @@ export class IndexWriter {
       this.patientsComplete.add(id);
     }
     return id;
+  }
+
+  private skippedPatient(patientId: string, issuer: string): number {
+    return this.patientFor({ patientId, issuerOfPatientId: issuer, sex: '', birthDate: null } as InstanceHeader);
   }
 
   /**
@@ -343,10 +352,18 @@ export interface IndexedRtInstance {
   treatmentRecord?: TreatmentRecordContent;
 }
 
+/** A skipped file whose patient could be read, unless its instance was read from another file. */
+export interface IndexedSkippedFile {
+  patientId: number;
+  sopClassUid: string;
+  reason: string;
+}
+
 export interface IndexContent {
   patients: IndexedPatient[];
   series: IndexedSeries[];
   rt: IndexedRtInstance[];
+  skipped?: IndexedSkippedFile[];
 }
 
 /** The index as the derivation reads it; `scanned` adds the clear values of the current scan. */
@@ -378,7 +395,50 @@ export function readIndex(db: Database.Database, scanned: ReadonlyMap<number, Sc
     )
     .all() as Array<Omit<IndexedRtInstance, 'plan'> & { content: string }>;
   const rt = rtRows.map(({ content, ...rest }) => ({ ...rest, ...(JSON.parse(content) as object) }) as IndexedRtInstance);
-  return { patients, series, rt };
+  return { patients, series, rt, skipped: skippedFiles(db) };
+}
+
+/**
+ * Whether a skipped file's UID (read from bytes the reader gave up on) is the indexed `uid`: equal;
+ * or damaged — not a valid UID and at most 3 characters from it at the same length (as
+ * corruptedCopyOf); or cut short by a damaged length — a prefix of it of at least 20 characters.
+ * Distinct valid UIDs of the same length are never matched (slices often differ in one digit).
+ */
+function sameInstanceUid(uid: string, read: string): boolean {
+  if (uid === read) return true;
+  if (read.length >= 20 && read.length < uid.length && uid.startsWith(read)) return true;
+  if (/^[0-9]+(\.[0-9]+)*$/.test(read) || uid.length !== read.length) return false;
+  let differences = 0;
+  for (let i = 0; i < uid.length && differences <= 3; i++) if (uid.charCodeAt(i) !== read.charCodeAt(i)) differences++;
+  return differences <= 3;
+}
+
+/**
+ * Skipped files whose patient could be read, less those that are (damaged) copies of an instance
+ * of that patient read from another file: nothing of the patient was lost by skipping them.
+ */
+function skippedFiles(db: Database.Database): IndexedSkippedFile[] {
+  const rows = db
+    .prepare(
+      `SELECT skipped_patient_id AS patientId, COALESCE(skipped_sop_class_uid, '') AS sopClassUid, skipped_reason AS reason,
+              COALESCE(skipped_sop_instance_uid, '') AS uid
+       FROM dicom_file_seen WHERE skipped_patient_id IS NOT NULL ORDER BY rowid`,
+    )
+    .all() as Array<IndexedSkippedFile & { uid: string }>;
+  if (!rows.length) return [];
+  const instancesOf = db.prepare(
+    `SELECT i.sop_instance_uid FROM dicom_instance i JOIN dicom_series se ON se.id = i.series_id JOIN dicom_study st ON st.id = se.study_id
+     WHERE st.patient_id = ?`,
+  ).pluck();
+  const byPatient = new Map<number, string[]>();
+  const out: IndexedSkippedFile[] = [];
+  for (const { uid, ...file } of rows) {
+    let uids = byPatient.get(file.patientId);
+    if (!uids) byPatient.set(file.patientId, (uids = instancesOf.all(file.patientId) as string[]));
+    if (uid && uids.some((u) => sameInstanceUid(u, uid))) continue;
+    out.push(file);
+  }
+  return out;
 }
 
 /**

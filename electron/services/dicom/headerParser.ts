@@ -16,6 +16,8 @@ import {
   type InstanceHeader,
   type PlanBeam,
   type PlanContent,
+  type SessionBeam,
+  type SkippedIdentity,
   type StructureSetContent,
   type TreatmentRecordContent,
 } from './dicomRecord';
@@ -80,7 +82,8 @@ function unreadable(error: unknown): string {
  */
 export function parseDicomBytes(bytes: Uint8Array, fileSize: number): ParseOutcome | 'need-more' {
   const read = readDataSet(bytes, fileSize);
-  if (read === 'need-more' || read.kind === 'skipped') return read;
+  if (read === 'need-more') return read;
+  if (read.kind === 'skipped') return { ...read, identity: skippedIdentity(bytes) };
   let outcome: ParseOutcome;
   try {
     outcome = extractHeader(read.dataSet, read.transferSyntaxUid);
@@ -179,6 +182,54 @@ function itemContext(ds: DataSet, parent: Context): Context {
 
 // ——— extraction ———
 
+/**
+ * Whose a skipped file is and what it was, when the reader gave up (rtDerivation.ts flags that
+ * patient's proposals). The reader stops at the first bad element, usually well after the patient
+ * module, so the first little-endian PatientID (0010,0020) and SOP UIDs in the bytes are looked up
+ * directly — explicit VR ('LO'/'UI' + 2-byte length) or implicit VR (4-byte length). Used only to
+ * add a review reason, never to derive a value.
+ */
+export function skippedIdentity(bytes: Uint8Array): SkippedIdentity | undefined {
+  const patientId = findValue(bytes, 0x0010, 0x0020, 'LO', 64);
+  if (!patientId || !PRINTABLE.test(patientId)) return undefined;
+  const issuer = findValue(bytes, 0x0010, 0x0021, 'LO', 64);
+  return {
+    patientId,
+    issuerOfPatientId: PRINTABLE.test(issuer) ? issuer : '',
+    sopClassUid: firstValidUid(findValue(bytes, 0x0008, 0x0016, 'UI', 64), findValue(bytes, 0x0002, 0x0002, 'UI', 64)),
+    // Possibly damaged: dicomIndex.ts matches it to an indexed instance of the patient, exactly or nearly.
+    sopInstanceUid: firstValidUid(findValue(bytes, 0x0008, 0x0018, 'UI', 64), findValue(bytes, 0x0002, 0x0003, 'UI', 64)),
+  };
+}
+
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const VALID_UID = /^[0-9]+(\.[0-9]+)*$/;
+
+/** The first valid UID of the candidates, else the first non-empty one (a damaged UID still identifies). */
+function firstValidUid(...candidates: string[]): string {
+  return candidates.find((c) => VALID_UID.test(c)) ?? candidates.find((c) => c !== '') ?? '';
+}
+
+/** The first little-endian element (group, element) with a plausible value, as latin1 text ('' if none). */
+function findValue(bytes: Uint8Array, group: number, element: number, vr: string, maxLength: number): string {
+  const g0 = group & 0xff;
+  const g1 = group >> 8;
+  const e0 = element & 0xff;
+  const e1 = element >> 8;
+  for (let i = 0; i + 8 <= bytes.length; i++) {
+    if (bytes[i] !== g0 || bytes[i + 1] !== g1 || bytes[i + 2] !== e0 || bytes[i + 3] !== e1) continue;
+    let length: number;
+    if (bytes[i + 4] === vr.charCodeAt(0) && bytes[i + 5] === vr.charCodeAt(1)) length = bytes[i + 6] | (bytes[i + 7] << 8);
+    else if (bytes[i + 6] === 0 && bytes[i + 7] === 0) length = bytes[i + 4] | (bytes[i + 5] << 8);
+    else continue;
+    const start = i + 8;
+    if (length === 0 || length > maxLength || start + length > bytes.length) continue;
+    const value = String.fromCharCode(...bytes.subarray(start, start + length)).replace(/[ \0]+$/, '').trim();
+    if (value) return value;
+  }
+  return '';
+}
+
 function extractHeader(ds: DataSet, transferSyntaxUid: string): ParseOutcome {
   const sopClassUid = rawString(ds, 'x00080016') || rawString(ds, 'x00020002');
   if (sopClassUid === SOP_CLASS.mediaDirectory) return { kind: 'skipped', reason: 'DICOMDIR (media directory), not an instance' };
@@ -225,14 +276,22 @@ function extractPlan(ds: DataSet, ctx: Context): PlanContent {
       prescriptionDoseGy: num(item, 'x300a0026'),
     };
   });
-  const fractionGroups: FractionGroup[] = items(ds, 'x300a0070').map((item) => ({
-    number: num(item, 'x300a0071'),
-    fractionsPlanned: num(item, 'x300a0078'),
-    beamDoses: items(item, 'x300c0004').map((b) => ({ beamNumber: num(b, 'x300c0006'), doseGy: num(b, 'x300a0084') })),
-    doseReferenceNumbers: items(item, 'x300c0050')
-      .map((r) => num(r, 'x300c0051'))
-      .filter((n): n is number => n !== null),
-  }));
+  const fractionGroups: FractionGroup[] = items(ds, 'x300a0070').map((item) => {
+    const doseRefs = items(item, 'x300c0050');
+    const prescriptionsGy: FractionGroup['prescriptionsGy'] = [];
+    for (const r of doseRefs) {
+      const ref = num(r, 'x300c0051');
+      const dose = num(r, 'x300a0026');
+      if (ref !== null && dose !== null) prescriptionsGy.push({ doseReferenceNumber: ref, doseGy: dose });
+    }
+    return {
+      number: num(item, 'x300a0071'),
+      fractionsPlanned: num(item, 'x300a0078'),
+      beamDoses: items(item, 'x300c0004').map((b) => ({ beamNumber: num(b, 'x300c0006'), doseGy: num(b, 'x300a0084'), meterset: num(b, 'x300a0086') })),
+      doseReferenceNumbers: doseRefs.map((r) => num(r, 'x300c0051')).filter((n): n is number => n !== null),
+      prescriptionsGy,
+    };
+  });
   // Ion plans keep beams in IonBeamSequence (300A,03A2).
   const beamItems = items(ds, 'x300a00b0').length ? items(ds, 'x300a00b0') : items(ds, 'x300a03a2');
   const beams: PlanBeam[] = beamItems.map((item) => {
@@ -285,25 +344,34 @@ function extractStructureSet(ds: DataSet, ctx: Context): StructureSetContent {
 }
 
 function extractRecord(ds: DataSet, ctx: Context): TreatmentRecordContent {
-  const session = items(ds, 'x30080020');
+  // Ion records keep the session's beams in TreatmentSessionIonBeamSequence (3008,0021).
+  const session = items(ds, 'x30080020').length ? items(ds, 'x30080020') : items(ds, 'x30080021');
   const machine = items(ds, 'x300a0206')[0];
   const plan = items(ds, 'x300c0002')[0];
+  const beams: SessionBeam[] = session.map((b) => {
+    const cp = items(b, 'x30080040')[0] ?? items(b, 'x30080041')[0];
+    return {
+      beamNumber: num(b, 'x300c0006'),
+      fractionNumber: num(b, 'x30080022'),
+      termination: rawString(b, 'x3008002a').trim().toUpperCase(),
+      deliveryType: rawString(b, 'x300a00ce').trim().toUpperCase(),
+      specifiedMeterset: num(b, 'x30080032'),
+      deliveredMeterset: num(b, 'x30080036'),
+      date: cp ? isoDate(cp, 'x30080024') : null,
+    };
+  });
   // TreatmentDate (3008,0250) is type 2; fall back to the first control point delivery date.
-  let date = isoDate(ds, 'x30080250');
-  if (!date) {
-    for (const beam of session) {
-      const cp = items(beam, 'x30080040')[0];
-      if (cp) date = isoDate(cp, 'x30080024');
-      if (date) break;
-    }
-  }
+  const date = isoDate(ds, 'x30080250') ?? beams.find((b) => b.date)?.date ?? null;
   return {
     date,
     planUid: plan ? rawString(plan, 'x00081155').trim() || null : null,
+    // PS3.3 C.8.8.21 puts ReferencedFractionGroupNumber beside the plan reference; some systems nest it.
+    fractionGroup: num(ds, 'x300c0022') ?? (plan ? num(plan, 'x300c0022') : null),
     machineName: machine ? text(machine, 'x300a00b2', ctx) : '',
     model: machine ? text(machine, 'x00081090', ctx) : '',
     manufacturer: machine ? text(machine, 'x00080070', ctx) : '',
-    fractionNumbers: session.map((b) => num(b, 'x30080022')).filter((n): n is number => n !== null),
-    terminationStatuses: session.map((b) => rawString(b, 'x3008002a').trim().toUpperCase()),
+    fractionNumbers: beams.map((b) => b.fractionNumber).filter((n): n is number => n !== null),
+    terminationStatuses: beams.map((b) => b.termination),
+    beams,
   };
 }

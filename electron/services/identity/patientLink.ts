@@ -2,7 +2,7 @@
 //
 // A hospital patient ID (MRN) never enters the study file. What the study keeps is a keyed hash
 // of it — HMAC-SHA-256 under the study key (./studyKey.ts, kept outside the file) — in
-// `patient_hospital_id` (cohort patient → hash; migration 0005-deidentify-study.ts). The DICOM
+// `patient_hospital_id` (cohort patient → hash; migration 0006-deidentify-study.ts). The DICOM
 // import stores the same hash for every patient it commits (and the DICOM index keeps it in
 // `dicom_patient.id_hash` to recognise the patient on re-scan); a spreadsheet keyed by MRN hashes
 // its IDs the same way and finds the patients with findPatientByHospitalId. Without the key the

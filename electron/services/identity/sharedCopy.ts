@@ -1,4 +1,4 @@
-// Whether a study file is a de-identified shared copy (migration 0006, made by studyShare.ts), and
+// Whether a study file is a de-identified shared copy (migration 0007, made by studyShare.ts), and
 // the one refusal every identified import goes through: a shared copy has no key, no DICOM index
 // and shifted dates, so new identified data could neither be linked nor kept consistent.
 import type Database from 'better-sqlite3';

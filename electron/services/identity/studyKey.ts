@@ -8,7 +8,7 @@
 // identified data (a DICOM re-scan, an MRN-keyed spreadsheet) to the study's patients.
 //
 // Where: the study carries a random, non-identifying `study_settings.study_uid` (migration
-// 0005-deidentify-study.ts); the key is found by that uid in a StudyKeyStore:
+// 0006-deidentify-study.ts); the key is found by that uid in a StudyKeyStore:
 // - KeyFileStore: `<userData>/study-keys/<uid>.key`, mode 0600 (web mode, CLI).
 // - SingleKeyFileStore: one key file named by the user (`rtcw … --key FILE`).
 // - SafeStorageKeyStore: `<userData>/study-keys/<uid>.safekey`, encrypted by the OS keychain
@@ -226,7 +226,7 @@ export class SafeStorageKeyStore implements StudyKeyStore {
 /** The study's random, non-identifying uid (names its key in a store). */
 export function studyUid(db: Database.Database): string {
   const row = db.prepare('SELECT study_uid AS uid FROM study_settings WHERE id = 1').get() as { uid: string | null } | undefined;
-  if (!row?.uid) throw new ApiError('INTERNAL', 'This study has no study uid (schema older than migration 5?).');
+  if (!row?.uid) throw new ApiError('INTERNAL', 'This study has no study uid (schema older than migration 6?).');
   return row.uid;
 }
 

@@ -3,9 +3,10 @@
 //
 // What the copy keeps and drops (HIPAA Safe Harbor §164.514(b)(2); DICOM PS3.15 Annex E, Basic
 // Profile with the Retain Longitudinal Temporal Information with Modified Dates option):
-// - Only the cohort tables, provenance, study settings, saved analyses and the audit log are kept;
-//   EVERY other table is emptied (the DICOM index, the patient link hashes, any table added later):
-//   what is not known to be safe does not leave.
+// - Only the cohort tables (with RT course phases), provenance, study settings, saved analyses and
+//   the audit log are kept; EVERY other table is emptied (the DICOM index, the patient link hashes,
+//   the undo history, whose steps replay audit values the copy drops, any table added later): what
+//   is not known to be safe does not leave.
 // - Calendar dates are shifted by a random offset per patient (one offset for all of a patient's
 //   rows), so every interval — and every time-to-event value the analyses compute — is identical.
 //   Offsets are 100 to 110 years into the past, so no shifted date can equal a real one of the study
@@ -26,7 +27,7 @@
 //   the disease and the study, not the person; the study title is the researcher's to word.
 // The copy is built in memory from the source (db.serialize(): no identified temporary file) and
 // written with VACUUM INTO under secure_delete, so the file holds no freed page with old bytes. It
-// is marked a shared copy (study_settings.shared_copy, migration 0006), which refuses identified
+// is marked a shared copy (study_settings.shared_copy, migration 0007), which refuses identified
 // imports (identity/sharedCopy.ts).
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
@@ -46,6 +47,8 @@ export const SHARED_TABLES: readonly string[] = [
   'study_settings',
   'provenance',
   ...Object.values(ENTITY_TABLES),
+  // Phases of an RT course (migration 0005): BED/EQD2 are summed phase by phase; plan UIDs dropped below.
+  'rt_course_phases',
   'audit_log',
   'saved_analyses',
 ];
@@ -125,6 +128,7 @@ function deidentify(db: Database.Database, options: ShareOptions): string[] {
       for (const m of machines) setMachine.run(stereotacticOnlyModel(m.machine), m.id);
     }
   }
+  if (tableHasColumn(db, 'rt_course_phases', 'plan_sop_instance_uid')) db.prepare('UPDATE rt_course_phases SET plan_sop_instance_uid = NULL').run();
   db.prepare(
     `UPDATE provenance SET label = CASE kind WHEN 'dicom' THEN 'DICOM import' WHEN 'spreadsheet' THEN 'spreadsheet import'
        WHEN 'manual' THEN 'manual entry' ELSE kind END, fingerprint = NULL, created_by = 'shared copy', created_at = ?`,

@@ -8,7 +8,7 @@
 // nothing (unchanged) and edited rows are updated (audited), never duplicated.
 import { createHmac } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { isIsoDate } from '../../../shared/domain/calendarDates';
+import { parseDateAs } from '../../../shared/domain/calendarDates';
 import { AGENT_CLASSES, ENTITY_FIELDS, ENTITY_NAMES, ENTITY_TABLES, validateRecord, type EntityName, type FieldSpec } from '../../../shared/domain/cohortModel';
 import {
   CohortValidationError,
@@ -37,7 +37,7 @@ export interface ImportOptions {
   maxRejected?: number;
   /**
    * The study key (identity/studyKey.ts getOrCreateStudyKey): row keys are HMACs under it, as they
-   * were under the in-file secret before migration 5 (same bytes, so re-imports still match).
+   * were under the in-file secret before migration 6 (same bytes, so re-imports still match).
    */
   studyKey: Buffer;
 }
@@ -81,36 +81,11 @@ class Rollback extends Error {}
 const TRUE_WORDS = new Set(['1', 'y', 'yes', 'true', 'ja', 'j', 'checked', 'x', 'present', 'positive']);
 const FALSE_WORDS = new Set(['0', 'n', 'no', 'false', 'nein', 'unchecked', 'absent', 'negative']);
 
-/** A date written in `format` → ISO YYYY-MM-DD, or null if it does not fit. */
+/** A date written in `format` → ISO YYYY-MM-DD, or null if it does not fit (shared/domain/calendarDates). */
 export function parseDate(value: Cell, format: DateFormat): string | null {
   if (value === null) return null;
-  const text = String(value).trim();
-  if (isIsoDate(text)) return text; // XLSX date cells arrive as ISO whatever the format
-  let y: string | undefined, m: string | undefined, d: string | undefined;
-  let match: RegExpExecArray | null;
-  switch (format) {
-    case 'YYYY-MM-DD':
-      match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
-      if (match) [, y, m, d] = match;
-      break;
-    case 'DD.MM.YYYY':
-    case 'DD/MM/YYYY':
-    case 'DD-MM-YYYY':
-      match = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(text);
-      if (match) [, d, m, y] = match;
-      break;
-    case 'MM/DD/YYYY':
-      match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
-      if (match) [, m, d, y] = match;
-      break;
-    case 'YYYYMMDD':
-      match = /^(\d{4})(\d{2})(\d{2})$/.exec(text);
-      if (match) [, y, m, d] = match;
-      break;
-  }
-  if (!y || !m || !d) return null;
-  const iso = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-  return isIsoDate(iso) ? iso : null;
+  // XLSX date cells arrive as ISO whatever the format; parseDateAs accepts ISO always.
+  return parseDateAs(String(value), format);
 }
 
 function columnOf(mapping: ColumnMapping): string | undefined {

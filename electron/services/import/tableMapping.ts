@@ -46,8 +46,10 @@ import { z } from 'zod';
 import { ENTITY_FIELDS, ENTITY_NAMES, type EntityName } from '../../../shared/domain/cohortModel';
 import { isHospitalIdHeader } from '../../../shared/domain/hospitalIdColumns';
 
-export const DATE_FORMATS = ['YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD', 'DD-MM-YYYY'] as const;
-export type DateFormat = (typeof DATE_FORMATS)[number];
+import { DATE_FORMATS, type DateFormat } from '../../../shared/domain/calendarDates';
+
+// One list of date formats (shared/domain/calendarDates): the DICOM review accepts the same.
+export { DATE_FORMATS, type DateFormat };
 
 const columnMapping = z.union([
   z.string().min(1),

@@ -1,5 +1,7 @@
-import type { AnalysisResult, CountTable, CoxFit, Table1, UnivariateRow } from '../../../shared/api/analysis';
-import { formatHr, formatMonths, formatNumber, formatP, formatRate } from './format';
+import type { AnalysisResult, CoxFit } from '../../../shared/api/analysis';
+import { formatPValue } from '../../../shared/charts/journalStyle';
+import { pHeader, type TableModel } from '../../../shared/charts/tableModel';
+import { formatMonths, formatNumber, formatRate } from './format';
 
 export function LandmarkTable({ result }: { result: AnalysisResult }) {
   const what = result.kind === 'cif' ? 'Cumulative incidence' : 'Survival';
@@ -104,45 +106,45 @@ export function NumberAtRiskTable({
   );
 }
 
-export function Table1View({ table }: { table: Table1 }) {
-  const groups = table.groups;
+/**
+ * A publication table as built by shared/charts/tableModel — the same model the DOCX/CSV/HTML/LaTeX/
+ * XLSX exports and the report write, so the screen shows exactly what is exported.
+ */
+export function TableModelView({ model, label }: { model: TableModel; label: string }) {
   return (
     <div className="table-scroll">
-      <table className="data" aria-label="Table 1">
-        <caption>Table 1 — patient and lesion characteristics</caption>
+      <table className="data" aria-label={label}>
+        <caption>{model.title}</caption>
         <thead>
-          <tr>
-            <th>Characteristic</th>
-            {groups.map((g) => (
-              <th key={String(g.value)} className="num">
-                {g.label}
-                <div className="small muted">
-                  {g.patients} pts / {g.lesions} lesions
-                </div>
-              </th>
-            ))}
-            {groups.length > 2 && <th className="num">p</th>}
-          </tr>
+          {model.header.map((row, i) => (
+            <tr key={i}>
+              {row.map((c, j) => (
+                <th key={j} colSpan={c.colSpan} className={c.align === 'right' ? 'num' : undefined} style={c.align === 'center' ? { textAlign: 'center' } : undefined}>
+                  {c.text}
+                </th>
+              ))}
+            </tr>
+          ))}
         </thead>
         <tbody>
-          {table.rows.map((r, i) => (
-            <tr key={`${r.variable}-${r.level ?? ''}-${i}`}>
-              <th scope="row" style={{ fontWeight: r.level === null ? 600 : 400, paddingLeft: r.level === null ? 8 : 22 }}>
-                {r.label}
-                {r.level === null && <span className="pill" style={{ marginLeft: 6 }}>{r.unit}</span>}
-              </th>
-              <td className="num">{r.total}</td>
-              {r.byGroup.slice(0, groups.length - 1).map((v, k) => (
-                <td key={k} className="num">
-                  {v}
-                </td>
-              ))}
-              {groups.length > 2 && <td className="num">{r.p === null ? '' : formatP(r.p)}</td>}
+          {model.rows.map((r, i) => (
+            <tr key={i}>
+              {r.cells.map((c, j) =>
+                j === 0 ? (
+                  <th key={j} scope="row" style={{ fontWeight: r.heading ? 600 : 400, paddingLeft: r.indent ? 22 : 8 }}>
+                    {c.text}
+                  </th>
+                ) : (
+                  <td key={j} colSpan={c.colSpan} className={c.align === 'right' ? 'num' : undefined}>
+                    {c.text}
+                  </td>
+                ),
+              )}
             </tr>
           ))}
         </tbody>
       </table>
-      <TableNotes notes={table.notes} />
+      <TableNotes notes={model.footnotes} />
     </div>
   );
 }
@@ -167,142 +169,57 @@ function Warnings({ items }: { items: string[] }) {
   );
 }
 
-function methodLabel(fit: CoxFit): string {
-  if (fit.method === 'firth') return 'Firth-penalised Cox, profile-likelihood CIs';
-  return `Cox PH${fit.robust ? ', robust SE clustered by patient' : ''}`;
-}
-
-export function CoxTables({ univariate, multivariable, note }: { univariate: UnivariateRow[]; multivariable: AnalysisResult['multivariable']; note: string | null }) {
-  const uvaWarnings = [...new Set(univariate.flatMap((u) => (u.fit ? u.fit.warnings.filter((w) => !w.startsWith('Proportional')) : [])))];
+/** Per-model diagnostics beside the Cox table: events per variable, PH test, concordance, method. */
+export function CoxDiagnostics({ result }: { result: AnalysisResult }) {
+  const style = result.spec.format.pStyle;
+  const p = (x: number | null | undefined) => (x === null || x === undefined ? '—' : formatPValue(x, style));
+  const models: Array<{ name: string; fit: CoxFit | null; error: string | null }> = [
+    ...result.univariate.map((u) => ({ name: u.label, fit: u.fit, error: u.error })),
+    ...(result.multivariable ? [{ name: 'Multivariable model', fit: result.multivariable as CoxFit, error: null }] : []),
+  ];
+  const warnings = [...new Set(models.flatMap((m) => (m.fit ? m.fit.warnings.filter((w) => !w.startsWith('Proportional')) : [])))];
   return (
-    <div>
-      <div className="table-scroll">
-        <table className="data" aria-label="Univariate Cox models">
-          <caption>Univariate Cox regression</caption>
-          <thead>
-            <tr>
-              <th>Variable</th>
-              <th className="num">n / events</th>
-              <th className="num">HR (95% CI)</th>
-              <th className="num">p</th>
-              <th className="num">PH test p</th>
-              <th className="num">EPV</th>
-            </tr>
-          </thead>
-          <tbody>
-            {univariate.flatMap((u) =>
-              u.fit
-                ? u.fit.terms.map((t, k) => (
-                    <tr key={`${u.variable}-${t.term}`}>
-                      <th scope="row" style={{ fontWeight: 400 }}>
-                        {t.label}
-                      </th>
-                      <td className="num">{k === 0 ? `${u.fit!.n} / ${u.fit!.events}` : ''}</td>
-                      <td className="num">{formatHr(t.hr, t.lower, t.upper)}</td>
-                      <td className="num">{formatP(t.p)}</td>
-                      <td className="num">{k === 0 ? formatP(u.fit!.ph?.global.p) : ''}</td>
-                      <td className="num">
-                        {k === 0 && (
-                          <span className={u.fit!.epv < 10 ? 'pill warn' : 'pill'} title={u.fit!.epv < 10 ? 'Fewer than 10 events per coefficient' : undefined}>
-                            {formatNumber(u.fit!.epv, 1)}
-                          </span>
-                        )}
-                      </td>
-                    </tr>
-                  ))
-                : [
-                    <tr key={u.variable}>
-                      <th scope="row" style={{ fontWeight: 400 }}>
-                        {u.label}
-                      </th>
-                      <td colSpan={5} className="muted">
-                        not estimable: {u.error}
-                      </td>
-                    </tr>,
-                  ],
-            )}
-          </tbody>
-        </table>
-        {univariate[0]?.fit && <p className="small muted">{methodLabel(univariate[0].fit)}.</p>}
-        <Warnings items={uvaWarnings} />
-      </div>
-
-      <div className="table-scroll" style={{ marginTop: 18 }}>
-        <table className="data" aria-label="Multivariable Cox model">
-          <caption>Multivariable Cox regression {note && <span className="muted small">— {note}</span>}</caption>
-          <thead>
-            <tr>
-              <th>Variable</th>
-              <th className="num">HR (95% CI)</th>
-              <th className="num">p</th>
-              <th className="num">PH test p</th>
-            </tr>
-          </thead>
-          <tbody>
-            {multivariable ? (
-              multivariable.terms.map((t) => (
-                <tr key={t.term}>
-                  <th scope="row" style={{ fontWeight: 400 }}>
-                    {t.label}
-                  </th>
-                  <td className="num">{formatHr(t.hr, t.lower, t.upper)}</td>
-                  <td className="num">{formatP(t.p)}</td>
-                  <td className="num">{formatP(multivariable.ph?.terms.find((p) => p.term === t.term.split('=')[0])?.p)}</td>
-                </tr>
-              ))
-            ) : (
-              <tr>
-                <td colSpan={4} className="muted">
-                  No multivariable model.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-        {multivariable && (
-          <p className="small muted">
-            {methodLabel(multivariable)} · n = {multivariable.n}, events = {multivariable.events}, EPV = {formatNumber(multivariable.epv, 1)}
-            {multivariable.likelihoodRatio && <> · LR test p = {formatP(multivariable.likelihoodRatio.p)}</>}
-            {multivariable.ph && <> · global PH test p = {formatP(multivariable.ph.global.p)}</>}
-          </p>
-        )}
-        {multivariable && <Warnings items={multivariable.warnings} />}
-      </div>
-    </div>
-  );
-}
-
-export function CountTableView({ table, label, firstColumn }: { table: CountTable; label: string; firstColumn: string }) {
-  return (
-    <div className="table-scroll">
-      <table className="data" aria-label={label}>
-        <caption>{label}</caption>
+    <div className="table-scroll" style={{ marginTop: 18 }}>
+      <table className="data" aria-label="Cox model diagnostics">
+        <caption>Model diagnostics</caption>
         <thead>
           <tr>
-            <th>{firstColumn}</th>
-            {table.columns.map((c) => (
-              <th key={c} className="num">
-                {c}
-              </th>
-            ))}
+            <th>Model</th>
+            <th className="num">n / events</th>
+            <th className="num">EPV</th>
+            <th className="num">Method</th>
+            <th className="num">PH test {pHeader(style)}</th>
+            <th className="num">Concordance</th>
           </tr>
         </thead>
         <tbody>
-          {table.rows.map((r) => (
-            <tr key={r.label}>
+          {models.map((m) => (
+            <tr key={m.name}>
               <th scope="row" style={{ fontWeight: 400 }}>
-                {r.label}
+                {m.name}
               </th>
-              {r.cells.map((c, i) => (
-                <td key={i} className="num">
-                  {c}
+              {m.fit ? (
+                <>
+                  <td className="num">
+                    {m.fit.n} / {m.fit.events}
+                  </td>
+                  <td className="num">
+                    <span className={m.fit.epv < 10 ? 'pill warn' : 'pill'}>{formatNumber(m.fit.epv, 1)}</span>
+                  </td>
+                  <td className="num">{m.fit.method === 'firth' ? 'Firth (Breslow, no clustering)' : `Cox (${m.fit.ties}${m.fit.robust ? ', robust' : ''})`}</td>
+                  <td className="num">{p(m.fit.ph?.global.p)}</td>
+                  <td className="num">{m.fit.concordance === null ? '—' : formatNumber(m.fit.concordance, 3)}</td>
+                </>
+              ) : (
+                <td colSpan={5} className="muted">
+                  not estimable: {m.error}
                 </td>
-              ))}
+              )}
             </tr>
           ))}
         </tbody>
       </table>
-      <TableNotes notes={table.notes} />
+      <Warnings items={warnings} />
     </div>
   );
 }

@@ -1,4 +1,5 @@
-// Number formats used on screen (the exported tables use the same conventions).
+// Number formats used on screen; p-values come from the one formatter of shared/charts/journalStyle.
+import { formatP as formatPValueStyled, type PStyle } from '../../../shared/charts/journalStyle';
 
 export function formatPercent(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(digits)}%`;
@@ -10,11 +11,10 @@ export function formatRate(estimate: number | null, lower: number | null, upper:
   return `${(100 * estimate).toFixed(1)}% (${ci})`;
 }
 
-/** p-values as journals print them: < 0.001, else three decimals. */
-export function formatP(p: number | null | undefined): string {
+/** A p-value in the analysis's journal style (shared/charts/journalStyle: the one p formatter). */
+export function formatP(p: number | null | undefined, style: PStyle): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return '—';
-  if (p < 0.001) return '< 0.001';
-  return p.toFixed(3);
+  return formatPValueStyled(p, style);
 }
 
 export function formatNumber(x: number | null | undefined, digits = 2): string {

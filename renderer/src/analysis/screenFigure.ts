@@ -36,15 +36,15 @@ function screenLayout(widthPx: number) {
 }
 
 export function screenSurvivalFigure(result: AnalysisResult, widthPx: number): ChartFigure {
-  const { preset, scale } = screenLayout(widthPx);
+  const { preset: base, scale } = screenLayout(widthPx);
+  const preset = { ...base, pStyle: result.spec.format.pStyle };
   return analysisSurvivalFigure(result, { preset, measureText, scale });
 }
 
 /** Forest plot of the multivariable model (or the univariate estimates when there is none). */
 export function screenForestFigure(result: AnalysisResult, widthPx: number): ChartFigure | null {
   const model = result.multivariable ? 'multivariable' : 'univariate';
-  const hasTerms = model === 'multivariable' || result.univariate.some((u) => u.fit && u.fit.terms.some((t) => t.hr !== null));
-  if (!hasTerms) return null;
-  const { preset, scale } = screenLayout(widthPx);
+  const { preset: base, scale } = screenLayout(widthPx);
+  const preset = { ...base, pStyle: result.spec.format.pStyle };
   return analysisForestFigure(result, { preset, measureText, scale }, model);
 }

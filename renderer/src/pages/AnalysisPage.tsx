@@ -13,10 +13,13 @@ import { EChart } from '../components/EChart';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { useDelayedFlag, useLongJob } from '../components/useLongJob';
-import { CountTableView, CoxTables, LandmarkTable, NumberAtRiskTable, Table1View } from '../analysis/ResultTables';
+import { CoxDiagnostics, LandmarkTable, NumberAtRiskTable, TableModelView } from '../analysis/ResultTables';
+import { coxTableModel, countTableModel, table1Model, tableFormatOf } from '../../../shared/charts/tableModel';
+import { reproduceScript } from '../../../shared/domain/reproduceScript';
 import { figureFontReady, screenForestFigure, screenSurvivalFigure } from '../analysis/screenFigure';
 import { DEFAULT_SPEC, currentSpec, setCurrentSpec } from '../analysis/currentSpec';
 import { formatHr, formatMonths, formatP } from '../analysis/format';
+import { CutoffsAndRules, FigureAxisOptions, GroupLabelsEditor, NumberFormatOptions, ReproduceInR } from '../analysis/SpecControls';
 import { rtcw, showError, type ShownError } from '../rtcw';
 import { ActiveFiltersLine, FiltersEditor } from '../analysis/FiltersEditor';
 
@@ -221,6 +224,7 @@ function AnalysisWorkspace() {
                 { value: 'none', label: 'None' },
               ]}
             />
+            <FigureAxisOptions spec={spec} update={update} />
             <SelectField
               label="Confidence interval"
               value={spec.confType}
@@ -234,7 +238,11 @@ function AnalysisWorkspace() {
           </div>
         </fieldset>
 
-        <CoxOptions spec={spec} update={update} />
+        <GroupLabelsEditor spec={spec} update={update} />
+        <CutoffsAndRules spec={spec} update={update} />
+        <NumberFormatOptions spec={spec} update={update} />
+        <CoxOptions spec={spec} update={update} fitted={result?.coxMethods ?? null} />
+        <ReproduceInR script={reproduceScript(spec)} />
       </form>
 
       <div style={{ minWidth: 0 }}>
@@ -281,7 +289,7 @@ function AnalysisWorkspace() {
                     <>
                       <dt className="muted">{result.test.kind === 'logrank' ? 'Log-rank' : "Gray's test"}</dt>
                       <dd style={{ margin: 0 }} data-testid="group-test-p">
-                        χ² {result.test.chisq.toFixed(2)}, df {result.test.df}, p {formatP(result.test.p)}
+                        χ² {result.test.chisq.toFixed(2)}, df {result.test.df}, {formatP(result.test.p, result.spec.format.pStyle)}
                       </dd>
                     </>
                   )}
@@ -291,7 +299,7 @@ function AnalysisWorkspace() {
                         {result.kind === 'cif' ? 'Cause-specific HR' : 'HR'} {result.hazardRatio.method === 'firth' ? '(Firth)' : result.hazardRatio.robust ? '(robust)' : ''}
                       </dt>
                       <dd style={{ margin: 0 }}>
-                        {formatHr(result.hazardRatio.hr, result.hazardRatio.lower, result.hazardRatio.upper)}, p {formatP(result.hazardRatio.p)}
+                        {formatHr(result.hazardRatio.hr, result.hazardRatio.lower, result.hazardRatio.upper)}, {formatP(result.hazardRatio.p, result.spec.format.pStyle)}
                       </dd>
                     </>
                   )}
@@ -363,7 +371,7 @@ function AnalysisWorkspace() {
                 ))}
               </div>
               <div role="tabpanel" id="result-panel" aria-labelledby={`result-tab-${tab}`}>
-                {tab === 'table1' && <Table1View table={result.table1} />}
+                {tab === 'table1' && <TableModelView model={table1Model(result.table1, tableFormatOf(result))} label="Table 1" />}
                 {tab === 'cox' && (
                   <>
                     {forest && (
@@ -376,11 +384,12 @@ function AnalysisWorkspace() {
                         />
                       </div>
                     )}
-                    <CoxTables univariate={result.univariate} multivariable={result.multivariable} note={result.multivariableNote} />
+                    <TableModelView model={coxTableModel(result)} label="Cox regression" />
+                    <CoxDiagnostics result={result} />
                   </>
                 )}
-                {tab === 'failure' && <CountTableView table={result.firstFailure} label="Patterns of first failure" firstColumn="Pattern" />}
-                {tab === 'toxicity' && <CountTableView table={result.toxicity} label="Toxicity (CTCAE)" firstColumn="Term" />}
+                {tab === 'failure' && <TableModelView model={countTableModel(result.firstFailure, `Table 3. ${result.firstFailure.title}`)} label="Patterns of first failure" />}
+                {tab === 'toxicity' && <TableModelView model={countTableModel(result.toxicity, `Table 4. ${result.toxicity.title}`)} label="Toxicity (CTCAE)" />}
               </div>
             </section>
           </div>
@@ -445,7 +454,8 @@ function LandmarksField({ value, onChange }: { value: number[]; onChange(v: numb
   );
 }
 
-function CoxOptions({ spec, update }: { spec: AnalysisSpec; update(p: Partial<AnalysisSpec>): void }) {
+function CoxOptions({ spec, update, fitted }: { spec: AnalysisSpec; update(p: Partial<AnalysisSpec>): void; fitted: AnalysisResult['coxMethods'] | null }) {
+  const allFirth = fitted !== null && fitted.firth > 0 && fitted.cox === 0;
   const thresholdId = useId();
   const toggle = (list: string[], key: string) => (list.includes(key) ? list.filter((k) => k !== key) : [...list, key]);
   return (
@@ -502,23 +512,35 @@ function CoxOptions({ spec, update }: { spec: AnalysisSpec; update(p: Partial<An
         </div>
       )}
       <div style={{ display: 'flex', flexDirection: 'column', gap: 4, marginTop: 8 }}>
+        <SelectField
+          label="Firth-penalised Cox"
+          value={spec.firth}
+          onChange={(v) => update({ firth: v as AnalysisSpec['firth'] })}
+          options={[
+            { value: 'auto', label: 'When the likelihood is monotone (default)' },
+            { value: 'always', label: 'Always (coxphf)' },
+            { value: 'never', label: 'Never' },
+          ]}
+        />
         <label className="check small">
-          <input type="checkbox" checked={spec.cluster} onChange={(e) => update({ cluster: e.target.checked })} disabled={spec.unit === 'patient'} />
+          <input type="checkbox" checked={spec.cluster && !allFirth} onChange={(e) => update({ cluster: e.target.checked })} disabled={spec.unit === 'patient' || allFirth} />
           Robust variance clustered by patient
-        </label>
-        <label className="check small">
-          <input type="checkbox" checked={spec.firth} onChange={(e) => update({ firth: e.target.checked })} />
-          Firth-penalised (few events, monotone likelihood)
         </label>
         <div className="radio-row small" role="radiogroup" aria-label="Ties">
           <span className="muted">Ties:</span>
           {(['efron', 'breslow'] as const).map((t) => (
             <label key={t}>
-              <input type="radio" name="ties" checked={spec.ties === t} onChange={() => update({ ties: t })} />
+              <input type="radio" name="ties" checked={(allFirth ? 'breslow' : spec.ties) === t} disabled={allFirth} onChange={() => update({ ties: t })} />
               {t === 'efron' ? 'Efron' : 'Breslow'}
             </label>
           ))}
         </div>
+        {fitted && fitted.firth > 0 && (
+          <p className="small muted" role="status" data-testid="fitted-methods" style={{ margin: 0 }}>
+            {fitted.firth} model{fitted.firth > 1 ? 's' : ''} fitted with Firth's penalised likelihood (Breslow ties, no clustering, profile-likelihood CIs)
+            {fitted.cox > 0 ? `; ${fitted.cox} ordinary Cox (${fitted.ties.filter((t) => t !== 'breslow' || spec.ties === 'breslow').join('/')}${fitted.robust ? ', robust' : ''})` : ''}.
+          </p>
+        )}
       </div>
     </fieldset>
   );

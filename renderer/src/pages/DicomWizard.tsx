@@ -9,6 +9,7 @@ import { useLongJob } from '../components/useLongJob';
 import { rtcw, showError, type ShownError } from '../rtcw';
 import { navigate } from '../navigation';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
+import { DATE_FORMATS, parseDateAs, type DateFormat } from '../../../shared/domain/calendarDates';
 
 type Step = 'folder' | 'scan' | 'review' | 'done';
 const STEPS: { id: Step; label: string }[] = [
@@ -31,10 +32,11 @@ export function DicomWizard() {
   const [error, setError] = useState<ShownError | null>(null);
   const [showSkipped, setShowSkipped] = useState(false);
   const [edits, setEdits] = useState<Map<string, ProposalEdit>>(new Map());
-  const [editErrors, setEditErrors] = useState<Map<string, string>>(new Map());
+  const [dateFormat, setDateFormat] = useState<DateFormat>('YYYY-MM-DD');
   const job = useLongJob();
 
-  const flagged = useMemo(() => scan?.lesions.filter((l) => l.needsReview).length ?? 0, [scan]);
+  const flagged = useMemo(() => scan?.lesions.filter((l) => l.needsReview && !l.inCohort).length ?? 0, [scan]);
+  const inCohort = useMemo(() => scan?.lesions.filter((l) => l.inCohort).length ?? 0, [scan]);
 
   const startScan = async (event: FormEvent) => {
     event.preventDefault();
@@ -43,8 +45,10 @@ export function DicomWizard() {
     const result = await job.run((options) => rtcw().scanDicomFolder({ dir: dir.trim() || '.' }, options), 'Listing files…');
     if (result) {
       setScan(result);
-      // Proposals that need no review are accepted by default; flagged ones wait for the user.
-      setAccepted(new Set(result.lesions.filter((l) => !l.needsReview).map((l) => l.proposalId)));
+      setEdits(new Map());
+      // Proposals that need no review are accepted by default; flagged ones wait for a person, and
+      // what the cohort already holds (a re-scan) is shown but not selected.
+      setAccepted(new Set(result.lesions.filter((l) => !l.needsReview && !l.inCohort).map((l) => l.proposalId)));
       setStep('review');
     } else {
       setStep('folder');
@@ -56,6 +60,7 @@ export function DicomWizard() {
     setError(null);
     try {
       const ids = [...accepted];
+      // A ticked flagged row is a person's explicit acceptance; a saved correction is a review too.
       const result = await rtcw().commitDicomProposals({
         proposalIds: ids,
         includeReviewed: true,
@@ -110,13 +115,37 @@ export function DicomWizard() {
         </div>
       )}
 
-      {step === 'review' && scan && (
+      {step === 'review' && scan && scan.files.dicom === 0 && (
+        <div>
+          <div className="notice warn" role="alert">
+            <div className="notice-title">No DICOM files in this folder</div>
+            {scan.files.total === 0
+              ? 'The folder holds no files at all.'
+              : `None of its ${scan.files.total} file${scan.files.total > 1 ? 's' : ''} could be read as DICOM (see the reasons below).`}{' '}
+            Choose the folder the planning system or PACS exported to.
+          </div>
+          {scan.files.skipped.length > 0 && <SkippedFiles skipped={scan.files.skipped} />}
+          <div className="button-row" style={{ marginTop: 12 }}>
+            <button type="button" className="primary" onClick={() => setStep('folder')}>
+              Choose another folder
+            </button>
+          </div>
+        </div>
+      )}
+
+      {step === 'review' && scan && scan.files.dicom > 0 && (
         <div>
           <div className="notice info" role="status">
             <strong>{scan.files.total}</strong> files: {scan.files.dicom} DICOM ({scan.files.duplicates} duplicates),{' '}
             {scan.files.skipped.length} skipped · {scan.newInstances} new instances indexed
             {scan.reusedFiles > 0 && <> ({scan.reusedFiles} files unchanged since the last scan)</>} ·{' '}
             <strong>{scan.patients.length}</strong> patients, <strong>{scan.lesions.length}</strong> proposed lesions
+            {inCohort > 0 && (
+              <>
+                {' '}
+                · <strong>{inCohort}</strong> already in the cohort (not selected)
+              </>
+            )}
             {flagged > 0 && (
               <>
                 {' '}
@@ -124,66 +153,52 @@ export function DicomWizard() {
               </>
             )}
           </div>
-          {scan.files.skipped.length > 0 && (
-            <p>
-              <button type="button" className="link" aria-expanded={showSkipped} onClick={() => setShowSkipped((v) => !v)}>
-                {showSkipped ? 'Hide' : 'Show'} the {scan.files.skipped.length} skipped files
-              </button>
-            </p>
-          )}
-          {showSkipped && (
-            <div className="table-scroll" style={{ maxHeight: 200, marginBottom: 10 }}>
-              <table className="data">
-                <caption>Skipped files</caption>
-                <thead>
-                  <tr>
-                    <th>File</th>
-                    <th>Reason</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {scan.files.skipped.map((s) => (
-                    <tr key={s.path}>
-                      <td className="mono">{s.path}</td>
-                      <td>{s.reason}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+          {scan.lesions.length === 0 && (
+            <div className="notice warn" role="alert">
+              The DICOM files hold no RT plan or structure set: there is no lesion to propose.
             </div>
           )}
-          <ProposalTable
-            lesions={scan.lesions}
-            accepted={accepted}
-            onToggle={toggle}
-            onAll={(on) => setAccepted(on ? new Set(scan.lesions.map((l) => l.proposalId)) : new Set())}
-            edits={edits}
-            onEdit={(id, edit, problem) => {
-              setEdits((m) => new Map(m).set(id, edit));
-              setEditErrors((m) => {
-                const next = new Map(m);
-                if (problem) next.set(id, problem);
-                else next.delete(id);
-                return next;
-              });
-            }}
-          />
-          {editErrors.size > 0 && (
-            <div className="notice error small" role="alert">
-              Correct the highlighted values before committing ({editErrors.size} row{editErrors.size > 1 ? 's' : ''}).
-            </div>
-          )}
-          <div className="button-row" style={{ marginTop: 12 }}>
-            <button type="button" className="primary" disabled={committing || accepted.size === 0 || editErrors.size > 0} onClick={() => void doCommit()}>
+          {/* The commit bar comes before the table so it stays on screen at 1280×720. */}
+          <div className="button-row" style={{ margin: '8px 0', alignItems: 'center', flexWrap: 'wrap' }}>
+            <button type="button" className="primary" disabled={committing || accepted.size === 0} onClick={() => void doCommit()}>
               {committing ? 'Committing…' : `Commit ${accepted.size} lesions`}
             </button>
             <button type="button" onClick={() => setStep('folder')} disabled={committing}>
               Back
             </button>
-            <span className="small muted">
-              Source patient IDs are shown only here for checking; the cohort stores pseudonyms.
-            </span>
+            <label className="small">
+              Dates typed as{' '}
+              <select aria-label="Date format for corrections" value={dateFormat} onChange={(e) => setDateFormat(e.target.value as DateFormat)}>
+                {DATE_FORMATS.map((f) => (
+                  <option key={f} value={f}>
+                    {f}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {scan.files.skipped.length > 0 && (
+              <button type="button" className="link" aria-expanded={showSkipped} onClick={() => setShowSkipped((v) => !v)}>
+                {showSkipped ? 'Hide' : 'Show'} the {scan.files.skipped.length} skipped files
+              </button>
+            )}
+            <span className="small muted">Source patient IDs are shown only here for checking; the cohort stores pseudonyms.</span>
           </div>
+          {showSkipped && <SkippedFiles skipped={scan.files.skipped} />}
+          {scan.lesions.length > 0 && (
+            <ProposalTable
+              lesions={scan.lesions}
+              accepted={accepted}
+              onToggle={toggle}
+              onAll={(on) => setAccepted(on ? new Set(scan.lesions.filter((l) => !l.inCohort).map((l) => l.proposalId)) : new Set())}
+              edits={edits}
+              dateFormat={dateFormat}
+              onSave={(id, edit) => {
+                setEdits((m) => new Map(m).set(id, edit));
+                // Saving a correction is reviewing the row: it is accepted.
+                setAccepted((set) => new Set(set).add(id));
+              }}
+            />
+          )}
         </div>
       )}
 
@@ -235,37 +250,67 @@ export interface ProposalEdit {
   rtStartDate?: string;
 }
 
+function SkippedFiles(props: { skipped: DicomScanResult['files']['skipped'] }) {
+  return (
+    <div className="table-scroll" style={{ maxHeight: 200, marginBottom: 10 }}>
+      <table className="data">
+        <caption>Skipped files</caption>
+        <thead>
+          <tr>
+            <th>File</th>
+            <th>Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.skipped.map((s) => (
+            <tr key={s.path}>
+              <td className="mono">{s.path}</td>
+              <td>{s.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const COLUMNS = 15;
+
 function ProposalTable(props: {
   lesions: DicomLesionProposal[];
   accepted: Set<string>;
   onToggle(id: string): void;
   onAll(on: boolean): void;
   edits: Map<string, ProposalEdit>;
-  onEdit(id: string, edit: ProposalEdit, problem: string | null): void;
+  dateFormat: DateFormat;
+  onSave(id: string, edit: ProposalEdit): void;
 }) {
   const { lesions, accepted } = props;
-  const allOn = lesions.length > 0 && lesions.every((l) => accepted.has(l.proposalId));
+  const selectable = lesions.filter((l) => !l.inCohort);
+  const allOn = selectable.length > 0 && selectable.every((l) => accepted.has(l.proposalId));
   return (
-    <div className="table-scroll" style={{ maxHeight: 520, border: '1px solid var(--line)', borderRadius: 6 }}>
+    // Fits under the commit bar at 1280×720; the reasons are the second column, never scrolled away.
+    <div className="table-scroll" style={{ maxHeight: 'max(240px, calc(100vh - 390px))', border: '1px solid var(--line)', borderRadius: 6 }}>
       <table className="data nowrap" aria-label="Proposed lesions">
         <thead style={{ position: 'sticky', top: 0, zIndex: 1 }}>
           <tr>
             <th>
               <input type="checkbox" aria-label="Accept all proposals" checked={allOn} onChange={(e) => props.onAll(e.target.checked)} />
             </th>
+            <th>Review</th>
             <th>Patient (source)</th>
-            <th>Pseudonym</th>
             <th>Levels</th>
-            <th>Location</th>
+            <th>Course phases</th>
             <th className="num">Dose (Gy)</th>
             <th className="num">Fx planned</th>
             <th className="num">Fx delivered</th>
             <th className="num">BED</th>
             <th>SBRT</th>
             <th>RT start</th>
+            <th>Location</th>
             <th>Machine</th>
             <th>Pre-RT imaging</th>
-            <th>Review</th>
+            <th>Pseudonym</th>
           </tr>
         </thead>
         <tbody>
@@ -276,7 +321,8 @@ function ProposalTable(props: {
               accepted={accepted.has(l.proposalId)}
               onToggle={() => props.onToggle(l.proposalId)}
               edit={props.edits.get(l.proposalId)}
-              onEdit={(edit, problem) => props.onEdit(l.proposalId, edit, problem)}
+              dateFormat={props.dateFormat}
+              onSave={(edit) => props.onSave(l.proposalId, edit)}
             />
           ))}
         </tbody>
@@ -287,8 +333,10 @@ function ProposalTable(props: {
 
 const levelsText = (levels: string[]) => (levels.length ? `${levels[0]}${levels.length > 1 ? `–${levels[levels.length - 1]}` : ''}` : '');
 
-/** Checks the typed corrections; returns the edit and the first problem (named by column). */
-function checkDraft(draft: Record<keyof ProposalEdit, string>): { edit: ProposalEdit; problem: string | null } {
+type Draft = Record<keyof ProposalEdit, string>;
+
+/** Checks the typed corrections; returns the edit and the problems (each named by its field). */
+function checkDraft(draft: Draft, dateFormat: DateFormat): { edit: ProposalEdit; problems: string[] } {
   const edit: ProposalEdit = {};
   const problems: string[] = [];
   if (draft.levels.trim()) {
@@ -311,11 +359,23 @@ function checkDraft(draft: Record<keyof ProposalEdit, string>): { edit: Proposal
   edit.totalDoseGy = num(draft.totalDoseGy, 'Dose', false, 0.1, 200);
   edit.fractionsPlanned = num(draft.fractionsPlanned, 'Fx planned', true, 1, 100);
   if (draft.fractionsDelivered.trim()) edit.fractionsDelivered = num(draft.fractionsDelivered, 'Fx delivered', true, 0, 100);
-  if (draft.rtStartDate.trim()) {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(draft.rtStartDate.trim())) edit.rtStartDate = draft.rtStartDate.trim();
-    else problems.push('RT start: a date as YYYY-MM-DD');
+  if (edit.fractionsDelivered !== undefined && edit.fractionsPlanned !== undefined && edit.fractionsDelivered > edit.fractionsPlanned) {
+    problems.push(`Fx delivered: more than the ${edit.fractionsPlanned} planned`);
   }
-  return { edit, problem: problems[0] ?? null };
+  if (draft.rtStartDate.trim()) {
+    // ISO, or exactly the format chosen above the table — never a guess between day and month.
+    const iso = parseDateAs(draft.rtStartDate, dateFormat);
+    if (iso) edit.rtStartDate = iso;
+    else problems.push(`RT start: "${draft.rtStartDate.trim()}" is not a date as ${dateFormat}${dateFormat === 'YYYY-MM-DD' ? '' : ' or YYYY-MM-DD'}`);
+  }
+  return { edit, problems };
+}
+
+function phaseText(p: DicomLesionProposal['phases'][number]): string {
+  const d = p.dosePerFractionGy === null ? '?' : fmt(p.dosePerFractionGy, 2);
+  const given = p.fractionsDelivered === null ? '—' : String(p.fractionsDelivered);
+  const group = p.fractionGroup === null ? '' : ` FG${p.fractionGroup}`;
+  return `${p.planLabel ?? 'plan'}${group}: ${d} Gy × ${given}/${p.fractionsPlanned ?? '?'}${p.superseded ? ' (re-planned)' : ''}`;
 }
 
 function ProposalRow(props: {
@@ -323,74 +383,131 @@ function ProposalRow(props: {
   accepted: boolean;
   onToggle(): void;
   edit: ProposalEdit | undefined;
-  onEdit(edit: ProposalEdit, problem: string | null): void;
+  dateFormat: DateFormat;
+  onSave(edit: ProposalEdit): void;
 }) {
   const l = props.lesion;
-  const [editing, setEditing] = useState(l.needsReview);
-  const [draft, setDraft] = useState<Record<keyof ProposalEdit, string>>(() => ({
-    levels: levelsText(l.levels),
-    totalDoseGy: l.totalDoseGy === null ? '' : String(l.totalDoseGy),
-    fractionsPlanned: l.fractionsPlanned === null ? '' : String(l.fractionsPlanned),
-    fractionsDelivered: l.fractionsDelivered === null ? '' : String(l.fractionsDelivered),
-    rtStartDate: l.rtStartDate ?? '',
+  const e = props.edit;
+  const [editing, setEditing] = useState(false);
+  const name = `${l.pseudonym} ${levelsText(e?.levels ?? l.levels) || 'unknown levels'}`;
+  const rowClass = [l.needsReview && !l.inCohort ? 'flagged' : '', e ? 'edited' : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <>
+      <tr className={rowClass} data-proposal={l.proposalId} data-needs-review={l.needsReview || undefined} data-in-cohort={l.inCohort || undefined}>
+        <td>
+          <input type="checkbox" checked={props.accepted} aria-label={`Accept ${name}`} onChange={props.onToggle} />
+        </td>
+        <td className="small" style={{ whiteSpace: 'normal', minWidth: 220, maxWidth: 340 }}>
+          {l.inCohort ? <em>already in the cohort</em> : l.needsReview ? <strong>{l.reviewReasons.join('; ')}</strong> : 'ok'}
+          {e && <div className="muted">corrected by you</div>}
+          {!editing && (
+            <div>
+              <button type="button" className="link small" aria-label={`Edit ${name}`} onClick={() => setEditing(true)}>
+                Edit
+              </button>
+            </div>
+          )}
+        </td>
+        {/* The hospital ID is shown only while this session has read it from the files: the study keeps a keyed hash only. */}
+        <td className="mono small" title={l.sourcePatientId ? undefined : 'Not stored in the study; re-scan the folder to see it'}>
+          {l.sourcePatientId || '—'}
+        </td>
+        <td>{levelsText(e?.levels ?? l.levels) || '—'}</td>
+        <td className="small">
+          {l.phases.length === 0 ? '—' : l.phases.map((p, i) => <div key={i}>{phaseText(p)}</div>)}
+        </td>
+        <td className="num">{fmt(e?.totalDoseGy ?? l.totalDoseGy)}</td>
+        <td className="num">{e?.fractionsPlanned ?? l.fractionsPlanned ?? '—'}</td>
+        <td className="num">{e?.fractionsDelivered ?? l.fractionsDelivered ?? '—'}</td>
+        <td className="num">{fmt(l.bedGy, 2)}</td>
+        <td>{l.sbrt === null ? '—' : l.sbrt ? 'yes' : 'no'}</td>
+        <td>{e?.rtStartDate ?? l.rtStartDate ?? '—'}</td>
+        <td>{l.location ?? '—'}</td>
+        <td>{l.machine ?? '—'}</td>
+        <td>{[l.preRtImaging.CT && 'CT', l.preRtImaging.MR && 'MR', l.preRtImaging.PT && 'PET'].filter(Boolean).join(', ') || '—'}</td>
+        <td className="mono small">{l.pseudonym}</td>
+      </tr>
+      {editing && (
+        <tr className="editor">
+          <td colSpan={COLUMNS}>
+            <ProposalEditor
+              lesion={l}
+              edit={e}
+              name={name}
+              dateFormat={props.dateFormat}
+              onCancel={() => setEditing(false)}
+              onSave={(edit) => {
+                props.onSave(edit);
+                setEditing(false);
+              }}
+            />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/** The row editor: typed values are checked on Save; Cancel leaves the proposal as it was. */
+function ProposalEditor(props: {
+  lesion: DicomLesionProposal;
+  edit: ProposalEdit | undefined;
+  name: string;
+  dateFormat: DateFormat;
+  onSave(edit: ProposalEdit): void;
+  onCancel(): void;
+}) {
+  const l = props.lesion;
+  const e = props.edit;
+  const [draft, setDraft] = useState<Draft>(() => ({
+    levels: levelsText(e?.levels ?? l.levels),
+    totalDoseGy: String(e?.totalDoseGy ?? l.totalDoseGy ?? ''),
+    fractionsPlanned: String(e?.fractionsPlanned ?? l.fractionsPlanned ?? ''),
+    fractionsDelivered: String(e?.fractionsDelivered ?? l.fractionsDelivered ?? ''),
+    rtStartDate: e?.rtStartDate ?? l.rtStartDate ?? '',
   }));
-  const [problem, setProblem] = useState<string | null>(null);
-  const name = `${l.pseudonym} ${levelsText(l.levels) || 'unknown levels'}`;
-  const change = (key: keyof ProposalEdit, value: string) => {
-    const next = { ...draft, [key]: value };
-    setDraft(next);
-    const checked = checkDraft(next);
-    setProblem(checked.problem);
-    props.onEdit(checked.edit, checked.problem);
+  const [problems, setProblems] = useState<string[]>([]);
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    const checked = checkDraft(draft, props.dateFormat);
+    setProblems(checked.problems);
+    if (checked.problems.length === 0) props.onSave(checked.edit);
   };
-  const input = (key: keyof ProposalEdit, label: string, width: number) => {
-    const bad = problem?.startsWith(label) ?? false;
+  const field = (key: keyof ProposalEdit, label: string, width: number, placeholder?: string) => {
+    const bad = problems.some((p) => p.startsWith(`${label}:`));
     return (
-      <input
-        type="text"
-        aria-label={`${label} for ${name}`}
-        aria-invalid={bad || undefined}
-        value={draft[key]}
-        onChange={(e) => change(key, e.target.value)}
-        style={{ width, minHeight: 26, padding: '2px 5px' }}
-      />
+      <label className="small" style={{ marginRight: 10 }}>
+        {label}{' '}
+        <input
+          type="text"
+          aria-label={`${label} for ${props.name}`}
+          aria-invalid={bad || undefined}
+          placeholder={placeholder}
+          value={draft[key]}
+          onChange={(ev) => setDraft({ ...draft, [key]: ev.target.value })}
+          style={{ width, minHeight: 26, padding: '2px 5px' }}
+        />
+      </label>
     );
   };
   return (
-    <tr className={l.needsReview ? 'flagged' : undefined} data-needs-review={l.needsReview || undefined}>
-      <td>
-        <input type="checkbox" checked={props.accepted} aria-label={`Accept ${name}`} onChange={props.onToggle} />
-      </td>
-      {/* The hospital ID is shown only while this session has read it from the files: the study keeps a keyed hash only. */}
-      <td className="mono small" title={l.sourcePatientId ? undefined : 'Not stored in the study; re-scan the folder to see it'}>
-        {l.sourcePatientId || '—'}
-      </td>
-      <td className="mono small">{l.pseudonym}</td>
-      <td>{editing ? input('levels', 'Levels', 84) : levelsText(props.edit?.levels ?? l.levels) || '—'}</td>
-      <td>{l.location ?? '—'}</td>
-      <td className="num">{editing ? input('totalDoseGy', 'Dose', 56) : fmt(props.edit?.totalDoseGy ?? l.totalDoseGy)}</td>
-      <td className="num">{editing ? input('fractionsPlanned', 'Fx planned', 44) : (props.edit?.fractionsPlanned ?? l.fractionsPlanned ?? '—')}</td>
-      <td className="num">{editing ? input('fractionsDelivered', 'Fx delivered', 44) : (props.edit?.fractionsDelivered ?? l.fractionsDelivered ?? '—')}</td>
-      <td className="num">{fmt(l.bedGy, 2)}</td>
-      <td>{l.sbrt === null ? '—' : l.sbrt ? 'yes' : 'no'}</td>
-      <td>{editing ? input('rtStartDate', 'RT start', 96) : (props.edit?.rtStartDate ?? l.rtStartDate ?? '—')}</td>
-      <td>{l.machine ?? '—'}</td>
-      <td>{[l.preRtImaging.CT && 'CT', l.preRtImaging.MR && 'MR', l.preRtImaging.PT && 'PET'].filter(Boolean).join(', ') || '—'}</td>
-      <td className="small" style={{ whiteSpace: 'normal', minWidth: 160 }}>
-        {l.needsReview ? <strong>{l.reviewReasons.join('; ')}</strong> : 'ok'}
-        {problem && (
-          <div className="field-error" role="alert">
-            {problem}
-          </div>
-        )}
-        {!editing && (
-          <div>
-            <button type="button" className="link small" aria-label={`Edit ${name}`} onClick={() => setEditing(true)}>
-              Edit
-            </button>
-          </div>
-        )}
-      </td>
-    </tr>
+    <form onSubmit={save} aria-label={`Correct ${props.name}`} style={{ whiteSpace: 'normal' }}>
+      {field('levels', 'Levels', 90)}
+      {field('totalDoseGy', 'Dose', 60)}
+      {field('fractionsPlanned', 'Fx planned', 50)}
+      {field('fractionsDelivered', 'Fx delivered', 50)}
+      {field('rtStartDate', 'RT start', 110, props.dateFormat)}
+      <button type="submit" className="primary small">
+        Save
+      </button>{' '}
+      <button type="button" className="small" onClick={props.onCancel}>
+        Cancel
+      </button>
+      {problems.map((p) => (
+        <div key={p} className="field-error" role="alert">
+          {p}
+        </div>
+      ))}
+    </form>
   );
 }

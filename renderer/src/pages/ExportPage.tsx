@@ -25,7 +25,7 @@ const ITEMS: { id: Item; label: string; kind: 'figure' | 'table' | 'text' }[] = 
 ];
 const FIGURE_FORMATS = ['pdf', 'svg', 'png', 'tiff'] as const;
 type TableFormat = 'docx' | 'xlsx' | 'csv' | 'html' | 'latex';
-type PStyle = 'ama' | 'nejm' | 'lancet' | 'exact';
+type PStyle = 'ama' | 'nejm' | 'lancet' | 'exact' | '';
 
 export function ExportPage() {
   return (
@@ -60,7 +60,8 @@ function ExportWorkspace() {
   const [preset, setPreset] = useState<'single' | 'double'>('single');
   const [dpi, setDpi] = useState<300 | 600 | 1200>(600);
   const [palette, setPalette] = useState<'okabe-ito' | 'grey'>('okabe-ito');
-  const [pStyle, setPStyle] = useState<PStyle>('ama');
+  // '' = the analysis's own style (spec.format.pStyle), as on the Analysis page.
+  const [pStyle, setPStyle] = useState<PStyle>('');
   const [model, setModel] = useState<'multivariable' | 'univariate'>('multivariable');
   const [fileName, setFileName] = useState('');
   const [result, setResult] = useState<AnalysisResult | null>(null);
@@ -99,7 +100,7 @@ function ExportWorkspace() {
   }, [spec, revision]);
 
   const meta = ITEMS.find((i) => i.id === item)!;
-  const journal: JournalPreset = useMemo(() => ({ ...PRESETS[preset], palette, pStyle }), [preset, palette, pStyle]);
+  const journal: JournalPreset = useMemo(() => ({ ...PRESETS[preset], palette, pStyle: pStyle || spec.format.pStyle }), [preset, palette, pStyle, spec]);
   const preview = useMemo(() => {
     if (!result || !fontReady || meta.kind !== 'figure') return null;
     // Preview at 2 px per point of the final size (≈ 144 dpi), capped for the screen.
@@ -115,7 +116,7 @@ function ExportWorkspace() {
     const path = !isDesktop && fileName.trim() ? fileName.trim() : undefined;
     if (meta.kind === 'text') {
       try {
-        const text = await rtcw().getMethodsText({ spec, pStyle });
+        const text = await rtcw().getMethodsText({ spec, pStyle: pStyle || undefined });
         setMethods(text.text);
       } catch (e) {
         setError(showError(e));
@@ -127,14 +128,14 @@ function ExportWorkspace() {
         ? await job.run(
             (options) =>
               rtcw().exportFigure(
-                { spec, figure: item === 'forest' ? 'forest' : 'survival', model, format: figureFormat, dpi, preset, palette, pStyle, path },
+                { spec, figure: item === 'forest' ? 'forest' : 'survival', model, format: figureFormat, dpi, preset, palette, pStyle: pStyle || undefined, path },
                 options,
               ),
             'Rendering figure…',
           )
         : await job.run(
             (options) =>
-              rtcw().exportTable({ spec, table: item as 'table1' | 'cox' | 'firstFailure' | 'toxicity', format: tableFormat, pStyle, path }, options),
+              rtcw().exportTable({ spec, table: item as 'table1' | 'cox' | 'firstFailure' | 'toxicity', format: tableFormat, pStyle: pStyle || undefined, path }, options),
             'Writing table…',
           );
     if (file) setExported(file);
@@ -185,7 +186,7 @@ function ExportWorkspace() {
               <Select label="Size" value={preset} onChange={(v) => setPreset(v as 'single' | 'double')} options={[['single', 'Single column (85 mm)'], ['double', 'Double column (174 mm)']]} />
               {raster && <Select label="Resolution" value={String(dpi)} onChange={(v) => setDpi(Number(v) as 300 | 600 | 1200)} options={[['300', '300 dpi'], ['600', '600 dpi'], ['1200', '1200 dpi']]} />}
               <Select label="Palette" value={palette} onChange={(v) => setPalette(v as 'okabe-ito' | 'grey')} options={[['okabe-ito', 'Colour-blind safe'], ['grey', 'Greyscale']]} />
-              <Select label="P values" value={pStyle} onChange={(v) => setPStyle(v as PStyle)} options={[['ama', 'AMA (P = .02)'], ['nejm', 'NEJM (P = 0.02)'], ['lancet', 'Lancet (p=0·02)'], ['exact', 'Exact']]} />
+              <Select label="P values" value={pStyle} onChange={(v) => setPStyle(v as PStyle)} options={[['', 'As the analysis'], ['ama', 'AMA (P = .02)'], ['nejm', 'NEJM (P = 0.02)'], ['lancet', 'Lancet (p=0·02)'], ['exact', 'Exact']]} />
               {item === 'forest' && <Select label="Model" value={model} onChange={(v) => setModel(v as 'multivariable' | 'univariate')} options={[['multivariable', 'Multivariable'], ['univariate', 'Univariate']]} />}
             </div>
             <p className="small muted" style={{ marginTop: 8 }}>
@@ -198,7 +199,7 @@ function ExportWorkspace() {
             <legend>Table</legend>
             <div className="fields" style={{ gridTemplateColumns: '1fr' }}>
               <Select label="Format" value={tableFormat} onChange={(v) => setTableFormat(v as TableFormat)} options={[['docx', 'Word (DOCX)'], ['xlsx', 'Excel (XLSX)'], ['csv', 'CSV'], ['html', 'HTML'], ['latex', 'LaTeX']]} />
-              <Select label="P values" value={pStyle} onChange={(v) => setPStyle(v as PStyle)} options={[['ama', 'AMA'], ['nejm', 'NEJM'], ['lancet', 'Lancet'], ['exact', 'Exact']]} />
+              <Select label="P values" value={pStyle} onChange={(v) => setPStyle(v as PStyle)} options={[['', 'As the analysis'], ['ama', 'AMA'], ['nejm', 'NEJM'], ['lancet', 'Lancet'], ['exact', 'Exact']]} />
             </div>
           </fieldset>
         )}

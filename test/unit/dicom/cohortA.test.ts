@@ -32,6 +32,7 @@ describe('dicom-scan on cohort-a', () => {
     expect(result.files).toEqual({ total: truth.files.total, dicom: truth.files.dicom, duplicates: truth.files.duplicates, skipped: [] });
     expect(result.lesions).toHaveLength(truth.lesions.length);
     let matched = 0;
+    const flagged: string[] = [];
     for (const t of truth.lesions) {
       const l = result.lesions.find((x: { planSopInstanceUid: string; targetRoiName: string }) => x.planSopInstanceUid === t.planSopInstanceUid && x.targetRoiName === t.targetRoiName);
       expect(l, t.lesionId).toBeDefined();
@@ -39,15 +40,37 @@ describe('dicom-scan on cohort-a', () => {
       const actual = Object.fromEntries(FIELDS.map((f) => [f, l[f]]));
       expect(actual, t.lesionId).toEqual(expected);
       expect(l.sourcePatientId).toBe(t.patientId);
-      expect(l.needsReview, `${t.lesionId}: ${l.reviewReasons.join('; ')}`).toBe(false);
-      expect(l.reviewReasons).toEqual([]);
+      // One phase: the plan's only fraction group, as the truth file describes the course.
+      expect(l.planSopInstanceUids).toEqual([t.planSopInstanceUid]);
+      expect(l.phases).toEqual([
+        {
+          planSopInstanceUid: t.planSopInstanceUid,
+          fractionGroup: 1,
+          dosePerFractionGy: t.dosePerFractionGy,
+          fractionsPlanned: t.fractionsPlanned,
+          fractionsDelivered: t.fractionsDelivered,
+        },
+      ]);
+      // Issue 10: a course without treatment records or with fewer fractions delivered than planned
+      // is flagged (its RT start, the time origin of every endpoint, or its dose is in question).
+      const expectedReasons: RegExp[] = [];
+      if (!t.hasTreatmentRecords) expectedReasons.push(/^no treatment record/, /^no RT start date/);
+      else if (t.fractionsDelivered < t.fractionsPlanned) {
+        expectedReasons.push(new RegExp(`^incomplete course: ${t.fractionsDelivered} of ${t.fractionsPlanned} planned fractions delivered`));
+      }
+      expect(l.needsReview, `${t.lesionId}: ${l.reviewReasons.join('; ')}`).toBe(expectedReasons.length > 0);
+      expect(l.reviewReasons).toHaveLength(expectedReasons.length);
+      expectedReasons.forEach((re, i) => expect(l.reviewReasons[i], t.lesionId).toMatch(re));
+      if (expectedReasons.length) flagged.push(t.hasTreatmentRecords ? 'incomplete' : 'no-record');
       matched++;
     }
     expect(matched).toBe(28);
+    expect(flagged.filter((f) => f === 'no-record')).toHaveLength(8);
+    expect(flagged.filter((f) => f === 'incomplete')).toHaveLength(2);
     // Exactly the cli.md keys, nothing more.
     expect(Object.keys(result).sort()).toEqual(['files', 'lesions', 'patients']);
     expect(Object.keys(result.lesions[0]).sort()).toEqual(
-      ['sourcePatientId', 'needsReview', 'reviewReasons', 'location', 'levels', ...FIELDS.filter((f) => f !== 'levels' && f !== 'location')].sort(),
+      ['sourcePatientId', 'needsReview', 'reviewReasons', 'location', 'levels', 'phases', 'planSopInstanceUids', ...FIELDS.filter((f) => f !== 'levels' && f !== 'location')].sort(),
     );
     expect(result.patients).toHaveLength(truth.patients.length);
     for (const t of truth.patients) {

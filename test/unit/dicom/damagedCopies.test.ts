@@ -8,7 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudy, openStudy } from '../../../electron/services/db/studyFile';
-import { deriveFromStudy, importDicomFolder } from '../../../electron/services/dicom/dicomImport';
+import { commitProposals, deriveFromStudy, importDicomFolder } from '../../../electron/services/dicom/dicomImport';
 import { mulberry32 } from '../../fixtures/seededRandom';
 
 const cohortDir = fileURLToPath(new URL('../../fixtures/dicom/cohort-a', import.meta.url));
@@ -40,7 +40,14 @@ beforeAll(async () => {
   createStudy(studyPath).close();
   cpSync(cohortDir, join(tmp, 'cohort-a'), { recursive: true });
   const first = await importDicomFolder(studyPath, join(tmp, 'cohort-a'), { workers: 0 });
-  expect(first.coursesAdded).toBe(28);
+  // 18 need no review; a person accepts the 10 flagged (no treatment record, incomplete) as they are.
+  expect(first.coursesAdded).toBe(18);
+  const study = await openStudy(studyPath);
+  try {
+    expect(commitProposals(study.db, deriveFromStudy(study.db), { includeReviewed: true })).toMatchObject({ coursesAdded: 10, alreadyPresent: 18 });
+  } finally {
+    study.close();
+  }
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

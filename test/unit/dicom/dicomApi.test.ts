@@ -47,12 +47,33 @@ describe('dicom API', () => {
     const listed = ok<Pick<DicomScanResult, 'lesions'>>(await service.call('listDicomProposals', {}));
     expect(listed.lesions.map((l) => l.proposalId)).toEqual(scan.lesions.map((l) => l.proposalId));
 
-    const some = scan.lesions.slice(0, 5).map((l) => l.proposalId);
+    const clean = scan.lesions.filter((l) => !l.needsReview);
+    const flagged = scan.lesions.filter((l) => l.needsReview);
+    expect(flagged).toHaveLength(10);
+    expect(scan.lesions.every((l) => l.inCohort === false)).toBe(true);
+    const some = clean.slice(0, 5).map((l) => l.proposalId);
     const first = ok<DicomCommitResult>(await service.call('commitDicomProposals', { proposalIds: [...some, 'no-such-id'] }));
     expect(first).toMatchObject({ coursesAdded: 5, lesionsAdded: 5, alreadyPresent: 0 });
     expect(first.notCommitted).toEqual([{ proposalId: 'no-such-id', reasons: ['no such proposal'] }]);
+    // Accepting everything without review commits only the unflagged; flagged ones come back with their reasons.
     const all = ok<DicomCommitResult>(await service.call('commitDicomProposals', { proposalIds: scan.lesions.map((l) => l.proposalId) }));
-    expect(all).toMatchObject({ coursesAdded: 23, alreadyPresent: 5 });
+    expect(all).toMatchObject({ coursesAdded: clean.length - 5, alreadyPresent: 5 });
+    expect(all.notCommitted.map((n) => n.proposalId).sort()).toEqual(flagged.map((l) => l.proposalId).sort());
+    expect(all.notCommitted.every((n) => n.reasons.length > 0)).toBe(true);
+    // A re-scan shows what the cohort already holds.
+    const again = ok<DicomScanResult>(await service.call('scanDicomFolder', { dir: cohortDir }));
+    expect(again.lesions.filter((l) => l.inCohort).map((l) => l.proposalId).sort()).toEqual(clean.map((l) => l.proposalId).sort());
+    // A person's correction of one flagged proposal (its RT start) is a review: it is committed.
+    const noRecord = flagged.find((l) => l.fractionsDelivered === null) as (typeof flagged)[number];
+    const edited = ok<DicomCommitResult>(
+      await service.call('commitDicomProposals', { proposalIds: [noRecord.proposalId], edits: [{ proposalId: noRecord.proposalId, rtStartDate: '2015-03-02' }] }),
+    );
+    expect(edited).toMatchObject({ coursesAdded: 1, notCommitted: [] });
+    // Explicit acceptance of the rest.
+    const accepted = ok<DicomCommitResult>(
+      await service.call('commitDicomProposals', { proposalIds: flagged.map((l) => l.proposalId), includeReviewed: true }),
+    );
+    expect(accepted).toMatchObject({ coursesAdded: flagged.length - 1, alreadyPresent: 1 });
     expect(ok(await service.call('studyCounts', {}))).toEqual({ patients: 24, lesions: 28, courses: 28 });
   });
 

@@ -239,6 +239,35 @@ export interface TargetSpec {
   noPrescription?: boolean;
 }
 
+/** A fraction group of its own (sequential boost in one plan); default: one group of all targets. */
+export interface FractionGroupSpec {
+  fractions: number;
+  /** This group's dose to each target (Gy, same order as targets); 0 = the group does not treat it. */
+  targetDosesGy: number[];
+  /** Write the group's TargetPrescriptionDose in its ReferencedDoseReferenceSequence (else only beam doses). */
+  ownPrescription?: boolean;
+}
+
+/** One beam delivery of a session (explicit sessions). */
+export interface BeamDeliverySpec {
+  /** Beam number in the plan. */
+  beam: number;
+  /** TreatmentTerminationStatus; default NORMAL. */
+  status?: string;
+  /** Share of the beam's meterset delivered in this item (default 1, or 0.4 when interrupted). */
+  share?: number;
+  /** Written as a CONTINUATION of an interrupted beam (make-up session). */
+  continuation?: boolean;
+}
+
+export interface SessionSpec {
+  date: string; // YYYYMMDD
+  fractionGroup?: number;
+  fraction: number;
+  /** Default: every beam of the group, NORMAL. */
+  beams?: BeamDeliverySpec[];
+}
+
 export interface CourseSpec {
   planDate: string; // YYYYMMDD
   label: string;
@@ -248,8 +277,17 @@ export interface CourseSpec {
   machineModel: string;
   machineName?: string;
   approval?: string;
-  /** Treatment dates (one record per date); empty = no records. */
+  /** Treatment dates (one session per date, fraction numbers from fractionStart); empty = no records. */
   treatmentDates: string[];
+  /** First CurrentFractionNumber of treatmentDates (a re-plan continuing the count); default 1. */
+  fractionStart?: number;
+  /** Explicit sessions (interrupted beams, make-up sessions, several groups); replaces treatmentDates. */
+  sessions?: SessionSpec[];
+  /** One record per session (ARIA) or one record per beam delivery (MOSAIQ-style). */
+  recordsPer?: 'session' | 'beam';
+  fractionGroups?: FractionGroupSpec[];
+  /** Reuse this structure set (a re-plan on the same contours); default a new one. */
+  structureSetUid?: string;
   extraRois?: string[];
 }
 
@@ -261,7 +299,7 @@ export interface CourseObjects {
 
 export function rtCourse(p: SyntheticPatient, c: CourseSpec): CourseObjects {
   const studyUid = uid();
-  const structUid = uid();
+  const structUid = c.structureSetUid ?? uid();
   const planUid = uid();
   const rois: Array<{ number: number; name: string; type: string }> = [
     { number: 1, name: 'BODY', type: 'EXTERNAL' },
@@ -284,24 +322,53 @@ export function rtCourse(p: SyntheticPatient, c: CourseSpec): CourseObjects {
       rois.map((r) => [[0x30060082, 'IS', String(r.number)], [0x30060084, 'IS', String(r.number)], [0x300600a4, 'CS', r.type]] as Item),
     ],
   );
+  const groupSpecs: FractionGroupSpec[] = c.fractionGroups ?? [{ fractions: c.fractions, targetDosesGy: c.targets.map((t) => t.doseGy), ownPrescription: false }];
   const beams: Item[] = [];
-  const beamRefs: Item[] = [];
+  const groupItems: Item[] = [];
+  /** Beam numbers and metersets of each group (for the records). */
+  const groupBeams: Array<Array<{ number: number; meterset: number; name: string }>> = [];
   let beamNumber = 0;
-  c.targets.forEach((t, k) => {
-    const d = t.doseGy / c.fractions;
-    const doses = t.beamDoses ?? [d * 0.6, d * 0.4];
-    doses.forEach((dose, j) => {
-      beamNumber++;
-      beams.push([
-        [0x00081090, 'LO', c.machineModel],
-        [0x300a00b2, 'SH', c.machineName ?? 'M1'],
-        [0x300a00c0, 'IS', String(beamNumber)],
-        [0x300a00c2, 'LO', `B${k + 1}_${j + 1}`],
-        [0x300a00ce, 'CS', 'TREATMENT'],
-        [0x300a0111, 'SQ', [[[0x300a0112, 'IS', '0'], [0x300a012c, 'DS', `0\\0\\${-100 * k}`]]]],
-      ]);
-      beamRefs.push([[0x300a0084, 'DS', dose.toFixed(4)], [0x300c0006, 'IS', String(beamNumber)]]);
+  groupSpecs.forEach((g, gi) => {
+    const beamRefs: Item[] = [];
+    const listed: Array<{ number: number; meterset: number; name: string }> = [];
+    c.targets.forEach((t, k) => {
+      const groupDose = g.targetDosesGy[k] ?? 0;
+      if (!(groupDose > 0)) return;
+      const d = groupDose / g.fractions;
+      const doses = (!c.fractionGroups && t.beamDoses) || [d * 0.6, d * 0.4];
+      doses.forEach((dose, j) => {
+        beamNumber++;
+        const name = `G${gi + 1}B${k + 1}_${j + 1}`;
+        beams.push([
+          [0x00081090, 'LO', c.machineModel],
+          [0x300a00b2, 'SH', c.machineName ?? 'M1'],
+          [0x300a00c0, 'IS', String(beamNumber)],
+          [0x300a00c2, 'LO', name],
+          [0x300a00ce, 'CS', 'TREATMENT'],
+          [0x300a0111, 'SQ', [[[0x300a0112, 'IS', '0'], [0x300a012c, 'DS', `0\\0\\${-100 * k}`]]]],
+        ]);
+        const meterset = Math.round(dose * 10000) / 100;
+        beamRefs.push([[0x300a0084, 'DS', dose.toFixed(4)], [0x300a0086, 'DS', String(meterset)], [0x300c0006, 'IS', String(beamNumber)]]);
+        listed.push({ number: beamNumber, meterset, name });
+      });
     });
+    groupBeams.push(listed);
+    const doseRefs: Item[] = [];
+    if (c.fractionGroups) {
+      c.targets.forEach((_, k) => {
+        if (!((g.targetDosesGy[k] ?? 0) > 0)) return;
+        const item: Item = [[0x300c0051, 'IS', String(k + 1)]];
+        if (g.ownPrescription) item.push([0x300a0026, 'DS', String(g.targetDosesGy[k])]);
+        doseRefs.push(item);
+      });
+    }
+    groupItems.push([
+      [0x300a0071, 'IS', String(gi + 1)],
+      [0x300a0078, 'IS', String(g.fractions)],
+      [0x300a0080, 'IS', String(listed.length)],
+      [0x300c0004, 'SQ', beamRefs],
+      ...(doseRefs.length ? ([[0x300c0050, 'SQ', doseRefs]] as Item) : []),
+    ]);
   });
   const plan = patientElements(p, studyUid, uid(), c.planDate, 'RTPLAN', SOP.plan, planUid);
   plan.push(
@@ -331,27 +398,50 @@ export function rtCourse(p: SyntheticPatient, c: CourseSpec): CourseObjects {
         ],
       ],
     ],
-    [
-      0x300a0070,
-      'SQ',
-      [[[0x300a0071, 'IS', '1'], [0x300a0078, 'IS', String(c.fractions)], [0x300a0080, 'IS', String(beamNumber)], [0x300c0004, 'SQ', beamRefs]]],
-    ],
+    [0x300a0070, 'SQ', groupItems],
     [0x300a00b0, 'SQ', beams],
     [0x300c0060, 'SQ', [[[0x00081150, 'UI', SOP.struct], [0x00081155, 'UI', structUid]]]],
     [0x300e0002, 'CS', c.approval ?? 'APPROVED'],
   );
+  const start = c.fractionStart ?? 1;
+  const sessions: SessionSpec[] = c.sessions ?? c.treatmentDates.map((date, i) => ({ date, fraction: start + i }));
   const recordSeries = uid();
-  const records = c.treatmentDates.map((date, i) => {
-    const sop = uid();
-    const r = patientElements(p, studyUid, recordSeries, c.planDate, 'RTRECORD', SOP.record, sop);
-    r.push(
-      [0x30080020, 'SQ', [[[0x30080022, 'IS', String(i + 1)], [0x3008002a, 'CS', 'NORMAL'], [0x300c0006, 'IS', '1']]]],
-      [0x30080250, 'DA', date],
-      [0x300a0206, 'SQ', [[[0x00081090, 'LO', c.machineModel], [0x300a00b2, 'SH', c.machineName ?? 'M1']]]],
-      [0x300c0002, 'SQ', [[[0x00081150, 'UI', SOP.plan], [0x00081155, 'UI', planUid]]]],
-    );
-    return { uid: sop, dataSet: r };
-  });
+  const records: Array<{ uid: string; dataSet: Element[] }> = [];
+  for (const session of sessions) {
+    const group = session.fractionGroup ?? 1;
+    const planned = groupBeams[group - 1] ?? [];
+    const deliveries: BeamDeliverySpec[] = session.beams ?? planned.map((b) => ({ beam: b.number }));
+    const items: Item[] = deliveries.map((d) => {
+      const b = planned.find((x) => x.number === d.beam) ?? { number: d.beam, meterset: 100, name: `B${d.beam}` };
+      const status = d.status ?? 'NORMAL';
+      const share = d.share ?? (status === 'NORMAL' ? 1 : 0.4);
+      const delivered = Math.round(b.meterset * share * 100) / 100;
+      return [
+        [0x30080022, 'IS', String(session.fraction)],
+        [0x3008002a, 'CS', status],
+        [0x3008002c, 'CS', 'VERIFIED'],
+        [0x30080032, 'DS', String(b.meterset)],
+        [0x30080036, 'DS', String(delivered)],
+        [0x30080040, 'SQ', [[[0x30080024, 'DA', session.date], [0x30080042, 'DS', '0'], [0x30080044, 'DS', '0']]]],
+        [0x300a00c2, 'LO', b.name],
+        [0x300a00ce, 'CS', d.continuation ? 'CONTINUATION' : 'TREATMENT'],
+        [0x300c0006, 'IS', String(b.number)],
+      ];
+    });
+    const perRecord = c.recordsPer === 'beam' ? items.map((item) => [item]) : [items];
+    for (const beamItems of perRecord) {
+      const sop = uid();
+      const r = patientElements(p, studyUid, recordSeries, c.planDate, 'RTRECORD', SOP.record, sop);
+      r.push(
+        [0x30080020, 'SQ', beamItems],
+        [0x30080250, 'DA', session.date],
+        [0x300a0206, 'SQ', [[[0x00081090, 'LO', c.machineModel], [0x300a00b2, 'SH', c.machineName ?? 'M1']]]],
+        [0x300c0002, 'SQ', [[[0x00081150, 'UI', SOP.plan], [0x00081155, 'UI', planUid]]]],
+        [0x300c0022, 'IS', String(group)],
+      );
+      records.push({ uid: sop, dataSet: r });
+    }
+  }
   return { plan: { uid: planUid, dataSet: plan }, struct: { uid: structUid, dataSet: struct }, records };
 }
 

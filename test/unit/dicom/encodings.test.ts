@@ -109,11 +109,22 @@ describe('one RT object, every encoding', () => {
         expect(reference.treatmentRecord).toEqual({
           date: '2024-01-10',
           planUid: course.plan.uid,
+          fractionGroup: 1,
           machineName: 'TB1',
           model: 'TrueBeam',
           manufacturer: 'Varian Medical Systems',
           fractionNumbers: [2, 2],
           terminationStatuses: ['NORMAL', 'OPERATOR'],
+          // Per-beam delivery (rtDelivery.ts counts fractions from these).
+          beams: [1, 2].map((beamNumber, i) => ({
+            beamNumber,
+            fractionNumber: 2,
+            termination: i === 0 ? 'NORMAL' : 'OPERATOR',
+            deliveryType: '',
+            specifiedMeterset: null,
+            deliveredMeterset: null,
+            date: '2024-01-10',
+          })),
         });
         expect(reference.patientName).toBe('Müller^Jürgen');
       }

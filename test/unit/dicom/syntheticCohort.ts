@@ -157,9 +157,15 @@ export function writeSyntheticCohort(root: string, prefix = 'S'): SyntheticCohor
     write(join(dir, 'MR'), imageSeries(p, { modality: 'MR', date: shiftDate(start, -30), count: 1, pixelBytes: 512 }), options, false);
     write(join(dir, 'PT'), imageSeries(p, { modality: 'PT', date: shiftDate(start, -90), count: 1, pixelBytes: 512 }), options, true);
     const td = k.course.treatmentDates;
+    // Issue 10: no treatment record, or fewer fractions given than planned, always needs a person.
+    // The truncated CT in junk/ belongs to the second patient: their proposal names the lost file.
+    const gap =
+      td.length === 0 ? /no treatment record/ : td.length < k.course.fractions ? /incomplete course/ : i === 1 ? /file of this patient was skipped \(CT Image\)/ : undefined;
     expected.push({
       patientId: p.patientId,
       ...k.expected,
+      needsReview: k.expected.needsReview || gap !== undefined,
+      reason: k.expected.reason ?? gap,
       totalDoseGy: k.expected.totalDoseGy !== undefined ? k.expected.totalDoseGy : k.course.targets[0].doseGy,
       fractionsPlanned: k.expected.fractionsPlanned ?? k.course.fractions,
       fractionsDelivered: td.length ? td.length : null,
@@ -170,7 +176,7 @@ export function writeSyntheticCohort(root: string, prefix = 'S'): SyntheticCohor
     });
   });
 
-  // A two-target plan (one course, two isocentres): two lesions, no review.
+  // A two-target plan (one course, two isocentres): two lesions.
   const twoTargets: SyntheticPatient = { patientId: `${prefix}900X`, name: 'BIFOCALE^ZELDA', birthDate: '19600101', sex: 'F' };
   patients.push(twoTargets);
   const shared = rtCourse(twoTargets, {
@@ -201,7 +207,9 @@ export function writeSyntheticCohort(root: string, prefix = 'S'): SyntheticCohor
       rtEndDate: '2018-08-14',
       machine: 'TrueBeam',
       targetRoiName: roi,
-      needsReview: false,
+      // 9 of 10 fractions given: an incomplete course, for a person to confirm.
+      needsReview: true,
+      reason: /incomplete course: 9 of 10/,
       preRtImaging: { CT: false, MR: false, PT: false },
     });
   }

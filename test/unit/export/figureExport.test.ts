@@ -194,7 +194,7 @@ describe('figure export (rtcw figure)', () => {
       expect(r.width).toBeGreaterThan(0);
       expect(svg).toMatch(/<svg width="85mm" height="[\d.]+mm"/);
       expect(svg).toMatch(/<metadata><rtcw:provenance [^>]*analysisSpecHash="[0-9a-f]{64}"/);
-      expect(svg).toMatch(/<text[^>]*>HR \(95% CI\)<\/text>|<text[^>]*>Number at risk<\/text>/);
+      expect(svg).toMatch(/<text[^>]*>HR \(95% CI\)<\/text>|<text[^>]*>Number at risk \(patients\)<\/text>/);
       expect(svg).not.toMatch(/<image/);
     }
   });
@@ -223,7 +223,7 @@ describe('figure export (rtcw figure)', () => {
       y: Number(m[2]),
       text: m[3],
     }));
-    const tableTitle = texts.find((x) => x.text === 'Number at risk')!;
+    const tableTitle = texts.find((x) => x.text.startsWith('Number at risk'))!;
     const labelY = Math.max(...texts.filter((x) => x.y < tableTitle.y && table.ticks.map(String).includes(x.text)).map((x) => x.y));
     const tickX = table.ticks.map((tick) => texts.find((x) => x.y === labelY && x.text === String(tick))!.x);
     const rowYs = [...new Set(texts.filter((x) => x.y > tableTitle.y).map((x) => x.y))].sort((a, b) => a - b);

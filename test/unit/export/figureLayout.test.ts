@@ -151,4 +151,94 @@ describe('figure layout with real font metrics', () => {
     ];
     for (const preset of [PRESETS.single, PRESETS.double]) checkLayout(`forest ${preset.widthMm}`, forestPlot({ rows }, ctx(preset)), preset);
   });
+
+  it('the test/HR block covers no curve, confidence band or censor mark (else it goes below the plot), and stays where it is put', () => {
+    const g = frame.factor('targeted');
+    const e = frame.factor('ecog');
+    const sets = [kaplanMeierByGroup(time, event, g.codes, g.levels.length), kaplanMeierByGroup(time, event, e.codes, e.levels.length)];
+    let checked = 0;
+    for (const preset of [PRESETS.single, PRESETS.double, { ...PRESETS.single, heightMm: 80 }]) {
+      for (const [k, fits] of sets.entries()) {
+        const labels = (k === 0 ? g.levels : e.levels).map((l) => `Group ${l}`);
+        const figure = kaplanMeierChart(
+          { curves: fits.map((curve, i) => ({ label: labels[i], curve })), endpoint: 'Local progression-free survival', ci: true, riskTable: 'basic', riskTableUnit: 'lesions', test: { name: 'Log-rank', p: 0.02 }, hazardRatio: { hr: 0.47, lower: 0.3, upper: 0.74, comparison: `${labels[1]} vs ${labels[0]}` } },
+          ctx(preset),
+        );
+        const svg = renderFigureSvg(figure, makeProvenance({}, {}));
+        const block = textBoxes(svg).filter((b) => /^(HR |Log-rank|Group .* vs )/.test(b.text));
+        expect(block.length).toBe(3);
+        const grid = (figure.option.grid as Array<{ left: number; top: number; width: number; height: number }>)[0];
+        const xMax = (figure.option.xAxis as Array<{ max: number }>)[0].max;
+        const yMax = (figure.option.yAxis as Array<{ max: number }>)[0].max;
+        const px = (t: number) => grid.left + (t / xMax) * grid.width;
+        const py = (v: number) => grid.top + (1 - v / yMax) * grid.height;
+        const series = figure.option.series as Array<{ type: string; name?: string; xAxisIndex?: number; data: number[][] }>;
+        const lines = series.filter((x) => x.type === 'line' && x.xAxisIndex === 0 && x.name !== 'median');
+        const marks = series.filter((x) => x.type === 'scatter');
+        const below = block.every((b) => b.y0 > grid.top + grid.height);
+        for (const b of block) {
+          const inside = (x: number, y: number) => x > b.x0 && x < b.x1 && y > b.y0 && y < b.y1;
+          // Curves and CI limits: no segment passes through the text.
+          for (const line of lines) {
+            for (let i = 1; i < line.data.length; i++) {
+              const [x1, y1, x2, y2] = [px(line.data[i - 1][0]), py(line.data[i - 1][1]), px(line.data[i][0]), py(line.data[i][1])];
+              const hits = [0, 0.25, 0.5, 0.75, 1].some((f) => inside(x1 + f * (x2 - x1), y1 + f * (y2 - y1))) ||
+                (y1 === y2 && y1 > b.y0 && y1 < b.y1 && Math.min(x1, x2) < b.x1 && Math.max(x1, x2) > b.x0) ||
+                (x1 === x2 && x1 > b.x0 && x1 < b.x1 && Math.min(y1, y2) < b.y1 && Math.max(y1, y2) > b.y0);
+              expect(hits, `${preset.widthMm} mm, set ${k}: "${b.text}" on ${line.name}`).toBe(false);
+            }
+          }
+          for (const m of marks) for (const [t, v] of m.data) expect(inside(px(t), py(v)), `"${b.text}" on a censor mark`).toBe(false);
+          // Bands: the text is not between a curve's lower and upper limit.
+          if (!below) {
+            const cx = (b.x0 + b.x1) / 2;
+            const t = ((cx - grid.left) / grid.width) * xMax;
+            for (const name of new Set(lines.filter((l) => l.name?.endsWith(' CI')).map((l) => l.name))) {
+              const at = lines.filter((l) => l.name === name).flatMap((l) => l.data.filter((d, i) => i + 1 < l.data.length && d[0] <= t && l.data[i + 1][0] >= t).map((d) => py(d[1])));
+              if (at.length >= 2) expect(b.y1 < Math.min(...at) || b.y0 > Math.max(...at), `"${b.text}" inside the ${name} band`).toBe(true);
+            }
+          }
+          checked++;
+        }
+        expect(svg).toContain('Number at risk (lesions)');
+      }
+    }
+    expect(checked).toBe(18);
+    // A manual position is kept; 'below' puts the block under the x-axis title.
+    const fits = sets[0];
+    const manual = kaplanMeierChart({ curves: fits.map((curve, i) => ({ label: `G${i}`, curve })), endpoint: 'Overall survival', ci: true, annotation: 'below', test: { name: 'Log-rank', p: 0.5 } }, ctx(PRESETS.single));
+    const grid = (manual.option.grid as Array<{ top: number; height: number }>)[0];
+    const lr = textBoxes(renderFigureSvg(manual, makeProvenance({}, {}))).find((b) => b.text.startsWith('Log-rank'))!;
+    expect(lr.y0).toBeGreaterThan(grid.top + grid.height);
+    checkLayout('annotation below', manual, PRESETS.single);
+  });
+
+  it('forest plot: log ticks on 0.1/0.2/0.5/1/2/5/10 chosen from the data, labels not wrapped', () => {
+    const rows = [
+      { label: 'ECOG PS', heading: true },
+      { label: '0–1', indent: true, reference: true },
+      { label: '2–4', indent: true, hr: 1.88, lower: 0.46, upper: 7.69, p: 0.38 },
+      { label: 'Pain response', heading: true },
+      { label: 'no', indent: true, reference: true },
+      { label: 'yes', indent: true, hr: 0.19, lower: 0.06, upper: 0.63, p: 0.007, firth: true },
+    ];
+    const figure = forestPlot({ rows }, ctx(PRESETS.single));
+    const boxes = textBoxes(renderFigureSvg(figure, makeProvenance({}, {})));
+    const texts = boxes.map((b) => b.text);
+    // Tick labels: the numbers on the lowest line of numbers (under the axis).
+    const numeric = boxes.filter((b) => /^[\d.]+$/.test(b.text));
+    const axisY = Math.max(...numeric.map((b) => b.y0));
+    const ticks = numeric.filter((b) => Math.abs(b.y0 - axisY) < 1).map((b) => b.text);
+    expect(ticks).toContain('1');
+    expect(ticks.every((t) => ['0.05', '0.1', '0.2', '0.5', '1', '2', '5', '10'].includes(t)), ticks.join(' ')).toBe(true);
+    expect(ticks.length).toBeGreaterThanOrEqual(3);
+    // Double column: room for the 1–2–5 steps.
+    const wide = textBoxes(renderFigureSvg(forestPlot({ rows }, ctx(PRESETS.double)), makeProvenance({}, {})));
+    const wideNumeric = wide.filter((b) => /^[\d.]+$/.test(b.text));
+    const wideY = Math.max(...wideNumeric.map((b) => b.y0));
+    expect(wideNumeric.filter((b) => Math.abs(b.y0 - wideY) < 1).map((b) => b.text)).toEqual(['0.05', '0.1', '0.2', '0.5', '1', '2', '5', '10']);
+    expect(texts).toContain('1 [Reference]');
+    expect(texts.some((t) => t.endsWith('\u2020'))).toBe(true);
+    checkLayout('forest firth', figure, PRESETS.single);
+  });
 });

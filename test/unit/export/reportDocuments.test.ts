@@ -11,7 +11,9 @@ import { createStudy, type StudyFile } from '../../../electron/services/db/study
 import { EXPORT_SCALE } from '../../../electron/services/export/figureExport';
 import { measureFigureText } from '../../../electron/services/export/figureFont';
 import { PRESETS } from '../../../shared/charts/journalStyle';
-import { exportReportDocuments, reportCoxTable, reportCumulativeIncidenceFigure, reportTable1 } from '../../../electron/services/export/reportDocuments';
+import { exportReportDocuments, reportTables } from '../../../electron/services/export/reportDocuments';
+import { analysisSpecSchema } from '../../../shared/api/analysis';
+import { analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 
 let dir: string;
 let study: StudyFile;
@@ -22,7 +24,7 @@ let identifiers: string[];
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-report-docs-'));
   study = createStudy(path.join(dir, 'demo.rtcw'), { initialize: (db) => populateDemoStudy(db) });
-  report = buildReport(study.db, { endpoint: 'local', group: 'concurrent' });
+  report = buildReport(study.db, analysisSpecSchema.parse({ endpoint: 'local', groupBy: 'concurrent' }));
   files = await writeReport(report, path.join(dir, 'out'), { exporters: [exportReportDocuments] });
   const rows = study.db.prepare('SELECT pseudonym, source_key, source_locator FROM patients').all() as Array<Record<string, string | null>>;
   identifiers = rows.flatMap((r) => Object.values(r)).filter((v): v is string => typeof v === 'string' && v.length >= 4);
@@ -44,15 +46,16 @@ describe('report documents', () => {
   });
 
   it('tables follow the report: one row per level under its characteristic, Cox columns side by side', () => {
-    const t1 = reportTable1(report);
-    const levelRows = report.table1.filter((r) => r.level !== null).length;
+    const [, t1] = reportTables(report)[0];
+    const levelRows = report.table1.rows.filter((r) => r.level !== null).length;
     expect(t1.rows.filter((r) => r.indent).length).toBe(levelRows);
-    expect(t1.columnCount).toBe(3 + report.groups.length);
-    const cox = reportCoxTable(report);
+    expect(t1.columnCount).toBe(report.groups.length + 2);
+    const [, cox] = reportTables(report)[1];
     expect(cox.header[0].map((c) => c.colSpan ?? 1).reduce((a, b) => a + b, 0)).toBe(cox.columnCount);
     const xml = execFileSync('unzip', ['-p', out('cox.docx'), 'word/document.xml'], { encoding: 'utf8' });
     expect(xml).toMatch(/<w:gridSpan w:val="2"\/>/);
     expect(xml).toMatch(/<w:top w:val="single"[^>]*w:sz="12"/);
+    expect(xml).toContain('1 [Reference]');
   });
 
   it('PDF figures are vector with the bundled font embedded', () => {
@@ -63,7 +66,8 @@ describe('report documents', () => {
       expect(execFileSync('pdfimages', ['-list', out(name)], { encoding: 'utf8' }).trim().split('\n').slice(2)).toEqual([]);
     }
     const text = execFileSync('pdftotext', [out('km-local.pdf'), '-'], { encoding: 'utf8' });
-    expect(text).toContain('Local control (%)');
+    expect(text).toMatch(/Local progression-free\s+survival \(%\)/);
+    expect(text).toContain('Number at risk (lesions)');
     expect(text).toMatch(/Log-rank P = /);
   });
 
@@ -71,22 +75,17 @@ describe('report documents', () => {
     const text = execFileSync('pdftotext', [out('cif-local.pdf'), '-'], { encoding: 'utf8' });
     expect(text).toMatch(/Gray's test P = /);
     expect(text).toContain('local progression (%)');
-    const figure = reportCumulativeIncidenceFigure(report, { preset: PRESETS.single, measureText: measureFigureText, scale: EXPORT_SCALE })!;
-    const local = report.survival.find((s) => s.endpoint === 'local')!;
+    const cif = report.cumulativeIncidence;
+    const figure = analysisSurvivalFigure({ ...cif, spec: { ...report.spec, endpoint: 'localCif' } }, { preset: PRESETS.single, measureText: measureFigureText, scale: EXPORT_SCALE });
     const { ticks, rows } = figure.riskTable!;
     expect(ticks.length).toBeGreaterThan(3);
-    expect(rows.map((r) => r.label)).toEqual(report.groups.map((g) => g.label));
+    expect(rows.map((r) => r.label)).toEqual(cif.curves.map((c) => c.label));
     rows.forEach((row, k) => {
-      const km = local.groups.find((g) => g.label === row.label)!;
-      // n at risk at t = n − (rows with time < t), from the KM table's counts.
-      const expected = ticks.map((t) => km.n - km.table.filter((r) => r.time < t).reduce((a, r) => a + r.nEvent + r.nCensor, 0));
+      const curve = cif.curves[k];
+      // n at risk at t = n − (rows with time < t), from the curve's per-time counts.
+      const expected = ticks.map((t) => curve.n - curve.steps.filter((r) => r.time < t).reduce((a, r) => a + r.nEvent + r.nCensor + (r.nCompeting ?? 0), 0));
       expect(row.values, `group ${k}`).toEqual(expected);
     });
-    // The drawn curve ends where the report's landmark estimates say it is.
-    const cif = report.cumulativeIncidence.groups[0];
-    const at12 = cif.at.find((a) => a.time === 12)!;
-    const last = cif.curve.time.filter((t) => t <= 12).length - 1;
-    expect(cif.curve.estimate[last]).toBeCloseTo(at12.estimate as number, 12);
   });
 
   it('no exported document names a patient', () => {

@@ -46,13 +46,14 @@ const spec = { endpoint: 'local' as const, groupBy: 'concurrent' };
 
 describe('journal number formats', () => {
   it('formats P, CIs and pixel sizes as journals ask', () => {
-    expect(formatP(0.03)).toBe('P = .03');
-    expect(formatP(0.0004)).toBe('P < .001');
-    expect(formatP(0.0496)).toBe('P = .0496'); // never rounded up to ".05"
+    expect(formatP(0.03, 'ama')).toBe('P = .03');
+    expect(formatP(0.03)).toBe('P = 0.03'); // the one default style (NEJM/JCO)
+    expect(formatP(0.0004, 'ama')).toBe('P < .001');
+    expect(formatP(0.0496, 'ama')).toBe('P = .0496'); // never rounded up to ".05"
     expect(formatP(0.004, 'nejm')).toBe('P = 0.004');
     expect(formatP(0.03, 'lancet')).toBe('p=0\u00B703');
     expect(formatP(0.00002, 'lancet')).toBe('p<0\u00B70001');
-    expect(formatPValue(0.995)).toBe('>.99');
+    expect(formatPValue(0.995, 'ama')).toBe('>.99');
     expect(formatEstimateWithCi(0.4712, 0.4701, 0.9876, 2, 'dash')).toBe('0.47 (0.47\u20130.99)');
     expect(formatEstimateWithCi(0.4712, 0.4701, 0.9876, 2, 'comma')).toBe('0.47 (0.47, 0.99)');
     // A positive HR or limit that would round to zero keeps its first significant digit (never "0.00").
@@ -104,15 +105,15 @@ describe('table export', () => {
     const html = fs.readFileSync(written['cox.html'].path, 'utf8');
     expect(html).toMatch(/<th colspan="2"[^>]*>Univariable analysis<\/th>/);
     const tex = fs.readFileSync(written['cox.latex'].path, 'utf8');
-    for (const cmd of ['\\toprule', '\\midrule', '\\bottomrule', '\\multicolumn{2}{c}{Univariable analysis}', '\\cmidrule(lr){2-3}']) expect(tex).toContain(cmd);
+    for (const cmd of ['\\toprule', '\\midrule', '\\bottomrule', '\\multicolumn{2}{c}{Univariable analysis}', '\\cmidrule(lr){3-4}']) expect(tex).toContain(cmd);
   });
 
   it('XLSX reads back with merged header cells and the same values as the CSV', async () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(written['cox.xlsx'].path);
     const ws = wb.worksheets[0];
-    expect(ws.getCell('B2').isMerged).toBe(true);
-    expect(ws.getCell('B2').value).toBe('Univariable analysis');
+    expect(ws.getCell('C2').isMerged).toBe(true);
+    expect(ws.getCell('C2').value).toBe('Univariable analysis');
     const csvLines = fs.readFileSync(written['cox.csv'].path, 'utf8').replace(/^\uFEFF/, '').split('\r\n');
     expect(String(ws.getCell('B4').value)).toBe(csvLines[3].split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)[1].replace(/^"|"$/g, ''));
     expect(wb.description).toMatch(/dataset sha256:[0-9a-f]{64}/);
@@ -152,7 +153,7 @@ describe('figure export API and methods paragraph', () => {
     expect(pdf.path.endsWith('.pdf')).toBe(true);
     const info = execFileSync('pdfinfo', [pdf.path], { encoding: 'utf8' });
     expect(info).toMatch(/Page size:\s+493\.2\d* x/);
-    expect(execFileSync('pdftotext', [pdf.path, '-'], { encoding: 'utf8' })).toMatch(/Local control \(%\)[\s\S]*Number at risk/);
+    expect(execFileSync('pdftotext', [pdf.path, '-'], { encoding: 'utf8' })).toMatch(/Local progression-free survival \(%\)[\s\S]*Number at risk \(lesions\)/);
     const svg = ok<ExportedFile>(await service.call('exportFigure', { spec, figure: 'forest', format: 'svg', path: path.join(dir, 'forest') }));
     expect(svg.path).toBe(path.join(dir, 'forest.svg'));
     expect(fs.readFileSync(svg.path, 'utf8')).toMatch(/HR \(95% CI\)/);

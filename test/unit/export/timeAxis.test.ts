@@ -27,6 +27,7 @@ describe('time axis', () => {
   it('keeps what the user chose', () => {
     expect(chooseTimeAxis(36, 12, 20, 50, 85)).toEqual({ xMax: 36, step: 12 });
     expect(chooseTimeAxis(48, undefined, 20, 50, 85)).toEqual({ xMax: 48, step: 6 });
-    expect(chooseTimeAxis(undefined, 6, 29, 50, 85)).toEqual({ xMax: 24, step: 6 });
+    // Without a user limit the axis covers the whole limit (the follow-up range), rounded up to a tick.
+    expect(chooseTimeAxis(undefined, 6, 29, 50, 85)).toEqual({ xMax: 30, step: 6 });
   });
 });

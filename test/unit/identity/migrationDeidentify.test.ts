@@ -1,4 +1,4 @@
-// Migration 5 on a study made by the release before issue 11 (test/fixtures/studies/README.md):
+// Migration 6 on a study made by the release before issue 11 (test/fixtures/studies/README.md):
 // identifiers hashed or dropped, the key moved to the key store, VACUUM, older backups rewritten;
 // pseudonyms, cohort rows, spreadsheet row keys and DICOM re-import stay as they were.
 import fs from 'node:fs';
@@ -83,7 +83,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('migration 5 on a study of the previous release', () => {
+describe('migration 6 on a study of the previous release', () => {
   it('hashes what re-scans need, drops the rest, moves the key out, rewrites the backups', async () => {
     const dir = path.join(tmp, 'site');
     fs.mkdirSync(dir);

@@ -138,7 +138,8 @@ describe('a study without its key on this workstation', () => {
     study = path.join(tmp, 'moving.rtcw');
     ok(await home.call('createStudy', { path: study }));
     const scan = ok<DicomScanResult>(await home.call('scanDicomFolder', { dir: cohortDir }));
-    ok(await home.call('commitDicomProposals', { proposalIds: scan.lesions.map((l) => l.proposalId) }));
+    // Every proposal, the flagged ones too (a person reviewed them; this test is about the key).
+    ok(await home.call('commitDicomProposals', { proposalIds: scan.lesions.map((l) => l.proposalId), includeReviewed: true }));
     ok(await home.call('closeStudy', {}));
   }, 120_000);
   afterAll(() => {
@@ -205,7 +206,7 @@ describe('a study without its key on this workstation', () => {
     const scan = ok<DicomScanResult>(await away.call('scanDicomFolder', { dir: cohortDir }));
     // Same key: every patient and instance is recognised — nothing new, nobody twice.
     expect(scan.newInstances).toBe(0);
-    expect(ok(await away.call('commitDicomProposals', { proposalIds: scan.lesions.map((l) => l.proposalId) }))).toMatchObject({
+    expect(ok(await away.call('commitDicomProposals', { proposalIds: scan.lesions.map((l) => l.proposalId), includeReviewed: true }))).toMatchObject({
       patientsAdded: 0,
       alreadyPresent: 28,
     });

@@ -8,7 +8,7 @@
 // dataset or report reads. The HMAC secret of the pseudonyms is in `dicom_pseudonym_key`, outside
 // the cohort tables.
 //
-// Superseded by migration 5 (0005-deidentify-study.ts, issue 11): the dicom_source_* tables and the
+// Superseded by migration 6 (0006-deidentify-study.ts, issue 11): the dicom_source_* tables and the
 // in-file key are gone; patients and files are found by keyed hashes, the key lives outside the study.
 import type Database from 'better-sqlite3';
 

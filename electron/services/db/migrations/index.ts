@@ -5,13 +5,14 @@ import { up as cohortSchema } from './0001-cohort-schema';
 import { up as dicomIndex } from './0002-dicom-index';
 import { up as savedAnalyses } from './0003-saved-analyses';
 import { up as editHistory } from './0004-edit-history';
-import { up as deidentifyStudy } from './0005-deidentify-study';
-import { up as sharedCopy } from './0006-shared-copy';
+import { up as rtCoursePhases } from './0005-rt-course-phases';
+import { up as deidentifyStudy } from './0006-deidentify-study';
+import { up as sharedCopy } from './0007-shared-copy';
 import type { StudyKeyStore } from '../../identity/studyKey';
 
 /** What a migration may need from outside the file (studyFile.ts passes it through). */
 export interface MigrationContext {
-  /** Where the study key goes (migration 5 moves the key out of the file); default: defaultKeyStore(). */
+  /** Where the study key goes (migration 6 moves the key out of the file); default: defaultKeyStore(). */
   keyStore?: StudyKeyStore;
 }
 
@@ -31,6 +32,7 @@ export const migrations: Migration[] = [
   { version: 2, name: 'dicom-index', up: dicomIndex },
   { version: 3, name: 'saved-analyses', up: savedAnalyses },
   { version: 4, name: 'edit-history', up: editHistory },
-  { version: 5, name: 'deidentify-study', up: deidentifyStudy, removesIdentifiers: true },
-  { version: 6, name: 'shared-copy', up: sharedCopy },
+  { version: 5, name: 'rt-course-phases', up: rtCoursePhases },
+  { version: 6, name: 'deidentify-study', up: deidentifyStudy, removesIdentifiers: true },
+  { version: 7, name: 'shared-copy', up: sharedCopy },
 ];

@@ -1,4 +1,4 @@
-// Migration 5: no direct identifier in the study file; the key moves out (issue 11 items 1 and 2).
+// Migration 6: no direct identifier in the study file; the key moves out (issue 11 items 1 and 2).
 //
 // Before (migrations 1–3): dicom_source_identity kept every patient's PatientID, issuer and birth
 // date; dicom_source_file every scanned path; dicom_pseudonym_key the HMAC secret of the
@@ -54,6 +54,11 @@ CREATE TABLE dicom_file_seen (
   file_hash TEXT PRIMARY KEY CHECK (length(file_hash) = 64),
   instance_id INTEGER REFERENCES dicom_instance(id) ON DELETE SET NULL,
   skipped_reason TEXT,
+  -- A skipped file's patient (index row, never the identifier) and SOP class/instance, as far as
+  -- they could be read (migration 5; rtDerivation.ts flags that patient's proposals).
+  skipped_patient_id INTEGER REFERENCES dicom_patient(id) ON DELETE SET NULL,
+  skipped_sop_class_uid TEXT,
+  skipped_sop_instance_uid TEXT,
   scanned_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX dicom_file_seen_instance ON dicom_file_seen(instance_id);
@@ -149,18 +154,30 @@ function firstReferenceDates(db: Database.Database): Map<number, string> {
 }
 
 function hashFiles(db: Database.Database, secret: Buffer): void {
-  const files = db.prepare('SELECT path, size, mtime_ms AS mtimeMs, instance_id AS instanceId, skipped_reason AS reason, scanned_at AS at FROM dicom_source_file').all() as Array<{
+  const files = db
+    .prepare(
+      `SELECT path, size, mtime_ms AS mtimeMs, instance_id AS instanceId, skipped_reason AS reason, scanned_at AS at,
+              skipped_patient_id AS skippedPatientId, skipped_sop_class_uid AS skippedClass, skipped_sop_instance_uid AS skippedUid
+       FROM dicom_source_file`,
+    )
+    .all() as Array<{
     path: string;
     size: number;
     mtimeMs: number;
     instanceId: number | null;
     reason: string | null;
     at: string;
+    skippedPatientId: number | null;
+    skippedClass: string | null;
+    skippedUid: string | null;
   }>;
-  const insert = db.prepare('INSERT OR REPLACE INTO dicom_file_seen (file_hash, instance_id, skipped_reason, scanned_at) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare(
+    `INSERT OR REPLACE INTO dicom_file_seen (file_hash, instance_id, skipped_reason, scanned_at, skipped_patient_id, skipped_sop_class_uid, skipped_sop_instance_uid)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
   for (const f of files) {
     const reason = f.reason === null ? null : f.reason.split(f.path).join('<file>');
-    insert.run(fileFingerprint(secret, f.path, f.size, f.mtimeMs), f.instanceId, reason, f.at);
+    insert.run(fileFingerprint(secret, f.path, f.size, f.mtimeMs), f.instanceId, reason, f.at, f.skippedPatientId, f.skippedClass, f.skippedUid);
   }
 }
 
