@@ -33,10 +33,12 @@ describe('identity API (shareStudyCopy, writeReidList)', () => {
   it('links an MRN sheet, lists pseudonym ↔ MRN, and shares a copy that refuses DICOM', async () => {
     ok(await service.call('createStudy', { path: path.join(dir, 'site.rtcw') }));
     const scan = ok<DicomScanResult>(await service.call('scanDicomFolder', { dir: cohortDir }));
-    ok(await service.call('commitDicomProposals', { proposalIds: scan.lesions.filter((l) => !l.needsReview).map((l) => l.proposalId) }));
+    ok(await service.call('commitDicomProposals', { proposalIds: scan.lesions.map((l) => l.proposalId), includeReviewed: true }));
+    expect(ok<{ patients: number }>(await service.call('studyCounts', {})).patients).toBe(truth.patients.length);
     const sheet = path.join(dir, 'patients.csv');
     fs.writeFileSync(sheet, patientSheet());
     const report = ok<ImportReport>(await service.call('commitTableImport', { path: sheet, mapping: JSON.parse(patientMapping()) }));
+    expect(report.rejected).toEqual([]);
     expect(report.sheets[0]).toMatchObject({ inserted: 0, updated: truth.patients.length });
 
     const progress: number[] = [];
