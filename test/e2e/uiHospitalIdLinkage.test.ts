@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, POLL, foreignRequests, useAppSession } from './appSession';
-import { cohortDir, eventRows, eventSheet, patientSheet, runCli, truth, UNKNOWN_MRN } from '../unit/identity/linkageFixture';
+import { eventRows, importAllOfCohortA, eventSheet, patientSheet, runCli, truth, UNKNOWN_MRN } from '../unit/identity/linkageFixture';
 
 const session = useAppSession();
 let studyPath: string;
@@ -18,8 +18,7 @@ beforeAll(async () => {
   process.env.RTCW_USER_DATA = path.join(dir, 'user-data');
   studyPath = path.join(dir, 'site.rtcw');
   expect((await runCli(['study', 'create', studyPath])).code).toBe(0);
-  const imported = await runCli(['study', 'import-dicom', studyPath, '--dir', cohortDir]);
-  expect(imported.err).toBe('');
+  await importAllOfCohortA(studyPath, process.env.RTCW_USER_DATA);
   fs.mkdirSync(path.join(dir, 'bad'));
   fs.writeFileSync(path.join(dir, 'bad', 'patients.csv'), patientSheet(UNKNOWN_MRN));
   fs.writeFileSync(path.join(dir, 'patients.csv'), patientSheet());

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../../electron/cli/main';
+import { createApiRuntime } from '../../../electron/services/api/index';
+import { typedPathChooser } from '../../../electron/harness/server';
 import { addDays } from '../../../shared/domain/calendarDates';
 
 export const dicomFixtures = fileURLToPath(new URL('../../fixtures/dicom/', import.meta.url));
@@ -93,3 +95,24 @@ export const eventMapping = JSON.stringify({
     },
   ],
 });
+
+/**
+ * Imports every cohort-a proposal into the (existing) study — the reviewed ones too, as a site does
+ * after its review (`study import-dicom` leaves courses without treatment records for review) — so
+ * all 24 patients and 28 lesions are there to link to. Through the API service, with the key store
+ * of `userDataDir` (the CLI's store when RTCW_USER_DATA is that folder).
+ */
+export async function importAllOfCohortA(studyPath: string, userDataDir: string): Promise<void> {
+  const service = createApiRuntime({ userDataDir, choosePath: typedPathChooser(path.dirname(studyPath)), logError: () => {} });
+  try {
+    const ok = <T>(r: Awaited<ReturnType<typeof service.call>>): T => {
+      if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+      return r.result as T;
+    };
+    ok(await service.call('openStudy', { path: studyPath }));
+    const scan = ok<{ lesions: { proposalId: string }[] }>(await service.call('scanDicomFolder', { dir: cohortDir }));
+    ok(await service.call('commitDicomProposals', { proposalIds: scan.lesions.map((l) => l.proposalId), includeReviewed: true }));
+  } finally {
+    service.session.dispose();
+  }
+}
