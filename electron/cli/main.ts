@@ -1,6 +1,8 @@
 // `rtcw` entry: dispatches argv to one command module (cli.md) and prints its JSON result.
 // Exit codes: 0 success, 2 bad input (CliError, one line on stderr), 1 internal failure.
 import { CliError, CliOptions } from './options';
+import { ModelFitError } from '../../shared/stats/coxModel';
+import { ModelSpecificationError } from '../../shared/stats/designMatrix';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -111,6 +113,12 @@ export async function main(
   } catch (error) {
     if (error instanceof CliError) {
       if (error.stdout !== undefined) io.stdout.write(JSON.stringify(error.stdout) + '\n');
+      io.stderr.write(`rtcw ${commandName}: ${oneLine(error.message)}\n`);
+      return 2;
+    }
+    // The data cannot give the analysis (no events, nothing to compare, singular design …): bad input,
+    // one line and exit 2 like every other, never a stack trace (issue 13, class 2).
+    if (error instanceof ModelFitError || error instanceof ModelSpecificationError) {
       io.stderr.write(`rtcw ${commandName}: ${oneLine(error.message)}\n`);
       return 2;
     }

@@ -67,6 +67,10 @@ export interface CoxFit {
   infinite: boolean[];
   /** True when any coefficient diverges: the estimates are not usable; Firth's penalised Cox is. */
   monotoneLikelihood: boolean;
+  /** Per coefficient: not estimable (aliased; its Cholesky pivot is 0), reported as NA as coxph does. */
+  aliased: boolean[];
+  /** Number of estimable coefficients: the df of the likelihood-ratio, Wald and score tests (summary.coxph). */
+  df: number;
   /** Events per estimated coefficient. */
   eventsPerVariable: number;
   ties: CoxTies;
@@ -619,13 +623,13 @@ export function coxModel(input: CoxInput): CoxFit {
   const loglik0 = likelihoodPass(d, beta, w);
   const chol = Float64Array.from(w.imat);
   const rank = cholesky(chol, p, TOLER_CHOL);
-  if (Math.abs(rank) < p) {
-    const bad: string[] = [];
-    for (let j = 0; j < p; j++) if (chol[j * p + j] === 0) bad.push(names[j]);
+  if (rank === 0) {
     throw new ModelFitError(
-      `covariate${bad.length > 1 ? 's' : ''} ${bad.map((b) => `'${b}'`).join(', ')} ${bad.length > 1 ? 'are' : 'is'} constant or collinear with the others in the rows used (within strata); remove ${bad.length > 1 ? 'them' : 'it'} from the model`,
+      `no covariate can be estimated: ${p > 1 ? 'every covariate is' : `'${names[0]}' is`} constant in the rows used (within strata)`,
     );
   }
+  // A rank-deficient information matrix is not an error: as coxfit6, chsolve2 gives the singular
+  // (aliased) columns a zero step, so they stay at 0 and are reported as NA below.
   step.set(w.u);
   choleskySolve(chol, p, step);
   let sctest = 0;
@@ -675,6 +679,13 @@ export function coxModel(input: CoxInput): CoxFit {
     infoChol = Float64Array.from(w.imat);
     cholesky(infoChol, p, TOLER_CHOL);
   }
+  // coxph.fit: if (flag < nvar) which.sing ← diag(var) == 0; coef[which.sing] ← NA — the columns
+  // whose pivot the Cholesky of the final information (scaled coordinates, toler.chol) set to zero.
+  const aliased: boolean[] = [];
+  for (let j = 0; j < p; j++) aliased.push(infoChol[j * p + j] === 0);
+  let df = 0;
+  for (let j = 0; j < p; j++) if (!aliased[j]) df++;
+  if (df === 0) throw new ModelFitError('no covariate can be estimated: the information matrix is zero at the estimate');
   const vScaled = choleskyInverse(infoChol, p);
   const coef = new Float64Array(p);
   const variance = new Float64Array(p * p);
@@ -710,22 +721,22 @@ export function coxModel(input: CoxInput): CoxFit {
     // record per cluster, so each row visits its (randomly placed) cluster sums once.
     const stride = 2 * p;
     const r = scoreResiduals(d, [beta, new Float64Array(p)], clusters, [w.eta, new Float64Array(n)]);
-    // dfbeta (scaled) = r · V_scaled; V_rob = Dᵀ D, back to the original scale.
-    const rtr = crossProduct(r, clusters, p, stride, 0);
-    const tmp = new Float64Array(p * p);
-    for (let i = 0; i < p; i++)
-      for (let j = 0; j < p; j++) {
-        let s = 0;
-        for (let k = 0; k < p; k++) s += vScaled[i * p + k] * rtr[k * p + j];
-        tmp[i * p + j] = s;
+    // dfbeta (scaled) D = r · V_scaled per cluster, then V_rob = Dᵀ D, back to the original scale —
+    // as residuals.coxph(type = "dfbeta") and coxph do. Forming V (rᵀr) V instead loses the small
+    // directions of near-collinear covariates in rᵀr (≈1e-4 relative at r = 0.9999995; issue 13).
+    const dfbeta = new Float64Array(clusters * p);
+    for (let c = 0; c < clusters; c++) {
+      const rb = c * stride;
+      const db = c * p;
+      for (let k = 0; k < p; k++) {
+        const rk = r[rb + k];
+        if (rk === 0) continue;
+        for (let j = 0; j < p; j++) dfbeta[db + j] += rk * vScaled[k * p + j];
       }
+    }
+    const dtd = crossProduct(dfbeta, clusters, p);
     robustVariance = new Float64Array(p * p);
-    for (let i = 0; i < p; i++)
-      for (let j = 0; j < p; j++) {
-        let s = 0;
-        for (let k = 0; k < p; k++) s += tmp[i * p + k] * vScaled[k * p + j];
-        robustVariance[i * p + j] = s * scale[i] * scale[j];
-      }
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) robustVariance[i * p + j] = dtd[i * p + j] * scale[i] * scale[j];
     const u0 = new Float64Array(p);
     for (let c = 0; c < clusters; c++) for (let j = 0; j < p; j++) u0[j] += r[c * stride + p + j];
     const t0 = crossProduct(r, clusters, p, stride, p);
@@ -740,21 +751,38 @@ export function coxModel(input: CoxInput): CoxFit {
     variance,
     robustVariance,
     loglik: [loglik0, finalLoglik],
-    score: { chisq: sctest, df: p },
-    robustScore,
+    score: { chisq: sctest, df },
+    robustScore: robustScore ? { chisq: robustScore.chisq, df } : null,
+    aliased,
+    df,
     clusters,
     iterations,
     converged,
     infinite,
     monotoneLikelihood: monotone,
-    eventsPerVariable: events / p,
+    eventsPerVariable: events / df,
     ties,
   };
 }
 
-/** Wald test of β = 0 with the given variance (coxph's wald.test, the robust one when clustered). */
-export function coxWaldTest(coef: Float64Array, variance: Float64Array): ChiSquareTest {
-  return waldQuadratic(variance, coef, coef.length, TOLER_CHOL);
+/**
+ * Wald test of β = 0 with the given variance (coxph's wald.test, the robust one when clustered):
+ * coxph.wtest(var[nabeta, nabeta], coef[nabeta]) over the estimable coefficients. Its df, as
+ * summary.coxph, is the number of estimable coefficients, even where a robust variance is itself
+ * rank-deficient (fewer clusters than coefficients): χ² then uses the generalised inverse.
+ */
+export function coxWaldTest(coef: Float64Array, variance: Float64Array, aliased?: readonly boolean[]): ChiSquareTest {
+  const keep: number[] = [];
+  for (let j = 0; j < coef.length; j++) if (!aliased?.[j]) keep.push(j);
+  const m = keep.length;
+  const p = coef.length;
+  const v = new Float64Array(m * m);
+  const b = new Float64Array(m);
+  for (let a = 0; a < m; a++) {
+    b[a] = coef[keep[a]];
+    for (let c = 0; c < m; c++) v[a * m + c] = variance[keep[a] * p + keep[c]];
+  }
+  return { chisq: waldQuadratic(v, b, m, TOLER_CHOL).chisq, df: m };
 }
 
 export interface CoxTermRow {
@@ -769,6 +797,8 @@ export interface CoxTermRow {
   upper: number | null;
   /** Present when the coefficient diverges under monotone likelihood: its direction. */
   diverges?: '+inf' | '-inf';
+  /** Present when the term is aliased (collinear or constant): NA in R's coxph. */
+  aliased?: true;
 }
 
 export interface CoxTests {
@@ -789,6 +819,9 @@ export function coxTerms(fit: CoxFit, confLevel = 0.95): CoxTermRow[] {
     const coef = fit.coef[j];
     const se = Math.sqrt(fit.variance[j * fit.p + j]);
     const robustSe = fit.robustVariance ? Math.sqrt(fit.robustVariance[j * fit.p + j]) : null;
+    if (fit.aliased[j]) {
+      return { term, coef: null, hr: null, se: null, robustSe: null, z: null, p: null, lower: null, upper: null, aliased: true };
+    }
     if (fit.infinite[j]) {
       return { term, coef: null, hr: null, se: null, robustSe: null, z: null, p: null, lower: null, upper: null, diverges: coef >= 0 ? '+inf' : '-inf' };
     }
@@ -811,10 +844,10 @@ export function coxTerms(fit: CoxFit, confLevel = 0.95): CoxTermRow[] {
 /** Likelihood-ratio, Wald (robust variance when clustered; null under monotone likelihood) and score tests. */
 export function coxTests(fit: CoxFit): CoxTests {
   const withP = (t: ChiSquareTest) => ({ chisq: t.chisq, df: t.df, p: chiSquareUpperTail(t.chisq, t.df) });
-  const lr = { chisq: 2 * (fit.loglik[1] - fit.loglik[0]), df: fit.p };
+  const lr = { chisq: 2 * (fit.loglik[1] - fit.loglik[0]), df: fit.df };
   const tests: CoxTests = {
     likelihoodRatio: withP(lr),
-    wald: fit.monotoneLikelihood ? null : withP(coxWaldTest(fit.coef, fit.robustVariance ?? fit.variance)),
+    wald: fit.monotoneLikelihood ? null : withP(coxWaldTest(fit.coef, fit.robustVariance ?? fit.variance, fit.aliased)),
     score: withP(fit.score),
   };
   if (fit.robustScore) tests.robustScore = withP(fit.robustScore);
@@ -834,6 +867,13 @@ export function monotoneLikelihoodMessage(fit: CoxFit): string {
 /** Notes a reader of the fit must see: monotone likelihood, non-convergence, few events per variable. */
 export function coxWarnings(fit: CoxFit): string[] {
   const warnings: string[] = [];
+  const aliased = fit.names.filter((_, j) => fit.aliased[j]);
+  if (aliased.length) {
+    // coxph's warning "X matrix deemed to be singular; variable …", with the reason spelled out.
+    warnings.push(
+      `X matrix deemed to be singular: ${aliased.map((t) => `'${t}'`).join(', ')} ${aliased.length > 1 ? 'are' : 'is'} constant or collinear with the other covariates in the rows used (within strata); reported as NA (not estimable), tests on ${fit.df} df, as R's coxph`,
+    );
+  }
   if (fit.monotoneLikelihood) warnings.push(monotoneLikelihoodMessage(fit));
   else if (!fit.converged) warnings.push(`the model did not converge in ${fit.iterations} iterations`);
   if (fit.eventsPerVariable < 10) {

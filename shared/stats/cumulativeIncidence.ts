@@ -12,6 +12,7 @@
 // subdistribution hazards with weight (1 − F(t−))^ρ, variance from the same paper's estimator;
 // statistic sᵀ V⁻¹ s ~ χ²(k − 1). Sums over strata.
 import { chiSquareUpperTail } from './distributions';
+import { qrRank } from './matrix';
 import { ascendingTimeOrder, groupOrderByCode } from './timeOrder';
 
 export interface CumulativeIncidenceCurve {
@@ -119,9 +120,12 @@ export function cumulativeIncidenceAt(curve: CumulativeIncidenceCurve, at: reado
 }
 
 export interface GrayTestResult {
+  /** −1 when the variance is singular (as cmprsk). */
   stat: number;
   df: number;
   p: number;
+  /** Present when the test is not defined (stat −1, p 1), saying why. */
+  warning?: string;
 }
 
 /**
@@ -151,8 +155,18 @@ export function grayTest(
     for (let i = 0; i < ng1; i++) score[i] += part.score[i];
     for (let k = 0; k < ng1 * ng1; k++) v[k] += part.v[k];
   }
+  // cmprsk::cuminc: stat ← −1; a ← qr(vs); if (a$rank == ng1) stat ← sᵀ vs⁻¹ s; pv ← 1 − pchisq(stat, ng1),
+  // so a singular variance gives stat −1 and p 1. Same rank rule (dqrdc2, tol 1e−7) and result here.
+  if (ng1 === 0 || qrRank(v, ng1) < ng1) {
+    return {
+      stat: -1,
+      df: ng1,
+      p: 1,
+      warning: `Gray's test is not defined: its variance matrix is singular (e.g. a group without subjects at risk at the event times); cmprsk reports stat −1 and p 1`,
+    };
+  }
   const stat = quadraticFormOrMinusOne(v, score, ng1);
-  return { stat, df: ng1, p: stat < 0 ? NaN : chiSquareUpperTail(stat, ng1) };
+  return { stat, df: ng1, p: stat < 0 ? 1 : chiSquareUpperTail(stat, ng1) };
 }
 
 /** Score and variance contribution of one stratum (Gray 1988; cmprsk crst). */

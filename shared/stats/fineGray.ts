@@ -11,7 +11,7 @@
 // (Fine & Gray 1999, §4). crrvv's nested loops are rewritten as prefix/suffix sums over time
 // (exactly the same sums, O(n·p²) instead of O(n²·p)).
 import { ModelFitError, sortOrder } from './coxModel';
-import { inverse, solve } from './matrix';
+import { cholesky, inverse, solve, TOLER_CHOL } from './matrix';
 
 export interface FineGrayInput {
   time: Float64Array;
@@ -227,6 +227,7 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
       break;
     }
     if (ll === maxIter) break;
+    assertEstimable(z.v, p, names);
     const step = solve(z.v, z.s, p);
     if (!step) throw new ModelFitError('the information matrix is singular (collinear covariates?)');
     const sc = step.map((v) => -v);
@@ -248,6 +249,7 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
   }
 
   const { v: info, lik } = objective(d, b, true);
+  assertEstimable(info, p, names);
   const h = inverse(info, p);
   if (!h) throw new ModelFitError('the information matrix is singular (collinear covariates?)');
   const v2 = influenceCrossProduct(d, b);
@@ -267,7 +269,31 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
     }
   const se = new Float64Array(p);
   for (let j = 0; j < p; j++) se[j] = Math.sqrt(variance[j * p + j]);
+  for (let j = 0; j < p; j++) {
+    if (!(se[j] > 0) || !Number.isFinite(se[j]) || !Number.isFinite(b[j])) {
+      throw new ModelFitError(`the Fine–Gray fit gives no usable standard error for '${names[j]}' (a singular or degenerate fit); remove or recode that covariate`);
+    }
+  }
   return { n, names, coef: b, variance, se, loglik: -lik, iterations, converged, events, competingEvents: competing };
+}
+
+/**
+ * Refuses a singular information matrix (collinear covariates, or a covariate constant among the
+ * rows at risk at the cause's event times): crr's solve() would stop or return meaningless numbers
+ * (se 0, estimates of 1e17). Rank by the Cholesky of the unit-diagonal information with coxph's
+ * toler.chol, the same rule as the Cox model's aliasing (matrix.ts).
+ */
+function assertEstimable(info: Float64Array, p: number, names: readonly string[]): void {
+  const f = new Float64Array(p * p);
+  const scale = new Float64Array(p);
+  for (let j = 0; j < p; j++) scale[j] = info[j * p + j] > 0 && Number.isFinite(info[j * p + j]) ? 1 / Math.sqrt(info[j * p + j]) : 0;
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) f[i * p + j] = info[i * p + j] * scale[i] * scale[j];
+  if (Math.abs(cholesky(f, p, TOLER_CHOL)) === p) return;
+  const bad: string[] = [];
+  for (let j = 0; j < p; j++) if (f[j * p + j] === 0) bad.push(`'${names[j]}'`);
+  throw new ModelFitError(
+    `the Fine–Gray information matrix is singular: ${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} collinear with the other covariates or constant among the subjects at risk at the events of interest; remove ${bad.length > 1 ? 'them' : 'it'} from the model`,
+  );
 }
 
 /**

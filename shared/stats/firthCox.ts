@@ -264,6 +264,7 @@ export function firthCox(input: FirthInput): FirthFit {
   const xlmax = atMax.xl;
   const chi = chiSquareQuantile(1 - alpha, 1);
   const target = xlmax - 0.5 * chi;
+  const profileNotes: string[] = [];
   const lowerStd: (number | null)[] = [];
   const upperStd: (number | null)[] = [];
   for (let k = 0; k < p; k++) {
@@ -298,8 +299,19 @@ export function firthCox(input: FirthInput): FirthFit {
         if (c2 > o.epsilon) conv = false;
         if (iter === o.maxIter) break;
       }
-      const ok = conv && iter < o.maxIter && Number.isFinite(b[k]);
+      // A limit is kept only when PLCOMP's iteration converged to the root on its own side of the
+      // estimate (the profile can also be solved on the far side, or drift while still "converging"
+      // to the target): lower < β̂ < upper, and the profile deviance there is χ²₁(1 − α) (coxphf).
+      const onSide = sign < 0 ? b[k] < bhat[k] : b[k] > bhat[k];
+      const ok = conv && iter < o.maxIter && Number.isFinite(b[k]) && onSide;
       (sign < 0 ? lowerStd : upperStd).push(ok ? b[k] : null);
+      if (!ok) {
+        profileNotes.push(
+          `the profile-likelihood ${sign < 0 ? 'lower' : 'upper'} limit for '${names[k]}' did not converge` +
+            (conv && !onSide ? ' (the iteration crossed to the other side of the estimate)' : iter >= o.maxIter ? ` in ${o.maxIter} iterations` : '') +
+            '; it is reported as null (the likelihood may be flat on that side, e.g. near-separation)',
+        );
+      }
     }
   }
   // Penalised likelihood-ratio p-values: refit with βₖ fixed at 0.
@@ -309,13 +321,22 @@ export function firthCox(input: FirthInput): FirthFit {
     free[k] = 0;
     const fixed = Float64Array.from(bhat);
     fixed[k] = 0;
-    const restricted = firthIterate(d, free, fixed, o);
+    let restricted: ReturnType<typeof firthIterate>;
+    try {
+      restricted = firthIterate(d, free, fixed, o);
+    } catch (error) {
+      // coxphf's iter.ci = −9: "Numerical error in computing penalized likelihood ratio test" → NA.
+      if (!(error instanceof ModelFitError)) throw error;
+      pValues.push(null);
+      continue;
+    }
     const stat = 2 * (xlmax - restricted.like.xl);
-    pValues.push(restricted.iterations >= o.maxIter ? null : chiSquareUpperTail(stat, 1));
+    pValues.push(restricted.iterations >= o.maxIter || !Number.isFinite(stat) ? null : chiSquareUpperTail(Math.max(0, stat), 1));
   }
-  if (lowerStd.some((v) => v === null) || upperStd.some((v) => v === null) || pValues.some((v) => v === null)) {
-    warnings.push('the profile-likelihood CI or p-value iteration did not converge for some coefficients (reported as null)');
-  }
+  warnings.push(...profileNotes);
+  pValues.forEach((v, k) => {
+    if (v === null) warnings.push(`the penalised likelihood-ratio p-value for '${names[k]}' did not converge (its refit with the coefficient at 0); reported as null`);
+  });
 
   const coef = new Float64Array(p);
   const se = new Float64Array(p);

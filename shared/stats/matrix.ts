@@ -100,17 +100,64 @@ export function symmetricInverse(m: Float64Array, n: number, toler = TOLER_CHOL)
 }
 
 /**
- * The quadratic form bᵀ V⁻¹ b — R survival's coxph.wtest (coxph_wtest.c): Cholesky of V with
- * tolerance, singular directions dropped; `df` is the rank used.
+ * The quadratic form bᵀ V⁻ b — R survival's coxph.wtest (coxph_wtest.c): Cholesky of V with
+ * tolerance, singular directions dropped (chsolve2 gives a generalised inverse); `df` is the rank.
+ * V is first scaled to unit diagonal (b likewise), as coxph.fit centres and scales its covariates:
+ * the form is unchanged in exact arithmetic, but the pivot tolerance and the rounding no longer
+ * depend on the units of the covariates (issue 13, class 5). Zero-variance rows count as singular.
  */
 export function waldQuadratic(v: Float64Array, b: Float64Array, n: number, toler = TOLER_CHOL): { chisq: number; df: number } {
-  const f = Float64Array.from(v);
+  const f = new Float64Array(n * n);
+  const x = new Float64Array(n);
+  const scale = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = v[i * n + i];
+    scale[i] = d > 0 && Number.isFinite(d) ? 1 / Math.sqrt(d) : 0;
+  }
+  for (let i = 0; i < n; i++) {
+    x[i] = b[i] * scale[i];
+    for (let j = 0; j < n; j++) f[i * n + j] = v[i * n + j] * scale[i] * scale[j];
+  }
+  const scaledB = Float64Array.from(x);
   const rank = cholesky(f, n, toler);
-  const x = Float64Array.from(b);
   choleskySolve(f, n, x);
   let chisq = 0;
-  for (let i = 0; i < n; i++) chisq += b[i] * x[i];
+  for (let i = 0; i < n; i++) chisq += scaledB[i] * x[i];
   return { chisq, df: Math.abs(rank) };
+}
+
+/**
+ * Numerical rank of a symmetric matrix as R's qr() finds it (LINPACK dqrdc2, tol = 1e−7): a column
+ * whose norm, after removing its projection on the columns kept so far, falls below tol × its
+ * original norm counts as dependent. Used where R decides singularity with qr (cmprsk::cuminc).
+ */
+export function qrRank(m: Float64Array, n: number, tol = 1e-7): number {
+  const kept: Float64Array[] = [];
+  for (let j = 0; j < n; j++) {
+    const col = new Float64Array(n);
+    let norm0 = 0;
+    for (let i = 0; i < n; i++) {
+      col[i] = m[i * n + j];
+      norm0 += col[i] * col[i];
+    }
+    norm0 = Math.sqrt(norm0);
+    // Modified Gram–Schmidt against the orthonormal basis of the kept columns (twice, for stability).
+    for (let pass = 0; pass < 2; pass++) {
+      for (const q of kept) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += q[i] * col[i];
+        for (let i = 0; i < n; i++) col[i] -= dot * q[i];
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += col[i] * col[i];
+    norm = Math.sqrt(norm);
+    if (norm0 > 0 && norm >= tol * norm0) {
+      for (let i = 0; i < n; i++) col[i] /= norm;
+      kept.push(col);
+    }
+  }
+  return kept.length;
 }
 
 /** Determinant of a symmetric positive definite matrix (product of the LDLᵀ pivots). */

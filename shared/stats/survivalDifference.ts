@@ -7,7 +7,9 @@
 // O, E and V are summed over strata; χ² = (O − E)ᵀ V⁻ (O − E) over the groups with E > 0, dropping
 // the first of them; df = (number of groups with E > 0) − 1. ρ = 0 is the log-rank test, ρ = 1 the
 // Peto & Peto modification of the Gehan–Wilcoxon test.
+import { ModelFitError } from './coxModel';
 import { chiSquareUpperTail } from './distributions';
+import { waldQuadratic } from './matrix';
 import { sortedByCodeThenTime } from './timeOrder';
 
 export interface SurvivalDifferenceOptions {
@@ -24,6 +26,8 @@ export interface SurvivalDifferenceResult {
   groups: Array<{ n: number; observed: number; expected: number }>;
   /** Variance matrix of O − E (row-major, nGroups × nGroups). */
   variance: Float64Array;
+  /** Why the test is degenerate or uses a generalised inverse (empty when it is a plain survdiff result). */
+  warnings: string[];
 }
 
 export function survivalDifference(
@@ -94,48 +98,52 @@ export function survivalDifference(
 
   const used: number[] = [];
   for (let g = 0; g < nGroups; g++) if (expected[g] > 0) used.push(g);
+  const warnings: string[] = [];
   let chisq = 0;
-  if (used.length >= 2) {
+  let df = Math.max(0, used.length - 1);
+  if (used.length < 2) {
+    // survdiff: fewer than two groups with expected events → χ² 0 on df 0, and pchisq(0, 0, lower = FALSE) = 1.
+    warnings.push(
+      used.length === 0
+        ? 'no events in the rows used: there is nothing to compare (χ² 0, p 1, as survdiff)'
+        : 'only one group has subjects at risk at the event times: there is nothing to compare (χ² 0, p 1, as survdiff)',
+    );
+  } else {
     const idx = used.slice(1);
     const m = idx.length;
-    const v = idx.map((a) => idx.map((b) => variance[a * nGroups + b]));
-    const r = idx.map((a) => observed[a] - expected[a]);
-    const x = solveLinear(v, r);
-    for (let k = 0; k < m; k++) chisq += x[k] * r[k];
+    const v = new Float64Array(m * m);
+    const r = new Float64Array(m);
+    for (let a = 0; a < m; a++) {
+      r[a] = observed[idx[a]] - expected[idx[a]];
+      for (let b = 0; b < m; b++) v[a * m + b] = variance[idx[a] * nGroups + idx[b]];
+    }
+    // χ² = rᵀ V⁻ r with the Cholesky generalised inverse (cholesky2/chsolve2, as coxph.wtest); df is
+    // its rank. survdiff uses solve(), which stops on a singular V; the g-inverse gives the test on
+    // the comparisons the data can make, with df = rank (issue 13, class 3).
+    const test = waldQuadratic(v, r, m);
+    if (test.df === 0) {
+      throw new ModelFitError(
+        options.strata
+          ? 'the stratified test has nothing to compare: no stratum has two groups at risk at an event time (e.g. each group in its own stratum)'
+          : 'the variance of observed − expected is zero: no event time has two groups at risk',
+      );
+    }
+    chisq = test.chisq;
+    if (test.df < m) {
+      warnings.push(
+        `the variance matrix of observed − expected is singular (rank ${test.df} for ${m} comparisons${options.strata ? ', e.g. groups confined to separate strata' : ''}): ` +
+          `χ² uses its generalised inverse on df ${test.df} (R's survdiff stops with "system is computationally singular")`,
+      );
+      df = test.df;
+    }
   }
-  const df = used.length - 1;
   return {
     chisq,
     df,
-    p: df > 0 ? chiSquareUpperTail(chisq, df) : NaN,
+    // pchisq(x, 0, lower.tail = FALSE) is 1 for x = 0, as survdiff's print.
+    p: df > 0 ? chiSquareUpperTail(chisq, df) : 1,
     groups: Array.from({ length: nGroups }, (_, g) => ({ n: counts[g], observed: observed[g], expected: expected[g] })),
     variance,
+    warnings,
   };
-}
-
-/** Solves A x = b by Gaussian elimination with partial pivoting (A small and dense). */
-export function solveLinear(aIn: number[][], bIn: number[]): number[] {
-  const n = bIn.length;
-  const a = aIn.map((row) => row.slice());
-  const b = bIn.slice();
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) pivot = r;
-    if (a[pivot][col] === 0) throw new Error('singular variance matrix');
-    [a[col], a[pivot]] = [a[pivot], a[col]];
-    [b[col], b[pivot]] = [b[pivot], b[col]];
-    for (let r = col + 1; r < n; r++) {
-      const f = a[r][col] / a[col][col];
-      if (f === 0) continue;
-      for (let c = col; c < n; c++) a[r][c] -= f * a[col][c];
-      b[r] -= f * b[col];
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = b[r];
-    for (let c = r + 1; c < n; c++) s -= a[r][c] * x[c];
-    x[r] = s / a[r][r];
-  }
-  return x;
 }

@@ -32,5 +32,6 @@ export function run(options: CliOptions) {
     df: result.df,
     p: result.p,
     groups: result.groups.map((g, k) => ({ group: groups.levels[k], n: g.n, observed: g.observed, expected: g.expected })),
+    ...(result.warnings.length ? { warnings: result.warnings } : {}),
   };
 }

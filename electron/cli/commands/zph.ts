@@ -12,6 +12,10 @@ export function run(options: CliOptions): unknown {
   try {
     const fit = coxModel(input);
     if (fit.monotoneLikelihood) throw new CliError(`cannot test proportional hazards: ${monotoneLikelihoodMessage(fit)}`);
+    const aliased = fit.names.filter((_, j) => fit.aliased[j]);
+    if (aliased.length) {
+      throw new CliError(`cannot test proportional hazards: ${aliased.map((t) => `'${t}'`).join(', ')} not estimable (aliased: constant or collinear with the other covariates); remove ${aliased.length > 1 ? 'them' : 'it'} from the model`);
+    }
     const terms = design.terms.map((t) => ({ term: t.name, columns: t.columns }));
     return coxZph(input, fit, terms, transform);
   } catch (error) {

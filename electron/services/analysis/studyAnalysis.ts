@@ -42,7 +42,7 @@ import {
   type Table1,
   type UnivariateRow,
 } from '../../../shared/api/analysis';
-import { coxModel, coxTerms, coxTests, ModelFitError, monotoneLikelihoodMessage, type CoxInput } from '../../../shared/stats/coxModel';
+import { coxModel, coxTerms, coxTests, coxWarnings, ModelFitError, monotoneLikelihoodMessage, type CoxInput } from '../../../shared/stats/coxModel';
 import { coxZph } from '../../../shared/stats/coxZph';
 import { concordance } from '../../../shared/stats/concordance';
 import { cumulativeIncidence, grayTest } from '../../../shared/stats/cumulativeIncidence';
@@ -326,10 +326,12 @@ function fitCox(spec: AnalysisSpec, sel: Selected, keys: string[]): CoxFitResult
     if (spec.firth === 'auto') return fitFirth(`${monotoneLikelihoodMessage(fit).split(';')[0]}: Firth-penalised estimates shown (spec: Firth 'auto').`);
     warnings.push(monotoneLikelihoodMessage(fit).replace('--firth', 'the Firth option'));
   }
+  // Aliased terms (issue 13): NA as coxph, with the CLI's note.
+  warnings.push(...coxWarnings(fit).filter((w) => w.startsWith('X matrix deemed to be singular')));
   const rowsOut = coxTerms(fit, spec.confLevel);
   const tests = coxTests(fit);
   let ph: CoxFitResult['ph'] = null;
-  if (!fit.monotoneLikelihood) {
+  if (!fit.monotoneLikelihood && !fit.aliased.some(Boolean)) {
     try {
       const zph = coxZph(input, fit, design.terms.map((t) => ({ term: t.name, columns: t.columns })), 'km');
       ph = zph;
@@ -364,7 +366,7 @@ function fitCox(spec: AnalysisSpec, sel: Selected, keys: string[]): CoxFitResult
       return {
         term: t.term,
         ...d,
-        label: d.label + (t.diverges ? ` (diverges to ${t.diverges})` : ''),
+        label: d.label + (t.diverges ? ` (diverges to ${t.diverges})` : '') + (t.aliased ? ' (not estimable: aliased)' : ''),
         coef: t.coef,
         hr: t.hr,
         lower: t.lower,
@@ -706,6 +708,13 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
   };
   const warnings: string[] = [...dataset.warnings];
   if (picked.length === 0) warnings.unshift(noRowsMessage);
+  // Grouping that leaves one group compares nothing: say so instead of showing one curve as if by group (issue 16).
+  if (groupVar && groups.length === 1 && picked.length > 0) {
+    const missing = excluded.get(`${groupVar.label} missing`) ?? 0;
+    warnings.unshift(
+      `Every ${spec.unit} in this analysis has ${groupVar.label} = ${groups[0].label}${missing ? ` (${missing} more without a value were left out)` : ''}: there is only one group, so nothing is compared.`,
+    );
+  }
   const kind = spec.endpoint === 'localCif' ? 'cif' : 'km';
   const z = normalQuantile(1 - (1 - spec.confLevel) / 2);
   progress.progress(20, kind === 'km' ? 'Kaplan–Meier curves' : 'Cumulative incidence');
@@ -740,8 +749,15 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
       })),
     );
     if (groups.length > 1) {
-      const lr = survivalDifference(sel.time, event, sel.group, groups.length);
-      test = { kind: 'logrank', chisq: lr.chisq, df: lr.df, p: lr.p };
+      // Degenerate comparisons (issue 13): the CLI's message, next to the analysis instead of a result.
+      try {
+        const lr = survivalDifference(sel.time, event, sel.group, groups.length);
+        test = { kind: 'logrank', chisq: lr.chisq, df: lr.df, p: lr.p };
+        warnings.push(...lr.warnings.map((w) => `Log-rank test: ${w}`));
+      } catch (error) {
+        if (!(error instanceof ModelFitError)) throw error;
+        warnings.push(`Log-rank test: ${error.message}`);
+      }
     }
   } else {
     curves = groups.map((g, gi) => {
@@ -796,6 +812,7 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
     if (groups.length > 1) {
       const gray = grayTest(sel.time, sel.status, 1, sel.group, groups.length);
       test = { kind: 'gray', chisq: gray.stat, df: gray.df, p: gray.p };
+      if (gray.warning) warnings.push(`Gray's test: ${gray.warning}`);
     }
   }
   progress.throwIfCancelled();

@@ -79,3 +79,44 @@ describe('readCsvTable', () => {
     expect(() => readCsvTable(join(dir, 'missing.csv'))).toThrow(/cannot read data file .*missing\.csv.*no such file/);
   });
 });
+
+describe('awkward files (issue 13)', () => {
+  const text = 't,e,arm\r\n1.5,1,Bras \u00e9\r\n2,0,b\r\n3e0,1,Bras \u00e9\r\n';
+  const utf16 = (bigEndian: boolean, bom: boolean) => {
+    const units = Array.from(text, (c) => c.charCodeAt(0));
+    const bytes = new Uint8Array((units.length + (bom ? 1 : 0)) * 2);
+    const all = bom ? [0xfeff, ...units] : units;
+    all.forEach((u, i) => {
+      bytes[2 * i + (bigEndian ? 1 : 0)] = u & 0xff;
+      bytes[2 * i + (bigEndian ? 0 : 1)] = u >> 8;
+    });
+    return bytes;
+  };
+
+  for (const [name, bigEndian, bom] of [
+    ['UTF-16LE with BOM', false, true],
+    ['UTF-16BE with BOM', true, true],
+    ['UTF-16LE without BOM', false, false],
+    ['UTF-16BE without BOM', true, false],
+  ] as const) {
+    it(`reads ${name} like UTF-8`, () => {
+      const table = readCsvTable(csv(utf16(bigEndian, bom)));
+      expect(table.columnNames).toEqual(['t', 'e', 'arm']);
+      const frame = table.select(['t', 'e', 'arm']);
+      expect(Array.from(frame.time('t'))).toEqual([1.5, 2, 3]);
+      expect(frame.strings('arm')).toEqual(['Bras \u00e9', 'b', 'Bras \u00e9']);
+    });
+  }
+
+  it('leaves UTF-8 text with NUL-free bytes alone (no false UTF-16 detection)', () => {
+    const table = readCsvTable(csv('t,arm\n1,\u00e9\u00e9\n'));
+    expect(table.select(['arm']).strings('arm')).toEqual(['\u00e9\u00e9']);
+  });
+
+  it('refuses a value that overflows to infinity (1e999), naming row and column, in times and numbers', () => {
+    const table = readCsvTable(csv('t,e,x\n1,1,2\n1e999,0,3\n2,1,-1E400\n'));
+    expect(() => table.select(['t', 'e']).time('t')).toThrow(/'1e999' in row 2.*column 't'.*too large/);
+    expect(() => table.select(['x']).numeric('x')).toThrow(/'-1E400' in row 3.*column 'x'.*too large/);
+    expect(() => table.select(['x']).numeric('x')).toThrow(CliError);
+  });
+});

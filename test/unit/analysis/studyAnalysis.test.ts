@@ -43,6 +43,15 @@ afterAll(() => {
 });
 
 describe('runStudyAnalysis', () => {
+  it('says so when the grouping leaves a single group (issue 16), and not when there are two', () => {
+    const one = run({ groupBy: 'concurrent', filters: [{ variable: 'concurrent', op: 'in', values: ['1'] }] });
+    expect(one.curves).toHaveLength(1);
+    expect(one.warnings[0]).toMatch(/^Every lesion in this analysis has Targeted therapy = Concurrent.*only one group, so nothing is compared\.$/);
+    const two = run({ groupBy: 'concurrent' });
+    expect(two.curves).toHaveLength(2);
+    expect(two.warnings.some((w) => /only one group/.test(w))).toBe(false);
+  });
+
   it('gives the KM landmark rates, medians and log-rank test of rtcw km / logrank on the dataset CSV', async () => {
     const result = run({ endpoint: 'local', groupBy: 'concurrent', landmarks: [12, 24] });
     const km = (await rtcw(['km', '--data', csv, '--time', 'localTime', '--event', 'localEvent', '--group', 'concurrent', '--at', '12,24'])) as {

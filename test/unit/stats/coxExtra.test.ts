@@ -130,14 +130,27 @@ describe('model commands: bad input gives one line and exit 2', () => {
     await bad([...base, '--covariates', 'age,site', '--factors', 'site', '--ref', 'age=1'], "--ref names 'age'");
   });
 
-  it('no events, a constant covariate, collinear covariates, a single subject', async () => {
+  it('no events, a single subject: one line, exit 2', async () => {
     await bad(['cox', '--data', csv('censored.csv', 't,e,x\n1,0,1\n2,0,2\n'), '--time', 't', '--event', 'e', '--covariates', 'x'], 'no events');
-    await bad(['cox', '--data', csv('const.csv', 't,e,x,c\n1,1,1,5\n2,0,2,5\n3,1,4,5\n'), '--time', 't', '--event', 'e', '--covariates', 'x,c'], "'c' is constant or collinear");
-    await bad(
-      ['cox', '--data', csv('collinear.csv', 't,e,x,y\n1,1,1,2\n2,0,2,4\n3,1,4,8\n4,1,3,6\n'), '--time', 't', '--event', 'e', '--covariates', 'x,y'],
-      "'y' is constant or collinear",
-    );
-    await bad(['cox', '--data', csv('single.csv', 't,e,x\n3,1,7\n'), '--time', 't', '--event', 'e', '--covariates', 'x'], 'constant or collinear');
+    await bad(['cox', '--data', csv('single.csv', 't,e,x\n3,1,7\n'), '--time', 't', '--event', 'e', '--covariates', 'x'], 'no covariate can be estimated', "'x' is constant");
+  });
+
+  it('a constant or collinear covariate is aliased: NA with a warning and one df fewer, as coxph', async () => {
+    for (const [name, text, alias, kept] of [
+      ['const.csv', 't,e,x,c\n1,1,1,5\n2,0,2,5\n3,1,4,5\n4,1,3,5\n', 'c', 'x'],
+      ['collinear.csv', 't,e,x,y\n1,1,1,2\n2,0,2,4\n3,1,4,8\n4,1,3,6\n5,1,6,12\n', 'y', 'x'],
+    ] as const) {
+      const { code, stdout } = await runCli(['cox', '--data', csv(name, text), '--time', 't', '--event', 'e', '--covariates', `${kept},${alias}`]);
+      expect(code).toBe(0);
+      const r = JSON.parse(stdout);
+      const aliased = r.terms.find((t: { term: string }) => t.term === alias);
+      expect(aliased).toMatchObject({ coef: null, se: null, p: null, lower: null, aliased: true });
+      expect(r.terms.find((t: { term: string }) => t.term === kept).coef).toEqual(expect.any(Number));
+      expect(r.tests.likelihoodRatio.df).toBe(1);
+      expect(r.tests.wald.df).toBe(1);
+      expect(r.tests.score.df).toBe(1);
+      expect(r.warnings.join(' ')).toContain(`'${alias}' is constant or collinear`);
+    }
   });
 
   it('non-numeric covariate names row and column; unknown column', async () => {
