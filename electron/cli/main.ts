@@ -1,8 +1,10 @@
 // `rtcw` entry: dispatches argv to one command module (cli.md) and prints its JSON result.
 // Exit codes: 0 success, 2 bad input (CliError, one line on stderr), 1 internal failure.
+import { ApiError } from '../../shared/api/contract';
 import { CliError, CliOptions } from './options';
 import { ModelFitError } from '../../shared/stats/coxModel';
 import { ModelSpecificationError } from '../../shared/stats/designMatrix';
+import { asCliError } from './studyAccess';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -110,7 +112,10 @@ export async function main(
       io.stdout.write(JSON.stringify(result) + '\n');
     }
     return 0;
-  } catch (error) {
+  } catch (caught) {
+    // Typed API failures (a locked, read-only or damaged study…) and storage failures (disk full)
+    // are bad input for the user, not bugs: one line, exit 2 (issue 12).
+    const error = caught instanceof ApiError && caught.code === 'INTERNAL' ? caught : asCliError(caught);
     if (error instanceof CliError) {
       if (error.stdout !== undefined) io.stdout.write(JSON.stringify(error.stdout) + '\n');
       io.stderr.write(`rtcw ${commandName}: ${oneLine(error.message)}\n`);

@@ -32,7 +32,7 @@ export interface HarnessOptions {
   userDataDir?: string;
   /** Defaults to a random 32-byte hex token. */
   token?: string;
-  /** Defaults to "use the typed path" (new files without one go to <userDataDir>/studies). */
+  /** Defaults to "use the typed path" (new studies without one go to <userDataDir>/studies, exports to <userDataDir>-exports). */
   choosePath?: PathChooser;
   populateDemo?: ApiRuntimeOptions['populateDemo'];
   /** Transport tests only: serve another contract instead of the app's. */
@@ -55,17 +55,20 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
  * Web mode has no native dialog: the typed path is the choice. A new file with no typed path goes
- * to `defaultDir` under the request's default name (made unique); opening needs a typed path.
+ * to `defaultDir` under the request's default name (made unique) — or, for exports, to `exportDir`
+ * (exports never go into the app's own folder: electron/services/api/fileGrants.ts); opening
+ * needs a typed path.
  */
-export function typedPathChooser(defaultDir: string): PathChooser {
+export function typedPathChooser(defaultDir: string, exportDir: string = defaultDir): PathChooser {
   return async (request) => {
     if (request.requested) return path.resolve(request.requested);
     if (request.mode === 'save-file' && request.defaultName) {
-      fs.mkdirSync(defaultDir, { recursive: true });
+      const dir = request.purpose === 'createStudy' ? defaultDir : exportDir;
+      fs.mkdirSync(dir, { recursive: true });
       const ext = path.extname(request.defaultName);
       const stem = path.basename(request.defaultName, ext);
-      let candidate = path.join(defaultDir, request.defaultName);
-      for (let n = 2; fs.existsSync(candidate); n++) candidate = path.join(defaultDir, `${stem}-${n}${ext}`);
+      let candidate = path.join(dir, request.defaultName);
+      for (let n = 2; fs.existsSync(candidate); n++) candidate = path.join(dir, `${stem}-${n}${ext}`);
       return candidate;
     }
     throw new ApiError(
@@ -86,7 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const userDataDir = options.userDataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-harness-'));
   const service = createApiRuntime({
     userDataDir,
-    choosePath: options.choosePath ?? typedPathChooser(path.join(userDataDir, 'studies')),
+    choosePath: options.choosePath ?? typedPathChooser(path.join(userDataDir, 'studies'), `${userDataDir}-exports`),
     populateDemo: options.populateDemo,
     contract: options.contract,
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
 import type { ReidListResult, SharedCopyResult } from '../../shared/api/study';
-import { createApiRuntime, type ApiService, type PathChooser } from '../services/api/index';
+import { createApiRuntime, FileGrants, type ApiService, type PathChooser } from '../services/api/index';
 import { KeyFileStore, SafeStorageKeyStore, studyKeysDir, type StudyKeyStore } from '../services/identity/studyKey';
 import { IPC_STUDY_CHANGED, registerApiHandlers } from './ipc';
 import { menuTemplate } from './menu';
@@ -35,18 +35,28 @@ function start(): void {
   const rendererDir = path.join(distDir, 'renderer');
   const preloadPath = path.join(distDir, 'electron', 'preload', 'index.cjs');
 
-  // Paths the user picked in a dialog this session: the renderer may refer to them again.
-  const granted = new Set<string>();
+  // What the dialogs granted this session, by purpose (electron/services/api/fileGrants.ts): the
+  // renderer may name a path again only for the same purpose and only to read it; a path to be
+  // written always comes from a fresh dialog. The services check every path once more.
+  const grants = new FileGrants();
   const choosePath: PathChooser = async (request) => {
     if (request.requested) {
       const resolved = path.resolve(request.requested);
-      if (granted.has(resolved) || service.session.recent.has(resolved)) return resolved;
+      const recentStudy = request.purpose === 'openStudy' && service.session.recent.has(resolved);
+      if (recentStudy || grants.allows(request, resolved)) return { path: resolved, source: 'grant' };
       throw new ApiError('FORBIDDEN', 'In the desktop app files are chosen in the file dialog.');
     }
     const parent = window ?? undefined;
     let chosen: string | undefined;
     if (request.mode === 'save-file') {
-      const options: SaveDialogOptions = { title: request.title, defaultPath: request.defaultName, filters: request.filters };
+      // The name carries the extension and the filter names the format, so the dialog (not the app,
+      // afterwards) asks before replacing a file.
+      const options: SaveDialogOptions = {
+        title: request.title,
+        defaultPath: request.defaultName,
+        filters: request.filters,
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+      };
       const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
       chosen = result.canceled ? undefined : result.filePath;
     } else {
@@ -59,8 +69,8 @@ function start(): void {
       chosen = result.canceled ? undefined : result.filePaths[0];
     }
     if (!chosen) return null;
-    granted.add(path.resolve(chosen));
-    return chosen;
+    grants.record(request, chosen);
+    return { path: chosen, source: 'dialog' };
   };
 
   // Study keys (issue 11): encrypted by the OS keychain through safeStorage. Where the platform
@@ -69,7 +79,13 @@ function start(): void {
   const keysDir = studyKeysDir(app.getPath('userData'));
   const keychain = safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text');
   const keyStore: StudyKeyStore = keychain ? new SafeStorageKeyStore(keysDir, safeStorage) : new KeyFileStore(keysDir);
-  const service: ApiService = createApiRuntime({ userDataDir: app.getPath('userData'), choosePath, keyStore });
+  const service: ApiService = createApiRuntime({
+    userDataDir: app.getPath('userData'),
+    choosePath,
+    keyStore,
+    // The installed app is never an export target (in development the "app" is the repository).
+    appDirs: app.isPackaged ? [path.dirname(app.getPath('exe')), process.resourcesPath] : [],
+  });
 
   const runFromMenu = async (
     method: 'createStudy' | 'openStudy' | 'openDemoStudy' | 'exportStudyKey' | 'importStudyKey' | 'shareStudyCopy' | 'writeReidList',

@@ -104,6 +104,7 @@ function Shell() {
               <span>Open study</span>
               <strong title={study.fileName}>{study.title}</strong>
               <span className="mono">{study.fileName}</span>
+              {study.readOnly && <span className="demo-badge">read-only</span>}
               {study.synthetic && <div><span className="demo-badge">Synthetic demo data</span></div>}
               {study.sharedCopy && <div><span className="demo-badge">Shared copy (de-identified)</span></div>}
             </>

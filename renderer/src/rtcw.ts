@@ -40,6 +40,8 @@ const NEXT_STEP: Record<ApiErrorCode, string> = {
   STUDY_TOO_NEW: 'This study was written by a newer version of the workstation. Update the app to open it.',
   STUDY_KEY_MISSING: "Import this study's key (File → Import study key…) from the workstation that created it. Analyses and exports work without it.",
   IO_ERROR: 'Check that the file or folder exists, is readable and that the disk is not full.',
+  STUDY_LOCKED: 'Close the study in the other program first, or open it read-only to look without changing it.',
+  READ_ONLY: 'The study is open read-only: reopen it for writing (or copy it to a writable disk) to change it.',
   FORBIDDEN: 'The request was refused. Choose the file again through the dialog.',
   INTERNAL: 'An unexpected error occurred. Try again; if it persists, report it with the steps that led here.',
 };

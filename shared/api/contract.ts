@@ -49,6 +49,8 @@ export type ApiErrorCode =
   | 'STUDY_TOO_NEW' // the file's schema is newer than this build
   | 'STUDY_KEY_MISSING' // linking identified data needs the study key, not on this workstation
   | 'IO_ERROR' // filesystem failure (permissions, disk full, …)
+  | 'STUDY_LOCKED' // another program (app or rtcw) is writing the study; it can be opened read-only
+  | 'READ_ONLY' // the study is open read-only (or the medium is), so it cannot be changed
   | 'FORBIDDEN' // a transport refused the caller
   | 'INTERNAL'; // a bug: the message is generic, details go to the log
 
@@ -71,7 +73,7 @@ export class ApiError extends Error implements ApiErrorInfo {
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'NO_STUDY', 'INVALID_INPUT', 'NOT_FOUND', 'ALREADY_EXISTS', 'CONFLICT', 'CANCELLED', 'NOT_A_STUDY',
-  'STUDY_CORRUPT', 'STUDY_TOO_NEW', 'STUDY_KEY_MISSING', 'IO_ERROR', 'FORBIDDEN', 'INTERNAL',
+  'STUDY_CORRUPT', 'STUDY_TOO_NEW', 'STUDY_KEY_MISSING', 'IO_ERROR', 'STUDY_LOCKED', 'READ_ONLY', 'FORBIDDEN', 'INTERNAL',
 ]);
 
 export function isApiErrorCode(code: unknown): code is ApiErrorCode {

@@ -20,6 +20,8 @@ export interface StudyInfo {
   synthetic: boolean;
   /** True for a de-identified shared copy (`shareStudyCopy`): identified imports are refused. */
   sharedCopy: boolean;
+  /** Opened read-only (another program is writing it, or it is on read-only media): no edits. */
+  readOnly: boolean;
   counts: StudyCounts;
   /**
    * What opening did that the user must be told (e.g. a migration removed patient identifiers and
@@ -84,7 +86,8 @@ export const studyMethods = {
     input: pathInput.extend({ title: z.string().trim().min(1).max(200).optional() }),
     result: returns<StudyInfo>(),
   }),
-  openStudy: defineMethod({ input: pathInput, result: returns<StudyInfo>() }),
+  /** `readOnly`: look at a study another program is writing (STUDY_LOCKED) or on read-only media. */
+  openStudy: defineMethod({ input: pathInput.extend({ readOnly: z.boolean().optional() }), result: returns<StudyInfo>() }),
   /** Opens the synthetic demo study kept in the user-data directory, (re)building it when missing or `reset`. */
   openDemoStudy: defineMethod({ input: z.object({ reset: z.boolean().optional() }), result: returns<StudyInfo>() }),
   closeStudy: defineMethod({ input: z.object({}), result: returns<null>() }),

@@ -171,7 +171,8 @@ export interface AuditEntry {
   id: number;
   at: string;
   who: string;
-  action: 'insert' | 'update' | 'delete';
+  /** Edits of a row, or study-level events (entity 'study', entityId 0) — see migration 0007-append-only-audit. */
+  action: 'insert' | 'update' | 'delete' | 'import' | 'export' | 'share' | 'migrate';
   entity: string;
   entityId: number;
   before: unknown;

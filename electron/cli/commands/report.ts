@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { ANALYSIS_VARIABLES, analysisSpecSchema, ENDPOINTS, type AnalysisSpecInput } from '../../../shared/api/analysis';
 import { buildReport, reportDataset, writeReport, type ReportExporter } from '../../services/analysis/report';
 import { CliError, type CliOptions } from '../options';
-import { withStudy } from '../studyAccess';
+import { withStudyReadOnly } from '../studyAccess';
 import { exportReportDocuments } from '../../services/export/reportDocuments';
 
 export const allowedOptions = [
@@ -76,7 +76,7 @@ export async function run(options: CliOptions) {
     throw new CliError(`analysis specification: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const spec = parsed.data;
-  return withStudy(file, async (study) => {
+  return withStudyReadOnly(file, async (study) => {
     const report = buildReport(study.db, spec);
     const files = await writeReport(report, out, { dataset: reportDataset(study.db, report), exporters });
     const main = [...report.survival, report.cumulativeIncidence].find((s) => s.endpoint === spec.endpoint);

@@ -5,7 +5,7 @@ import { ApiError } from '../../../shared/api/contract';
 import { CliError, type CliOptions } from '../options';
 import { importDicomFolder } from '../../services/dicom/dicomImport';
 import { ScanInputError } from '../../services/dicom/dicomScan';
-import { cliKeyStore } from '../studyAccess';
+import { cliKeyStore, cliWriterOptions } from '../studyAccess';
 
 export const allowedOptions = ['dir', 'imaging-window-days', 'key'] as const;
 
@@ -19,7 +19,7 @@ export async function run(options: CliOptions) {
     throw new CliError(`--imaging-window-days must be a whole number of days ≥ 0; got ${imagingWindowDays}`);
   }
   try {
-    return await importDicomFolder(file, dir, { imagingWindowDays, keyStore: cliKeyStore(options) });
+    return await importDicomFolder(file, dir, { imagingWindowDays, keyStore: cliKeyStore(options), study: cliWriterOptions(file) });
   } catch (error) {
     if (error instanceof ScanInputError) throw new CliError(error.message);
     if (error instanceof ApiError && error.code !== 'INTERNAL') throw new CliError(error.message);

@@ -17,6 +17,7 @@
 // - Endpoints: shared/domain/endpoints (times in months = days / 30.4375) with the study's
 //   first-failure window; death date = the patient's date of death, else the earliest death event.
 // - Missing values are NA in the CSV.
+import { csvField } from '../../../shared/domain/csvField';
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { daysBetween, daysToMonths } from '../../../shared/domain/calendarDates';
@@ -225,16 +226,13 @@ function groupBy<T>(items: T[], key: (item: T) => number): Map<number, T[]> {
   return map;
 }
 
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) return 'NA';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** RFC 4180 CSV (CRLF-free: "\n" line ends, as R writes), NA for missing values, full precision. */
+/**
+ * RFC 4180 CSV (CRLF-free: "\n" line ends, as R writes), NA for missing values, full precision;
+ * text that a spreadsheet would run as a formula is neutralised (shared/domain/csvField.ts).
+ */
 export function datasetToCsv(dataset: Pick<AnalysisDataset, 'columns' | 'rows'>): string {
-  const lines = [dataset.columns.join(',')];
-  for (const row of dataset.rows) lines.push(dataset.columns.map((c) => csvCell(row[c])).join(','));
+  const lines = [dataset.columns.map((c) => csvField(c)).join(',')];
+  for (const row of dataset.rows) lines.push(dataset.columns.map((c) => csvField(row[c], 'NA')).join(','));
   return `${lines.join('\n')}\n`;
 }
 

@@ -8,6 +8,7 @@
 //
 // No rule lives here: cut-offs, tests, Firth, clustering and denominators come from the spec
 // (shared/api/analysis.ts) and are applied by the pipeline.
+import { csvField } from '../../../shared/domain/csvField';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
@@ -87,20 +88,9 @@ export function reportProvenance(report: StudyReport): Provenance {
 
 // ---------------- writing ----------------
 
+/** The report tables as CSV; every field through the one CSV writer (shared/domain/csvField.ts). */
 function csv(rows: unknown[][]): string {
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((v) => {
-            if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
-            const text = String(v);
-            return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-          })
-          .join(','),
-      )
-      .join('\n') + '\n'
-  );
+  return rows.map((r) => r.map((v) => csvField(v)).join(',')).join('\n') + '\n';
 }
 
 /** Landmark rates, medians and tests of every endpoint, one row per group (machine-readable numbers). */

@@ -14,7 +14,8 @@ import {
   type MethodResult,
   type ParsedInput,
 } from '../../../shared/api/contract';
-import type { StudyFile } from '../db/studyFile';
+import { describeStorageFailure, type StudyFile } from '../db/studyFile';
+import { checkChosenPath, purposeOf, type ChosenPath } from './fileGrants';
 import type { StudySession } from './studySession';
 
 export interface PathRequest {
@@ -31,9 +32,10 @@ export interface PathRequest {
 /**
  * Turns a PathRequest into an absolute path, or null when the user cancels.
  * Desktop: a native dialog in the main process (a requested path only if previously granted).
- * Harness: the requested path.
+ * Harness: the requested path. A plain string counts as typed (source 'typed'): it may not replace
+ * an existing file, since no dialog asked the user (./fileGrants.ts).
  */
-export type PathChooser = (request: PathRequest) => Promise<string | null>;
+export type PathChooser = (request: PathRequest) => Promise<string | ChosenPath | null>;
 
 export interface HandlerContext {
   /** The open study; throws ApiError NO_STUDY when none is open. */
@@ -86,6 +88,8 @@ export function createApiService<T extends MethodRecord>(options: {
   choosePath: PathChooser;
   /** Where unexpected errors are logged (never shown in full to the user). */
   logError?: (method: string, error: unknown) => void;
+  /** The app's own folders besides the user-data folder (the installation): never written by exports. */
+  appDirs?: readonly string[];
 }): ApiService {
   const { session, methods, handlers, choosePath } = options;
   const logError = options.logError ?? ((method, error) => console.error(`[rtcw] ${method} failed:`, error));
@@ -130,9 +134,14 @@ export function createApiService<T extends MethodRecord>(options: {
         callOptions.onProgress?.({ jobId, pct: clamped, message });
       },
       async choosePath(request) {
+        purposeOf(request); // an unknown purpose is refused before any dialog opens
         const chosen = await choosePath(request);
         if (chosen === null) throw new ApiError('CANCELLED', 'No file was chosen.');
-        return path.resolve(chosen);
+        // Every path a handler receives passes the grant rules, typed or picked (issue 12).
+        return checkChosenPath(request, typeof chosen === 'string' ? { path: chosen, source: 'typed' } : chosen, {
+          openStudyPath: session.isOpen ? session.study.path : null,
+          appDirs: [session.options.userDataDir, ...(options.appDirs ?? [])],
+        });
       },
     };
 
@@ -147,6 +156,8 @@ export function createApiService<T extends MethodRecord>(options: {
         return failure(new ApiError('CANCELLED', 'Cancelled.'));
       }
       if (error instanceof ApiError) return failure(error);
+      const storage = storageFailure(error, session);
+      if (storage) return failure(storage);
       logError(method, error);
       const message = error instanceof Error ? error.message : String(error);
       return failure(new ApiError('INTERNAL', `${method} failed unexpectedly: ${message}`));
@@ -171,6 +182,20 @@ export function createApiService<T extends MethodRecord>(options: {
     },
     runningJobs: () => [...jobs.keys()],
   };
+}
+
+/**
+ * Disk full, read-only media, a read-only study: the user's situation, not a bug — a typed error
+ * with one line instead of INTERNAL (issue 12). Writes are transactions, so nothing was half-done.
+ */
+function storageFailure(error: unknown, session: StudySession): ApiError | null {
+  const reason = describeStorageFailure(error);
+  if (!reason) return null;
+  const code = (error as { code?: string }).code ?? '';
+  if (code.startsWith('SQLITE_READONLY') && session.isOpen && session.study.readOnly) {
+    return new ApiError('READ_ONLY', `${path.basename(session.study.path)} is open read-only; nothing was changed.`, { cause: error });
+  }
+  return new ApiError('IO_ERROR', `${reason[0].toUpperCase()}${reason.slice(1)}; nothing was changed.`, { cause: error });
 }
 
 function failure(error: ApiError): ApiResponse {

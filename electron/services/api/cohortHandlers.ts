@@ -21,6 +21,7 @@ import { importTable } from '../import/tableImport';
 import { getOrCreateStudyKey } from '../identity/studyKey';
 import { MappingError } from '../import/tableMapping';
 import type { HandlerContext, Handlers } from './apiService';
+import { logExport } from './exportHandlers';
 
 const SPREADSHEET_FILTERS = [{ name: 'Spreadsheet (CSV, XLSX)', extensions: ['csv', 'xlsx'] }];
 
@@ -116,6 +117,7 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     ctx.throwIfCancelled();
     ctx.progress(60, 'Writing files');
     const files = await writeReport(report, outDir, { dataset: buildDataset(ctx.study.db, { unit: report.unit }), exporters: [exportReportDocuments] });
+    logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: report.spec.endpoint, unit: report.unit });
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
   },

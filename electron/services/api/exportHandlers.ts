@@ -2,7 +2,6 @@
 // The renderer sends a format and options; the path comes from ctx.choosePath (native save dialog in
 // the desktop app), so the page never names a file on disk.
 import { writeFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import type { z } from 'zod';
 import { ApiError } from '../../../shared/api/contract';
 import type { exportFigureInput, exportMethods } from '../../../shared/api/export';
@@ -15,6 +14,7 @@ import { EXPORT_SCALE, exportFigure } from '../export/figureExport';
 import { measureFigureText } from '../export/figureFont';
 import { appVersion, type Provenance } from '../export/provenance';
 import { exportTable, TABLE_EXTENSIONS } from '../export/tableExport';
+import { recordAuditEvent } from '../db/auditEvents';
 import type { HandlerContext, Handlers } from './apiService';
 
 const FORMAT_NAMES: Record<string, string> = {
@@ -61,7 +61,8 @@ async function savePath(ctx: HandlerContext, purpose: string, title: string, for
     filters: [{ name: FORMAT_NAMES[format] ?? format, extensions: ext === 'tiff' ? ['tiff', 'tif'] : [ext] }],
     defaultName: `${defaultName}.${ext}`,
   });
-  return extname(chosen) === '' ? `${chosen}.${ext}` : chosen;
+  // The extension rule (format follows the name; none → the format's) is ctx.choosePath's (fileGrants.ts).
+  return chosen;
 }
 
 function writeOut(path: string, data: Buffer): void {
@@ -70,6 +71,15 @@ function writeOut(path: string, data: Buffer): void {
   } catch (error) {
     throw new ApiError('IO_ERROR', `Could not write ${path}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * Every export is recorded in the study's append-only audit log (issue 12): what, which format, the
+ * analysis spec hash — never the path (it may name a patient or a person). A study open read-only
+ * cannot record it; the export itself still happens.
+ */
+export function logExport(ctx: HandlerContext, subject: string, details: Record<string, unknown>): void {
+  if (!ctx.study.readOnly) recordAuditEvent(ctx.study.db, 'export', subject, details);
 }
 
 export const exportHandlers: Handlers<typeof exportMethods> = {
@@ -87,6 +97,7 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     const exported = await exportFigure(figure, provenance, { format: input.format, dpi: input.dpi });
     ctx.throwIfCancelled();
     writeOut(path, exported.data);
+    logExport(ctx, 'figure', { figure: input.figure, format: input.format, bytes: exported.data.length, analysisSpecHash: provenance.analysisSpecHash });
     ctx.progress(100, 'Saved');
     return {
       path,
@@ -110,6 +121,7 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     else model = countTableModel(result.toxicity, `Table 4. ${result.toxicity.title}`);
     const data = await exportTable(model, provenance, input.format);
     writeOut(path, data);
+    logExport(ctx, 'table', { table: input.table, format: input.format, bytes: data.length, analysisSpecHash: provenance.analysisSpecHash });
     ctx.progress(100, 'Saved');
     return { path, format: TABLE_EXTENSIONS[input.format], bytes: data.length, analysisSpecHash: provenance.analysisSpecHash, datasetFingerprint: provenance.datasetFingerprint };
   },

@@ -25,6 +25,8 @@ export interface ApiRuntimeOptions {
   /** Default: the built-in synthetic cohort (electron/services/analysis/demoStudy.ts). */
   populateDemo?: StudySessionOptions['populateDemo'];
   logError?: (method: string, error: unknown) => void;
+  /** The installation's folders (desktop app): like the user-data folder, never an export target. */
+  appDirs?: readonly string[];
   /** Study keys: the desktop app's safeStorage store; default 0600 key files (StudySession). */
   keyStore?: StudySessionOptions['keyStore'];
   /** A different contract (transport tests); default: the app's `api` with `handlers`. */
@@ -50,8 +52,9 @@ export function createApiRuntime(options: ApiRuntimeOptions): ApiService {
     keyStore: options.keyStore,
   });
   const contract = options.contract ?? servedContract(api, handlers);
-  return createApiService({ session, ...contract, choosePath: options.choosePath, logError: options.logError });
+  return createApiService({ session, ...contract, choosePath: options.choosePath, logError: options.logError, appDirs: options.appDirs });
 }
 
 export type { ApiService, HandlerContext, Handler, Handlers, PathChooser, PathRequest } from './apiService';
 export { StudySession } from './studySession';
+export { FileGrants, PATH_PURPOSES, type ChosenPath } from './fileGrants';

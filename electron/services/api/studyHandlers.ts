@@ -33,7 +33,7 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
       requested: input.path,
       filters: STUDY_FILTERS,
     });
-    return ctx.session.open(chosen);
+    return ctx.session.open(chosen, { readOnly: input.readOnly ?? false });
   },
 
   openDemoStudy: (input, ctx) => ctx.session.openDemo(input.reset ?? false),

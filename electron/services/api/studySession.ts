@@ -7,7 +7,7 @@ import type { StudyCounts, StudyInfo } from '../../../shared/api/study';
 import type { Migration } from '../db/migrations/index';
 import { updateStudySettings } from '../db/cohortRecords';
 import { RecentStudies } from '../db/recentStudies';
-import { createStudy, openStudy, type StudyFile } from '../db/studyFile';
+import { createStudy, openStudy, openStudyReadOnly, type StudyFile } from '../db/studyFile';
 import { KeyFileStore, studyKeysDir, type StudyKeyStore } from '../identity/studyKey';
 
 export interface StudySessionOptions {
@@ -70,6 +70,7 @@ export class StudySession {
     this.assertIdle();
     const study = createStudy(filePath, {
       migrations: this.options.migrations,
+      program: 'app',
       keyStore: this.keyStore,
       initialize: (db) => setTitle(db, title ?? path.basename(filePath).replace(/\.rtcw$/i, '')),
     });
@@ -77,12 +78,21 @@ export class StudySession {
     return this.info();
   }
 
-  async open(filePath: string): Promise<StudyInfo> {
+  /**
+   * Opens a study for writing (taking its writer lock: STUDY_LOCKED when another program writes
+   * it), or read-only — no lock, no migration, no write (issue 12).
+   */
+  async open(filePath: string, options: { readOnly?: boolean } = {}): Promise<StudyInfo> {
     this.assertIdle();
     const resolved = path.resolve(filePath);
-    if (this.current?.path === resolved) return this.info();
+    const readOnly = options.readOnly ?? false;
+    if (this.current?.path === resolved && this.current.readOnly === readOnly) return this.info();
+    // The same study in the other mode: let go of it first (the lock is per study, not per session).
+    if (this.current?.path === resolved) this.closeCurrent();
     // Open the new file before closing the old one, so a refused file leaves the old study open.
-    const study = await openStudy(resolved, { migrations: this.options.migrations, keyStore: this.keyStore });
+    const study = readOnly
+      ? openStudyReadOnly(resolved, { migrations: this.options.migrations })
+      : await openStudy(resolved, { migrations: this.options.migrations, keyStore: this.keyStore, program: 'app' });
     this.replace(study);
     return this.info();
   }
@@ -105,14 +115,20 @@ export class StudySession {
     }
     fs.mkdirSync(this.options.userDataDir, { recursive: true });
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(demoPath + suffix, { force: true });
-    const study = createStudy(demoPath, { migrations: this.options.migrations, keyStore: this.keyStore, initialize: populate });
+    const study = createStudy(demoPath, { migrations: this.options.migrations, keyStore: this.keyStore, initialize: populate, program: 'app' });
     this.replace(study, false);
     return this.info();
   }
 
+  /** Throws IO_ERROR when the study could not be folded into one file (see StudyFile.close). */
   close(): void {
     this.assertIdle();
-    if (this.closeCurrent()) this.emit();
+    let closed = false;
+    try {
+      closed = this.closeCurrent();
+    } finally {
+      if (closed || !this.current) this.emit();
+    }
   }
 
   info(): StudyInfo {
@@ -125,6 +141,7 @@ export class StudySession {
       schemaVersion: study.schemaVersion,
       synthetic: settings.synthetic,
       sharedCopy: settings.sharedCopy,
+      readOnly: study.readOnly,
       counts: this.counts(),
       notices: this.currentNotices,
     };
@@ -141,16 +158,25 @@ export class StudySession {
 
   /** Closes the study (app quit, harness shutdown). */
   dispose(): void {
-    this.closeCurrent();
-    this.listeners.clear();
+    try {
+      this.closeCurrent();
+    } finally {
+      this.listeners.clear();
+    }
   }
 
   private replace(study: StudyFile, remember = true): void {
-    this.closeCurrent();
+    let closeFailure: unknown = null;
+    try {
+      this.closeCurrent();
+    } catch (error) {
+      closeFailure = error; // the new study is open all the same; the user must still hear it
+    }
     this.current = study;
     this.currentNotices = backupNotices(study);
     if (remember) this.recent.add(study.path);
     this.emit();
+    if (closeFailure) throw closeFailure;
   }
 
   private closeCurrent(): boolean {

@@ -4,11 +4,21 @@
 // connection checks the header, our application_id, the schema version and PRAGMA integrity_check;
 // only then is the file opened read-write (WAL while open, foreign keys) and migrated. Pending migrations run
 // in one transaction after a backup copy (db.backup) next to the file — the Signal-Desktop pattern.
+//
+// Files are sacred (issue 12; SQLite's howtocorrupt.html): a writer holds the study's lock
+// (./studyLock.ts) for as long as it is open, so two programs never write one study; every write
+// transaction begins IMMEDIATE so the busy timeout applies instead of a late "database is locked";
+// reading commands open read-only and never migrate or write; a study on a network file system uses
+// a rollback journal (WAL needs shared memory, which network file systems cannot share); closing
+// folds the WAL back into the file and says so when it cannot; and -wal/-shm files that do not
+// belong to the study are never replayed into it.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
 import { migrations as allMigrations, type Migration, type MigrationContext } from './migrations/index';
+import { recordAuditEvent } from './auditEvents';
+import { acquireStudyLock, type LockProgram, type StudyLock } from './studyLock';
 
 /** PRAGMA application_id of every study file: ASCII "RTCW". Lets us refuse other SQLite files. */
 export const STUDY_APPLICATION_ID = 0x52544357;
@@ -28,12 +38,28 @@ export interface StudyFile {
    */
   readonly backupsRewritten: readonly string[];
   readonly backupsRemoved: readonly string[];
+  /** True when opened with openStudyReadOnly: nothing can be written. */
+  readonly readOnly: boolean;
+  /** 'wal' on local disks; 'delete' (rollback journal) on network file systems. */
+  readonly journalMode: 'wal' | 'delete';
+  /**
+   * Folds the WAL back into the file (one self-contained file at rest) and releases the lock.
+   * Throws ApiError IO_ERROR when the WAL could not be folded in (disk full, I/O error): the
+   * changes are safe in the -wal file, which must then stay beside the study.
+   */
   close(): void;
 }
 
 export interface StudyFileOptions {
   /** Defaults to the app's migrations; tests pass their own. */
   migrations?: readonly Migration[];
+  /** Who takes the writer lock: the desktop app/web mode ('app') or a command ('rtcw', default). */
+  program?: LockProgram;
+  /** Wait this long for another writer to finish (a short CLI job) before refusing. Default 0. */
+  lockWaitMs?: number;
+  onLockWait?: Parameters<typeof acquireStudyLock>[1]['onWait'];
+  /** Tests: classify the study's folder as a network file system (else detected by statfs). */
+  fileSystem?: 'local' | 'network';
   /** Where migrations put the study key (migration 6); default: defaultKeyStore(). */
   keyStore?: MigrationContext['keyStore'];
 }
@@ -56,9 +82,12 @@ export function createStudy(
   if (fs.existsSync(target)) throw new ApiError('ALREADY_EXISTS', `A file named ${path.basename(target)} already exists.`);
   const dir = path.dirname(target);
   if (!fs.existsSync(dir)) throw new ApiError('IO_ERROR', `The folder ${dir} does not exist.`);
+  const lock = takeLock(target, options);
   const partial = `${target}.partial-${process.pid}-${Date.now()}`;
   let db: Database.Database | null = null;
   try {
+    // Side files of an earlier study of the same name would be replayed into the new one.
+    clearStaleSideFiles(target, { exists: false });
     db = new Database(partial);
     db.pragma('foreign_keys = ON');
     db.pragma(`application_id = ${STUDY_APPLICATION_ID}`);
@@ -74,9 +103,16 @@ export function createStudy(
   } catch (error) {
     db?.close();
     fs.rmSync(partial, { force: true });
+    lock.release();
     throw asStudyError(error, target);
   }
-  return wrap(openReadWrite(target), target, latestSchemaVersion(migrations), null, noBackups);
+  try {
+    const journalMode = journalModeFor(target, options);
+    return wrap(openReadWrite(target, journalMode), target, latestSchemaVersion(migrations), null, noBackups, { lock, journalMode });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }
 
 const noBackups = { rewritten: [] as string[], removed: [] as string[] };
@@ -88,31 +124,85 @@ const noBackups = { rewritten: [] as string[], removed: [] as string[] };
 export async function openStudy(filePath: string, options: StudyFileOptions = {}): Promise<StudyFile> {
   const target = path.resolve(filePath);
   const migrations = sortedMigrations(options.migrations ?? allMigrations);
-  const { userVersion } = inspectStudy(target, migrations);
-  const latest = latestSchemaVersion(migrations);
-  const db = openReadWrite(target);
-  let backupPath: string | null = null;
+  inspectStudy(target, migrations);
+  const lock = takeLock(target, options);
+  let db: Database.Database | null = null;
   let backups = noBackups;
   const context: MigrationContext = { keyStore: options.keyStore };
   try {
+    clearStaleSideFiles(target, { exists: true });
+    // Inspected again under the lock: the previous writer may have changed it meanwhile.
+    const { userVersion } = inspectStudy(target, migrations);
+    const latest = latestSchemaVersion(migrations);
+    const journalMode = journalModeFor(target, options);
+    db = openReadWrite(target, journalMode);
+    let backupPath: string | null = null;
     if (userVersion < latest) {
       backupPath = backupPathFor(target, userVersion);
       await db.backup(backupPath);
-      db.transaction(() => applyMigrations(db, migrations, userVersion, context))();
+      const conn = db;
+      conn.transaction(() => {
+        applyMigrations(conn, migrations, userVersion, context);
+        recordAuditEvent(conn, 'migrate', 'schema', { from: userVersion, to: latest, backup: path.basename(backupPath ?? '') });
+      })();
       const scrubbedUpTo = migrations.filter((m) => m.removesIdentifiers && m.version > userVersion).reduce((v, m) => Math.max(v, m.version), 0);
       if (scrubbedUpTo > 0) {
         // The dropped identifiers still sit in freed pages and WAL frames: rebuild the file and
         // empty the WAL; then give the older backups (this one included) the same treatment.
         db.exec('VACUUM');
-        db.pragma('wal_checkpoint(TRUNCATE)');
+        if (journalMode === 'wal') db.pragma('wal_checkpoint(TRUNCATE)');
         backups = rewriteBackups(target, migrations, context, scrubbedUpTo);
       }
     }
+    return wrap(db, target, latest, backupPath, backups, { lock, journalMode });
   } catch (error) {
-    db.close();
+    db?.close();
+    lock.release();
     throw asStudyError(error, target);
   }
-  return wrap(db, target, latest, backupPath, backups);
+}
+
+/**
+ * Opens a study for reading only (`rtcw dataset`, `rtcw report`, a study another program is
+ * writing, a study on read-only media): no lock, no migration, no byte of the file changes.
+ * A study that needs a schema upgrade is refused (upgrading is a write).
+ */
+export function openStudyReadOnly(filePath: string, options: StudyFileOptions = {}): StudyFile {
+  const target = path.resolve(filePath);
+  const migrations = sortedMigrations(options.migrations ?? allMigrations);
+  const { userVersion } = inspectStudy(target, migrations);
+  const latest = latestSchemaVersion(migrations);
+  if (userVersion < latest) {
+    throw new ApiError(
+      'READ_ONLY',
+      `${path.basename(target)} uses an older file format (schema ${userVersion}; this version uses ${latest}) and must be upgraded before it can be read; open it once for writing (e.g. in the app) to upgrade it.`,
+    );
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(target, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+  } catch (error) {
+    throw asStudyError(error, target);
+  }
+  const mode = readJournalModeByte(target) === 2 ? 'wal' : 'delete';
+  let closed = false;
+  return {
+    db,
+    path: target,
+    schemaVersion: userVersion,
+    backupPath: null,
+    backupsRewritten: [],
+    backupsRemoved: [],
+    readOnly: true,
+    journalMode: mode,
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
 }
 
 /**
@@ -143,6 +233,10 @@ export function inspectStudy(
   if (bytesRead < header.length || !header.equals(SQLITE_HEADER)) {
     throw new ApiError('NOT_A_STUDY', `${name} is not a study file (it is not a SQLite database).`);
   }
+
+  // SQLite opens ANY non-empty -wal beside a file in WAL mode, even a read-only connection and even
+  // when the header says rollback mode — so a foreign one is refused before SQLite sees it.
+  refuseForeignWal(target);
 
   // A study left in WAL mode by a crash makes even a read-only connection create -wal/-shm side
   // files; remove the ones this inspection created so a refused file leaves no trace.
@@ -179,12 +273,15 @@ export function inspectStudy(
   }
 }
 
-function openReadWrite(target: string): Database.Database {
+function openReadWrite(target: string, journalMode: 'wal' | 'delete'): Database.Database {
   try {
     const db = new Database(target, { fileMustExist: true });
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    db.pragma(`journal_mode = ${journalMode === 'wal' ? 'WAL' : 'DELETE'}`);
+    db.pragma('foreign_keys = ON');
+    // FULL: a commit survives a power cut too (WAL's default NORMAL may lose the last ones).
+    db.pragma('synchronous = FULL');
+    beginWritesImmediately(db);
     // Deleted rows are overwritten with zeros, not left in free pages (identifiers removed by a
     // migration or an edit must not survive in the file).
     db.pragma('secure_delete = ON');
@@ -192,6 +289,129 @@ function openReadWrite(target: string): Database.Database {
   } catch (error) {
     throw asStudyError(error, target);
   }
+}
+
+/**
+ * Every `db.transaction(fn)` on a study connection begins IMMEDIATE: a deferred transaction that
+ * reads first and then writes cannot wait for the write lock (SQLITE_BUSY at once, the busy timeout
+ * never applies — issue 12). better-sqlite3 nests inner calls as savepoints either way.
+ */
+function beginWritesImmediately(db: Database.Database): void {
+  const deferred = db.transaction.bind(db);
+  const immediate = ((fn: (...args: never[]) => unknown) => {
+    const tx = deferred(fn);
+    return Object.assign((...args: never[]) => tx.immediate(...args), {
+      default: tx.immediate,
+      deferred: tx.deferred,
+      immediate: tx.immediate,
+      exclusive: tx.exclusive,
+    });
+  }) as unknown as Database.Database['transaction'];
+  db.transaction = immediate;
+}
+
+function takeLock(target: string, options: StudyFileOptions): StudyLock {
+  try {
+    return acquireStudyLock(target, { program: options.program ?? 'rtcw', waitMs: options.lockWaitMs, onWait: options.onLockWait });
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'IO_ERROR' && isReadOnlyLocation(target)) {
+      throw new ApiError('READ_ONLY', `${path.basename(target)} is on a read-only disk or folder: it can only be opened read-only.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function isReadOnlyLocation(target: string): boolean {
+  try {
+    fs.accessSync(path.dirname(target), fs.constants.W_OK);
+  } catch {
+    return true;
+  }
+  // root passes access(); a read-only mount still refuses a new file.
+  const probe = path.join(path.dirname(target), `.rtcw-probe-${process.pid}-${Date.now()}`);
+  try {
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+    return false;
+  } catch (error) {
+    return ['EROFS', 'EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '');
+  }
+}
+
+/** Byte 18 of the SQLite header ("file format write version"): 2 = WAL mode, 1 = rollback journal. */
+function readJournalModeByte(target: string): number {
+  const fd = fs.openSync(target, 'r');
+  try {
+    const byte = Buffer.alloc(1);
+    return fs.readSync(fd, byte, 0, 1, 18) === 1 ? byte[0] : 0;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Side files that do not belong to the study (howtocorrupt.html §1.4, §2.4): a -wal beside a file
+ * in rollback mode, or beside a study that does not exist yet, would be replayed into it. They are
+ * refused when they may hold someone's data and removed when empty; a -shm without a -wal holds
+ * nothing (it is an index of the WAL) and is removed. A hot -journal is never touched: SQLite needs
+ * it to roll back an interrupted write. Called with the writer lock held.
+ */
+function clearStaleSideFiles(target: string, state: { exists: boolean }): void {
+  const name = path.basename(target);
+  const wal = `${target}-wal`;
+  const shm = `${target}-shm`;
+  const journal = `${target}-journal`;
+  const walBelongs = state.exists && readJournalModeByte(target) === 2;
+  if (state.exists) refuseForeignWal(target);
+  else if (sizeOf(wal) > 0) {
+    throw new ApiError(
+      'CONFLICT',
+      `${name}-wal is left over from an earlier study with this name and would damage ${name}; move it to another folder, or choose another name.`,
+    );
+  }
+  if (!state.exists && sizeOf(journal) > 0) {
+    throw new ApiError('CONFLICT', `${name}-journal is left over from an earlier study with this name; move it to another folder, or choose another name.`);
+  }
+  if (!walBelongs && sizeOf(wal) === 0) fs.rmSync(wal, { force: true });
+  if (!state.exists && sizeOf(journal) === 0) fs.rmSync(journal, { force: true });
+  if (sizeOf(wal) < 0 && sizeOf(shm) >= 0) fs.rmSync(shm, { force: true });
+}
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return -1;
+  }
+}
+
+/** A non-empty -wal beside a study whose header says rollback mode belongs to another copy. */
+function refuseForeignWal(target: string): void {
+  if (sizeOf(`${target}-wal`) <= 0 || readJournalModeByte(target) === 2) return;
+  const name = path.basename(target);
+  throw new ApiError(
+    'CONFLICT',
+    `${name}-wal is left over from another copy of this study and would damage ${name} (which was closed cleanly and does not need it); move it to another folder and try again.`,
+  );
+}
+
+// statfs f_type of network file systems (linux/magic.h): NFS, SMB, CIFS, SMB2, AFS, Coda, NCP,
+// 9p, Ceph, GlusterFS/sshfs (FUSE is treated as network: most FUSE study locations are remote).
+const NETWORK_FS_TYPES = new Set([0x6969, 0x517b, 0xff534d42, 0xfe534d42, 0x5346414f, 0x73757245, 0x564c, 0x01021997, 0x00c36400, 0x65735546]);
+
+/** Whether `dir` is on a network file system, from statfs (Linux) or a UNC path (Windows). */
+export function isNetworkFileSystem(dir: string): boolean {
+  if (process.platform === 'win32') return /^(\\\\|\/\/)/.test(dir);
+  try {
+    return NETWORK_FS_TYPES.has(Number(fs.statfsSync(dir).type));
+  } catch {
+    return false;
+  }
+}
+
+function journalModeFor(target: string, options: StudyFileOptions): 'wal' | 'delete' {
+  const network = options.fileSystem ? options.fileSystem === 'network' : isNetworkFileSystem(path.dirname(target));
+  return network ? 'delete' : 'wal';
 }
 
 function sortedMigrations(migrations: readonly Migration[]): Migration[] {
@@ -272,6 +492,7 @@ function wrap(
   schemaVersion: number,
   backupPath: string | null,
   backups: { rewritten: string[]; removed: string[] },
+  held: { lock: StudyLock; journalMode: 'wal' | 'delete' },
 ): StudyFile {
   let closed = false;
   return {
@@ -281,27 +502,78 @@ function wrap(
     backupPath,
     backupsRewritten: backups.rewritten,
     backupsRemoved: backups.removed,
+    readOnly: false,
+    journalMode: held.journalMode,
     close() {
       if (closed) return;
       closed = true;
-      // At rest a study is one self-contained file (rollback journal, no -wal/-shm): copying the
-      // file copies the whole study, and a later read-only inspection creates no side files.
-      // (It holds no direct identifier and no key — migration 0005 — but it is still a limited
-      // data set with real clinical dates: share the de-identified copy, not this file.)
+      // (At rest the study holds no direct identifier and no key — migration 0006 — but it is still
+      // a limited data set with real clinical dates: share the de-identified copy, not this file.)
+      let failure: ApiError | null = null;
       try {
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        db.pragma('journal_mode = DELETE');
-      } catch {
-        // Another connection still holds the file (e.g. a CLI run); it stays in WAL mode, which is fine.
+        if (held.journalMode === 'wal') failure = foldWal(db, target);
       } finally {
         db.close();
+        held.lock.release();
       }
+      if (failure) throw failure;
     },
   };
 }
 
+/**
+ * At rest a study is one self-contained file (rollback journal, no -wal/-shm): it can be copied or
+ * mailed as is, and a later read-only inspection creates no side files. When the checkpoint cannot
+ * finish (disk full, a reader holding the WAL) the changes stay safely in the -wal — the user must
+ * hear it, since copying the .rtcw alone would then lose them.
+ */
+function foldWal(db: Database.Database, target: string): ApiError | null {
+  const name = path.basename(target);
+  const keepBoth = `its latest changes are safe in ${name}-wal, which must stay beside it (do not copy or move ${name} alone); they are folded in the next time the study is opened`;
+  try {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    if (result && result.busy !== 0) {
+      // Readers take no lock (they may read while we write), so they cannot be named here.
+      return new ApiError('IO_ERROR', `${name} could not be finalised because another program is still reading it: ${keepBoth}.`);
+    }
+  } catch (error) {
+    const reason = describeStorageFailure(error) ?? (error as Error).message;
+    return new ApiError('IO_ERROR', `${name} could not be finalised (${reason}): ${keepBoth}.`, { cause: error });
+  }
+  // Everything is in the main file now (TRUNCATE emptied the WAL). Leaving WAL mode needs every
+  // other connection gone; a reader still open (the app read-only, `rtcw dataset`) keeps the file in
+  // WAL mode with an empty -wal — still self-contained, so that is not a failure.
+  try {
+    db.pragma('busy_timeout = 0');
+    db.pragma('journal_mode = DELETE');
+    return null;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return null;
+    const reason = describeStorageFailure(error) ?? (error as Error).message;
+    return new ApiError('IO_ERROR', `${name} could not be finalised (${reason}): ${keepBoth}.`, { cause: error });
+  }
+}
+
+const DISK_FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'SQLITE_IOERR_TRUNCATE']);
+
+/**
+ * A one-line reason for a storage failure (disk full, read-only medium, I/O error), or null when
+ * `error` is not one. Used by the CLI and the API so such failures are a message, never a trace.
+ */
+export function describeStorageFailure(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (DISK_FULL_CODES.has(code)) return 'the disk is full';
+  if (code === 'EROFS' || code.startsWith('SQLITE_READONLY')) return 'the disk or file is read-only';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return `an input/output error (${code})`;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'another program is writing the study';
+  return null;
+}
+
 /** Maps SQLite/filesystem failures to the typed errors the UI and CLI show. */
-function asStudyError(error: unknown, target: string): ApiError {
+export function asStudyError(error: unknown, target: string): ApiError {
   if (error instanceof ApiError) return error;
   const name = path.basename(target);
   const code = (error as { code?: unknown } | null)?.code;
@@ -313,7 +585,9 @@ function asStudyError(error: unknown, target: string): ApiError {
       cause: error,
     });
   }
-  if (typeof code === 'string' && (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC' || code === 'EROFS')) {
+  const storage = describeStorageFailure(error);
+  if (storage) return new ApiError('IO_ERROR', `Cannot use ${name}: ${storage}; nothing was changed.`, { cause: error });
+  if (typeof code === 'string' && code.startsWith('SQLITE_CANTOPEN')) {
     return new ApiError('IO_ERROR', `Cannot use ${name}: ${(error as Error).message}`, { cause: error });
   }
   if (error instanceof Error) return new ApiError('INTERNAL', `Opening ${name} failed: ${error.message}`, { cause: error });

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { DicomCommitResult, DicomLesionProposal, DicomPatientProposal, DicomScanResult } from '../../../shared/api/dicom';
 import { createProvenance, createRecord, currentUser, getStudySettings } from '../db/cohortRecords';
-import { openStudy } from '../db/studyFile';
+import { recordAuditEvent } from '../db/auditEvents';
+import { openStudy, type StudyFileOptions } from '../db/studyFile';
 import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
 import { linkHospitalIdHash } from '../identity/patientLink';
 import { defaultKeyStore, getOrCreateStudyKey, type StudyKeyStore } from '../identity/studyKey';
@@ -220,6 +221,10 @@ export function commitProposals(db: Database.Database, derivation: Derivation, o
       });
       result.coursesAdded++;
     }
+    if (result.coursesAdded > 0) {
+      // In the same transaction as the rows: an import is never in the study without its log entry.
+      recordAuditEvent(db, 'import', 'dicom', { patientsAdded: result.patientsAdded, lesionsAdded: result.lesionsAdded, coursesAdded: result.coursesAdded }, who);
+    }
     options.onProgress?.({ phase: 'committing', done, total: chosen.length });
   })();
   return result;
@@ -239,10 +244,10 @@ export interface ImportResult extends DicomCommitResult {
 export async function importDicomFolder(
   studyPath: string,
   dir: string,
-  options: ScanOptions & DeriveOptions & Pick<CommitOptions, 'who'> & { keyStore?: StudyKeyStore } = {},
+  options: ScanOptions & DeriveOptions & Pick<CommitOptions, 'who'> & { keyStore?: StudyKeyStore; study?: StudyFileOptions } = {},
 ): Promise<ImportResult> {
   const keyStore = options.keyStore ?? defaultKeyStore();
-  const study = await openStudy(studyPath, { keyStore });
+  const study = await openStudy(studyPath, { ...options.study, keyStore });
   const db = study.db;
   try {
     db.exec('BEGIN IMMEDIATE');

@@ -1,6 +1,7 @@
 // Writers for the table model (shared/charts/tableModel): DOCX (three-line table, merged header
 // cells, footnotes under the table), CSV (UTF-8 with BOM, opens correctly in Excel), HTML, LaTeX
 // (booktabs) and XLSX (exceljs). Each output carries the provenance line.
+import { csvField } from '../../../shared/domain/csvField';
 import {
   AlignmentType,
   BorderStyle,
@@ -34,7 +35,7 @@ function expandRow(cells: ModelCell[]): Array<ModelCell | null> {
 
 // ---------------------------------------------------------------- CSV
 
-const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+// Fields go through the one CSV writer (shared/domain/csvField.ts): quoting + formula neutralising.
 
 export function tableToCsv(model: TableModel, provenance: Provenance): string {
   const lines: string[] = [csvField(model.title)];

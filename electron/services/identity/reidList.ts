@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
+// The app's one CSV field writer: RFC 4180 quoting plus the CSV-injection guard (issue 12).
+import { csvField } from '../../../shared/domain/csvField';
 import type { ReidListResult } from '../../../shared/api/study';
 import { listFiles, scanFiles, type ScanOptions } from '../dicom/folderScan';
 import { findPatientByHospitalId } from './patientLink';
@@ -16,10 +18,6 @@ import { assertIdentifiedImportAllowed } from './sharedCopy';
 
 export const REID_LIST_HEADER = ['pseudonym', 'issuer', 'hospital_id'] as const;
 
-/** One CSV field (RFC 4180 quoting). */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 
 export async function writeReidList(
   db: Database.Database,
@@ -60,7 +58,7 @@ export async function writeReidList(
     rows.push({ pseudonym: (pseudonymOf.get(patientId) as { pseudonym: string }).pseudonym, issuer, id });
   }
   rows.sort((a, b) => (a.pseudonym < b.pseudonym ? -1 : a.pseudonym > b.pseudonym ? 1 : 0));
-  const text = [REID_LIST_HEADER.join(','), ...rows.map((r) => [r.pseudonym, r.issuer, r.id].map(csvField).join(','))].join('\n') + '\n';
+  const text = [REID_LIST_HEADER.join(','), ...rows.map((r) => [r.pseudonym, r.issuer, r.id].map((v) => csvField(v)).join(','))].join('\n') + '\n';
   // 'wx': never over an existing file; 0o600: the list identifies patients.
   fs.writeFileSync(target, text, { flag: 'wx', mode: 0o600 });
   const studyPatients = (db.prepare('SELECT count(*) AS n FROM patients').get() as { n: number }).n;

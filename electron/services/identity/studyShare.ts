@@ -113,6 +113,13 @@ export function shareStudy(source: Database.Database, sourcePath: string, outPat
 /** Applies every rule of the header to `db` (a private in-memory copy); returns the emptied tables. */
 function deidentify(db: Database.Database, options: ShareOptions): string[] {
   const now = new Date().toISOString();
+  // The audit log is append-only (migration 0007-append-only-audit): its triggers are lifted in this
+  // private in-memory copy only, while its rows are rewritten, and put back before it is written out.
+  // The source study's file and connection are never touched.
+  const auditTriggers = db
+    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log' ORDER BY name")
+    .all() as { name: string; sql: string }[];
+  for (const t of auditTriggers) db.exec(`DROP TRIGGER "${t.name}"`);
   const emptied = emptyUnknownTables(db);
   fillAgeFromBirthYear(db);
   db.prepare('UPDATE patients SET birth_year = NULL, age_at_first_rt = min(age_at_first_rt, ?)').run(SAFE_HARBOR_AGE_CAP);
@@ -139,6 +146,7 @@ function deidentify(db: Database.Database, options: ShareOptions): string[] {
   }
   // A new uid, and no key check value: the copy must not name (or verify) the original's key.
   db.prepare('UPDATE study_settings SET shared_copy = 1, study_uid = ?, study_key_check = NULL, updated_at = ? WHERE id = 1').run(newStudyUid(), now);
+  for (const t of auditTriggers) db.exec(t.sql);
   return emptied;
 }
 

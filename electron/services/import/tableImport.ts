@@ -22,6 +22,7 @@ import {
 } from '../db/cohortRecords';
 import { levelsToStorage, parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 import { pseudonymFor } from '../dicom/dicomIndex';
+import { recordAuditEvent } from '../db/auditEvents';
 import { findPatientByHospitalId, hospitalIdHash, linkHospitalIdHash } from '../identity/patientLink';
 import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
 import { HOSPITAL_ID_FIELD, hospitalIdLinkOf, parseTableMapping, usesHospitalIds, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
@@ -202,6 +203,8 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
       for (const row of sheet.rows) importRow(sheetMapping, sheet, row, summary);
     }
     if (rejectedTotal > 0 || dryRun) throw new Rollback();
+    // Logged in the import's own transaction (issue 12): the file's hash and counts, never its path.
+    if (summaries.some((s) => s.inserted + s.updated > 0)) recordAuditEvent(db, 'import', 'spreadsheet', { fingerprint: workbook.fingerprint, sheets: summaries.map((s) => ({ entity: s.entity, rows: s.rows, inserted: s.inserted, updated: s.updated })) }, who);
 
     function importRow(sheetMapping: SheetMapping, sheet: Sheet, row: SheetRow, summary: SheetSummary): void {
       const entity = sheetMapping.entity;

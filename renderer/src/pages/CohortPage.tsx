@@ -606,7 +606,9 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
 }
 
 function describeChange(a: AuditEntry): string {
-  if (a.action !== 'update') return a.action === 'insert' ? 'created' : 'deleted';
+  if (a.action === 'insert') return 'created';
+  if (a.action === 'delete') return 'deleted';
+  if (a.action !== 'update') return a.action;
   const before = (a.before ?? {}) as Record<string, unknown>;
   const after = (a.after ?? {}) as Record<string, unknown>;
   const changed = Object.keys(after).filter((k) => !['updatedAt', 'createdAt'].includes(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k]));

@@ -18,6 +18,8 @@ export function StudyPage() {
   const [title, setTitle] = useState('');
   const [newPath, setNewPath] = useState('');
   const [openPath, setOpenPath] = useState('');
+  // The last study asked for, so a study another program is writing can be opened read-only.
+  const [lastOpen, setLastOpen] = useState<{ path?: string } | null>(null);
   const titleId = useId();
   const newPathId = useId();
   const openPathId = useId();
@@ -70,9 +72,16 @@ export function StudyPage() {
       setNewPath('');
     });
   };
+  const openStudy = (path: string | undefined, where: 'page' | 'open', readOnly = false) => {
+    setLastOpen({ path });
+    void run(readOnly ? 'Opening study read-only…' : 'Opening study…', () => rtcw().openStudy({ path, readOnly }), where);
+  };
+  // A study another program is writing (STUDY_LOCKED) can still be looked at, read-only.
+  const readOnlyAction =
+    error?.code === 'STUDY_LOCKED' && lastOpen ? { label: 'Open read-only', run: () => openStudy(lastOpen.path, errorAt === 'open' ? 'open' : 'page', true) } : undefined;
   const onOpen = (event: FormEvent) => {
     event.preventDefault();
-    void run('Opening study…', () => rtcw().openStudy({ path: !isDesktop && openPath.trim() ? openPath.trim() : undefined }), 'open');
+    openStudy(!isDesktop && openPath.trim() ? openPath.trim() : undefined, 'open');
   };
 
   const firstStart = !study && recent.length === 0;
@@ -89,7 +98,7 @@ export function StudyPage() {
         </div>
       </div>
 
-      {errorAt === 'page' && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
+      {errorAt === 'page' && <ErrorNotice error={error} onDismiss={() => setError(null)} action={readOnlyAction} />}
       {busy && (
         <div className="notice info" role="status">
           {busy}
@@ -230,7 +239,7 @@ export function StudyPage() {
               )}
             </div>
           </form>
-          {errorAt === 'open' && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
+          {errorAt === 'open' && <ErrorNotice error={error} onDismiss={() => setError(null)} action={readOnlyAction} />}
 
           <h3 style={{ marginTop: 18 }}>Recent studies</h3>
           {recent.length === 0 ? (
@@ -253,7 +262,7 @@ export function StudyPage() {
                     className="small"
                     disabled={!r.exists || busy !== null}
                     aria-label={`Open ${r.fileName}`}
-                    onClick={() => void run('Opening study…', () => rtcw().openStudy({ path: r.path }))}
+                    onClick={() => openStudy(r.path, 'page')}
                   >
                     Open
                   </button>

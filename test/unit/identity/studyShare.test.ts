@@ -21,6 +21,8 @@ let original: string;
 let shared: string;
 let firstPseudonym: string;
 let firstId: number;
+let auditBefore: unknown[];
+let shareResult: { emptiedTables: string[] };
 
 const TIME_EVENT = ['localTime', 'localEvent', 'osTime', 'osEvent', 'systemicTime', 'systemicEvent', 'firstFailure'];
 /** Columns that identify a row (pseudonym-based) and the age (capped at 90 in the copy). */
@@ -92,11 +94,15 @@ beforeAll(async () => {
   // A marker per patient in a kept free-text field, to pair patients across the copy (ids are shuffled).
   db.prepare("UPDATE patients SET histology = 'marker-' || id").run();
   saveAnalysis(db, 'without one', analysisSpecSchema.parse({ filters: [{ variable: 'patient', op: 'notIn', values: [pseudonym] }, { variable: 'lesion', op: 'notIn', values: [`${pseudonym}-1`] }] }), 'dr.jane.roe');
+  // An undo step (issue 16): its replay would restore audit values the copy drops.
+  db.prepare("INSERT INTO edit_step (label, first_audit_id, last_audit_id) SELECT 'age', max(id), max(id) FROM audit_log").run();
+  auditBefore = db.prepare('SELECT * FROM audit_log ORDER BY id').all();
   db.close();
   const { code, out, err } = await runCli(['study', 'share', original, '--out', shared]);
   expect(err).toBe('');
   expect(code).toBe(0);
-  expect(JSON.parse(out)).toMatchObject({ path: shared, patients: expect.any(Number) });
+  shareResult = JSON.parse(out);
+  expect(shareResult).toMatchObject({ path: shared, patients: expect.any(Number) });
 });
 afterAll(() => {
   delete process.env.RTCW_USER_DATA;
@@ -174,6 +180,37 @@ describe('study share', () => {
       expect(db.pragma('freelist_count', { simple: true })).toBe(0);
     } finally {
       db.close();
+    }
+  });
+
+  it("rewrites the audit log in the copy only: the original's log is unchanged and still append-only, and so is the copy's", () => {
+    const a = new Database(original);
+    const b = new Database(shared);
+    try {
+      expect(auditBefore.length).toBeGreaterThan(0);
+      expect(a.prepare('SELECT * FROM audit_log ORDER BY id').all()).toEqual(auditBefore);
+      expect((a.prepare("SELECT count(*) AS n FROM audit_log WHERE who = 'dr.jane.roe'").get() as { n: number }).n).toBeGreaterThan(0);
+      for (const db of [a, b]) {
+        expect(() => db.prepare("UPDATE audit_log SET who = 'x'").run()).toThrow(/append-only/);
+        expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+      }
+      expect(b.prepare('SELECT count(*) AS n FROM audit_log').get()).toEqual({ n: auditBefore.length });
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('empties the undo history (edit_step) in the copy, not in the original', () => {
+    const a = new Database(original, { readonly: true });
+    const b = new Database(shared, { readonly: true });
+    try {
+      expect(a.prepare('SELECT count(*) AS n FROM edit_step').get()).toEqual({ n: 1 });
+      expect(b.prepare('SELECT count(*) AS n FROM edit_step').get()).toEqual({ n: 0 });
+      expect(shareResult.emptiedTables).toContain('edit_step');
+    } finally {
+      a.close();
+      b.close();
     }
   });
 

@@ -7,7 +7,8 @@ import { up as savedAnalyses } from './0003-saved-analyses';
 import { up as editHistory } from './0004-edit-history';
 import { up as rtCoursePhases } from './0005-rt-course-phases';
 import { up as deidentifyStudy } from './0006-deidentify-study';
-import { up as sharedCopy } from './0007-shared-copy';
+import { up as appendOnlyAudit } from './0007-append-only-audit';
+import { up as sharedCopy } from './0008-shared-copy';
 import type { StudyKeyStore } from '../../identity/studyKey';
 
 /** What a migration may need from outside the file (studyFile.ts passes it through). */
@@ -34,5 +35,7 @@ export const migrations: Migration[] = [
   { version: 4, name: 'edit-history', up: editHistory },
   { version: 5, name: 'rt-course-phases', up: rtCoursePhases },
   { version: 6, name: 'deidentify-study', up: deidentifyStudy, removesIdentifiers: true },
-  { version: 7, name: 'shared-copy', up: sharedCopy },
+  // After 6: de-identification rewrites audit_log rows, which the append-only triggers forbid.
+  { version: 7, name: 'append-only-audit', up: appendOnlyAudit },
+  { version: 8, name: 'shared-copy', up: sharedCopy },
 ];
