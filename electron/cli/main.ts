@@ -38,6 +38,8 @@ const commands: Record<string, string> = {
   'study create': 'studyCreate', // D
   'study import-dicom': 'studyImportDicom', // E
   'study import-table': 'studyImportTable', // D
+  'study share': 'studyShare', // issue 11
+  'study reid-list': 'studyReidList', // issue 11
   'study key export': 'studyKeyExport', // issue 11
   'study key import': 'studyKeyImport', // issue 11
   dataset: 'dataset', // D
@@ -47,7 +49,7 @@ const commands: Record<string, string> = {
 
 // Commands that take positional arguments (the study FILE, the figure kind); every other command
 // refuses them, so a stray word (e.g. a value whose --option was forgotten) is not silently ignored.
-const takesPositionals = new Set(['study create', 'study import-dicom', 'study import-table', 'study key export', 'study key import', 'figure']);
+const takesPositionals = new Set(['study create', 'study import-dicom', 'study import-table', 'study share', 'study reid-list', 'study key export', 'study key import', 'figure']);
 
 function usage(): string {
   return `usage: rtcw <command> [options]\ncommands: ${Object.keys(commands).join(', ')}\n`;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, utilityProcess, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { ApiError, toApiError } from '../../shared/api/contract';
 import { api } from '../../shared/api/index';
+import type { ReidListResult, SharedCopyResult } from '../../shared/api/study';
 import type { PathChooser } from '../services/api/apiService';
 import { FileGrants } from '../services/api/fileGrants';
 import { connectServiceHost, type HostConnection, type ServiceHostClient } from '../services/host/hostClient';
@@ -96,10 +97,16 @@ function start(): void {
     spawn: () => spawnServiceHost(path.join(__dirname, 'serviceHost.cjs')),
   });
 
-  const runFromMenu = async (method: 'createStudy' | 'openStudy' | 'openDemoStudy' | 'exportStudyKey' | 'importStudyKey', input: object) => {
+  const runFromMenu = async (
+    method: 'createStudy' | 'openStudy' | 'openDemoStudy' | 'exportStudyKey' | 'importStudyKey' | 'shareStudyCopy' | 'writeReidList',
+    input: object,
+    done?: (result: unknown) => string,
+  ) => {
     const response = await service.call(method, input);
     if (!response.ok && response.error.code !== 'CANCELLED') {
       dialog.showErrorBox('RT Cohort Workstation', toApiError(response.error).message);
+    } else if (response.ok && done) {
+      void dialog.showMessageBox({ type: 'info', title: 'RT Cohort Workstation', message: done(response.result) });
     } else if (response.ok && method === 'exportStudyKey') {
       const { file } = response.result as { file: string };
       void dialog.showMessageBox({
@@ -112,6 +119,7 @@ function start(): void {
       void dialog.showMessageBox({ type: 'info', title: 'Study key imported', message: 'This workstation can now link new identified data (DICOM, hospital-ID sheets) to the open study.' });
     }
   };
+  let studyState = { open: false, sharedCopy: false };
   const rebuildMenu = () => {
     const template = menuTemplate(
       {
@@ -119,6 +127,16 @@ function start(): void {
         openStudy: () => void runFromMenu('openStudy', {}),
         openRecent: (studyPath) => void runFromMenu('openStudy', { path: studyPath }),
         openDemoStudy: () => void runFromMenu('openDemoStudy', {}),
+        shareCopy: () =>
+          void runFromMenu('shareStudyCopy', {}, (r) => {
+            const copy = r as SharedCopyResult;
+            return `De-identified copy written: ${copy.path}\n${copy.patients} patients, dates shifted per patient, no key, no DICOM index. It may be shared.`;
+          }),
+        reidList: () =>
+          void runFromMenu('writeReidList', {}, (r) => {
+            const list = r as ReidListResult;
+            return `Re-identification list written: ${list.path} (${list.listed} patients). It identifies patients: keep it at the site.`;
+          }),
         exportStudyKey: () => void runFromMenu('exportStudyKey', {}),
         importStudyKey: () => void runFromMenu('importStudyKey', {}),
         about: () =>
@@ -131,11 +149,18 @@ function start(): void {
       },
       service.recent.list(),
       process.platform,
+      studyState,
     );
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   };
   service.onStudyChanged(() => {
-    rebuildMenu();
+    // The study lives in the service host: ask it what is open (the menu greys out items that
+    // need a study, and those a shared copy refuses).
+    void service.call('currentStudy', {}).then((response) => {
+      const info = response.ok ? (response.result as { sharedCopy?: boolean } | null) : null;
+      studyState = { open: info !== null, sharedCopy: Boolean(info?.sharedCopy) };
+      rebuildMenu();
+    });
     if (window && !window.isDestroyed()) window.webContents.send(IPC_STUDY_CHANGED);
   });
 

@@ -7,13 +7,22 @@ export interface MenuActions {
   openStudy(): void;
   openRecent(path: string): void;
   openDemoStudy(): void;
+  /** File → Share a De-identified Copy… (identity/studyShare.ts). */
+  shareCopy(): void;
+  /** File → Re-identification List… (identity/reidList.ts). */
+  reidList(): void;
   /** Study key (electron/services/identity/studyKey.ts): move a study to another workstation of the site. */
   exportStudyKey(): void;
   importStudyKey(): void;
   about(): void;
 }
 
-export function menuTemplate(actions: MenuActions, recent: readonly RecentStudy[], platform: NodeJS.Platform): MenuItemConstructorOptions[] {
+export function menuTemplate(
+  actions: MenuActions,
+  recent: readonly RecentStudy[],
+  platform: NodeJS.Platform,
+  study: { open: boolean; sharedCopy: boolean } = { open: false, sharedCopy: false },
+): MenuItemConstructorOptions[] {
   const recentItems: MenuItemConstructorOptions[] =
     recent.length === 0
       ? [{ label: 'No recent studies', enabled: false }]
@@ -33,6 +42,9 @@ export function menuTemplate(actions: MenuActions, recent: readonly RecentStudy[
       { type: 'separator' },
       { label: 'Export Study Key…', click: () => actions.exportStudyKey() },
       { label: 'Import Study Key…', click: () => actions.importStudyKey() },
+      { label: 'Share a De-identified Copy…', enabled: study.open, click: () => actions.shareCopy() },
+      // A shared copy has no key and no hospital IDs to list.
+      { label: 'Re-identification List…', enabled: study.open && !study.sharedCopy, click: () => actions.reidList() },
       { type: 'separator' },
       { label: 'Quit', role: 'quit', accelerator: 'CmdOrCtrl+Q' },
     ],

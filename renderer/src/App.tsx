@@ -106,6 +106,7 @@ function Shell() {
               <span className="mono">{study.fileName}</span>
               {study.readOnly && <span className="demo-badge">read-only</span>}
               {study.synthetic && <div><span className="demo-badge">Synthetic demo data</span></div>}
+              {study.sharedCopy && <div><span className="demo-badge">Shared copy (de-identified)</span></div>}
             </>
           ) : (
             <span>No study open</span>

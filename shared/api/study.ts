@@ -18,6 +18,8 @@ export interface StudyInfo {
   schemaVersion: number;
   /** True for the built-in synthetic demo study. */
   synthetic: boolean;
+  /** True for a de-identified shared copy (`shareStudyCopy`): identified imports are refused. */
+  sharedCopy: boolean;
   /** Opened read-only (another program is writing it, or it is on read-only media): no edits. */
   readOnly: boolean;
   counts: StudyCounts;
@@ -26,6 +28,28 @@ export interface StudyInfo {
    * rewrote or deleted the older backup copies next to the file). Empty when nothing.
    */
   notices: string[];
+}
+
+/** What `shareStudyCopy` wrote (electron/services/identity/studyShare.ts lists what a copy keeps). */
+export interface SharedCopyResult {
+  /** The written copy (absolute path). */
+  path: string;
+  patients: number;
+  lesions: number;
+  /** Tables whose rows were dropped (DICOM index, hospital-ID hashes, …). */
+  emptiedTables: string[];
+}
+
+/** What `writeReidList` wrote: pseudonym ↔ hospital ID, for the site's chart review only. */
+export interface ReidListResult {
+  /** Where the list was written (absolute path; readable by its owner only). */
+  path: string;
+  /** Rows written: study patients found in the folder. */
+  listed: number;
+  /** Patients in the folder who are not in the study (not listed). */
+  notInStudy: number;
+  /** Study patients whose hospital ID was not found in the folder. */
+  studyPatientsNotFound: number;
 }
 
 /** Result of exporting the study key (electron/services/identity/studyKey.ts). */
@@ -72,6 +96,17 @@ export const studyMethods = {
   studyCounts: defineMethod({ input: z.object({}), result: returns<StudyCounts>() }),
   recentStudies: defineMethod({ input: z.object({}), result: returns<RecentStudy[]>() }),
   forgetRecentStudy: defineMethod({ input: z.object({ path: z.string().min(1).max(4096) }), result: returns<RecentStudy[]>() }),
+  /** Writes a de-identified copy of the open study to a NEW file (`out`: web/harness mode only). */
+  shareStudyCopy: defineMethod({ input: z.object({ out: z.string().min(1).max(4096).optional() }), result: returns<SharedCopyResult>() }),
+  /**
+   * Re-reads the site's DICOM folder and writes pseudonym ↔ hospital ID to a new CSV (needs the
+   * study key; nothing is stored in the study). `dir`/`out`: web/harness mode only.
+   */
+  writeReidList: defineMethod({
+    input: z.object({ dir: z.string().min(1).max(4096).optional(), out: z.string().min(1).max(4096).optional() }),
+    result: returns<ReidListResult>(),
+    long: true,
+  }),
   /**
    * Writes the open study's key to a file (0600) to move the study to another workstation of the
    * site. The key is kept outside the study; only linking new identified data needs it.

@@ -145,6 +145,8 @@ export type CohortRow = EntityRecord & {
 export interface StudySettings {
   title: string;
   synthetic: boolean;
+  /** A de-identified shared copy (issue 11): set when the copy is made, never through settings edits. */
+  sharedCopy: boolean;
   alphaBetaGy: number;
   concurrencyWindowDays: number;
   firstFailureWindowDays: number;

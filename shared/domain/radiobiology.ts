@@ -82,6 +82,17 @@ export const DEFAULT_SBRT_RULE: SbrtRule = { minDosePerFractionGy: 5, maxFractio
 // Machines that only deliver stereotactic treatments. TomoTherapy and linacs do both, so they
 // decide nothing on their own.
 const STEREOTACTIC_ONLY_MACHINES = [/cyber\s*knife/i, /gamma\s*knife/i];
+const STEREOTACTIC_ONLY_MODELS = ['CyberKnife', 'Gamma Knife'];
+
+/**
+ * The model name of a stereotactic-only machine ("CyberKnife", "Gamma Knife") named in `machine`,
+ * else null — what a de-identified copy keeps of a machine name (station names identify a site).
+ */
+export function stereotacticOnlyModel(machine: string | null | undefined): string | null {
+  if (!machine) return null;
+  const i = STEREOTACTIC_ONLY_MACHINES.findIndex((re) => re.test(machine));
+  return i < 0 ? null : STEREOTACTIC_ONLY_MODELS[i];
+}
 
 export interface SbrtDecision {
   sbrt: boolean;

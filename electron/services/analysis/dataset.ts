@@ -31,6 +31,7 @@ import {
   roundDose,
   type DosePhase,
 } from '../../../shared/domain/radiobiology';
+import { SAFE_HARBOR_AGE_CAP } from '../../../shared/domain/safeHarbor';
 import { therapyTimingForCourse } from '../../../shared/domain/targetedTherapy';
 import { formatLevels, lesionLocation, levelsFromStorage, regionsInvolved, type SpineRegion } from '../../../shared/domain/vertebralLevels';
 import { DATASET_COLUMNS, type AnalysisRow, type AnalysisUnit, type DatasetColumn } from '../../../shared/domain/analysisDataset';
@@ -173,6 +174,7 @@ export function buildDataset(db: Database.Database, options: { unit?: AnalysisUn
         } else if (patient.birthYear !== null) {
           row.ageAtRT = Number(start.slice(0, 4)) - (patient.birthYear as number);
         }
+        if (settings.sharedCopy && row.ageAtRT !== null) row.ageAtRT = Math.min(row.ageAtRT, SAFE_HARBOR_AGE_CAP);
         try {
           const ep = lesionEndpoints(
             {

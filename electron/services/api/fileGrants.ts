@@ -27,6 +27,12 @@ export const PATH_PURPOSES: Readonly<Record<string, { kind: GrantKind; access: G
   // (never over the study, its side files or the app's folders, where the key store lives).
   exportStudyKey: { kind: 'studyKey', access: 'write' },
   importStudyKey: { kind: 'studyKey', access: 'read' },
+  // Issue 11b: the de-identified shared copy (File → Share a De-identified Copy…) and the
+  // re-identification list (File → Re-identification List…) are written like an export (never over
+  // the study, its side files or the app's folders); the list's DICOM folder is only read.
+  shareStudyCopy: { kind: 'exportFile', access: 'write' },
+  reidList: { kind: 'exportFile', access: 'write' },
+  reidListDicomFolder: { kind: 'dicomFolder', access: 'read' },
 };
 
 /** How a path reached the services. Only a native save dialog has asked the user about replacing. */

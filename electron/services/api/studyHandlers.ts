@@ -1,10 +1,16 @@
 // Handlers for shared/api/study.ts.
+import path from 'node:path';
 import type { studyMethods } from '../../../shared/api/study';
-import { exportStudyKey, importStudyKey, studyUid } from '../identity/studyKey';
+import { ScanCancelled } from '../dicom/folderScan';
+import { writeReidList } from '../identity/reidList';
+import { exportStudyKey, importStudyKey, requireStudyKey, studyUid } from '../identity/studyKey';
+import { shareStudy } from '../identity/studyShare';
+import { ApiError } from '../../../shared/api/contract';
 import type { Handlers } from './apiService';
 
 const STUDY_FILTERS = [{ name: 'RT Cohort Workstation study', extensions: ['rtcw'] }];
 const KEY_FILTERS = [{ name: 'RT Cohort Workstation study key', extensions: ['rtcwkey'] }];
+const CSV_FILTERS = [{ name: 'CSV', extensions: ['csv'] }];
 
 export const studyHandlers: Handlers<typeof studyMethods> = {
   async createStudy(input, ctx) {
@@ -62,6 +68,34 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
     const db = ctx.study.db;
     const chosen = await ctx.choosePath({ purpose: 'importStudyKey', mode: 'open-file', title: 'Import study key', requested: input.path, filters: KEY_FILTERS });
     return importStudyKey(db, ctx.session.keyStore, chosen);
+  },
+
+  async shareStudyCopy(input, ctx) {
+    const study = ctx.study;
+    const out = await ctx.choosePath({
+      purpose: 'shareStudyCopy',
+      mode: 'save-file',
+      title: 'Share a de-identified copy',
+      requested: input.out,
+      filters: STUDY_FILTERS,
+      defaultName: `${path.basename(study.path).replace(/\.rtcw$/i, '')}-shared.rtcw`,
+    });
+    return shareStudy(study.db, study.path, out);
+  },
+
+  async writeReidList(input, ctx) {
+    const db = ctx.study.db;
+    const dir = await ctx.choosePath({ purpose: 'reidListDicomFolder', mode: 'open-directory', title: "The site's DICOM folder", requested: input.dir });
+    const out = await ctx.choosePath({ purpose: 'reidList', mode: 'save-file', title: 'Save the re-identification list', requested: input.out, filters: CSV_FILTERS, defaultName: 'reid-list.csv' });
+    try {
+      return await writeReidList(db, () => requireStudyKey(db, ctx.session.keyStore, 'A re-identification list'), dir, out, {
+        signal: ctx.signal,
+        onProgress: (p) => ctx.progress(p.total ? Math.round((95 * p.done) / p.total) : 0, `Reading DICOM headers ${p.total ? `(${p.done}/${p.total} files)` : ''}`.trim()),
+      });
+    } catch (error) {
+      if (error instanceof ScanCancelled) throw new ApiError('CANCELLED', 'Re-identification list cancelled.');
+      throw error;
+    }
   },
 };
 

@@ -140,6 +140,7 @@ export class StudySession {
       title: settings.title ?? path.basename(study.path).replace(/\.rtcw$/i, ''),
       schemaVersion: study.schemaVersion,
       synthetic: settings.synthetic,
+      sharedCopy: settings.sharedCopy,
       readOnly: study.readOnly,
       counts: this.counts(),
       notices: this.currentNotices,
@@ -222,12 +223,12 @@ function countRows(db: Database.Database, table: 'patients' | 'lesions' | 'rt_co
   return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
-function readSettings(db: Database.Database): { title: string | null; synthetic: boolean } {
-  if (!tableExists(db, 'study_settings')) return { title: null, synthetic: false };
-  const row = db.prepare('SELECT title, synthetic FROM study_settings WHERE id = 1').get() as
-    | { title: string; synthetic: number }
+function readSettings(db: Database.Database): { title: string | null; synthetic: boolean; sharedCopy: boolean } {
+  if (!tableExists(db, 'study_settings')) return { title: null, synthetic: false, sharedCopy: false };
+  const row = db.prepare('SELECT * FROM study_settings WHERE id = 1').get() as
+    | { title: string; synthetic: number; shared_copy?: number }
     | undefined;
-  return { title: row?.title ?? null, synthetic: row?.synthetic === 1 };
+  return { title: row?.title ?? null, synthetic: row?.synthetic === 1, sharedCopy: row?.shared_copy === 1 };
 }
 
 function setTitle(db: Database.Database, title: string): void {

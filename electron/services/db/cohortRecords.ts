@@ -313,7 +313,9 @@ export function deleteRecord(db: Database.Database, entity: EntityName, id: numb
 // ---------- study settings ----------
 
 
-const SETTING_COLUMNS: Record<keyof StudySettings, string> = {
+// sharedCopy is read-only (set by identity/studyShare.ts when a shared copy is made).
+type EditableSettings = Omit<StudySettings, 'sharedCopy'>;
+const SETTING_COLUMNS: Record<keyof EditableSettings, string> = {
   title: 'title',
   synthetic: 'synthetic',
   alphaBetaGy: 'alpha_beta_gy',
@@ -330,14 +332,15 @@ export function getStudySettings(db: Database.Database): StudySettings {
   const out: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(SETTING_COLUMNS)) out[key] = raw[column];
   out.synthetic = raw.synthetic === 1;
+  out.sharedCopy = raw.shared_copy === 1;
   return out as unknown as StudySettings;
 }
 
-export function updateStudySettings(db: Database.Database, changes: Partial<StudySettings>, options: WriteOptions = {}): StudySettings {
+export function updateStudySettings(db: Database.Database, changes: Partial<EditableSettings>, options: WriteOptions = {}): StudySettings {
   const who = options.who ?? currentUser();
   return db.transaction(() => {
     const before = getStudySettings(db);
-    const keys = Object.keys(changes) as (keyof StudySettings)[];
+    const keys = Object.keys(changes) as (keyof EditableSettings)[];
     for (const key of keys) {
       if (!(key in SETTING_COLUMNS)) throw new CohortValidationError('study settings', [{ field: key, value: changes[key], message: `unknown setting "${key}"` }]);
     }

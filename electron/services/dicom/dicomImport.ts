@@ -11,6 +11,7 @@ import type { DicomCommitResult, DicomLesionProposal, DicomPatientProposal, Dico
 import { createProvenance, createRecord, currentUser, getStudySettings } from '../db/cohortRecords';
 import { recordAuditEvent } from '../db/auditEvents';
 import { openStudy, type StudyFileOptions } from '../db/studyFile';
+import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
 import { linkHospitalIdHash } from '../identity/patientLink';
 import { defaultKeyStore, getOrCreateStudyKey, type StudyKeyStore } from '../identity/studyKey';
 import { readIndex } from './dicomIndex';
@@ -91,6 +92,7 @@ export interface CommitOptions {
 }
 
 export function commitProposals(db: Database.Database, derivation: Derivation, options: CommitOptions = {}): DicomCommitResult {
+  assertIdentifiedImportAllowed(db, 'DICOM import');
   const who = options.who ?? currentUser();
   const result: DicomCommitResult = { patientsAdded: 0, lesionsAdded: 0, coursesAdded: 0, alreadyPresent: 0, notCommitted: [] };
   const patientByPseudonym = new Map<string, DicomPatientProposal>(derivation.patients.map((p) => [p.pseudonym, p]));

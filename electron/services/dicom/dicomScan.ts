@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 import type { DicomScanResult } from '../../../shared/api/dicom';
+import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
 import { IndexWriter, openScratchIndex, readIndex, recordAgesAtFirstRt, rememberScanned, scratchKey } from './dicomIndex';
 import { listFiles, scanFiles, type ScanOptions } from './folderScan';
 import { ageAtFirstRt, deriveProposals, firstReferenceDates, type DeriveOptions } from './rtDerivation';
@@ -44,6 +45,7 @@ export async function scanIntoIndex(
   key: Buffer,
   options: ScanOptions & DeriveOptions = {},
 ): Promise<DicomScanResult> {
+  assertIdentifiedImportAllowed(db, 'DICOM import');
   const { counts, scanned } = await indexFolder(db, dir, key, options);
   options.onProgress?.({ phase: 'deriving', done: counts.total, total: counts.total });
   rememberScanned(db, scanned);

@@ -20,8 +20,12 @@ import {
   updateRecord,
   validateForWrite,
 } from '../db/cohortRecords';
+import { levelsToStorage, parseLesionLevels } from '../../../shared/domain/vertebralLevels';
+import { pseudonymFor } from '../dicom/dicomIndex';
 import { recordAuditEvent } from '../db/auditEvents';
-import { parseTableMapping, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
+import { findPatientByHospitalId, hospitalIdHash, linkHospitalIdHash } from '../identity/patientLink';
+import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
+import { HOSPITAL_ID_FIELD, hospitalIdLinkOf, parseTableMapping, usesHospitalIds, type ColumnMapping, type DateFormat, type SheetMapping, type TableMapping } from './tableMapping';
 import type { Cell, Sheet, SheetRow, Workbook } from './spreadsheetFile';
 import type { ImportReport, RejectedCell, SheetSummary } from '../../../shared/domain/importReport';
 
@@ -42,6 +46,40 @@ export interface ImportOptions {
    * by throwing — inside the transaction, so nothing of the import is kept.
    */
   checkpoint?: (done: number, total: number) => void;
+}
+
+export const NO_PATIENT_WITH_HOSPITAL_ID = 'no patient in this study has this hospital ID';
+
+/** Mapping fields in processing order: the patient reference, then the lesion (found among its lesions), then the rest. */
+function fieldRank(field: string): number {
+  return field === HOSPITAL_ID_FIELD || field === 'patient' ? 0 : field === 'lesion' ? 1 : 2;
+}
+
+function findLesionId(db: Database.Database, patientId: number, levels: unknown): number | null {
+  if (typeof levels !== 'string') return null;
+  const parsed = parseLesionLevels(levels);
+  if (!parsed.ok) return null;
+  const row = statement(db, 'SELECT id FROM lesions WHERE patient_id = ? AND levels = ?').get(patientId, levelsToStorage(parsed.levels)) as { id: number } | undefined;
+  return row?.id ?? null;
+}
+
+/** A lesion of `patientId` at the levels written in `raw` (and with an RT course starting on `rtStart`, when given). */
+function findLesionByLevels(db: Database.Database, patientId: number, raw: Cell, rtStart: Cell, dateFormat: DateFormat): { id: number } | { error: string } {
+  const parsed = parseLesionLevels(String(raw));
+  if (!parsed.ok) return { error: `vertebral levels: ${parsed.error}` };
+  const id = findLesionId(db, patientId, String(raw));
+  if (id === null) return { error: `this patient has no lesion at ${parsed.levels.join(', ')}` };
+  const problem = rtStartMismatch(db, id, parsed.levels, rtStart, dateFormat);
+  return problem ? { error: problem } : { id };
+}
+
+/** Why lesion `lesionId` does not fit the RT start date of the row (null when it fits or none is given). */
+function rtStartMismatch(db: Database.Database, lesionId: number, levels: readonly string[], rtStart: Cell, dateFormat: DateFormat): string | null {
+  if (rtStart === null || rtStart === undefined || String(rtStart).trim() === '') return null;
+  const start = parseDate(rtStart, dateFormat);
+  if (!start) return `RT start date "${String(rtStart)}" is not a date in format ${dateFormat}`;
+  const course = statement(db, 'SELECT 1 FROM rt_courses WHERE lesion_id = ? AND start_date = ?').get(lesionId, start);
+  return course ? null : `this patient's lesion at ${levels.join(', ')} has no RT course starting ${start}`;
 }
 
 class Rollback extends Error {}
@@ -130,6 +168,7 @@ function findSheet(workbook: Workbook, sheetMapping: SheetMapping): Sheet | null
  */
 export function importTable(db: Database.Database, workbook: Workbook, mappingInput: unknown, options: ImportOptions): ImportReport {
   const mapping = parseTableMapping(mappingInput);
+  if (usesHospitalIds(mapping)) assertIdentifiedImportAllowed(db, 'Linking spreadsheet rows by hospital ID');
   const who = options.who ?? currentUser();
   const dryRun = options.dryRun ?? false;
   const maxRejected = options.maxRejected ?? 1000;
@@ -148,6 +187,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     let provenanceId: number | null = null;
     const provenance = () => (provenanceId ??= createProvenance(db, { kind: 'spreadsheet', label: workbook.fileName, fingerprint: workbook.fingerprint }, who));
     const seenKeys = new Set<string>();
+    // Keyed (study key) so a key column holding an MRN never lands in the study in clear.
     const secret = options.studyKey;
     const totalRows = workbook.sheets.reduce((n, s) => n + s.rows.length, 0);
     let rowsDone = 0;
@@ -161,7 +201,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
       }
       const summary: SheetSummary = { sheet: sheet.name, entity: sheetMapping.entity, rows: sheet.rows.length, inserted: 0, updated: 0, unchanged: 0 };
       summaries.push(summary);
-      const needed = [sheetMapping.key, ...Object.values(sheetMapping.columns).map(columnOf)].filter((c): c is string => c !== undefined);
+      const needed = [sheetMapping.key, sheetMapping.rtStartDate, ...Object.values(sheetMapping.columns).map(columnOf)].filter((c): c is string => c !== undefined);
       const missing = [...new Set(needed)].filter((c) => !sheet.headers.includes(c));
       if (missing.length > 0) {
         for (const column of missing) reject({ sheet: sheet.name, row: 1, column, value: null, reason: `column "${column}" not found in the header (columns: ${sheet.headers.join(', ')})` });
@@ -179,6 +219,7 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
     function importRow(sheetMapping: SheetMapping, sheet: Sheet, row: SheetRow, summary: SheetSummary): void {
       const entity = sheetMapping.entity;
       const specs = ENTITY_FIELDS[entity];
+      const link = hospitalIdLinkOf(mapping, sheetMapping);
       const input: Record<string, unknown> = {};
       const fieldColumn = new Map<string, string>();
       let rowOk = true;
@@ -186,17 +227,47 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         rowOk = false;
         reject({ sheet: sheet.name, row: row.rowNumber, column, value, reason });
       };
+      // The row's hospital ID, hashed (patient sheets: their ID column; child sheets: the reference).
+      let hospitalHash: string | null = null;
+      let linkedPatientId: number | null = null;
+      let newPseudonym: string | null = null;
 
-      for (const [field, colMapping] of Object.entries(sheetMapping.columns)) {
+      // Parent references first (a lesion found by levels needs the row's patient), then fields.
+      const entries = Object.entries(sheetMapping.columns).sort(([a], [b]) => fieldRank(a) - fieldRank(b));
+      for (const [field, colMapping] of entries) {
         const column = columnOf(colMapping) ?? '(constant)';
         const raw = columnOf(colMapping) !== undefined ? row.cells[column] : null;
+        const by = typeof colMapping !== 'string' ? colMapping.by : undefined;
+        if (field === HOSPITAL_ID_FIELD || (field === 'patient' && by === 'sourcePatientId')) {
+          fieldColumn.set(field === 'patient' ? 'patientId' : HOSPITAL_ID_FIELD, column);
+          // The ID itself never enters the report's value (the report is printed and may be kept).
+          const found = lookUpHospitalId(raw, link?.issuer ?? '');
+          if (!found) {
+            if (field === HOSPITAL_ID_FIELD) fail(column, null, 'the hospital ID is empty');
+            continue;
+          }
+          ({ hash: hospitalHash, patientId: linkedPatientId, pseudonym: newPseudonym } = found);
+          if (field === 'patient') {
+            if (linkedPatientId === null) fail(column, null, NO_PATIENT_WITH_HOSPITAL_ID);
+            else input.patientId = linkedPatientId;
+          } else if (linkedPatientId === null && !link?.createMissing) {
+            fail(column, null, `${NO_PATIENT_WITH_HOSPITAL_ID} (add "createMissing": true to the mapping to create new patients)`);
+          }
+          continue;
+        }
         if (field === 'patient' || field === 'lesion') {
           const parent: EntityName = field;
           const idField = field === 'patient' ? 'patientId' : 'lesionId';
           fieldColumn.set(idField, column);
           if (raw === null) continue;
-          const by = typeof colMapping !== 'string' ? colMapping.by : undefined;
           let id: number | null;
+          if (by === 'levels') {
+            if (input.patientId === undefined) continue; // the patient reference already failed or is empty
+            const found = findLesionByLevels(db, input.patientId as number, raw, sheetMapping.rtStartDate ? row.cells[sheetMapping.rtStartDate] : null, mapping.dateFormat);
+            if ('error' in found) fail(column, raw, found.error);
+            else input.lesionId = found.id;
+            continue;
+          }
           if (by === 'pseudonym' && parent === 'patient') {
             id = (statement(db, 'SELECT id FROM patients WHERE pseudonym = ?').get(String(raw)) as { id: number } | undefined)?.id ?? null;
           } else {
@@ -220,15 +291,15 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         input.drugClass = AGENT_CLASSES[input.agent.toLowerCase()] ?? 'other';
         if (AGENT_CLASSES[input.agent.toLowerCase()]) input.agent = input.agent.toLowerCase();
       }
-      const keyColumn = sheetMapping.key;
-      const keyValue = keyColumn ? row.cells[keyColumn] : (input.pseudonym as string | undefined);
-      if (keyValue === null || keyValue === undefined || String(keyValue).trim() === '') {
-        fail(keyColumn ?? fieldColumn.get('pseudonym') ?? '', null, `the row key ${keyColumn ? `(column "${keyColumn}") ` : ''}is empty`);
+      const identity = rowIdentity(sheetMapping, row, input, hospitalHash);
+      if ('error' in identity) {
+        fail(identity.column, null, identity.error);
         return;
       }
-      const key = sourceKey(secret, mapping, entity, String(keyValue).trim());
+      const key = identity.hashed ?? sourceKey(secret, mapping, entity, identity.text);
       if (seenKeys.has(key)) {
-        fail(keyColumn ?? '', keyValue, `key "${String(keyValue)}" appears more than once in this import`);
+        // A hospital ID is not echoed (see above); other keys are the sheet's own row ids.
+        fail(identity.column, identity.hashed ? null : identity.text, identity.hashed ? 'this hospital ID appears more than once in this sheet' : `key "${identity.text}" appears more than once in this import`);
         return;
       }
       seenKeys.add(key);
@@ -237,17 +308,37 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
         const failed = new Set(rejected.filter((r) => r.sheet === sheet.name && r.row === row.rowNumber).map((r) => r.column));
         for (const e of validateRecord(entity, input).errors) {
           const column = fieldColumn.get(e.field);
-          if (column && !failed.has(column) && e.field !== 'patientId' && e.field !== 'lesionId') fail(column, (e.value ?? null) as Cell, e.message);
+          if (column && !failed.has(column) && e.field !== 'patientId' && e.field !== 'lesionId' && e.field !== 'pseudonym') fail(column, (e.value ?? null) as Cell, e.message);
         }
         return;
       }
-      input.sourceKey = key;
+      // Linked rows update the patient/lesion they matched (keeping its own source key); new ones
+      // get a key from the keyed hash (and, for a patient, the pseudonym the DICOM import would give).
+      let existing: number | null;
+      if (entity === 'patient' && link) {
+        existing = linkedPatientId;
+        if (existing === null) input.pseudonym = newPseudonym;
+      } else if (entity === 'lesion' && link) {
+        existing = input.patientId === undefined ? null : findLesionId(db, input.patientId as number, input.levels);
+        // The patient's lesion at these levels must be the one treated on the given RT start date.
+        const levels = typeof input.levels === 'string' ? parseLesionLevels(input.levels) : null;
+        const mismatch = existing !== null && sheetMapping.rtStartDate && levels?.ok ? rtStartMismatch(db, existing, levels.levels, row.cells[sheetMapping.rtStartDate], mapping.dateFormat) : null;
+        if (mismatch) {
+          fail(fieldColumn.get('levels') ?? '', (input.levels as Cell) ?? null, mismatch);
+          return;
+        }
+      } else {
+        existing = findByKey(db, entity, key);
+      }
+      const keepOwnKey = existing !== null && (entity === 'patient' || entity === 'lesion') && link !== null;
+      if (!keepOwnKey) input.sourceKey = key;
       input.sourceLocator = `${workbook.fileName} ${sheet.name} row ${row.rowNumber}`;
 
       try {
-        const existing = findByKey(db, entity, key);
         if (existing === null) {
-          insertValidated(db, entity, validateForWrite(db, entity, input), provenance(), who);
+          const created = insertValidated(db, entity, validateForWrite(db, entity, input), provenance(), who);
+          // The link row (hash only) lets child sheets, re-imports and later DICOM scans find the patient.
+          if (entity === 'patient' && link && hospitalHash) linkHospitalIdHash(db, created.id, hospitalHash);
           summary.inserted++;
         } else {
           const before = getRecord(db, entity, existing);
@@ -263,11 +354,48 @@ export function importTable(db: Database.Database, workbook: Workbook, mappingIn
       } catch (error) {
         if (!(error instanceof CohortValidationError)) throw error;
         for (const e of error.errors) {
-          const column = fieldColumn.get(e.field) ?? (e.field === 'sourceKey' ? (keyColumn ?? '') : e.field);
-          const value = e.value === undefined ? null : (e.value as Cell);
+          const column = fieldColumn.get(e.field) ?? (e.field === 'sourceKey' ? (sheetMapping.key ?? '') : e.field);
+          const value = e.value === undefined || e.field === 'pseudonym' ? null : (e.value as Cell);
           fail(column, value, e.message);
         }
       }
+    }
+
+    /**
+     * A hospital ID cell → its keyed hash (identity/patientLink.ts), the study patient it names (or
+     * null) and the pseudonym a new patient would get (as the DICOM import gives it); null if empty.
+     */
+    function lookUpHospitalId(raw: Cell, issuer: string): { hash: string; patientId: number | null; pseudonym: string } | null {
+      const id = raw === null ? '' : String(raw).trim();
+      if (id === '') return null;
+      return { hash: hospitalIdHash(secret, issuer, id), patientId: findPatientByHospitalId(db, secret, issuer, id), pseudonym: pseudonymFor(secret, issuer, id) };
+    }
+
+    /** The row's identity: its key column, its pseudonym (patients), or its hashed hospital ID / levels (linked rows). */
+    function rowIdentity(sheetMapping: SheetMapping, row: SheetRow, input: Record<string, unknown>, hospitalHash: string | null): { text: string; hashed: string | null; column: string } | { error: string; column: string } {
+      const entity = sheetMapping.entity;
+      const keyColumn = sheetMapping.key;
+      const linked = hospitalIdLinkOf(mapping, sheetMapping) !== null;
+      if (keyColumn) {
+        const value = row.cells[keyColumn];
+        if (value === null || value === undefined || String(value).trim() === '') return { error: `the row key (column "${keyColumn}") is empty`, column: keyColumn };
+        return { text: String(value).trim(), hashed: null, column: keyColumn };
+      }
+      if (entity === 'patient' && linked) {
+        const column = columnOf(sheetMapping.columns[HOSPITAL_ID_FIELD]) ?? '';
+        return hospitalHash ? { text: '', hashed: `${mapping.name}:patient:${hospitalHash.slice(0, 24)}`, column } : { error: 'the hospital ID is empty', column };
+      }
+      if (entity === 'lesion' && linked) {
+        const column = columnOf(sheetMapping.columns.levels) ?? '';
+        const levels = typeof input.levels === 'string' ? parseLesionLevels(input.levels) : null;
+        if (!hospitalHash || !levels?.ok) return { text: '', hashed: `${mapping.name}:lesion:unresolved:${row.rowNumber}`, column };
+        const mac = createHmac('sha256', secret).update(`${hospitalHash}\u001f${levelsToStorage(levels.levels)}`).digest('hex').slice(0, 24);
+        return { text: '', hashed: `${mapping.name}:lesion:${mac}`, column };
+      }
+      const pseudonym = input.pseudonym as string | undefined;
+      const column = columnOf(sheetMapping.columns.pseudonym) ?? '';
+      if (pseudonym === undefined || pseudonym === null || String(pseudonym).trim() === '') return { error: 'the row key is empty', column };
+      return { text: String(pseudonym).trim(), hashed: null, column };
     }
   });
 

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import type { ImportReport, SpreadsheetPreview } from '../../../shared/api/cohort';
 import { DERIVED_ON_IMPORT, ENTITY_FIELDS, ENTITY_NAMES, type EntityName } from '../../../shared/domain/cohortModel';
+import { hospitalIdCandidate } from '../../../shared/domain/hospitalIdColumns';
 import { navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -27,11 +28,27 @@ interface FieldDraft {
   values: string;
   dateFormat: DateFormat | '';
 }
+/**
+ * How a sheet's rows find their patient by hospital ID (tableMapping.ts "Linkage by hospital ID"):
+ * the ID column is hashed with the study key and matched to the study's patients, never stored.
+ */
+interface LinkDraft {
+  byHospitalId: boolean;
+  idColumn: string;
+  issuer: string;
+  /** Patient sheets: create patients whose ID is not in the study. */
+  createMissing: boolean;
+  /** Child sheets: the lesion is found among the patient's lesions by these levels… */
+  levelsColumn: string;
+  /** …and (optionally) the RT start date of its course. */
+  rtStartColumn: string;
+}
 interface SheetDraft {
   sheet: string;
   entity: EntityName | '';
   key: string;
   fields: Record<string, FieldDraft>;
+  link: LinkDraft;
 }
 interface MappingDraft {
   name: string;
@@ -79,10 +96,40 @@ function guessEntity(sheetName: string): EntityName | '' {
   return '';
 }
 
+const hospitalIdColumn = hospitalIdCandidate;
+/** Entities whose rows name a patient (rtCourse rows name only their lesion). */
+const LINKABLE = new Set<EntityName>(['patient', 'lesion', 'systemicTherapy', 'event', 'toxicity']);
+const hasLesionReference = (entity: EntityName) => ENTITY_FIELDS[entity].some((f) => f.name === 'lesionId');
+
+/**
+ * The wizard's first guess: link by hospital ID when the sheet has an ID-like column and the study
+ * already has patients to link to (a first import into an empty study has nobody to match).
+ */
+function guessLink(entity: EntityName | '', headers: string[], studyHasPatients: boolean): LinkDraft {
+  const idColumn = hospitalIdColumn(headers);
+  const levels = headers.find((h) => ['levels', 'level', 'vertebrallevels', 'levelsvertebral'].includes(squash(h))) ?? '';
+  const rtStart = headers.find((h) => ['rtstart', 'rtstartdate', 'startdate'].includes(squash(h))) ?? '';
+  return {
+    byHospitalId: Boolean(entity && LINKABLE.has(entity) && idColumn && studyHasPatients),
+    idColumn,
+    issuer: '',
+    createMissing: false,
+    levelsColumn: entity && entity !== 'lesion' && hasLesionReference(entity) ? levels : '',
+    rtStartColumn: entity && entity !== 'patient' ? rtStart : '',
+  };
+}
+
+/** Fields the link replaces in the column table (shown as the link's own controls instead). */
+function linkedAway(entity: EntityName, link: LinkDraft): Set<string> {
+  if (!link.byHospitalId || !LINKABLE.has(entity)) return new Set();
+  if (entity === 'patient') return new Set(['pseudonym']);
+  return new Set(['patient', ...(link.levelsColumn ? ['lesion'] : [])]);
+}
+
 const storageKey = (preview: SpreadsheetPreview) =>
   `rtcw.mapping.${preview.sheets.map((s) => `${s.name}:${s.headers.join('|')}`).join('/')}`;
 
-function draftFromPreview(preview: SpreadsheetPreview): MappingDraft {
+function draftFromPreview(preview: SpreadsheetPreview, studyHasPatients: boolean): MappingDraft {
   return {
     name: 'import',
     dateFormat: 'YYYY-MM-DD',
@@ -90,7 +137,7 @@ function draftFromPreview(preview: SpreadsheetPreview): MappingDraft {
       const entity = guessEntity(s.name);
       const fields: Record<string, FieldDraft> = {};
       if (entity) for (const f of mappableFields(entity)) fields[f.name] = { column: guessColumn(f, s.headers), values: '', dateFormat: '' };
-      return { sheet: s.name, entity, key: '', fields };
+      return { sheet: s.name, entity, key: '', fields, link: guessLink(entity, s.headers, studyHasPatients) };
     }),
   };
 }
@@ -103,7 +150,16 @@ function mappingFromDraft(draft: MappingDraft, csv: boolean): { mapping: unknown
     .map((s) => {
       const entity = s.entity as EntityName;
       const columns: Record<string, unknown> = {};
+      const away = linkedAway(entity, s.link);
+      const linked = away.size > 0;
+      if (linked) {
+        if (!s.link.idColumn) problems.push(`${s.sheet}: choose the column holding the hospital ID.`);
+        if (entity === 'patient') columns.sourcePatientId = s.link.idColumn;
+        else columns.patient = { column: s.link.idColumn, by: 'sourcePatientId' };
+        if (away.has('lesion')) columns.lesion = { column: s.link.levelsColumn, by: 'levels' };
+      }
       for (const f of mappableFields(entity)) {
+        if (away.has(f.name)) continue;
         const d = s.fields[f.name];
         if (!d?.column) {
           if (f.required) problems.push(`${s.sheet}: map a column to "${f.label}".`);
@@ -121,7 +177,14 @@ function mappingFromDraft(draft: MappingDraft, csv: boolean): { mapping: unknown
         columns[f.name] =
           Object.keys(values).length || d.dateFormat ? { column: d.column, ...(Object.keys(values).length ? { values } : {}), ...(d.dateFormat ? { dateFormat: d.dateFormat } : {}) } : d.column;
       }
-      return { ...(csv ? {} : { sheet: s.sheet }), entity, ...(s.key ? { key: s.key } : {}), columns };
+      const linkOptions = linked
+        ? {
+            ...(s.link.issuer.trim() ? { issuer: s.link.issuer.trim() } : {}),
+            ...(entity === 'patient' && s.link.createMissing ? { createMissing: true } : {}),
+            ...(s.link.rtStartColumn && (away.has('lesion') || entity === 'lesion') ? { rtStartDate: s.link.rtStartColumn } : {}),
+          }
+        : {};
+      return { ...(csv ? {} : { sheet: s.sheet }), entity, ...(s.key ? { key: s.key } : {}), ...linkOptions, columns };
     });
   if (sheets.length === 0) problems.push('Choose what at least one sheet holds.');
   return { mapping: { name: draft.name || 'import', dateFormat: draft.dateFormat, sheets }, problems };
@@ -129,9 +192,15 @@ function mappingFromDraft(draft: MappingDraft, csv: boolean): { mapping: unknown
 
 /** A mapping JSON (e.g. a saved file) → the on-screen draft. */
 function draftFromMapping(json: unknown, preview: SpreadsheetPreview): MappingDraft {
-  const m = json as { name?: string; dateFormat?: DateFormat; sheets?: { sheet?: string; entity: EntityName; key?: string; columns: Record<string, unknown> }[] };
+  const m = json as {
+    name?: string;
+    dateFormat?: DateFormat;
+    issuer?: string;
+    createMissing?: boolean;
+    sheets?: { sheet?: string; entity: EntityName; key?: string; issuer?: string; createMissing?: boolean; rtStartDate?: string; columns: Record<string, unknown> }[];
+  };
   if (!m || !Array.isArray(m.sheets)) throw new Error('The mapping needs a "sheets" list.');
-  const base = draftFromPreview(preview);
+  const base = draftFromPreview(preview, false);
   base.name = m.name ?? 'import';
   base.dateFormat = m.dateFormat ?? 'YYYY-MM-DD';
   for (const sm of m.sheets) {
@@ -141,8 +210,20 @@ function draftFromMapping(json: unknown, preview: SpreadsheetPreview): MappingDr
     target.entity = sm.entity;
     target.key = sm.key ?? '';
     target.fields = {};
+    const columnOf = (cm: unknown) => (typeof cm === 'string' ? cm : ((cm as { column?: string } | undefined)?.column ?? ''));
+    const byOf = (cm: unknown) => (typeof cm === 'object' && cm !== null ? (cm as { by?: string }).by : undefined);
+    const idMapping = sm.entity === 'patient' ? sm.columns?.sourcePatientId : byOf(sm.columns?.patient) === 'sourcePatientId' ? sm.columns?.patient : undefined;
+    target.link = {
+      byHospitalId: idMapping !== undefined,
+      idColumn: idMapping !== undefined ? columnOf(idMapping) : hospitalIdColumn(preview.sheets.find((p) => p.name === target.sheet)?.headers ?? []),
+      issuer: sm.issuer ?? m.issuer ?? '',
+      createMissing: sm.createMissing ?? m.createMissing ?? false,
+      levelsColumn: byOf(sm.columns?.lesion) === 'levels' ? columnOf(sm.columns?.lesion) : '',
+      rtStartColumn: sm.rtStartDate ?? '',
+    };
     for (const f of mappableFields(sm.entity)) target.fields[f.name] = { column: '', values: '', dateFormat: '' };
     for (const [field, cm] of Object.entries(sm.columns ?? {})) {
+      if (field === 'sourcePatientId' || (field === 'patient' && target.link.byHospitalId) || (field === 'lesion' && target.link.levelsColumn)) continue;
       if (typeof cm === 'string') target.fields[field] = { column: cm, values: '', dateFormat: '' };
       else {
         const c = cm as { column?: string; values?: Record<string, unknown>; dateFormat?: DateFormat };
@@ -158,7 +239,8 @@ function draftFromMapping(json: unknown, preview: SpreadsheetPreview): MappingDr
 }
 
 export function SpreadsheetWizard() {
-  const { bump } = useStudy();
+  const { bump, study } = useStudy();
+  const studyHasPatients = (study?.counts.patients ?? 0) > 0;
   const [step, setStep] = useState<Step>('file');
   const [path, setPath] = useState('');
   const [preview, setPreview] = useState<SpreadsheetPreview | null>(null);
@@ -179,7 +261,7 @@ export function SpreadsheetWizard() {
     try {
       const p = await rtcw().inspectSpreadsheet({ path: path.trim() || undefined });
       setPreview(p);
-      let next = draftFromPreview(p);
+      let next = draftFromPreview(p, studyHasPatients);
       let fromStore = false;
       try {
         const saved = localStorage.getItem(storageKey(p));
@@ -292,6 +374,7 @@ export function SpreadsheetWizard() {
             <SheetMappingEditor
               key={sheet.sheet}
               sheet={sheet}
+              studyHasPatients={studyHasPatients}
               preview={preview.sheets[si]}
               onChange={(next) => setDraft({ ...draft, sheets: draft.sheets.map((s, k) => (k === si ? next : s)) })}
             />
@@ -429,14 +512,26 @@ export function SpreadsheetWizard() {
   );
 }
 
-function SheetMappingEditor({ sheet, preview, onChange }: { sheet: SheetDraft; preview: SpreadsheetPreview['sheets'][number]; onChange(s: SheetDraft): void }) {
+function SheetMappingEditor({
+  sheet,
+  preview,
+  studyHasPatients,
+  onChange,
+}: {
+  sheet: SheetDraft;
+  preview: SpreadsheetPreview['sheets'][number];
+  studyHasPatients: boolean;
+  onChange(s: SheetDraft): void;
+}) {
   const baseId = useId();
-  const fields = sheet.entity ? mappableFields(sheet.entity) : [];
+  const away = sheet.entity ? linkedAway(sheet.entity, sheet.link) : new Set<string>();
+  const fields = sheet.entity ? mappableFields(sheet.entity).filter((f) => !away.has(f.name)) : [];
   const setEntity = (entity: EntityName | '') => {
     const next: Record<string, FieldDraft> = {};
     if (entity) for (const f of mappableFields(entity)) next[f.name] = { column: guessColumn(f, preview.headers), values: '', dateFormat: '' };
-    onChange({ ...sheet, entity, fields: next });
+    onChange({ ...sheet, entity, fields: next, link: guessLink(entity, preview.headers, studyHasPatients) });
   };
+  const linked = sheet.entity !== '' && LINKABLE.has(sheet.entity) && sheet.link.byHospitalId;
   const setField = (name: string, patch: Partial<FieldDraft>) =>
     onChange({ ...sheet, fields: { ...sheet.fields, [name]: { ...(sheet.fields[name] ?? { column: '', values: '', dateFormat: '' }), ...patch } } });
   return (
@@ -460,7 +555,7 @@ function SheetMappingEditor({ sheet, preview, onChange }: { sheet: SheetDraft; p
           <div className="field">
             <label htmlFor={`${baseId}-key`}>Row key column</label>
             <select id={`${baseId}-key`} value={sheet.key} onChange={(e) => onChange({ ...sheet, key: e.target.value })}>
-              <option value="">{sheet.entity === 'patient' ? '— pseudonym is the key —' : '— none —'}</option>
+              <option value="">{sheet.entity === 'patient' ? (linked ? '— the hospital ID is the key —' : '— pseudonym is the key —') : sheet.entity === 'lesion' && linked ? '— patient + levels are the key —' : '— none —'}</option>
               {preview.headers.map((h) => (
                 <option key={h}>{h}</option>
               ))}
@@ -471,6 +566,9 @@ function SheetMappingEditor({ sheet, preview, onChange }: { sheet: SheetDraft; p
           Columns: {preview.headers.join(', ')}
         </div>
       </div>
+      {sheet.entity && LINKABLE.has(sheet.entity) && (sheet.link.idColumn || sheet.link.byHospitalId) && (
+        <HospitalIdLink sheet={sheet} preview={preview} onChange={(link) => onChange({ ...sheet, link })} />
+      )}
       {sheet.entity && (
         <table className="data" aria-label={`Column mapping for ${sheet.sheet}`}>
           <thead>
@@ -522,6 +620,73 @@ function SheetMappingEditor({ sheet, preview, onChange }: { sheet: SheetDraft; p
           </tbody>
         </table>
       )}
+    </fieldset>
+  );
+}
+
+/**
+ * The hospital-ID choice (issue 11): offered first, and chosen by default, when the sheet has an
+ * ID-like column — follow-up data from the hospital's systems is keyed by MRN, and linking it to the
+ * DICOM-imported patients is what the user wants, without the MRN ever being stored.
+ */
+function HospitalIdLink({ sheet, preview, onChange }: { sheet: SheetDraft; preview: SpreadsheetPreview['sheets'][number]; onChange(link: LinkDraft): void }) {
+  const baseId = useId();
+  const link = sheet.link;
+  const entity = sheet.entity as EntityName;
+  const set = (patch: Partial<LinkDraft>) => onChange({ ...link, ...patch });
+  const columnSelect = (label: string, value: string, onSelect: (v: string) => void, emptyLabel: string) => (
+    <select aria-label={label} value={value} onChange={(e) => onSelect(e.target.value)}>
+      <option value="">{emptyLabel}</option>
+      {preview.headers.map((h) => (
+        <option key={h}>{h}</option>
+      ))}
+    </select>
+  );
+  return (
+    <fieldset className="hospital-id-link" style={{ marginBottom: 10, borderColor: '#b5cbe8', background: '#f5f9fe' }}>
+      <legend>How rows find their patient</legend>
+      <div>
+        <label>
+          <input type="radio" name={`${baseId}-mode`} checked={link.byHospitalId} onChange={() => set({ byHospitalId: true })} /> By hospital ID{' '}
+          <strong>(recommended)</strong> in column{' '}
+          {columnSelect('Hospital ID column', link.idColumn, (v) => set({ idColumn: v }), '— choose —')}
+        </label>
+        <div className="small muted" style={{ marginLeft: 24 }}>
+          Matched to this study&apos;s patients (e.g. those imported from DICOM) through a keyed hash made with the study key. The ID
+          itself is never stored, shown in the cohort or written to the audit trail.
+          {entity === 'patient' ? ' Rows whose ID matches no patient are rejected, unless you allow new patients below.' : ' Rows whose ID matches no patient are rejected.'}
+        </div>
+        {link.byHospitalId && (
+          <div className="inline-fields" style={{ marginLeft: 24, marginTop: 6 }}>
+            {entity === 'patient' && (
+              <label className="small">
+                <input type="checkbox" checked={link.createMissing} onChange={(e) => set({ createMissing: e.target.checked })} /> Create new patients for IDs not in
+                the study
+              </label>
+            )}
+            {entity !== 'patient' && entity !== 'lesion' && hasLesionReference(entity) && (
+              <label className="small">
+                Lesion by vertebral levels in column {columnSelect('Lesion levels column', link.levelsColumn, (v) => set({ levelsColumn: v }), '— no lesion —')}
+              </label>
+            )}
+            {entity !== 'patient' && (link.levelsColumn || entity === 'lesion') && (
+              <label className="small">
+                RT start date column (optional) {columnSelect('RT start date column', link.rtStartColumn, (v) => set({ rtStartColumn: v }), '— none —')}
+              </label>
+            )}
+            <label className="small">
+              Issuer of the ID (optional){' '}
+              <input type="text" aria-label="Issuer of the hospital ID" value={link.issuer} onChange={(e) => set({ issuer: e.target.value })} style={{ width: 120 }} />
+            </label>
+          </div>
+        )}
+      </div>
+      <div style={{ marginTop: 6 }}>
+        <label>
+          <input type="radio" name={`${baseId}-mode`} checked={!link.byHospitalId} onChange={() => set({ byHospitalId: false })} />{' '}
+          {entity === 'patient' ? 'By pseudonym (new patients of this spreadsheet)' : "By the patient sheet's key column or the pseudonym"}
+        </label>
+      </div>
     </fieldset>
   );
 }

@@ -4,6 +4,7 @@ import { PageTitle, navigate } from '../navigation';
 import { useStudy } from '../StudyContext';
 import { formatTimestamp } from '../../../shared/domain/displayFormat';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { ShareCopyPanel } from '../components/ShareCopyPanel';
 import { StudySettingsPanel } from '../components/StudySettingsPanel';
 import { isCancelled, isDesktop, rtcw, showError, type ShownError } from '../rtcw';
 
@@ -123,6 +124,12 @@ export function StudyPage() {
                   study, for learning the workflow. Do not report its numbers.
                 </p>
               )}
+              {study.sharedCopy && (
+                <p className="notice info small" style={{ marginTop: 8 }} data-shared-copy>
+                  This is a <strong>shared, de-identified copy</strong>: dates are shifted per patient (intervals kept) and it
+                  has no study key, so DICOM import and linking spreadsheets by hospital ID are not possible here.
+                </p>
+              )}
             </div>
             <div className="spacer" />
             <div className="button-row">
@@ -158,6 +165,7 @@ export function StudyPage() {
       )}
 
       {study && <StudySettingsPanel />}
+      {study && <ShareCopyPanel />}
 
       {firstStart && (
         <section className="panel" aria-labelledby="demo-offer-heading" style={{ borderColor: '#b5cbe8', background: '#f5f9fe' }}>

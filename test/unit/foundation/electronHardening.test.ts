@@ -335,6 +335,8 @@ describe('native menu', () => {
     openDemoStudy: vi.fn(),
     exportStudyKey: vi.fn(),
     importStudyKey: vi.fn(),
+    shareCopy: vi.fn(),
+    reidList: vi.fn(),
     about: vi.fn(),
   };
   const template = menuTemplate(actions, [{ path: '/data/a.rtcw', fileName: 'a.rtcw', openedAt: '2026-01-01T00:00:00Z', exists: true }], 'linux');
@@ -348,6 +350,8 @@ describe('native menu', () => {
       'Open Demo Study',
       'Export Study Key…',
       'Import Study Key…',
+      'Share a De-identified Copy…',
+      'Re-identification List…',
       'Quit',
     ]);
     expect(items('&Help').map((i) => i.label)).toEqual(['About RT Cohort Workstation']);
@@ -366,6 +370,19 @@ describe('native menu', () => {
     expect(actions.exportStudyKey).toHaveBeenCalled();
     items('&File').find((i) => i.label === 'Import Study Key…')!.click!();
     expect(actions.importStudyKey).toHaveBeenCalled();
+    const byLabel = (label: string) => items('&File').find((i) => i.label === label) as { click: () => void; enabled?: boolean };
+    byLabel('Share a De-identified Copy…').click();
+    expect(actions.shareCopy).toHaveBeenCalled();
+    byLabel('Re-identification List…').click();
+    expect(actions.reidList).toHaveBeenCalled();
+  });
+
+  it('offers sharing only with a study open, and no re-identification list in a shared copy', () => {
+    const file = (study: { open: boolean; sharedCopy: boolean }) =>
+      (menuTemplate(actions, [], 'linux', study).find((m) => m.label === '&File')?.submenu as { label?: string; enabled?: boolean }[]).filter((i) => /Share|Re-identification/.test(i.label ?? '')).map((i) => i.enabled);
+    expect(file({ open: false, sharedCopy: false })).toEqual([false, false]);
+    expect(file({ open: true, sharedCopy: false })).toEqual([true, true]);
+    expect(file({ open: true, sharedCopy: true })).toEqual([true, false]);
     items('&Help')[0].click!();
     expect(actions.about).toHaveBeenCalled();
   });

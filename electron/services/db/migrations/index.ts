@@ -8,6 +8,7 @@ import { up as editHistory } from './0004-edit-history';
 import { up as rtCoursePhases } from './0005-rt-course-phases';
 import { up as deidentifyStudy } from './0006-deidentify-study';
 import { up as appendOnlyAudit } from './0007-append-only-audit';
+import { up as sharedCopy } from './0008-shared-copy';
 import type { StudyKeyStore } from '../../identity/studyKey';
 
 /** What a migration may need from outside the file (studyFile.ts passes it through). */
@@ -36,4 +37,5 @@ export const migrations: Migration[] = [
   { version: 6, name: 'deidentify-study', up: deidentifyStudy, removesIdentifiers: true },
   // After 6: de-identification rewrites audit_log rows, which the append-only triggers forbid.
   { version: 7, name: 'append-only-audit', up: appendOnlyAudit },
+  { version: 8, name: 'shared-copy', up: sharedCopy },
 ];
