@@ -103,7 +103,8 @@ describe('electron bundles', () => {
   it('the built service host answers over a fork channel, with its prebuilt workers', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-built-host-'));
     setServiceHostFile(path.join(outdir, 'main', 'serviceHost.cjs'));
-    const host = await startServiceHost({ methods: api, userDataDir: dir, choosePath: async (r) => r.requested ?? null });
+    // User data in its own subfolder: the app's own folders are never an export target (fileGrants.ts).
+    const host = await startServiceHost({ methods: api, userDataDir: path.join(dir, 'user-data'), choosePath: async (r) => r.requested ?? null });
     try {
       expect(await host.call('openDemoStudy', {})).toMatchObject({ ok: true, result: { synthetic: true } });
       // exportFigure runs figureExportWorker.cjs from beside the host (fonts found from its own path).
