@@ -71,7 +71,8 @@ describe('keyboard only', () => {
     await page.keyboard.type(path.join(IMPORT, 'redcap-export.xlsx'));
     await tabTo(page, /^Read file$/);
     await page.keyboard.press('Enter');
-    await tabTo(page, /^Use a mapping file \(JSON\)$/);
+    await page.getByText('Use a mapping file (JSON)').waitFor(POLL); // the mapping step has rendered
+    await tabTo(page, /^Use a mapping file \(JSON\)$/, 300);
     await page.keyboard.press('Enter');
     await tabTo(page, /^Mapping \(JSON\)$/);
     await page.keyboard.insertText(fs.readFileSync(path.join(IMPORT, 'redcap-mapping.json'), 'utf8'));
