@@ -4,6 +4,7 @@
 // reproduces the analysis ("Copy R code"). Every value lives in the spec (shared/api/analysis.ts).
 import { useId, useState } from 'react';
 import { ANALYSIS_VARIABLES, DEFAULT_RULES, variableLevels, type AnalysisRules, type AnalysisSpec } from '../../../shared/api/analysis';
+import { SelectField } from '../components/SelectField';
 
 type Update = (patch: Partial<AnalysisSpec>) => void;
 
@@ -31,21 +32,6 @@ function NumberField(props: { label: string; value: number | null; onChange(v: n
   );
 }
 
-function Choice(props: { label: string; value: string; onChange(v: string): void; options: ReadonlyArray<readonly [string, string]> }) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>{props.label}</label>
-      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
-        {props.options.map(([v, l]) => (
-          <option key={v} value={v}>
-            {l}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
 
 /** x-axis range and ticks (default: the follow-up range), annotation position, median line. */
 export function FigureAxisOptions({ spec, update }: { spec: AnalysisSpec; update: Update }) {
@@ -57,7 +43,7 @@ export function FigureAxisOptions({ spec, update }: { spec: AnalysisSpec; update
         <NumberField label="x axis to (months)" value={chart.xMax} min={1} max={600} placeholder="follow-up" onChange={(v) => set({ xMax: v })} />
         <NumberField label="Tick every (months)" value={chart.xStep} min={0.25} max={120} placeholder="auto" onChange={(v) => set({ xStep: v })} />
       </div>
-      <Choice
+      <SelectField
         label="Test and HR block"
         value={chart.annotation}
         onChange={(v) => set({ annotation: v as AnalysisSpec['chart']['annotation'] })}
@@ -126,7 +112,7 @@ export function CutoffsAndRules({ spec, update }: { spec: AnalysisSpec; update: 
         <NumberField label="SINS ≥" value={r.sinsUnstableFrom} min={1} max={18} step={1} hint={`default ${d.sinsUnstableFrom}`} onChange={(v) => v !== null && set({ sinsUnstableFrom: Math.round(v) })} />
         <NumberField label="ECOG ≥" value={r.ecogHighFrom} min={1} max={4} step={1} hint={`default ${d.ecogHighFrom}`} onChange={(v) => v !== null && set({ ecogHighFrom: Math.round(v) })} />
       </div>
-      <Choice
+      <SelectField
         label="Location row"
         value={r.locationCounting}
         onChange={(v) => set({ locationCounting: v as AnalysisRules['locationCounting'] })}
@@ -136,7 +122,7 @@ export function CutoffsAndRules({ spec, update }: { spec: AnalysisSpec; update: 
           ['regions', 'Regions involved (% of regions, as the reference study)'],
         ]}
       />
-      <Choice
+      <SelectField
         label="Percentages of"
         value={r.percentOf}
         onChange={(v) => set({ percentOf: v as AnalysisRules['percentOf'] })}
@@ -145,7 +131,7 @@ export function CutoffsAndRules({ spec, update }: { spec: AnalysisSpec; update: 
           ['all', 'All rows'],
         ]}
       />
-      <Choice
+      <SelectField
         label="Categorical test"
         value={r.categoricalTest}
         onChange={(v) => set({ categoricalTest: v as AnalysisRules['categoricalTest'] })}
@@ -166,7 +152,7 @@ export function NumberFormatOptions({ spec, update }: { spec: AnalysisSpec; upda
   return (
     <fieldset>
       <legend>Numbers</legend>
-      <Choice
+      <SelectField
         label="P values"
         value={f.pStyle}
         onChange={(v) => set({ pStyle: v as AnalysisSpec['format']['pStyle'] })}

@@ -12,6 +12,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { useLongJob } from '../components/useLongJob';
 import { isDesktop, rtcw, showError, type ShownError } from '../rtcw';
+import { SelectField } from '../components/SelectField';
 
 type Item = 'survival' | 'forest' | 'table1' | 'cox' | 'firstFailure' | 'toxicity' | 'methods';
 const ITEMS: { id: Item; label: string; kind: 'figure' | 'table' | 'text' }[] = [
@@ -182,12 +183,12 @@ function ExportWorkspace() {
           <fieldset>
             <legend>Figure</legend>
             <div className="fields" style={{ gridTemplateColumns: '1fr' }}>
-              <Select label="Format" value={figureFormat} onChange={(v) => setFigureFormat(v as typeof figureFormat)} options={FIGURE_FORMATS.map((f) => [f, f.toUpperCase()])} />
-              <Select label="Size" value={preset} onChange={(v) => setPreset(v as 'single' | 'double')} options={[['single', 'Single column (85 mm)'], ['double', 'Double column (174 mm)']]} />
-              {raster && <Select label="Resolution" value={String(dpi)} onChange={(v) => setDpi(Number(v) as 300 | 600 | 1200)} options={[['300', '300 dpi'], ['600', '600 dpi'], ['1200', '1200 dpi']]} />}
-              <Select label="Palette" value={palette} onChange={(v) => setPalette(v as 'okabe-ito' | 'grey')} options={[['okabe-ito', 'Colour-blind safe'], ['grey', 'Greyscale']]} />
-              <Select label="P values" value={pStyle} onChange={(v) => setPStyle(v as PStyle)} options={[['', 'As the analysis'], ['ama', 'AMA (P = .02)'], ['nejm', 'NEJM (P = 0.02)'], ['lancet', 'Lancet (p=0·02)'], ['exact', 'Exact']]} />
-              {item === 'forest' && <Select label="Model" value={model} onChange={(v) => setModel(v as 'multivariable' | 'univariate')} options={[['multivariable', 'Multivariable'], ['univariate', 'Univariate']]} />}
+              <SelectField label="Format" value={figureFormat} onChange={(v) => setFigureFormat(v as typeof figureFormat)} options={FIGURE_FORMATS.map((f) => [f, f.toUpperCase()])} />
+              <SelectField label="Size" value={preset} onChange={(v) => setPreset(v as 'single' | 'double')} options={[['single', 'Single column (85 mm)'], ['double', 'Double column (174 mm)']]} />
+              {raster && <SelectField label="Resolution" value={String(dpi)} onChange={(v) => setDpi(Number(v) as 300 | 600 | 1200)} options={[['300', '300 dpi'], ['600', '600 dpi'], ['1200', '1200 dpi']]} />}
+              <SelectField label="Palette" value={palette} onChange={(v) => setPalette(v as 'okabe-ito' | 'grey')} options={[['okabe-ito', 'Colour-blind safe'], ['grey', 'Greyscale']]} />
+              <SelectField label="P values" value={pStyle} onChange={(v) => setPStyle(v as PStyle)} options={[['', 'As the analysis'], ['ama', 'AMA (P = .02)'], ['nejm', 'NEJM (P = 0.02)'], ['lancet', 'Lancet (p=0·02)'], ['exact', 'Exact']]} />
+              {item === 'forest' && <SelectField label="Model" value={model} onChange={(v) => setModel(v as 'multivariable' | 'univariate')} options={[['multivariable', 'Multivariable'], ['univariate', 'Univariate']]} />}
             </div>
             <p className="small muted" style={{ marginTop: 8 }}>
               {widthMm} mm wide{raster ? ` · ${pixelsForMm(widthMm, dpi)} px at ${dpi} dpi` : ' · vector, font embedded'}
@@ -198,8 +199,8 @@ function ExportWorkspace() {
           <fieldset>
             <legend>Table</legend>
             <div className="fields" style={{ gridTemplateColumns: '1fr' }}>
-              <Select label="Format" value={tableFormat} onChange={(v) => setTableFormat(v as TableFormat)} options={[['docx', 'Word (DOCX)'], ['xlsx', 'Excel (XLSX)'], ['csv', 'CSV'], ['html', 'HTML'], ['latex', 'LaTeX']]} />
-              <Select label="P values" value={pStyle} onChange={(v) => setPStyle(v as PStyle)} options={[['', 'As the analysis'], ['ama', 'AMA'], ['nejm', 'NEJM'], ['lancet', 'Lancet'], ['exact', 'Exact']]} />
+              <SelectField label="Format" value={tableFormat} onChange={(v) => setTableFormat(v as TableFormat)} options={[['docx', 'Word (DOCX)'], ['xlsx', 'Excel (XLSX)'], ['csv', 'CSV'], ['html', 'HTML'], ['latex', 'LaTeX']]} />
+              <SelectField label="P values" value={pStyle} onChange={(v) => setPStyle(v as PStyle)} options={[['', 'As the analysis'], ['ama', 'AMA'], ['nejm', 'NEJM'], ['lancet', 'Lancet'], ['exact', 'Exact']]} />
             </div>
           </fieldset>
         )}
@@ -277,18 +278,3 @@ function ExportWorkspace() {
   );
 }
 
-function Select(props: { label: string; value: string; onChange(v: string): void; options: readonly (readonly [string, string])[] }) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>{props.label}</label>
-      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
-        {props.options.map(([v, l]) => (
-          <option key={v} value={v}>
-            {l}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
