@@ -59,6 +59,22 @@ describe('the study date/number setting at 1280×720 (de-DE)', () => {
     expect(gridText.join(' ')).not.toMatch(ISO_DATE);
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-display-format-grid-1280x720.png') });
 
+    // DICOM review: doses, BED and dates of the proposals in the same format.
+    await nav(page, 'Import');
+    await page.getByRole('tab', { name: 'DICOM folder' }).click();
+    await page.getByLabel('Folder to scan').fill(path.resolve('test/fixtures/dicom/cohort-a'));
+    await page.getByRole('button', { name: 'Scan folder' }).click();
+    const proposals = page.getByRole('table', { name: 'Proposed lesions' });
+    await proposals.waitFor({ timeout: 60_000 });
+    const reviewText = (await proposals.locator('tbody').textContent())!;
+    expect(reviewText).toMatch(/\d,\d\d/);
+    const numbers = await proposals.locator('tbody td.num').allTextContents();
+    expect(numbers.some((n) => /^\d+,\d\d$/.test(n))).toBe(true);
+    expect(numbers.filter((n) => n.includes('.'))).toEqual([]);
+    expect(reviewText).toMatch(/\d{2}\.\d{2}\.\d{4}/);
+    expect(reviewText).not.toMatch(ISO_DATE);
+    expect(await page.getByText('Dates as DD.MM.YYYY or YYYY-MM-DD (study setting)').count()).toBe(1);
+
     // Analysis: landmark rates, Table 1 and the Cox table with decimal commas.
     await nav(page, 'Analysis');
     const landmarks = page.getByRole('table', { name: 'Landmark rates' });

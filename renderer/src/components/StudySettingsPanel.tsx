@@ -138,7 +138,7 @@ export function StudySettingsPanel() {
               </option>
             </select>
             <span className="field-hint">
-              Grids, lists, result tables and exported tables. The analysis dataset and R script stay ISO.
+              Grids, lists, result tables and exported tables. Figures follow the analysis’s journal style; the analysis dataset and R script stay ISO.
             </span>
           </div>
         </div>

@@ -9,7 +9,7 @@ import { useLongJob } from '../components/useLongJob';
 import { rtcw, showError, type ShownError } from '../rtcw';
 import { navigate } from '../navigation';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
-import { formatDate, parseTypedDate, typedDatePattern, type DisplaySetting } from '../../../shared/domain/displayFormat';
+import { formatDate, localiseText, parseTypedDate, typedDatePattern, type DisplaySetting } from '../../../shared/domain/displayFormat';
 
 type Step = 'folder' | 'scan' | 'review' | 'done';
 const STEPS: { id: Step; label: string }[] = [
@@ -380,6 +380,7 @@ function ProposalRow(props: {
   const l = props.lesion;
   const e = props.edit;
   const [editing, setEditing] = useState(false);
+  const local = (text: string) => localiseText(text, props.display.format, props.display.locale);
   const name = `${l.pseudonym} ${levelsText(e?.levels ?? l.levels) || 'unknown levels'}`;
   const rowClass = [l.needsReview && !l.inCohort ? 'flagged' : '', e ? 'edited' : ''].filter(Boolean).join(' ') || undefined;
   return (
@@ -405,12 +406,12 @@ function ProposalRow(props: {
         </td>
         <td>{levelsText(e?.levels ?? l.levels) || '—'}</td>
         <td className="small">
-          {l.phases.length === 0 ? '—' : l.phases.map((p, i) => <div key={i}>{phaseText(p)}</div>)}
+          {l.phases.length === 0 ? '—' : l.phases.map((p, i) => <div key={i}>{local(phaseText(p))}</div>)}
         </td>
-        <td className="num">{fmt(e?.totalDoseGy ?? l.totalDoseGy)}</td>
+        <td className="num">{local(fmt(e?.totalDoseGy ?? l.totalDoseGy))}</td>
         <td className="num">{e?.fractionsPlanned ?? l.fractionsPlanned ?? '—'}</td>
         <td className="num">{e?.fractionsDelivered ?? l.fractionsDelivered ?? '—'}</td>
-        <td className="num">{fmt(l.bedGy, 2)}</td>
+        <td className="num">{local(fmt(l.bedGy, 2))}</td>
         <td>{l.sbrt === null ? '—' : l.sbrt ? 'yes' : 'no'}</td>
         <td>{formatDate(e?.rtStartDate ?? l.rtStartDate, props.display.format, props.display.locale) || '—'}</td>
         <td>{l.location ?? '—'}</td>
