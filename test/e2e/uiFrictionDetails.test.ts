@@ -5,12 +5,11 @@
 // the page"); clipped grid text ends in an ellipsis with the whole text on hover; lists write
 // timestamps as the study setting says (ISO: no "12/3/2026, 6:36 AM"); the Table 1 CSV has the
 // screen's words and dashes (male/female, 0–1), not codes.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { populateDemoStudy } from '../../electron/services/analysis/demoStudy';
-import { ARTIFACTS, POLL, useAppSession } from './appSession';
+import { ARTIFACTS, POLL, exportTableCsv, useAppSession } from './appSession';
 
 const session = useAppSession({ populateDemo: (db) => populateDemoStudy(db) });
 const IMPORT = path.resolve('test/fixtures/import');
@@ -153,16 +152,7 @@ describe('issue 16 details at 1280×720', () => {
     await screen.waitFor(POLL);
     const labels = (await screen.locator('tbody th').allTextContents()).map((t) => t.trim());
     expect(labels).toEqual(expect.arrayContaining(['male', 'female', '0–1']));
-    await nav(page, 'Export');
-    await page.getByRole('radio', { name: 'Table 1' }).check();
-    await page.getByLabel('Format').selectOption('csv');
-    const file = path.join(dir, 'table1.csv');
-    await page.getByLabel('Save as').fill(file);
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByText(/Exported CSV/i).waitFor(POLL);
-    const firstColumn = fs
-      .readFileSync(file, 'utf8')
-      .replace(/^\uFEFF/, '')
+    const firstColumn = (await exportTableCsv(page, 'Table 1', path.join(dir, 'table1.csv')))
       .split('\r\n')
       .map((l) => (l.startsWith('"') ? l.slice(1, l.indexOf('"', 1)) : l.split(',')[0]));
     for (const label of labels) expect(firstColumn).toContain(label);
