@@ -10,8 +10,15 @@
 // I⁻¹ (Σᵢ ηᵢηᵢᵀ) I⁻¹ with ηᵢ the influence terms for β including the part due to estimating Ĝ
 // (Fine & Gray 1999, §4). crrvv's nested loops are rewritten as prefix/suffix sums over time
 // (exactly the same sums, O(n·p²) instead of O(n²·p)).
+//
+// Monotone pseudo-likelihood (separation: e.g. every event of interest in one group, or at each such
+// event the subject with the largest covariate of its weighted risk set): the maximum is not attained
+// and crr stops (converged or not) somewhere along the ray to ±∞, at numbers that depend on rounding.
+// As coxph flags a monotone likelihood (coxModel.ts), such coefficients are reported as diverging
+// instead; see divergingCoefficients below for the rule.
 import { ModelFitError, sortOrder } from './coxModel';
-import { cholesky, inverse, solve, TOLER_CHOL } from './matrix';
+import { cholesky, choleskySolve, inverse, solve, TOLER_CHOL } from './matrix';
+import { chiSquareUpperTail, normalQuantile } from './distributions';
 
 export interface FineGrayInput {
   time: Float64Array;
@@ -37,6 +44,12 @@ export interface FineGrayFit {
   converged: boolean;
   events: number;
   competingEvents: number;
+  /** Per coefficient: the estimate diverges (monotone pseudo-likelihood); its numbers are not usable. */
+  infinite: boolean[];
+  /** Per diverging coefficient, the direction it runs off to (the sign of β along the ray); else 0. */
+  direction: number[];
+  /** True when any coefficient diverges. */
+  monotoneLikelihood: boolean;
 }
 
 interface Data {
@@ -213,10 +226,12 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
   groupStart.push(n);
   const d: Data = { n, p, x, fstatus, time, g: censoringWeights(time, censored), groupStart: Int32Array.from(groupStart), groups };
 
-  // Newton–Raphson with backtracking, as crr.
+  // Newton–Raphson with backtracking, as crr. A singular information on the way is either the sign of
+  // a diverging coefficient (its information vanishes along the ray) or a refusal (collinear columns).
   let b = new Float64Array(p);
   let converged = false;
   let iterations = 0;
+  let divergence: Divergence | null = null;
   for (let ll = 0; ll <= maxIter; ll++) {
     iterations = ll;
     const z = objective(d, b, true);
@@ -227,10 +242,14 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
       break;
     }
     if (ll === maxIter) break;
-    assertEstimable(z.v, p, names);
-    const step = solve(z.v, z.s, p);
-    if (!step) throw new ModelFitError('the information matrix is singular (collinear covariates?)');
-    const sc = step.map((v) => -v);
+    const singular = singularColumns(z.v, p);
+    const step = singular ? null : solve(z.v, z.s, p);
+    if (!step) {
+      divergence = divergingCoefficients(d, b);
+      if (divergence.infinite.some(Boolean)) break;
+      refuseSingular(singular ?? [], names);
+    }
+    const sc = step!.map((v) => -v);
     let slope = 0;
     for (let j = 0; j < p; j++) slope += sc[j] * z.s[j];
     let bn = b.map((v, j) => v + sc[j]);
@@ -247,13 +266,43 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
     if (halvings > 20) break;
     b = bn;
   }
+  divergence ??= divergingCoefficients(d, b);
+  const { infinite, direction } = divergence;
+  const monotone = infinite.some(Boolean);
 
   const { v: info, lik } = objective(d, b, true);
-  assertEstimable(info, p, names);
-  const h = inverse(info, p);
-  if (!h) throw new ModelFitError('the information matrix is singular (collinear covariates?)');
-  const v2 = influenceCrossProduct(d, b);
-  const variance = new Float64Array(p * p);
+  const singular = singularColumns(info, p);
+  const h = singular ? null : inverse(info, p);
+  if (!h && !monotone) refuseSingular(singular ?? [], names);
+  const variance = new Float64Array(p * p).fill(NaN);
+  if (h) sandwich(h, influenceCrossProduct(d, b), p, variance);
+  const se = new Float64Array(p);
+  for (let j = 0; j < p; j++) se[j] = Math.sqrt(variance[j * p + j]);
+  for (let j = 0; j < p; j++) {
+    if (monotone) continue; // the other coefficients' numbers are checked where they are reported
+    if (!(se[j] > 0) || !Number.isFinite(se[j]) || !Number.isFinite(b[j])) {
+      throw new ModelFitError(`the Fine–Gray fit gives no usable standard error for '${names[j]}' (a singular or degenerate fit); remove or recode that covariate`);
+    }
+  }
+  return {
+    n,
+    names,
+    coef: b,
+    variance,
+    se,
+    loglik: -lik,
+    iterations,
+    converged,
+    events,
+    competingEvents: competing,
+    infinite,
+    direction,
+    monotoneLikelihood: monotone,
+  };
+}
+
+/** crr's variance H⁻¹ (Σ ηᵢηᵢᵀ) H⁻¹, written into `out`. */
+function sandwich(h: Float64Array, v2: Float64Array, p: number, out: Float64Array): void {
   const tmp = new Float64Array(p * p);
   for (let i = 0; i < p; i++)
     for (let j = 0; j < p; j++) {
@@ -265,35 +314,199 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
     for (let j = 0; j < p; j++) {
       let s = 0;
       for (let k = 0; k < p; k++) s += tmp[i * p + k] * h[j * p + k];
-      variance[i * p + j] = s;
+      out[i * p + j] = s;
     }
-  const se = new Float64Array(p);
-  for (let j = 0; j < p; j++) se[j] = Math.sqrt(variance[j * p + j]);
+}
+
+interface Divergence {
+  infinite: boolean[];
+  direction: number[];
+}
+
+/** coxph.control's eps and toler.inf = √eps, the constants of coxph.fit's "may be infinite" check. */
+const COX_EPS = 1e-9;
+const TOLER_INF = Math.sqrt(COX_EPS);
+/** A Newton step of at least this many standard deviations of a covariate (in β·sd) is not a rounding residue. */
+const DIVERGING_STEP = 1e-3;
+
+/**
+ * Which coefficients diverge. crr's own stopping rule cannot tell: along a ray of monotone
+ * pseudo-likelihood the score and the information both decay like e^(−β·gap), so crr stops (after 10
+ * iterations, or "converged" because the score is tiny) wherever that happens to be. The rule, from
+ * crr's estimate:
+ *   1. iterate Newton (zero steps for singular pivots, as chsolve2; step halving) to coxph's
+ *      convergence, |1 − ℓ_old/ℓ_new| ≤ 1e-9 (coxfit6), at most MAX_CONTINUATION iterations;
+ *   2. there, take the Newton step s¹ = I⁻¹U, and from β + s¹ the next one, s²;
+ *   3. coefficient j diverges when its step is not a rounding residue (|s¹ⱼ|·sdⱼ > 1e-3), is large
+ *      relative to the coefficient (|s¹ⱼ| > √eps·|βⱼ|, coxph.fit's toler.inf check, coxModel.ts), and
+ *      does not shrink on the next iteration (|s²ⱼ| ≥ ½|s¹ⱼ|, same sign): at an attained maximum Newton
+ *      converges quadratically (s² ≈ C·(s¹)²), on a ray of monotone likelihood each step is ≈ 1/gap.
+ * A column whose pivot vanishes at that point (its information died with the diverging direction)
+ * diverges too when another one does. Also as coxph.fit: a fit whose linear predictor exceeds 500
+ * in absolute value without converging diverges along its largest steps.
+ */
+function divergingCoefficients(d: Data, start: Float64Array): Divergence {
+  const { p, n, x } = d;
+  const sd = new Float64Array(p);
   for (let j = 0; j < p; j++) {
-    if (!(se[j] > 0) || !Number.isFinite(se[j]) || !Number.isFinite(b[j])) {
-      throw new ModelFitError(`the Fine–Gray fit gives no usable standard error for '${names[j]}' (a singular or degenerate fit); remove or recode that covariate`);
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += x[i * p + j] * x[i * p + j];
+    sd[j] = Math.sqrt(ss / Math.max(n - 1, 1));
+  }
+  let beta = Float64Array.from(start);
+  let lik = objective(d, beta, false).lik;
+  // Newton steps at the iterates whose information is not (numerically) singular, the last two kept.
+  let previous: Float64Array | null = null;
+  let last: Float64Array | null = null;
+  let lastSingular: boolean[] = new Array<boolean>(p).fill(false);
+  let converged = false;
+  for (let iter = 0; iter <= MAX_CONTINUATION && Number.isFinite(lik); iter++) {
+    const { step, singular } = newtonStep(d, beta);
+    if (singular.some(Boolean) || !step.every(Number.isFinite)) {
+      lastSingular = singular;
+      break;
+    }
+    previous = last;
+    last = step;
+    let tiny = true;
+    for (let j = 0; j < p; j++) if (Math.abs(step[j]) * sd[j] > 1e-10 * Math.max(1, Math.abs(beta[j]) * sd[j])) tiny = false;
+    if (tiny || converged || iter === MAX_CONTINUATION) break;
+    let next = beta.map((v, j) => v + step[j]);
+    let nextLik = objective(d, next, false).lik;
+    let halving = 0;
+    while (!(nextLik <= lik) && halving < 30) {
+      halving++;
+      next = beta.map((v, j) => v + step[j] / 2 ** halving);
+      nextLik = objective(d, next, false).lik;
+    }
+    if (!(nextLik <= lik)) break;
+    // coxph's convergence (coxfit6): one more Newton step is computed at the converged point.
+    converged = Math.abs(1 - lik / nextLik) <= COX_EPS;
+    beta = next;
+    lik = nextLik;
+  }
+  const infinite: boolean[] = [];
+  for (let j = 0; j < p; j++) {
+    const s1 = previous ? previous[j] : NaN;
+    const s2 = last ? last[j] : NaN;
+    infinite.push(
+      Number.isFinite(s1) &&
+        Math.abs(s1) * sd[j] > DIVERGING_STEP &&
+        Math.abs(s1) > TOLER_INF * Math.abs(beta[j]) &&
+        Math.abs(s2) >= 0.5 * Math.abs(s1) &&
+        s1 * s2 > 0,
+    );
+  }
+  if (infinite.some(Boolean)) for (let j = 0; j < p; j++) if (lastSingular[j]) infinite[j] = true;
+  if (!converged && !infinite.some(Boolean)) {
+    let maxLp = 0;
+    const eta = linearPredictor(d, beta);
+    for (let i = 0; i < n; i++) maxLp = Math.max(maxLp, Math.abs(eta[i]));
+    if (maxLp > 500 && last) {
+      const size = Array.from(last, (s, j) => Math.abs(s) * sd[j]);
+      const top = Math.max(...size);
+      for (let j = 0; j < p; j++) infinite[j] = size[j] >= 0.5 * top;
     }
   }
-  return { n, names, coef: b, variance, se, loglik: -lik, iterations, converged, events, competingEvents: competing };
+  const direction = infinite.map((inf, j) => (inf ? Math.sign(beta[j] || (last ? last[j] : 0)) || 1 : 0));
+  return { infinite, direction };
+}
+
+const MAX_CONTINUATION = 40;
+
+/**
+ * The Newton step I⁻¹U at β (U the score of the log pseudo-likelihood), by the Cholesky of the
+ * unit-diagonal information with coxph's toler.chol: singular pivots get a zero step (chsolve2).
+ */
+function newtonStep(d: Data, beta: Float64Array): { step: Float64Array; singular: boolean[] } {
+  const { p } = d;
+  const z = objective(d, beta, true);
+  const scale = new Float64Array(p);
+  for (let j = 0; j < p; j++) scale[j] = z.v[j * p + j] > 0 && Number.isFinite(z.v[j * p + j]) ? 1 / Math.sqrt(z.v[j * p + j]) : 0;
+  const f = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) f[i * p + j] = z.v[i * p + j] * scale[i] * scale[j];
+  cholesky(f, p, TOLER_CHOL);
+  const step = new Float64Array(p);
+  for (let j = 0; j < p; j++) step[j] = -z.s[j] * scale[j];
+  choleskySolve(f, p, step);
+  const singular: boolean[] = [];
+  for (let j = 0; j < p; j++) {
+    singular.push(f[j * p + j] === 0 || scale[j] === 0);
+    step[j] = scale[j] === 0 ? 0 : step[j] * scale[j];
+  }
+  return { step, singular };
 }
 
 /**
- * Refuses a singular information matrix (collinear covariates, or a covariate constant among the
- * rows at risk at the cause's event times): crr's solve() would stop or return meaningless numbers
- * (se 0, estimates of 1e17). Rank by the Cholesky of the unit-diagonal information with coxph's
- * toler.chol, the same rule as the Cox model's aliasing (matrix.ts).
+ * The columns of a singular information matrix (collinear covariates, or a covariate constant among
+ * the rows at risk at the cause's event times), or null when it is not singular: crr's solve() would
+ * stop or return meaningless numbers (se 0, estimates of 1e17). Rank by the Cholesky of the
+ * unit-diagonal information with coxph's toler.chol, the same rule as the Cox model's aliasing (matrix.ts).
  */
-function assertEstimable(info: Float64Array, p: number, names: readonly string[]): void {
+function singularColumns(info: Float64Array, p: number): number[] | null {
   const f = new Float64Array(p * p);
   const scale = new Float64Array(p);
   for (let j = 0; j < p; j++) scale[j] = info[j * p + j] > 0 && Number.isFinite(info[j * p + j]) ? 1 / Math.sqrt(info[j * p + j]) : 0;
   for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) f[i * p + j] = info[i * p + j] * scale[i] * scale[j];
-  if (Math.abs(cholesky(f, p, TOLER_CHOL)) === p) return;
-  const bad: string[] = [];
-  for (let j = 0; j < p; j++) if (f[j * p + j] === 0) bad.push(`'${names[j]}'`);
+  if (Math.abs(cholesky(f, p, TOLER_CHOL)) === p) return null;
+  const bad: number[] = [];
+  for (let j = 0; j < p; j++) if (f[j * p + j] === 0) bad.push(j);
+  return bad;
+}
+
+function refuseSingular(columns: readonly number[], names: readonly string[]): never {
+  if (columns.length === 0) throw new ModelFitError('the Fine–Gray information matrix is singular (collinear covariates?)');
+  const bad = columns.map((j) => `'${names[j]}'`);
   throw new ModelFitError(
     `the Fine–Gray information matrix is singular: ${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} collinear with the other covariates or constant among the subjects at risk at the events of interest; remove ${bad.length > 1 ? 'them' : 'it'} from the model`,
   );
+}
+
+/** The user-facing note for a Fine–Gray fit with diverging coefficients (the CLI's and the app's). */
+export function fineGrayDivergenceMessage(fit: FineGrayFit): string {
+  const terms = fit.names.filter((_, j) => fit.infinite[j]);
+  return (
+    `monotone pseudo-likelihood: the estimate of ${terms.map((t) => `'${t}'`).join(', ')} diverges to infinity ` +
+    `(e.g. all events of interest in one group, or separated by the covariate); its subdistribution hazard ratio, ` +
+    `se and CI are not valid (cmprsk::crr stops at an arbitrary point on the way)`
+  );
+}
+
+export interface FineGrayTermRow {
+  term: string;
+  coef: number | null;
+  hr: number | null;
+  se: number | null;
+  z: number | null;
+  p: number | null;
+  lower: number | null;
+  upper: number | null;
+  /** Present when the coefficient diverges (monotone pseudo-likelihood): its direction, as coxTerms. */
+  diverges?: '+inf' | '-inf';
+}
+
+/**
+ * crr's coefficient table (summary.crr): subdistribution HR = exp(β), z = β/se, two-sided normal p,
+ * Wald CI exp(β ± Φ⁻¹(1−α/2)·se). Diverging coefficients are null with their direction, as coxTerms
+ * does under monotone likelihood; so is any other number the diverging fit leaves undefined.
+ */
+export function fineGrayTerms(fit: FineGrayFit, confLevel = 0.95): FineGrayTermRow[] {
+  const zq = normalQuantile(1 - (1 - confLevel) / 2);
+  return fit.names.map((term, j) => {
+    const coef = fit.coef[j];
+    const se = fit.se[j];
+    const none = { term, coef: null, hr: null, se: null, z: null, p: null, lower: null, upper: null };
+    if (fit.infinite[j]) return { ...none, diverges: fit.direction[j] >= 0 ? '+inf' : '-inf' };
+    if (!(se > 0) || !Number.isFinite(se) || !Number.isFinite(coef)) return none;
+    const z = coef / se;
+    return { term, coef, hr: Math.exp(coef), se, z, p: chiSquareUpperTail(z * z, 1), lower: Math.exp(coef - zq * se), upper: Math.exp(coef + zq * se) };
+  });
+}
+
+/** Notes a reader of a Fine–Gray fit must see: divergence, non-convergence. */
+export function fineGrayWarnings(fit: FineGrayFit): string[] {
+  if (fit.monotoneLikelihood) return [fineGrayDivergenceMessage(fit)];
+  return fit.converged ? [] : [`crr-style iteration did not converge in ${fit.iterations} iterations`];
 }
 
 /**
