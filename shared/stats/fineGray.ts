@@ -130,14 +130,18 @@ function linearPredictor(d: Data, b: Float64Array): Float64Array {
   return eta;
 }
 
-/** crrfsv / crrf: minus the log pseudo-likelihood, minus the score, and the information. */
-function objective(d: Data, b: Float64Array, withDerivatives: boolean): { lik: number; s: Float64Array; v: Float64Array } {
+/**
+ * crrfsv / crrf: minus the log pseudo-likelihood, minus the score, and the information; `m2` is the
+ * diagonal of Σ nf·S2/S0, the raw second moments the information's diagonal is a difference of.
+ */
+function objective(d: Data, b: Float64Array, withDerivatives: boolean): { lik: number; s: Float64Array; v: Float64Array; m2: Float64Array } {
   const { p, x, fstatus, groupStart, groups } = d;
   const eta = linearPredictor(d, b);
   const sums = riskSums(d, eta, withDerivatives);
   let lik = 0;
   const s = new Float64Array(p);
   const v = new Float64Array(p * p);
+  const m2 = new Float64Array(p);
   for (let gi = 0; gi < groups; gi++) {
     let nf = 0;
     for (let i = groupStart[gi]; i < groupStart[gi + 1]; i++) {
@@ -156,9 +160,10 @@ function objective(d: Data, b: Float64Array, withDerivatives: boolean): { lik: n
       for (let k = 0; k < p; k++) {
         v[j * p + k] += nf * (sums.s2![gi * p * p + j * p + k] / s0 - m * (sums.s1[gi * p + k] / s0));
       }
+      m2[j] += (nf * sums.s2![gi * p * p + j * p + j]) / s0;
     }
   }
-  return { lik, s, v };
+  return { lik, s, v, m2 };
 }
 
 /** Censoring Kaplan–Meier Ĝ evaluated just before each row's time (crr's uuu; Ĝ(0) at time 0). */
@@ -235,6 +240,11 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
   for (let ll = 0; ll <= maxIter; ll++) {
     iterations = ll;
     const z = objective(d, b, true);
+    if (ll === 0) {
+      // Singular at β = 0: collinear columns, or one constant among those at risk (nothing has diverged yet).
+      const atZero = singularColumns(z.v, z.m2, p);
+      if (atZero) refuseSingular(atZero, names);
+    }
     let maxGrad = 0;
     for (let j = 0; j < p; j++) maxGrad = Math.max(maxGrad, Math.abs(z.s[j]) * Math.max(Math.abs(b[j]), 1));
     if (maxGrad < Math.max(Math.abs(z.lik), 1) * gtol) {
@@ -242,7 +252,7 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
       break;
     }
     if (ll === maxIter) break;
-    const singular = singularColumns(z.v, p);
+    const singular = singularColumns(z.v, z.m2, p);
     const step = singular ? null : solve(z.v, z.s, p);
     if (!step) {
       divergence = divergingCoefficients(d, b);
@@ -270,8 +280,8 @@ export function fineGray(input: FineGrayInput): FineGrayFit {
   const { infinite, direction } = divergence;
   const monotone = infinite.some(Boolean);
 
-  const { v: info, lik } = objective(d, b, true);
-  const singular = singularColumns(info, p);
+  const { v: info, m2, lik } = objective(d, b, true);
+  const singular = singularColumns(info, m2, p);
   const h = singular ? null : inverse(info, p);
   if (!h && !monotone) refuseSingular(singular ?? [], names);
   const variance = new Float64Array(p * p).fill(NaN);
@@ -335,14 +345,15 @@ const DIVERGING_STEP = 1e-3;
  * iterations, or "converged" because the score is tiny) wherever that happens to be. The rule, from
  * crr's estimate:
  *   1. iterate Newton (zero steps for singular pivots, as chsolve2; step halving) to coxph's
- *      convergence, |1 − ℓ_old/ℓ_new| ≤ 1e-9 (coxfit6), at most MAX_CONTINUATION iterations;
+ *      convergence, |1 − ℓ_old/ℓ_new| ≤ 1e-9 (coxfit6), or |ℓ_old − ℓ_new| ≤ 1e-10 per event of
+ *      interest (complete separation: ℓ → 0), at most MAX_CONTINUATION iterations;
  *   2. there, take the Newton step s¹ = I⁻¹U, and from β + s¹ the next one, s²;
  *   3. coefficient j diverges when its step is not a rounding residue (|s¹ⱼ|·sdⱼ > 1e-3), is large
  *      relative to the coefficient (|s¹ⱼ| > √eps·|βⱼ|, coxph.fit's toler.inf check, coxModel.ts), and
  *      does not shrink on the next iteration (|s²ⱼ| ≥ ½|s¹ⱼ|, same sign): at an attained maximum Newton
  *      converges quadratically (s² ≈ C·(s¹)²), on a ray of monotone likelihood each step is ≈ 1/gap.
- * A column whose pivot vanishes at that point (its information died with the diverging direction)
- * diverges too when another one does. Also as coxph.fit: a fit whose linear predictor exceeds 500
+ * A column whose pivot vanishes on the way (its information died with a diverging direction, so its
+ * estimate wanders) diverges, with every column still taking a large step at that point. Also as coxph.fit: a fit whose linear predictor exceeds 500
  * in absolute value without converging diverges along its largest steps.
  */
 function divergingCoefficients(d: Data, start: Float64Array): Divergence {
@@ -353,21 +364,32 @@ function divergingCoefficients(d: Data, start: Float64Array): Divergence {
     for (let i = 0; i < n; i++) ss += x[i * p + j] * x[i * p + j];
     sd[j] = Math.sqrt(ss / Math.max(n - 1, 1));
   }
+  let events = 0;
+  for (let i = 0; i < n; i++) if (d.fstatus[i] === 1) events++;
   let beta = Float64Array.from(start);
   let lik = objective(d, beta, false).lik;
-  // Newton steps at the iterates whose information is not (numerically) singular, the last two kept.
-  let previous: Float64Array | null = null;
-  let last: Float64Array | null = null;
-  let lastSingular: boolean[] = new Array<boolean>(p).fill(false);
+  // Per column, its Newton steps at the last two iterates where its pivot did not vanish, and whether
+  // it vanished on the way.
+  const previous = new Float64Array(p).fill(NaN);
+  const last = new Float64Array(p).fill(NaN);
+  const vanished: boolean[] = new Array<boolean>(p).fill(false);
+  let lastStep: Float64Array | null = null;
   let converged = false;
   for (let iter = 0; iter <= MAX_CONTINUATION && Number.isFinite(lik); iter++) {
     const { step, singular } = newtonStep(d, beta);
-    if (singular.some(Boolean) || !step.every(Number.isFinite)) {
-      lastSingular = singular;
-      break;
+    // A pivot that vanishes means the information of that column died on the way (it is undetermined
+    // along a diverging direction): that column diverges, and the iteration ends here — the other
+    // columns' steps from now on would be those of another problem (that column frozen).
+    let vanishedNow = false;
+    for (let j = 0; j < p; j++) {
+      if (singular[j] || !Number.isFinite(step[j])) vanished[j] = vanishedNow = true;
     }
-    previous = last;
-    last = step;
+    if (vanishedNow) break;
+    for (let j = 0; j < p; j++) {
+      previous[j] = last[j];
+      last[j] = step[j];
+    }
+    lastStep = step;
     let tiny = true;
     for (let j = 0; j < p; j++) if (Math.abs(step[j]) * sd[j] > 1e-10 * Math.max(1, Math.abs(beta[j]) * sd[j])) tiny = false;
     if (tiny || converged || iter === MAX_CONTINUATION) break;
@@ -380,15 +402,17 @@ function divergingCoefficients(d: Data, start: Float64Array): Divergence {
       nextLik = objective(d, next, false).lik;
     }
     if (!(nextLik <= lik)) break;
-    // coxph's convergence (coxfit6): one more Newton step is computed at the converged point.
-    converged = Math.abs(1 - lik / nextLik) <= COX_EPS;
+    // coxph's convergence (coxfit6): one more Newton step is computed at the converged point. Under
+    // complete separation −ℓ itself tends to 0, so its relative change never gets small; there the
+    // absolute change stops the iteration while ℓ, the score and the steps are still far above rounding.
+    converged = Math.abs(1 - lik / nextLik) <= COX_EPS || Math.abs(lik - nextLik) <= FLAT_LIKELIHOOD * events;
     beta = next;
     lik = nextLik;
   }
   const infinite: boolean[] = [];
   for (let j = 0; j < p; j++) {
-    const s1 = previous ? previous[j] : NaN;
-    const s2 = last ? last[j] : NaN;
+    const s1 = previous[j];
+    const s2 = last[j];
     infinite.push(
       Number.isFinite(s1) &&
         Math.abs(s1) * sd[j] > DIVERGING_STEP &&
@@ -397,22 +421,36 @@ function divergingCoefficients(d: Data, start: Float64Array): Divergence {
         s1 * s2 > 0,
     );
   }
-  if (infinite.some(Boolean)) for (let j = 0; j < p; j++) if (lastSingular[j]) infinite[j] = true;
-  if (!converged && !infinite.some(Boolean)) {
+  if (vanished.some(Boolean)) {
+    // A vanished pivot is itself the sign of divergence (crr's information was regular where it
+    // stopped): those columns, and any other still taking a large step when it happened.
+    for (let j = 0; j < p; j++) {
+      const s = last[j];
+      if (vanished[j] || (Number.isFinite(s) && Math.abs(s) * sd[j] > DIVERGING_STEP && Math.abs(s) > TOLER_INF * Math.abs(beta[j]))) infinite[j] = true;
+    }
+  }
+  if (!converged && !infinite.some(Boolean) && lastStep) {
     let maxLp = 0;
     const eta = linearPredictor(d, beta);
     for (let i = 0; i < n; i++) maxLp = Math.max(maxLp, Math.abs(eta[i]));
-    if (maxLp > 500 && last) {
-      const size = Array.from(last, (s, j) => Math.abs(s) * sd[j]);
+    if (maxLp > 500) {
+      const size = Array.from(lastStep, (s, j) => Math.abs(s) * sd[j]);
       const top = Math.max(...size);
       for (let j = 0; j < p; j++) infinite[j] = size[j] >= 0.5 * top;
     }
   }
-  const direction = infinite.map((inf, j) => (inf ? Math.sign(beta[j] || (last ? last[j] : 0)) || 1 : 0));
+  // Where it runs off to: the sign of its steps when they are steady, else that of where it got to.
+  const direction = infinite.map((inf, j) => {
+    if (!inf) return 0;
+    const steady = last[j] * previous[j] > 0 ? last[j] : 0;
+    return Math.sign(steady || beta[j]) || 1;
+  });
   return { infinite, direction };
 }
 
 const MAX_CONTINUATION = 40;
+/** An absolute change of −ℓ (per event of interest) that counts as converged: see divergingCoefficients. */
+const FLAT_LIKELIHOOD = 1e-10;
 
 /**
  * The Newton step I⁻¹U at β (U the score of the log pseudo-likelihood), by the Cholesky of the
@@ -422,9 +460,7 @@ function newtonStep(d: Data, beta: Float64Array): { step: Float64Array; singular
   const { p } = d;
   const z = objective(d, beta, true);
   const scale = new Float64Array(p);
-  for (let j = 0; j < p; j++) scale[j] = z.v[j * p + j] > 0 && Number.isFinite(z.v[j * p + j]) ? 1 / Math.sqrt(z.v[j * p + j]) : 0;
-  const f = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) f[i * p + j] = z.v[i * p + j] * scale[i] * scale[j];
+  const f = unitDiagonal(z.v, z.m2, p, scale);
   cholesky(f, p, TOLER_CHOL);
   const step = new Float64Array(p);
   for (let j = 0; j < p; j++) step[j] = -z.s[j] * scale[j];
@@ -443,16 +479,30 @@ function newtonStep(d: Data, beta: Float64Array): { step: Float64Array; singular
  * stop or return meaningless numbers (se 0, estimates of 1e17). Rank by the Cholesky of the
  * unit-diagonal information with coxph's toler.chol, the same rule as the Cox model's aliasing (matrix.ts).
  */
-function singularColumns(info: Float64Array, p: number): number[] | null {
-  const f = new Float64Array(p * p);
-  const scale = new Float64Array(p);
-  for (let j = 0; j < p; j++) scale[j] = info[j * p + j] > 0 && Number.isFinite(info[j * p + j]) ? 1 / Math.sqrt(info[j * p + j]) : 0;
-  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) f[i * p + j] = info[i * p + j] * scale[i] * scale[j];
+function singularColumns(info: Float64Array, m2: Float64Array, p: number): number[] | null {
+  const f = unitDiagonal(info, m2, p);
   if (Math.abs(cholesky(f, p, TOLER_CHOL)) === p) return null;
   const bad: number[] = [];
   for (let j = 0; j < p; j++) if (f[j * p + j] === 0) bad.push(j);
   return bad;
 }
+
+/**
+ * The information scaled to unit diagonal (row-major copy). A diagonal that is no more than rounding
+ * left over from Σ S2/S0 − Σ m² (≤ 1e-10 of the former: the column is constant within every risk set)
+ * counts as 0, so that noise is not blown up into a unit of information; scale[j] is 0 then.
+ */
+function unitDiagonal(info: Float64Array, m2: Float64Array, p: number, scale = new Float64Array(p)): Float64Array {
+  for (let j = 0; j < p; j++) {
+    const v = info[j * p + j];
+    scale[j] = v > DIAGONAL_ROUNDING * m2[j] && Number.isFinite(v) ? 1 / Math.sqrt(v) : 0;
+  }
+  const f = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) f[i * p + j] = info[i * p + j] * scale[i] * scale[j];
+  return f;
+}
+
+const DIAGONAL_ROUNDING = 1e-10;
 
 function refuseSingular(columns: readonly number[], names: readonly string[]): never {
   if (columns.length === 0) throw new ModelFitError('the Fine–Gray information matrix is singular (collinear covariates?)');

@@ -56,8 +56,11 @@ async function main() {
     } else if (code !== 0) {
       outcome = 'weRefuse';
       // A Cox model with no events or no estimable coefficient: R returns only NAs; we refuse in one line.
-      const rTerms = (c.expected.terms ?? []) as Array<{ coef?: number | null }>;
-      if (c.command === 'cox' && (c.expected.events === 0 || rTerms.every((t) => t.coef === null || t.coef === undefined))) outcome = 'deliberate';
+      const rTerms = (c.expected.terms ?? []) as Array<{ coef?: number | null; se?: number | null }>;
+      // Nor when every term has no information (e.g. each event alone in its stratum): R "runs out of
+      // iterations" at coef 0 with se 0; we refuse ("no covariate can be estimated").
+      const noInformation = (t: { coef?: number | null; se?: number | null }) => t.coef === null || t.coef === undefined || t.se === 0;
+      if (c.command === 'cox' && (c.expected.events === 0 || rTerms.every(noInformation))) outcome = 'deliberate';
       detail = `${stderr.trim()} | R warning: ${c.rWarning}`;
     } else {
       const actual = JSON.parse(stdout) as Record<string, unknown>;
@@ -92,6 +95,7 @@ async function main() {
       if (c.command === 'finegray' && actual.monotoneLikelihood === true) {
         const diverging = new Set((actual.terms as Array<{ term: string; diverges?: string }>).filter((a) => a.diverges).map((a) => a.term));
         expected = { ...expected, terms: (expected.terms as Array<{ term: string }>).filter((t) => !diverging.has(t.term)) };
+        if ((expected.terms as unknown[]).length === 0) delete expected.terms;
         deliberate = 'monotone pseudo-likelihood';
       }
       const scaledTests = expected.scaledTests as { wald?: number; robustScore?: number } | null | undefined;
