@@ -14,7 +14,10 @@ import { compareToExpected, runCli } from '../../golden/compare';
 const here = dirname(fileURLToPath(import.meta.url));
 const seed = Number(process.argv[2] ?? 4242);
 const count = Number(process.argv[3] ?? 100);
-const dir = mkdtempSync(join(tmpdir(), 'rtcw-differential-'));
+// DIFFERENTIAL_REUSE=DIR runs the CLI again on a folder an earlier run kept (DIFFERENTIAL_KEEP=1),
+// without R: the same data sets and R answers, e.g. after a fix.
+const reuse = process.env.DIFFERENTIAL_REUSE;
+const dir = reuse ?? mkdtempSync(join(tmpdir(), 'rtcw-differential-'));
 
 interface Case {
   class: string;
@@ -27,8 +30,10 @@ interface Case {
 type Outcome = 'agree' | 'mismatch' | 'bothRefuse' | 'weRefuse' | 'rRefuses' | 'deliberate';
 
 async function main() {
-  const r = spawnSync('Rscript', [join(here, 'make-differential.R'), dir, String(seed), String(count)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`Rscript failed: ${r.stderr}`);
+  if (!reuse) {
+    const r = spawnSync('Rscript', [join(here, 'make-differential.R'), dir, String(seed), String(count)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`Rscript failed: ${r.stderr}`);
+  }
   const cases = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as Case[];
   const summary: Record<string, Record<Outcome, number>> = {};
   const examples: Array<{ outcome: Outcome; command: string; data: string; detail: string }> = [];
@@ -98,6 +103,13 @@ async function main() {
         if ((expected.terms as unknown[]).length === 0) delete expected.terms;
         deliberate = 'monotone pseudo-likelihood';
       }
+      // Neither crr nor we converged in crr's 10 iterations (and nothing diverges): the numbers are those
+      // of an unconverged iterate, and crr's own stall on uncentred covariates (its line search gives up
+      // on rounding) decides where; both say "did not converge". Only the counts are compared.
+      if (c.command === 'finegray' && expected.converged === false && actual.converged === false && actual.monotoneLikelihood !== true) {
+        expected = { n: expected.n, converged: false };
+        deliberate = 'neither converged';
+      }
       const scaledTests = expected.scaledTests as { wald?: number; robustScore?: number } | null | undefined;
       delete (expected as Record<string, unknown>).scaledTests;
       let problems = compareToExpected(expected, actual, 1e-6);
@@ -142,4 +154,4 @@ main()
     process.exitCode = 1;
   })
   // DIFFERENTIAL_KEEP=1 keeps the data sets and cases.json for a closer look (the path goes to stderr).
-  .finally(() => (process.env.DIFFERENTIAL_KEEP ? process.stderr.write(`kept ${dir}\n`) : rmSync(dir, { recursive: true, force: true })));
+  .finally(() => (process.env.DIFFERENTIAL_KEEP || reuse ? process.stderr.write(`kept ${dir}\n`) : rmSync(dir, { recursive: true, force: true })));

@@ -149,6 +149,7 @@ finegray_case <- function(d) {
   fit <- crr(d$time, d$cause, X, failcode = 1, cencode = 0)
   se <- sqrt(diag(fit$var))
   list(n = fit$n, terms = lapply(1:2, function(i) list(term = c("x1", "b")[i], coef = unname(fit$coef[i]), se = unname(se[i]))),
+       converged = fit$converged,
        separated = tryCatch(separated(d$time, d$cause, X), error = function(e) NA))
 }
 
