@@ -435,7 +435,8 @@ function medianRange(values: number[]): string {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function categoricalTest(rules: AnalysisRules, table: number[][]): { p: number | null; test: 'fisher' | 'chisq' | null; refused?: string } {
+/** Table 1's test of a categorical row (exported for its test). */
+export function categoricalTest(rules: AnalysisRules, table: number[][]): { p: number | null; test: 'fisher' | 'chisq' | null; refused?: string } {
   const rowsUsed = table.filter((row) => row.some((x) => x > 0));
   if (rowsUsed.length < 2) return { p: null, test: null };
   const colTotals = rowsUsed[0].map((_, j) => rowsUsed.reduce((a, r) => a + r[j], 0));
