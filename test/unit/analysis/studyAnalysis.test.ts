@@ -46,7 +46,7 @@ afterAll(() => {
 describe("Table 1's categorical test", () => {
   it("gives no p and the exact test's own refusal for a table beyond it, instead of failing the analysis (issue 13)", () => {
     const rules = analysisSpecSchema.parse({ rules: { categoricalTest: 'fisher' } }).rules;
-    // 5×5 with every total 100: 101^5 > 2^31 is beyond FEXACT's key space (fisher.test: "FEXACT error 5"),
+    // 5×5 with every total 100: 101^5 > 2^31 is beyond FEXACT's key space (fisher.test: "FEXACT error 501"),
     // refused at once by fisherExact.
     const big = Array.from({ length: 5 }, (_, i) => Array.from({ length: 5 }, (_, j) => 20 + ((i + j) % 3) - 1));
     let message = '';
