@@ -344,17 +344,23 @@ const DIVERGING_STEP = 1e-3;
  * pseudo-likelihood the score and the information both decay like e^(−β·gap), so crr stops (after 10
  * iterations, or "converged" because the score is tiny) wherever that happens to be. The rule, from
  * crr's estimate:
- *   1. iterate Newton (zero steps for singular pivots, as chsolve2; step halving) to coxph's
- *      convergence, |1 − ℓ_old/ℓ_new| ≤ 1e-9 (coxfit6), or |ℓ_old − ℓ_new| ≤ 1e-10 per event of
- *      interest (complete separation: ℓ → 0), at most MAX_CONTINUATION iterations;
- *   2. there, take the Newton step s¹ = I⁻¹U, and from β + s¹ the next one, s²;
- *   3. coefficient j diverges when its step is not a rounding residue (|s¹ⱼ|·sdⱼ > 1e-3), is large
- *      relative to the coefficient (|s¹ⱼ| > √eps·|βⱼ|, coxph.fit's toler.inf check, coxModel.ts), and
- *      does not shrink on the next iteration (|s²ⱼ| ≥ ½|s¹ⱼ|, same sign): at an attained maximum Newton
- *      converges quadratically (s² ≈ C·(s¹)²), on a ray of monotone likelihood each step is ≈ 1/gap.
- * A column whose pivot vanishes on the way (its information died with a diverging direction, so its
- * estimate wanders) diverges, with every column still taking a large step at that point. Also as coxph.fit: a fit whose linear predictor exceeds 500
- * in absolute value without converging diverges along its largest steps.
+ *   1. iterate Newton (step halving) to coxph's convergence, |1 − ℓ_old/ℓ_new| ≤ 1e-9 (coxfit6) — or
+ *      |ℓ_old − ℓ_new| ≤ 1e-10 per event of interest, since under complete separation ℓ → 0 and its
+ *      relative change stays large — plus one more step, at most MAX_CONTINUATION iterations; stop
+ *      early at a pivot that vanishes (Cholesky of the unit-diagonal information, coxph's toler.chol);
+ *   2. coefficient j diverges when its last two steps s¹, s² are not rounding residues
+ *      (|s¹ⱼ|·sdⱼ > 1e-3, the covariate's sd), are large relative to the coefficient
+ *      (|s¹ⱼ| > √eps·|βⱼ|, coxph.fit's toler.inf check, as coxModel.ts) and do not shrink
+ *      (|s²ⱼ| ≥ ½|s¹ⱼ|, same sign): at an attained maximum Newton converges quadratically
+ *      (s² ≈ C·(s¹)²), along a ray of monotone likelihood each step is ≈ 1/gap;
+ *   3. a pivot that vanished on the way (the column's information died along a diverging direction,
+ *      so its estimate wanders; crr's information at β = 0 was regular, else the fit was refused)
+ *      diverges, with every column still taking a large step then;
+ *   4. as coxph.fit: a fit that has not converged with a linear predictor beyond ±500 diverges along
+ *      its largest steps.
+ * Checked against an exact linear-programming test of separation in R (make-extra-finegray.R and the
+ * differential run of test/bench/differential), and for invariance to the covariates' units
+ * (test/unit/stats/properties.test.ts).
  */
 function divergingCoefficients(d: Data, start: Float64Array): Divergence {
   const { p, n, x } = d;
