@@ -41,6 +41,8 @@ async function main() {
   const separation = { separated: 0, notSeparated: 0, unchecked: 0 };
   const separationProblems: string[] = [];
   const skipped: string[] = [];
+  /** Why each documented deliberate difference is one: "<command>: <reason>" → count. */
+  const reasons: Record<string, number> = {};
   for (const c of cases) {
     if (c.expected.skipped !== undefined) {
       skipped.push(`${String(c.args.data)} ${String(c.expected.skipped)}`);
@@ -56,6 +58,9 @@ async function main() {
       // survdiff stops on a singular variance; we give the generalised-inverse test with a warning.
       if (code === 0 && c.command === 'logrank' && (JSON.parse(stdout) as { warnings?: string[] }).warnings?.some((w) => w.includes('generalised inverse'))) {
         outcome = 'deliberate';
+        reasons['logrank: survdiff stops on a singular variance; we give the generalised-inverse test'] = (reasons['logrank: survdiff stops on a singular variance; we give the generalised-inverse test'] ?? 0) + 1;
+        tally[outcome]++;
+        continue;
       }
       detail = `R: ${c.expected.rError} | ours: ${code === 2 ? stderr.trim() : 'a result'}`;
     } else if (code !== 0) {
@@ -66,6 +71,12 @@ async function main() {
       // iterations" at coef 0 with se 0; we refuse ("no covariate can be estimated").
       const noInformation = (t: { coef?: number | null; se?: number | null }) => t.coef === null || t.coef === undefined || t.se === 0;
       if (c.command === 'cox' && (c.expected.events === 0 || rTerms.every(noInformation))) outcome = 'deliberate';
+      if (outcome === 'deliberate') {
+        detail = 'R: no events or no information (NA or coef 0, se 0); we refuse in one line';
+        reasons[`${c.class}: ${detail}`] = (reasons[`${c.class}: ${detail}`] ?? 0) + 1;
+        tally[outcome]++;
+        continue;
+      }
       detail = `${stderr.trim()} | R warning: ${c.rWarning}`;
     } else {
       const actual = JSON.parse(stdout) as Record<string, unknown>;
@@ -125,20 +136,27 @@ async function main() {
       }
       numbers += countNumbers(expected);
       if (c.command === 'finegray' && typeof separated === 'boolean' && separated !== flagged) problems.push(`separation: LP ${separated}, ours ${flagged}`);
-      if (problems.length === 0) outcome = deliberate ? 'deliberate' : 'agree';
+      if (problems.length === 0) {
+        outcome = deliberate ? 'deliberate' : 'agree';
+        detail = deliberate;
+      }
       else {
         outcome = 'mismatch';
         detail = problems.slice(0, 4).join('; ') + (c.rWarning ? ` | R warning: ${c.rWarning}` : '');
       }
     }
     tally[outcome]++;
+    if (outcome === 'deliberate') {
+      const why = `${c.class}: ${detail || 'see the rule above'}`;
+      reasons[why] = (reasons[why] ?? 0) + 1;
+    }
     if (outcome === 'mismatch' || outcome === 'weRefuse' || outcome === 'rRefuses') {
       if (examples.filter((e) => e.outcome === outcome && e.command === c.class).length < 4) {
         examples.push({ outcome, command: c.class, data: String(c.args.data), detail: detail.slice(0, 400) });
       }
     }
   }
-  process.stdout.write(JSON.stringify({ seed, dataSets: count, cases: cases.length, numbersCompared: numbers, summary, fineGraySeparation: { ...separation, disagreements: separationProblems }, fisherSkippedInR: skipped, examples }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ seed, dataSets: count, cases: cases.length, numbersCompared: numbers, summary, fineGraySeparation: { ...separation, disagreements: separationProblems }, fisherSkippedInR: skipped, deliberateReasons: reasons, examples }, null, 2) + '\n');
 }
 
 function countNumbers(value: unknown): number {

@@ -126,7 +126,7 @@ cuminc_case <- function(d, at) {
   list(curves = curves, gray = lapply(rownames(tests), function(cause) list(cause = cause, stat = tests[cause, "stat"], df = tests[cause, "df"], p = tests[cause, "pv"])))
 }
 # Is crr's pseudo-likelihood monotone (separation)? The exact linear programme of
-# ../../golden/extra/make-extra-finegray.R; NA when it has more than 2,500 distinct constraints.
+# ../../golden/extra/make-extra-finegray.R; NA when it has more than 5,000 distinct constraints.
 separated <- function(time, cause, X) {
   p <- ncol(X)
   rows <- list()
@@ -138,7 +138,7 @@ separated <- function(time, cause, X) {
   D <- unique(do.call(rbind, rows))
   D <- D[rowSums(abs(D)) > 0, , drop = FALSE]
   if (nrow(D) == 0) return(FALSE)
-  if (nrow(D) > 2500) return(NA)
+  if (nrow(D) > 5000) return(NA)
   D <- sweep(D, 2, pmax(apply(abs(D), 2, max), 1e-300), "/")
   s <- simplex(a = -c(colSums(D), -colSums(D)), A1 = rbind(diag(2 * p), -cbind(D, -D)), b1 = c(rep(1, 2 * p), rep(0, nrow(D))))
   s$solved == 1 && -s$value > 1e-8
