@@ -121,6 +121,14 @@ async function main() {
         expected = { n: expected.n, converged: false };
         deliberate = 'neither converged';
       }
+      // crr says "not converged" where its line search stalls on rounding at the maximum (a covariate in
+      // the 10⁴s; make-extra-finegray.R class 5) and we, by the units-free Newton decrement, "converged":
+      // the numbers are compared, the flag is not.
+      if (c.command === 'finegray' && expected.converged === false && actual.converged === true) {
+        expected = { ...expected };
+        delete expected.converged;
+        deliberate = 'crr stalls on rounding at the maximum (converged flag only)';
+      }
       const scaledTests = expected.scaledTests as { wald?: number; robustScore?: number } | null | undefined;
       delete (expected as Record<string, unknown>).scaledTests;
       let problems = compareToExpected(expected, actual, 1e-6);
