@@ -2,8 +2,7 @@
 import { CliError, type CliOptions } from '../options';
 import { readDesign } from './cox';
 import { ModelFitError } from '../../../shared/stats/coxModel';
-import { fineGray } from '../../../shared/stats/fineGray';
-import { chiSquareUpperTail, normalQuantile } from '../../../shared/stats/distributions';
+import { fineGray, fineGrayTerms, fineGrayWarnings } from '../../../shared/stats/fineGray';
 
 export const allowedOptions = ['data', 'time', 'status', 'covariates', 'factors', 'ref', 'cause'];
 
@@ -28,30 +27,14 @@ export function run(options: CliOptions): unknown {
   if (!status.includes(cause)) throw new CliError(`--cause ${cause} does not occur in column '${statusCol}' of the rows used`);
   try {
     const fit = fineGray({ time, status, cause, x: design.columns, names: design.names });
-    const zq = normalQuantile(0.975);
-    const warnings: string[] = [];
-    if (!fit.converged) warnings.push(`crr-style iteration did not converge in ${fit.iterations} iterations`);
     return {
       n: fit.n,
       events: fit.events,
       competingEvents: fit.competingEvents,
-      terms: fit.names.map((term, j) => {
-        const coef = fit.coef[j];
-        const se = fit.se[j];
-        const z = coef / se;
-        return {
-          term,
-          coef,
-          hr: Math.exp(coef),
-          se,
-          z,
-          p: chiSquareUpperTail(z * z, 1),
-          lower: Math.exp(coef - zq * se),
-          upper: Math.exp(coef + zq * se),
-        };
-      }),
+      terms: fineGrayTerms(fit),
       converged: fit.converged,
-      warnings,
+      monotoneLikelihood: fit.monotoneLikelihood,
+      warnings: fineGrayWarnings(fit),
     };
   } catch (error) {
     if (error instanceof ModelFitError) throw new CliError(error.message);

@@ -19,6 +19,7 @@ import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
 import { reportTableModels } from '../../../shared/charts/tableModel';
 import type { ReportCurves, StudyReport } from '../../../shared/domain/studyReport';
 import { reproduceScript, REPRODUCE_DATASET_FILE } from '../../../shared/domain/reproduceScript';
+import { coxModelNoteLines } from '../../../shared/domain/coxModelNotes';
 import { appVersion, type Provenance } from '../export/provenance';
 import { tableToCsv } from '../export/tableExport';
 import { buildDataset, datasetToCsv, type AnalysisDataset } from './dataset';
@@ -56,8 +57,15 @@ export function specForEndpoint(spec: AnalysisSpec, endpoint: Endpoint): Analysi
 
 export function buildReport(db: Database.Database, spec: AnalysisSpec, progress: AnalysisProgress = QUIET): StudyReport {
   const primary = runStudyAnalysis(db, spec, progress, { allowEmpty: true });
-  const other = (endpoint: Endpoint) =>
-    endpoint === spec.endpoint ? primary : runStudyAnalysis(db, specForEndpoint(spec, endpoint), QUIET, { sections: 'curves', allowEmpty: true });
+  const runs = new Map<Endpoint, AnalysisResult>([[spec.endpoint, primary]]);
+  const other = (endpoint: Endpoint): AnalysisResult => {
+    let result = runs.get(endpoint);
+    if (!result) {
+      result = runStudyAnalysis(db, specForEndpoint(spec, endpoint), QUIET, { sections: 'curves', allowEmpty: true });
+      runs.set(endpoint, result);
+    }
+    return result;
+  };
   const settings = getStudySettings(db);
   const total = primary.table1.groups[0];
   return {
@@ -79,9 +87,27 @@ export function buildReport(db: Database.Database, spec: AnalysisSpec, progress:
     firstFailure: primary.firstFailure,
     toxicity: primary.toxicity,
     followUp: primary.followUp,
-    warnings: primary.warnings,
+    warnings: reportWarnings(primary, REPORT_CURVE_ENDPOINTS.filter((e) => e !== spec.endpoint).map(other)),
     displayFormat: settings.displayFormat ?? 'iso',
   };
+}
+
+/** Every endpoint whose curves the report shows (Kaplan–Meier ones, then the cumulative incidence). */
+const REPORT_CURVE_ENDPOINTS: readonly Endpoint[] = [...REPORT_KM_ENDPOINTS, 'localCif'];
+
+/**
+ * The notes the Analysis page shows beside each analysis the report copies: the report spec's own
+ * (data, tests, hazard ratio), those of the other endpoints' curves and tests (log-rank warnings,
+ * Gray's test, a comparison refused; prefixed with the endpoint), and the Cox models' refusals and
+ * notes (aliased terms, monotone likelihood …; coxModelNotes.ts, as the page's model diagnostics).
+ */
+function reportWarnings(primary: AnalysisResult, others: AnalysisResult[]): string[] {
+  const out = [...primary.warnings];
+  for (const r of others) {
+    for (const w of r.warnings) if (!primary.warnings.includes(w)) out.push(`${ENDPOINT_AXIS_LABELS[r.spec.endpoint]}: ${w}`);
+  }
+  out.push(...coxModelNoteLines(primary).map((line) => `Cox model (${ENDPOINT_AXIS_LABELS[primary.spec.endpoint]}), ${line}`));
+  return [...new Set(out)];
 }
 
 export function reportProvenance(report: StudyReport): Provenance {

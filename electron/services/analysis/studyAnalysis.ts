@@ -52,7 +52,7 @@ import { firthCox } from '../../../shared/stats/firthCox';
 import { followUp } from '../../../shared/stats/followUp';
 import { kaplanMeierByGroup, survivalAt, survivalQuantile, survivalTable } from '../../../shared/stats/kaplanMeier';
 import { survivalDifference } from '../../../shared/stats/survivalDifference';
-import { fisherExact, kruskalWallis, pearsonChiSquare, wilcoxonRankSum } from '../../../shared/stats/tableTests';
+import { fisherExact, FisherTableTooLargeError, kruskalWallis, pearsonChiSquare, wilcoxonRankSum } from '../../../shared/stats/tableTests';
 import { listRecords } from '../db/cohortRecords';
 import { buildDataset, datasetFingerprint, type AnalysisRow, type RowDetail } from './dataset';
 import { analysisSpecHash } from '../db/savedAnalyses';
@@ -435,7 +435,8 @@ function medianRange(values: number[]): string {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function categoricalTest(rules: AnalysisRules, table: number[][]): { p: number | null; test: 'fisher' | 'chisq' | null } {
+/** Table 1's test of a categorical row (exported for its test). */
+export function categoricalTest(rules: AnalysisRules, table: number[][]): { p: number | null; test: 'fisher' | 'chisq' | null; refused?: string } {
   const rowsUsed = table.filter((row) => row.some((x) => x > 0));
   if (rowsUsed.length < 2) return { p: null, test: null };
   const colTotals = rowsUsed[0].map((_, j) => rowsUsed.reduce((a, r) => a + r[j], 0));
@@ -445,7 +446,14 @@ function categoricalTest(rules: AnalysisRules, table: number[][]): { p: number |
   // 'auto' as gtsummary: Pearson chi-square when every expected count is ≥ minExpected, else Fisher.
   const smallExpected = rowTotals.some((r) => colTotals.some((c) => c > 0 && (r * c) / total < rules.minExpected));
   const test = rules.categoricalTest === 'auto' ? (smallExpected ? 'fisher' : 'chisq') : rules.categoricalTest;
-  return { test, p: nonNull((test === 'fisher' ? fisherExact(rowsUsed) : pearsonChiSquare(rowsUsed)).p) };
+  if (test === 'chisq') return { test, p: nonNull(pearsonChiSquare(rowsUsed).p) };
+  try {
+    return { test, p: nonNull(fisherExact(rowsUsed).p) };
+  } catch (error) {
+    // The exact test's refusal (issue 13; the CLI's `tabletest` message): no p, the reason in the notes.
+    if (!(error instanceof FisherTableTooLargeError)) throw error;
+    return { test, p: null, refused: `Fisher's exact test: ${error.message}; no p-value shown (choose the chi-square test for this table)` };
+  }
 }
 
 function buildTable1(spec: AnalysisSpec, sel: Selected): Table1 {
@@ -513,7 +521,8 @@ function buildTable1(spec: AnalysisSpec, sel: Selected): Table1 {
     const denominator = (list: { row: AnalysisRow }[]) => (rules.percentOf === 'known' ? known(list) : list.length);
     const perLesionLocation = key !== 'location' || rules.locationCounting !== 'regions';
     if (perLesionLocation) {
-      const { p, test } = nGroups >= 2 ? categoricalTest(rules, levels.map((l) => byGroup.map((list) => count(list, l.value)))) : { p: null, test: null };
+      const { p, test, refused } = nGroups >= 2 ? categoricalTest(rules, levels.map((l) => byGroup.map((list) => count(list, l.value)))) : { p: null, test: null };
+      if (refused) notes.push(`${variable.label}: ${refused}.`);
       const heading = key === 'location' ? `${variable.label} (per lesion), n (%)` : `${variable.label}, n (%)`;
       rows.push({ variable: key, label: heading, level: null, unit, total: '', byGroup: sel.groups.map(() => ''), p, test });
       for (const l of levels) {

@@ -1,4 +1,5 @@
-import type { AnalysisResult, CoxFit } from '../../../shared/api/analysis';
+import type { AnalysisResult } from '../../../shared/api/analysis';
+import { coxModelNotes, coxModelsOf } from '../../../shared/domain/coxModelNotes';
 import { formatPValue } from '../../../shared/charts/journalStyle';
 import { localiseTable, pHeader, type TableModel } from '../../../shared/charts/tableModel';
 import { ISO_DISPLAY, localiseText, type DisplaySetting } from '../../../shared/domain/displayFormat';
@@ -177,11 +178,9 @@ export function CoxDiagnostics({ result, display = ISO_DISPLAY }: { result: Anal
   const style = result.spec.format.pStyle;
   const text = (t: string) => localiseText(t, display.format, display.locale);
   const p = (x: number | null | undefined) => (x === null || x === undefined ? '—' : text(formatPValue(x, style)));
-  const models: Array<{ name: string; fit: CoxFit | null; error: string | null }> = [
-    ...result.univariate.map((u) => ({ name: u.label, fit: u.fit, error: u.error })),
-    ...(result.multivariable ? [{ name: 'Multivariable model', fit: result.multivariable as CoxFit, error: null }] : []),
-  ];
-  const warnings = [...new Set(models.flatMap((m) => (m.fit ? m.fit.warnings.filter((w) => !w.startsWith('Proportional')) : [])))];
+  const models = coxModelsOf(result);
+  // The same notes the study report lists (shared/domain/coxModelNotes.ts); refusals show in their row.
+  const warnings = [...new Set(coxModelNotes(result).filter((n) => n.kind === 'warning').map((n) => n.text))];
   return (
     <div className="table-scroll" style={{ marginTop: 18 }}>
       <table className="data" aria-label="Cox model diagnostics">

@@ -8,7 +8,9 @@ import { main } from '../../../electron/cli/main';
 import { populateDemoStudy } from '../../../electron/services/analysis/demoStudy';
 import { buildReport, reportDataset, writeReport, type StudyReport } from '../../../electron/services/analysis/report';
 import { createStudy, type StudyFile } from '../../../electron/services/db/studyFile';
-import { analysisSpecSchema } from '../../../shared/api/analysis';
+import { analysisSpecSchema, ENDPOINT_AXIS_LABELS } from '../../../shared/api/analysis';
+import { runStudyAnalysis } from '../../../electron/services/analysis/studyAnalysis';
+import { coxModelNoteLines } from '../../../shared/domain/coxModelNotes';
 import { coxTableModel, table1Model } from '../../../shared/charts/tableModel';
 import { forestRowsOf } from '../../../shared/charts/analysisFigure';
 import { formatEstimateWithCi } from '../../../shared/charts/journalStyle';
@@ -162,5 +164,30 @@ describe('study report on the demo study', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout.join('')).files).toEqual(expect.arrayContaining(['dataset.csv', 'reproduce.R']));
     expect(await main(['report', '--study', study.path, '--out', dir, '--group', 'nope'], io)).toBe(2);
+  });
+
+  it("lists every note the Analysis page shows beside the analyses it copies: other endpoints' tests and the Cox models (issue 13)", async () => {
+    // Among SBRT lesions grouped by cord compression, only one group is at risk at the OS event
+    // times: the OS log-rank test is χ² 0, p 1 with survdiff's note — an endpoint other than the report's.
+    const spec = analysisSpecSchema.parse({ groupBy: 'cordCompression', filters: [{ variable: 'sbrt', op: 'in', values: ['1'] }], landmarks: [12] });
+    const r = buildReport(study.db, spec);
+    const quiet = { progress: () => {}, throwIfCancelled: () => {} };
+    const os = runStudyAnalysis(study.db, { ...spec, endpoint: 'os' }, quiet, { sections: 'curves', allowEmpty: true });
+    const osLogrank = os.warnings.filter((w) => w.startsWith('Log-rank test:'));
+    expect(osLogrank.length).toBeGreaterThan(0);
+    for (const w of osLogrank) expect(r.warnings).toContain(`${ENDPOINT_AXIS_LABELS.os}: ${w}`);
+    expect(r.survival.find((s) => s.endpoint === 'os')?.test).toMatchObject({ chisq: 0, p: 1 });
+    // The Cox models' notes (monotone likelihood refitted with Firth here), each naming its model.
+    const firth = buildReport(study.db, analysisSpecSchema.parse({ groupBy: null, filters: [{ variable: 'concurrent', op: 'in', values: ['1'] }], covariates: ['cordCompression', 'painResponse', 'sbrt'], multivariable: 'chosen', chosenCovariates: ['sbrt'] }));
+    const lines = coxModelNoteLines(firth.cox);
+    expect(lines.some((l) => /monotone likelihood/.test(l))).toBe(true);
+    for (const line of lines) expect(firth.warnings.some((w) => w.endsWith(line))).toBe(true);
+    // rtcw report prints the same list.
+    const stdout: string[] = [];
+    const io = { stdout: { write: (t: string) => stdout.push(t) }, stderr: { write: () => {} } };
+    const specFile = path.join(dir, 'sbrt-spec.json');
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    expect(await main(['report', '--study', study.path, '--out', path.join(dir, 'notes'), '--spec', specFile], io)).toBe(0);
+    expect((JSON.parse(stdout.join('')) as { warnings: string[] }).warnings).toEqual(r.warnings);
   });
 });

@@ -8,7 +8,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../electron/cli/main';
 import { populateDemoStudy } from '../../../electron/services/analysis/demoStudy';
-import { runStudyAnalysis, runStudyAnalysisInStages, variableValue } from '../../../electron/services/analysis/studyAnalysis';
+import { categoricalTest, runStudyAnalysis, runStudyAnalysisInStages, variableValue } from '../../../electron/services/analysis/studyAnalysis';
+import { fisherExact, FisherTableTooLargeError } from '../../../shared/stats/tableTests';
 import { buildDataset } from '../../../electron/services/analysis/dataset';
 import { deleteSavedAnalysis, listSavedAnalyses, recordAnalysisRun, saveAnalysis } from '../../../electron/services/db/savedAnalyses';
 import { createStudy, openStudy, type StudyFile } from '../../../electron/services/db/studyFile';
@@ -40,6 +41,30 @@ beforeAll(async () => {
 afterAll(() => {
   study?.close();
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("Table 1's categorical test", () => {
+  it("gives no p and the exact test's own refusal for a table beyond it, instead of failing the analysis (issue 13)", () => {
+    const rules = analysisSpecSchema.parse({ rules: { categoricalTest: 'fisher' } }).rules;
+    // 5×5 with every total 100: 101^5 > 2^31 is beyond FEXACT's key space (fisher.test: "FEXACT error 501"),
+    // refused at once by fisherExact.
+    const big = Array.from({ length: 5 }, (_, i) => Array.from({ length: 5 }, (_, j) => 20 + ((i + j) % 3) - 1));
+    let message = '';
+    try {
+      fisherExact(big);
+    } catch (error) {
+      expect(error).toBeInstanceOf(FisherTableTooLargeError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/too large/);
+    const refused = categoricalTest(rules, big);
+    expect(refused).toMatchObject({ test: 'fisher', p: null });
+    expect(refused.refused).toContain(message);
+    // A table within reach: its p, no refusal.
+    const small = categoricalTest(rules, [[3, 1], [1, 3]]);
+    expect(small.p).toBeCloseTo(fisherExact([[3, 1], [1, 3]]).p as number, 12);
+    expect(small.refused).toBeUndefined();
+  });
 });
 
 describe('runStudyAnalysis', () => {

@@ -2,6 +2,8 @@
 // (exit 2) — never a silent wrong number or a stack trace. Every case of
 // test/golden/extra/awkward-cases.json (made by make-extra-awkward.R beside it) runs through the CLI
 // in-process; numbers are compared as the golden cases are (1e-6 relative unless the case says).
+// Class 8 (finegray-divergence-cases.json, make-extra-finegray.R): Fine–Gray fits whose coefficients
+// diverge (null + "diverges", as Cox under monotone likelihood) and close ones that must be crr's numbers.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +23,9 @@ interface AwkwardCase {
   tolerance?: number;
 }
 
-const cases = JSON.parse(readFileSync(join(extra, 'awkward-cases.json'), 'utf8')) as AwkwardCase[];
+const cases = ['awkward-cases.json', 'finegray-divergence-cases.json'].flatMap(
+  (file) => JSON.parse(readFileSync(join(extra, file), 'utf8')) as AwkwardCase[],
+);
 
 function argv(c: AwkwardCase): string[] {
   const out = [c.command];
@@ -37,11 +41,11 @@ function strings(value: unknown): string[] {
   return [];
 }
 
-describe('awkward data against R (awkward-cases.json)', () => {
+describe('awkward data against R (awkward-cases.json, finegray-divergence-cases.json)', () => {
   it('covers every class of issue 13 with several data sets', () => {
     const perClass = new Map<number, number>();
     for (const c of cases) perClass.set(c.class, (perClass.get(c.class) ?? 0) + 1);
-    for (const k of [1, 2, 3, 4, 5, 6, 7]) expect(perClass.get(k) ?? 0, `class ${k}`).toBeGreaterThanOrEqual(3);
+    for (const k of [1, 2, 3, 4, 5, 6, 7, 8]) expect(perClass.get(k) ?? 0, `class ${k}`).toBeGreaterThanOrEqual(3);
   });
 
   for (const c of cases) {

@@ -2,7 +2,8 @@
 // invariants that need no R (issue 13): Kaplan–Meier within [0, 1], non-increasing, numbers at risk
 // consistent; Cox linear predictor invariant under rescaling and shifting covariates and under row
 // permutation; log-rank invariant under relabelling the groups; cumulative incidences + all-cause KM
-// sum to one (Aalen–Johansen); Fisher's network p equals full enumeration; and every CLI output is
+// sum to one (Aalen–Johansen); Fisher's network p equals full enumeration; Fine–Gray's diverging
+// coefficients (and their direction) do not depend on the covariates' units; and every CLI output is
 // finite, or null with a reason, or a one-line refusal (exit 2).
 // Seeds are fixed so a failure is reproducible; fast-check prints the shrunk counterexample.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ import { cumulativeIncidence, cumulativeIncidenceAt } from '../../../shared/stat
 import { kaplanMeier, survivalAt } from '../../../shared/stats/kaplanMeier';
 import { survivalDifference } from '../../../shared/stats/survivalDifference';
 import { fisherExact } from '../../../shared/stats/tableTests';
+import { fineGray, type FineGrayFit } from '../../../shared/stats/fineGray';
+import { ModelFitError } from '../../../shared/stats/coxModel';
 import { runCli } from '../../golden/compare';
 
 /** Times on a grid of 0.5 (heavy ties, time 0 possible), so near-tie merging never applies. */
@@ -38,8 +41,8 @@ const survivalData = (minN: number, maxN: number, maxGroups: number): fc.Arbitra
 const FACTOR = Number(process.env.PROPERTY_RUNS_FACTOR ?? 1);
 const SEED = Number(process.env.PROPERTY_SEED ?? 1300);
 const RUNS = Object.fromEntries(
-  Object.entries({ km: 300, cox: 150, logrank: 250, cif: 200, fisher: 150, cli: 80 }).map(([k, v]) => [k, Math.round(v * FACTOR)]),
-) as Record<'km' | 'cox' | 'logrank' | 'cif' | 'fisher' | 'cli', number>;
+  Object.entries({ km: 300, cox: 150, logrank: 250, cif: 200, fisher: 150, finegray: 150, cli: 80 }).map(([k, v]) => [k, Math.round(v * FACTOR)]),
+) as Record<'km' | 'cox' | 'logrank' | 'cif' | 'fisher' | 'finegray' | 'cli', number>;
 
 describe('Kaplan–Meier', () => {
   it(`within [0, 1], non-increasing, numbers at risk consistent (${RUNS.km} data sets)`, () => {
@@ -218,6 +221,63 @@ describe('cumulative incidence', () => {
       }),
       { seed: SEED + 4, numRuns: RUNS.cif },
     );
+  });
+});
+
+describe('Fine–Gray divergence', () => {
+  /** The fit, or the refusal's message (collinear or constant covariates). */
+  const fit = (time: Float64Array, status: Int32Array, x: Float64Array[]): FineGrayFit | string => {
+    try {
+      return fineGray({ time, status, cause: 1, x, names: ['x', 'b'] });
+    } catch (error) {
+      if (error instanceof ModelFitError) return error.message;
+      throw error;
+    }
+  };
+  it(`whether the fit diverges (and a lone diverging coefficient, with its direction) does not depend on the covariates' units (${RUNS.finegray} data sets, some separated by design)`, () => {
+    const seen = { diverging: 0, finite: 0 };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(timeArb, fc.integer({ min: 0, max: 2 }), fc.integer({ min: -3000, max: 3000 }), fc.integer({ min: 0, max: 1 })), { minLength: 8, maxLength: 60 }),
+        fc.constantFrom('none', 'binary', 'binary-other', 'order'),
+        fc.constantFrom(1e-3, 1e4),
+        fc.constantFrom(0, 50, -1e3),
+        (rows, design, scale, shift) => {
+          const time = Float64Array.from(rows, (r) => r[0]);
+          const status = Int32Array.from(rows, (r) => r[1]);
+          const x = Float64Array.from(rows, (r) => r[2] / 1000);
+          const b = Float64Array.from(rows, (r) => r[3]);
+          // Separation by design: events of interest only where b = 1 (or 0), or each event of interest
+          // with the largest x of those still at risk (ties in time may break it: either way is fine).
+          for (let i = 0; i < rows.length; i++) {
+            if (status[i] === 1 && ((design === 'binary' && b[i] === 0) || (design === 'binary-other' && b[i] === 1))) status[i] = 2;
+            if (design === 'order' && status[i] === 1) x[i] = 10 - time[i] / 10;
+          }
+          fc.pre(status.includes(1));
+          const unit = fit(time, status, [x, b]);
+          const other = fit(time, status, [x.map((v) => v * scale + shift), b]);
+          if (typeof unit === 'string' || typeof other === 'string') {
+            expect(typeof other).toBe(typeof unit);
+            return;
+          }
+          expect(other.monotoneLikelihood).toBe(unit.monotoneLikelihood);
+          // Which coefficients diverge, and where to, is one answer when the separating directions form a
+          // ray (b alone, x alone); when they form a wider cone (e.g. a single event of interest, with the
+          // largest x and b = 1) the Newton path picks one of them, and crr's stopping point (its
+          // convergence test depends on the units) decides which. Compared when both flag one coefficient.
+          const lone = (f: FineGrayFit) => (f.infinite.filter(Boolean).length === 1 ? f.infinite.indexOf(true) : -1);
+          if (lone(unit) >= 0 && lone(other) >= 0) {
+            expect(lone(other)).toBe(lone(unit));
+            expect(other.direction).toEqual(unit.direction);
+          }
+          if (unit.monotoneLikelihood) seen.diverging++;
+          else seen.finite++;
+        },
+      ),
+      { seed: SEED + 7, numRuns: RUNS.finegray },
+    );
+    expect(seen.diverging).toBeGreaterThan(0);
+    expect(seen.finite).toBeGreaterThan(0);
   });
 });
 
