@@ -70,6 +70,76 @@ function radixOrder(loIn: Uint32Array, hiIn: Uint32Array): { order: Uint32Array;
   return { order: idx, lo, hi };
 }
 
+/** Stable radix order of unsigned 32-bit keys (LSD, 11 bits per pass). Consumes `keysIn`. */
+function radixOrder32(keysIn: Uint32Array): Uint32Array {
+  const n = keysIn.length;
+  let keys: Uint32Array = keysIn;
+  let idx: Uint32Array = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let keys2: Uint32Array = new Uint32Array(n);
+  let idx2: Uint32Array = new Uint32Array(n);
+  const count = new Uint32Array(BUCKETS);
+  for (let bit = 0; bit < 32; bit += DIGIT_BITS) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(keys[i] >>> bit) & MASK]++;
+    if (count[(keys[0] >>> bit) & MASK] === n) continue; // every key has this digit: nothing to move
+    let sum = 0;
+    for (let d = 0; d < BUCKETS; d++) {
+      const c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      const p = count[(k >>> bit) & MASK]++;
+      keys2[p] = k;
+      idx2[p] = idx[i];
+    }
+    let t = keys;
+    keys = keys2;
+    keys2 = t;
+    t = idx;
+    idx = idx2;
+    idx2 = t;
+  }
+  return idx;
+}
+
+/** Decimal places tried for decimal keys: times written with up to 6 decimals (days, months, years). */
+const MAX_DECIMALS = 6;
+const UINT32_MAX = 0xffffffff;
+
+/**
+ * Times as integer keys k = t·10^d for the smallest d ≤ 6 at which every time is the double nearest
+ * k / 10^d (k < 2³²), or null. Such times are what a CSV of decimals parses to (csvTable.ts divides the
+ * digits by 10^d, correctly rounded), and the keys order exactly as the doubles do: rounding is
+ * monotone, and equal doubles give equal keys — so a 32-bit radix sort (2–3 passes instead of 6)
+ * gives the same stable order as sorting the bits.
+ */
+function decimalKeys(times: Float64Array): Uint32Array | null {
+  const n = times.length;
+  const keys = new Uint32Array(n);
+  let decimals = 0;
+  let scale = 1;
+  let maxKey = 0;
+  for (let i = 0; i < n; i++) {
+    const t = times[i];
+    let k = Math.round(t * scale);
+    while (!(k <= UINT32_MAX && k / scale === t)) {
+      // The nearest double to k/10^d is also the nearest to 10k/10^(d+1): earlier keys scale by 10.
+      if (decimals === MAX_DECIMALS || !(t >= 0) || maxKey * 10 > UINT32_MAX) return null;
+      decimals++;
+      scale *= 10;
+      maxKey *= 10;
+      for (let j = 0; j < i; j++) keys[j] *= 10;
+      k = Math.round(t * scale);
+    }
+    keys[i] = k;
+    if (k > maxKey) maxKey = k;
+  }
+  return keys;
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
@@ -81,6 +151,13 @@ export function sortByTime(times: Float64Array): { order: Uint32Array; time: Flo
   if (n < 64) {
     const order = Uint32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b));
     return { order, time: Float64Array.from(order, (i) => times[i]) };
+  }
+  const keys = decimalKeys(times);
+  if (keys) {
+    const order = radixOrder32(keys);
+    const time = new Float64Array(n);
+    for (let i = 0; i < n; i++) time[i] = times[order[i]] + 0; // −0 → +0
+    return { order, time };
   }
   const words = new Uint32Array(times.buffer, times.byteOffset, n * 2);
   const w0 = LITTLE_ENDIAN ? 0 : 1;

@@ -19,6 +19,27 @@ describe('radix time order', () => {
     expect(Array.from(time)).toEqual(expected.map((i) => t[i] + 0));
   });
 
+  it('sorts times written with decimals (32-bit decimal keys) as the bit patterns would, ties stable', () => {
+    const random = lcg(13);
+    const stable = (t: Float64Array) => Array.from(t.keys()).sort((a, b) => t[a] - t[b] || a - b);
+    // Decimals grow along the file (0, 1, then 3 places), with ties, −0 and a 1e6-scale maximum.
+    const t = Float64Array.from({ length: 4000 }, (_, i) =>
+      i < 1000 ? Math.floor(random() * 50) : i < 2000 ? Math.floor(random() * 500) / 10 : Math.floor(random() * 120000) / 1000,
+    );
+    t[5] = -0;
+    t[6] = 4294.967295; // the largest key at 6 decimals would not fit: 3 decimals do
+    const sorted = sortByTime(t);
+    expect(Array.from(sorted.order)).toEqual(stable(t));
+    expect(Array.from(sorted.time)).toEqual(stable(t).map((i) => t[i] + 0));
+    expect(Object.is(sorted.time[0], 0)).toBe(true);
+    // 7 decimals, a key beyond 2³², or a time that is no short decimal late in the data: the bit sort.
+    for (const odd of [1.0000001, 5e9, 1 / 3, 0.1 + 0.2]) {
+      const u = Float64Array.from(t);
+      u[3999] = odd;
+      expect(Array.from(sortByTime(u).order)).toEqual(stable(u));
+    }
+  });
+
   it('orders negative and positive doubles', () => {
     const random = lcg(11);
     const v = Float64Array.from({ length: 3000 }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8));
