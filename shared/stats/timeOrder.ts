@@ -187,6 +187,8 @@ export function ascendingTimeOrder(times: Float64Array): Uint32Array {
 export function ascendingOrder(values: Float64Array): Uint32Array {
   const n = values.length;
   if (n < 64) return Uint32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b] || a - b));
+  const keys = decimalKeys(values); // non-negative short decimals (−0 ties with 0, as below)
+  if (keys) return radixOrder32(keys);
   const copy = Float64Array.from(values);
   const words = new Uint32Array(copy.buffer);
   const w0 = LITTLE_ENDIAN ? 0 : 1;

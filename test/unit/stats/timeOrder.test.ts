@@ -37,7 +37,9 @@ describe('radix time order', () => {
       const u = Float64Array.from(t);
       u[3999] = odd;
       expect(Array.from(sortByTime(u).order)).toEqual(stable(u));
+      expect(Array.from(ascendingOrder(u))).toEqual(stable(u));
     }
+    expect(Array.from(ascendingOrder(t))).toEqual(stable(t));
   });
 
   it('orders negative and positive doubles', () => {
