@@ -5,6 +5,7 @@ import { CliError, CliOptions } from './options';
 import { ModelFitError } from '../../shared/stats/coxModel';
 import { ModelSpecificationError } from '../../shared/stats/designMatrix';
 import { asCliError } from './studyAccess';
+import { StreamedJson } from './streamedJson';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -12,9 +13,10 @@ export interface CliIo {
 }
 
 /**
- * A command module in ./commands/<file>.ts. `run` returns the JSON-able result, or `{ raw }` for
- * commands that print text as-is (dataset CSV). `allowedOptions`, when exported, lists the option
- * names the command accepts; any other option is rejected before the command runs.
+ * A command module in ./commands/<file>.ts. `run` returns the JSON-able result, a StreamedJson (JSON
+ * text in chunks, for very large results), or `{ raw }` for commands that print text as-is (dataset
+ * CSV). `allowedOptions`, when exported, lists the option names the command accepts; any other
+ * option is rejected before the command runs.
  */
 export interface CommandModule {
   run(options: CliOptions): unknown;
@@ -107,7 +109,10 @@ export async function main(
     }
     if (command.allowedOptions) options.assertKnown(command.allowedOptions, commandName);
     const result = await command.run(options);
-    if (result && typeof result === 'object' && typeof (result as { raw?: unknown }).raw === 'string') {
+    if (result instanceof StreamedJson) {
+      for (const chunk of result.chunks) io.stdout.write(chunk);
+      io.stdout.write('\n');
+    } else if (result && typeof result === 'object' && typeof (result as { raw?: unknown }).raw === 'string') {
       io.stdout.write((result as { raw: string }).raw);
     } else {
       io.stdout.write(JSON.stringify(result) + '\n');

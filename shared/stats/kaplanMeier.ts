@@ -203,8 +203,8 @@ export function survivalAt(curve: KaplanMeierCurve, at: readonly number[]): Surv
   return out;
 }
 
-/** Rows of summary(fit, censored = TRUE). */
-export function survivalTable(curve: KaplanMeierCurve): Array<{
+/** One row of summary(fit, censored = TRUE). */
+export interface SurvivalTableRow {
   time: number;
   nRisk: number;
   nEvent: number;
@@ -213,10 +213,18 @@ export function survivalTable(curve: KaplanMeierCurve): Array<{
   stdErr: number;
   lower: number;
   upper: number;
-}> {
-  const rows = [];
-  for (let k = 0; k < curve.time.length; k++) {
-    rows.push({
+}
+
+/** Rows of summary(fit, censored = TRUE). */
+export function survivalTable(curve: KaplanMeierCurve): SurvivalTableRow[] {
+  return survivalTableRows(curve, 0, curve.time.length);
+}
+
+/** Rows [from, to) of summary(fit, censored = TRUE) (the CLI prints a long table block by block). */
+export function survivalTableRows(curve: KaplanMeierCurve, from: number, to: number): SurvivalTableRow[] {
+  const rows: SurvivalTableRow[] = new Array(to - from);
+  for (let k = from; k < to; k++) {
+    rows[k - from] = {
       time: curve.time[k],
       nRisk: curve.nRisk[k],
       nEvent: curve.nEvent[k],
@@ -225,7 +233,7 @@ export function survivalTable(curve: KaplanMeierCurve): Array<{
       stdErr: survivalStdErr(curve.surv[k], curve.seLogSurv[k]),
       lower: curve.lower[k],
       upper: curve.upper[k],
-    });
+    };
   }
   return rows;
 }
