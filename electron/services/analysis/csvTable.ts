@@ -99,9 +99,9 @@ export class CsvTable {
     this.columnNames = header;
     this.ncol = header.length;
 
-    // Upper bound on rows: number of line feeds (quoted newlines only make it smaller).
-    let lines = 1;
-    for (let p = bytes.indexOf(LF, pos); p >= 0; p = bytes.indexOf(LF, p + 1)) lines++;
+    // Room for the rows estimated from the first lines' length (grown below when short): counting
+    // every line feed first cost a third of the scan on 10⁶ rows (issue 15).
+    const lines = estimateLines(bytes, pos);
     const ncol = this.ncol;
     let starts = new Int32Array(lines * ncol);
     let ends = new Int32Array(lines * ncol);
@@ -158,7 +158,8 @@ export class CsvTable {
           let p = pos;
           while (p < n) {
             const c = bytes[p];
-            if (c === COMMA || c === LF || c === CR) break;
+            // Digits and letters are above ',' (44): one comparison for most bytes.
+            if (c <= COMMA && (c === COMMA || c === LF || c === CR)) break;
             p++;
           }
           end = p;
@@ -635,6 +636,19 @@ export class CsvFrame {
     for (let i = 0; i < this.rows.length; i++) out[i] = this.table.text(this.rows[i], col);
     return out;
   }
+}
+
+/** Lines after `pos`, from the mean length of up to 256 of them (+25 %): a capacity, not a count. */
+function estimateLines(bytes: Uint8Array, pos: number): number {
+  let lines = 0;
+  let p = pos;
+  for (; lines < 256; lines++) {
+    const next = bytes.indexOf(LF, p);
+    if (next < 0) break;
+    p = next + 1;
+  }
+  if (lines === 0 || p >= bytes.length) return lines + 1;
+  return Math.ceil(((bytes.length - pos) / (p - pos)) * lines * 1.25) + 16;
 }
 
 /** Reads a CSV file; CliError when it cannot be read. */
