@@ -70,9 +70,15 @@ function radixOrder(loIn: Uint32Array, hiIn: Uint32Array): { order: Uint32Array;
   return { order: idx, lo, hi };
 }
 
-/** Stable radix order of unsigned 32-bit keys (LSD, 11 bits per pass). Consumes `keysIn`. */
+/**
+ * Stable order of unsigned 32-bit keys: one counting pass when the keys span at most a few times n
+ * values (times in months with 3 decimals: ~10⁵), else LSD radix, 11 bits per pass. Consumes `keysIn`.
+ */
 function radixOrder32(keysIn: Uint32Array): Uint32Array {
   const n = keysIn.length;
+  let maxKey = 0;
+  for (let i = 0; i < n; i++) if (keysIn[i] > maxKey) maxKey = keysIn[i];
+  if (maxKey < Math.max(4 * n, BUCKETS)) return countingOrder(keysIn, maxKey);
   let keys: Uint32Array = keysIn;
   let idx: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
@@ -103,6 +109,17 @@ function radixOrder32(keysIn: Uint32Array): Uint32Array {
     idx2 = t;
   }
   return idx;
+}
+
+/** Stable counting sort of keys 0…maxKey: order[position] = index. */
+function countingOrder(keys: Uint32Array, maxKey: number): Uint32Array {
+  const n = keys.length;
+  const next = new Uint32Array(maxKey + 2);
+  for (let i = 0; i < n; i++) next[keys[i] + 1]++;
+  for (let k = 0; k <= maxKey; k++) next[k + 1] += next[k];
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[next[keys[i]]++] = i;
+  return order;
 }
 
 /** Decimal places tried for decimal keys: times written with up to 6 decimals (days, months, years). */

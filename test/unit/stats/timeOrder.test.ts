@@ -40,6 +40,9 @@ describe('radix time order', () => {
       expect(Array.from(ascendingOrder(u))).toEqual(stable(u));
     }
     expect(Array.from(ascendingOrder(t))).toEqual(stable(t));
+    // Few distinct keys (whole days): one counting pass.
+    const days = Float64Array.from({ length: 4000 }, () => Math.floor(random() * 900));
+    expect(Array.from(sortByTime(days).order)).toEqual(stable(days));
   });
 
   it('orders negative and positive doubles', () => {
