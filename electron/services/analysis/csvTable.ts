@@ -336,6 +336,20 @@ export class CsvTable {
     return out;
   }
 
+  /** The cells of `col` in `rows` when every one is a single digit 0–9 (event codes), else null. */
+  singleDigits(rows: Int32Array, col: number): Uint8Array | null {
+    const out = new Uint8Array(rows.length);
+    const { bytes, starts, ends, ncol } = this;
+    for (let i = 0; i < rows.length; i++) {
+      const cell = rows[i] * ncol + col;
+      const s = starts[cell];
+      const d = bytes[s] - 48;
+      if (ends[cell] - s !== 1 || d < 0 || d > 9) return null;
+      out[i] = d;
+    }
+    return out;
+  }
+
   /**
    * Parses the cells of `col` in `rows` into `out`; returns the index of the first cell that is not
    * a decimal number, or −1. Same rules as number(), in one tight loop over the column.
@@ -504,6 +518,9 @@ export class CsvFrame {
   event(name: string): Uint8Array {
     const col = this.column(name);
     const { table, rows } = this;
+    const digits = table.singleDigits(rows, col);
+    const fast = digits && digits.every((d) => d <= 2) ? eventCodes(digits) : null;
+    if (fast) return fast;
     const out = new Uint8Array(rows.length);
     const allowed = 'allowed codings are 0/1, 1/2 (2 = event) or true/false';
     let logical = -1; // -1 unknown, 1 logical, 0 numeric
@@ -649,6 +666,23 @@ function estimateLines(bytes: Uint8Array, pos: number): number {
   }
   if (lines === 0 || p >= bytes.length) return lines + 1;
   return Math.ceil(((bytes.length - pos) / (p - pos)) * lines * 1.25) + 16;
+}
+
+/**
+ * Event codes written as digits 0, 1, 2, by Surv()'s rule as CsvFrame.event (which handles every
+ * other case and the error messages): 0/1 as they are, 1/2 as value − 1; 0 together with 2 is the
+ * general path's error, so null sends the column there.
+ */
+function eventCodes(digits: Uint8Array): Uint8Array | null {
+  let seen0 = false;
+  let seen2 = false;
+  for (let i = 0; i < digits.length; i++) {
+    if (digits[i] === 0) seen0 = true;
+    else if (digits[i] === 2) seen2 = true;
+  }
+  if (seen0 && seen2) return null;
+  if (seen2) for (let i = 0; i < digits.length; i++) digits[i] -= 1;
+  return digits;
 }
 
 /** Reads a CSV file; CliError when it cannot be read. */
