@@ -130,10 +130,10 @@ const UINT32_MAX = 0xffffffff;
  * Times as integer keys k = t·10^d for the smallest d ≤ 6 at which every time is the double nearest
  * k / 10^d (k < 2³²), or null. Such times are what a CSV of decimals parses to (csvTable.ts divides the
  * digits by 10^d, correctly rounded), and the keys order exactly as the doubles do: rounding is
- * monotone, and equal doubles give equal keys — so a 32-bit radix sort (2–3 passes instead of 6)
- * gives the same stable order as sorting the bits.
+ * monotone, and equal doubles give equal keys — so a 32-bit radix sort (2–3 passes instead of 6, or
+ * one counting pass) gives the same stable order as sorting the bits.
  */
-function decimalKeys(times: Float64Array): Uint32Array | null {
+function decimalKeys(times: Float64Array): { keys: Uint32Array; scale: number; maxKey: number } | null {
   const n = times.length;
   const keys = new Uint32Array(n);
   let decimals = 0;
@@ -154,7 +154,7 @@ function decimalKeys(times: Float64Array): Uint32Array | null {
     keys[i] = k;
     if (k > maxKey) maxKey = k;
   }
-  return keys;
+  return { keys, scale, maxKey };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -169,9 +169,9 @@ export function sortByTime(times: Float64Array): { order: Uint32Array; time: Flo
     const order = Uint32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b));
     return { order, time: Float64Array.from(order, (i) => times[i]) };
   }
-  const keys = decimalKeys(times);
-  if (keys) {
-    const order = radixOrder32(keys);
+  const decimal = decimalKeys(times);
+  if (decimal) {
+    const order = radixOrder32(decimal.keys);
     const time = new Float64Array(n);
     for (let i = 0; i < n; i++) time[i] = times[order[i]] + 0; // −0 → +0
     return { order, time };
@@ -204,8 +204,8 @@ export function ascendingTimeOrder(times: Float64Array): Uint32Array {
 export function ascendingOrder(values: Float64Array): Uint32Array {
   const n = values.length;
   if (n < 64) return Uint32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b] || a - b));
-  const keys = decimalKeys(values); // non-negative short decimals (−0 ties with 0, as below)
-  if (keys) return radixOrder32(keys);
+  const decimal = decimalKeys(values); // non-negative short decimals (−0 ties with 0, as below)
+  if (decimal) return radixOrder32(decimal.keys);
   const copy = Float64Array.from(values);
   const words = new Uint32Array(copy.buffer);
   const w0 = LITTLE_ENDIAN ? 0 : 1;
@@ -358,6 +358,10 @@ export function sortedByCodeThenTime<C extends Array<Float64Array | Int32Array |
   nCodes: number,
   ...columns: C
 ): { time: Float64Array; columns: C; starts: Int32Array; order: Uint32Array } {
+  const fused = codes && nCodes > 1 ? sortedByCodeAndDecimalTime(times, codes, nCodes) : null;
+  if (fused) {
+    return { ...fused, columns: columns.map((c) => gather(c, fused.order)) as C };
+  }
   const sorted = sortByTime(times);
   mergeNearTies(sorted.time);
   if (!codes || nCodes <= 1) {
@@ -375,4 +379,44 @@ export function sortedByCodeThenTime<C extends Array<Float64Array | Int32Array |
     starts,
     order: scatter(sorted.order, permutation),
   };
+}
+
+/**
+ * sortedByCodeThenTime in one counting pass over the key (code, t·10^d), for short decimal times
+ * (decimalKeys) whose distinct values are too far apart for mergeNearTies to merge any: with keys
+ * at scale 10^d two distinct times differ by ≥ 10^−d less rounding, so none is within √ε absolutely
+ * or relative to the mean time (≤ the largest). Else null (the general path sorts, merges, then
+ * partitions by code).
+ */
+function sortedByCodeAndDecimalTime(
+  times: Float64Array,
+  codes: Int32Array,
+  nCodes: number,
+): { time: Float64Array; starts: Int32Array; order: Uint32Array } | null {
+  const n = times.length;
+  const decimal = decimalKeys(times);
+  if (!decimal) return null;
+  const { keys, scale, maxKey } = decimal;
+  const largest = maxKey / scale;
+  const smallestGap = 1 / scale - largest * 2 ** -50; // the two roundings to doubles, with room
+  if (!(smallestGap > 2 * TIME_TOLERANCE * Math.max(1, largest))) return null;
+  const span = maxKey + 1;
+  if (nCodes * span > Math.max(4 * n, BUCKETS)) return null;
+  // Counting sort by code · span + key: stable, so equal times keep their input order.
+  const next = new Uint32Array(nCodes * span + 1);
+  for (let i = 0; i < n; i++) next[codes[i] * span + keys[i] + 1]++;
+  const starts = new Int32Array(nCodes + 1);
+  const time = new Float64Array(n);
+  let position = 0;
+  for (let key = 0; key < nCodes * span; key++) {
+    const count = next[key + 1];
+    next[key + 1] = next[key] + count;
+    // Time of this key, written in order: k / 10^d is the time itself (decimalKeys), −0 read as 0.
+    if (count > 0) time.fill((key % span) / scale, position, position + count);
+    position += count;
+  }
+  for (let c = 0; c < nCodes; c++) starts[c + 1] = next[(c + 1) * span];
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[next[codes[i] * span + keys[i]]++] = i;
+  return { time, starts, order };
 }

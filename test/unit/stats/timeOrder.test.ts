@@ -64,6 +64,41 @@ describe('radix time order', () => {
   });
 });
 
+describe('sorted by code then time', () => {
+  const reference = (t: Float64Array, g: Int32Array) => Array.from(t.keys()).sort((a, b) => g[a] - g[b] || t[a] - t[b] || a - b);
+
+  it('decimal times in one counting pass: same order, times, starts and columns as sorting', () => {
+    const random = lcg(17);
+    for (const [n, decimals, nCodes] of [[10, 0, 3], [5000, 3, 2], [3000, 1, 7], [2000, 6, 2]]) {
+      const scale = 10 ** decimals;
+      const t = Float64Array.from({ length: n }, () => Math.floor(random() * 200 * scale) / scale);
+      t[0] = -0;
+      const g = Int32Array.from({ length: n }, () => Math.floor(random() * nCodes));
+      const e = Uint8Array.from({ length: n }, () => (random() < 0.6 ? 1 : 0));
+      const s = sortedByCodeThenTime(t, g, nCodes, e);
+      const order = reference(t, g);
+      expect(Array.from(s.order)).toEqual(order);
+      expect(Array.from(s.time)).toEqual(order.map((i) => t[i] + 0));
+      expect(Object.is(s.time[order.indexOf(0)], 0)).toBe(true);
+      expect(Array.from(s.columns[0])).toEqual(order.map((i) => e[i]));
+      const starts = [0];
+      for (let c = 0; c < nCodes; c++) starts.push(starts[c] + g.filter((v) => v === c).length);
+      expect(Array.from(s.starts)).toEqual(starts);
+    }
+  });
+
+  it('times that R would merge (aeqSurv) still merge across codes: large times with decimals, or noise', () => {
+    // 3 decimals on times near 10⁶: gaps of 0.001 are ≤ √ε relative to the mean, as in R.
+    const t = Float64Array.from({ length: 200 }, (_, i) => 1_000_000 + (i % 50) / 1000);
+    const g = Int32Array.from({ length: 200 }, (_, i) => i % 2);
+    const s = sortedByCodeThenTime(t, g, 2);
+    expect(new Set(s.time).size).toBeLessThan(50);
+    const noisy = Float64Array.of(0.1 + 0.2, 0.3, 1, 2, 0.3, 0.1 + 0.2);
+    const h = Int32Array.of(0, 0, 0, 1, 1, 1);
+    expect(Array.from(sortedByCodeThenTime(noisy, h, 2).time)).toEqual([0.3, 0.3, 1, 0.3, 0.3, 2]);
+  });
+});
+
 describe('mergeNearTies (R aeqSurv)', () => {
   it('ties times that differ by floating-point noise to the first of the run', async () => {
     const { mergeNearTies } = await import('../../../shared/stats/timeOrder');
