@@ -14,8 +14,9 @@ export function run(options: CliOptions) {
   const confLevel = options.number('conf-level', 0.95);
   if (!(confLevel > 0 && confLevel < 1)) throw new CliError(`option --conf-level must be between 0 and 1; got ${confLevel}`);
   const at = options.numberList('at');
-  const table = readCsvTable(options.requiredString('data'));
-  const frame = table.select(groupColumn ? [timeColumn, eventColumn, groupColumn] : [timeColumn, eventColumn]);
+  const used = groupColumn ? [timeColumn, eventColumn, groupColumn] : [timeColumn, eventColumn];
+  const table = readCsvTable(options.requiredString('data'), used);
+  const frame = table.select(used);
   if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
   const time = frame.time(timeColumn);
   const event = frame.event(eventColumn);
