@@ -605,14 +605,14 @@ export class CsvFrame {
       for (let i = 0; i < n; i++) if (ints[i] > max) max = ints[i];
       const lookup = max <= 4 * n + 1024 ? new Int32Array(max + 1).fill(-1) : null;
       const sparse = lookup ? null : new Map<number, number>();
-      const distinct = new Float64Array(n);
+      const distinct: number[] = [];
       let count = 0;
       for (let i = 0; i < n; i++) {
         const v = ints[i];
         let code = lookup ? lookup[v] : (sparse!.get(v) ?? -1);
         if (code < 0) {
           code = count++;
-          distinct[code] = v;
+          distinct.push(v);
           if (lookup) lookup[v] = code;
           else sparse!.set(v, code);
         }
@@ -631,7 +631,7 @@ export class CsvFrame {
           }
         }
       } else {
-        const numbers = distinct.subarray(0, count);
+        const numbers = Float64Array.from(distinct);
         const order = ascendingOrder(numbers);
         for (let k = 0; k < count; k++) {
           remap[order[k]] = k;
