@@ -23,9 +23,7 @@ export function run(options: CliOptions) {
   const groups = groupColumn ? frame.factor(groupColumn) : { levels: [null], codes: new Int32Array(frame.n) };
   const curves = kaplanMeierByGroup(time, event, groups.codes, groups.levels.length, { confType, confLevel });
   // Printed block by block (streamedJson.ts): the table has a row per distinct time.
-  return new StreamedJson(
-    jsonObjectChunks({}, 'groups', groupsJson(curves, groups.levels, at), {}),
-  );
+  return new StreamedJson(jsonObjectChunks({}, 'groups', groupsJson(curves, groups.levels, at), {}));
 }
 
 /** The `groups` array: { group, n, events, table, median, at? } per curve (cli.md). */
