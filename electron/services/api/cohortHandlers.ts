@@ -107,7 +107,8 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
 
   redoCohortEdit: (_input, ctx) => redoEdit(ctx.study.db),
 
-  getStudySettings: (_input, ctx) => getStudySettings(ctx.study.db),
+  // With the locale a 'locale' setting resolves to, so the screen formats as the exports do.
+  getStudySettings: (_input, ctx) => ({ ...getStudySettings(ctx.study.db), locale: ctx.session.locale }),
 
   updateStudySettings(input, ctx) {
     const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
@@ -147,11 +148,12 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     const files = await writeStaged(outDir, ctx, (stage) =>
       writeReport(report, stage, {
         dataset: buildDataset(ctx.study.db, { unit: report.unit }),
+        locale: ctx.session.locale,
         exporters: [
           (r, dir) => {
             ctx.progress(75, 'Writing tables and figures');
             // In a worker: the host keeps answering, and a cancel stops it at once.
-            return runTerminableWorkerJob<string[]>('reportDocumentsWorker', new URL('../export/reportDocumentsWorker.ts', import.meta.url), { report: r, outDir: dir }, ctx, 'Report cancelled; no files were written.');
+            return runTerminableWorkerJob<string[]>('reportDocumentsWorker', new URL('../export/reportDocumentsWorker.ts', import.meta.url), { report: r, outDir: dir, locale: ctx.session.locale }, ctx, 'Report cancelled; no files were written.');
           },
         ],
       }),

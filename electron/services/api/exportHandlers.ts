@@ -16,6 +16,7 @@ import { runFigureExportJob } from '../export/figureExportJob';
 import { appVersion, type Provenance } from '../export/provenance';
 import { exportTable, TABLE_EXTENSIONS } from '../export/tableExport';
 import { recordAuditEvent } from '../db/auditEvents';
+import { getStudySettings } from '../db/cohortRecords';
 import type { HandlerContext, Handlers } from './apiService';
 
 const FORMAT_NAMES: Record<string, string> = {
@@ -127,7 +128,8 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     else if (input.table === 'cox') model = coxTableModel(result, fmt);
     else if (input.table === 'firstFailure') model = countTableModel(result.firstFailure, `Table 3. ${result.firstFailure.title}`);
     else model = countTableModel(result.toxicity, `Table 4. ${result.toxicity.title}`);
-    const data = await exportTable(model, provenance, input.format);
+    const display = { format: getStudySettings(ctx.study.db).displayFormat, locale: ctx.session.locale };
+    const data = await exportTable(model, provenance, input.format, display);
     writeOut(path, data);
     logExport(ctx, 'table', { table: input.table, format: input.format, bytes: data.length, analysisSpecHash: provenance.analysisSpecHash });
     ctx.progress(100, 'Saved');

@@ -7,12 +7,12 @@ import type { StudyReport } from '../../../shared/domain/studyReport';
 import type { WorkerJobMessage } from '../host/workerMessages';
 import { exportReportDocuments } from './reportDocuments';
 
-async function run(job: { report: StudyReport; outDir: string }): Promise<WorkerJobMessage<string[]>> {
+async function run(job: { report: StudyReport; outDir: string; locale?: string }): Promise<WorkerJobMessage<string[]>> {
   try {
-    return { type: 'done', value: await exportReportDocuments(job.report, job.outDir) };
+    return { type: 'done', value: await exportReportDocuments(job.report, job.outDir, job.locale) };
   } catch (error) {
     return { type: 'failed', message: error instanceof Error ? error.message : String(error) };
   }
 }
 
-void run(workerData as { report: StudyReport; outDir: string }).then((message) => parentPort?.postMessage(message));
+void run(workerData as { report: StudyReport; outDir: string; locale?: string }).then((message) => parentPort?.postMessage(message));
