@@ -9,7 +9,7 @@
 //   log-log: exp(−exp(log(−log S) ∓ z σ / log S)); undefined when S = 0 or 1
 // Medians and their limits follow survival:::quantile.survfit (findq), landmark survival follows
 // summary.survfit(times =, extend = TRUE).
-import { normalQuantile } from './distributions';
+import { normalQuantile } from './normalQuantile';
 import { sortedByCodeThenTime } from './timeOrder';
 
 export type ConfType = 'log' | 'log-log' | 'plain';
