@@ -109,7 +109,7 @@ export async function main(
     if (command.allowedOptions) options.assertKnown(command.allowedOptions, commandName);
     const result = await command.run(options);
     if (result instanceof StreamedJson) {
-      for (const chunk of result.chunks) io.stdout.write(chunk);
+      for await (const chunk of result.chunks) io.stdout.write(chunk);
       io.stdout.write('\n');
     } else if (result && typeof result === 'object' && typeof (result as { raw?: unknown }).raw === 'string') {
       io.stdout.write((result as { raw: string }).raw);

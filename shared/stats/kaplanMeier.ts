@@ -220,8 +220,11 @@ export function survivalTable(curve: KaplanMeierCurve): SurvivalTableRow[] {
   return survivalTableRows(curve, 0, curve.time.length);
 }
 
+/** The per-time columns of a curve that its summary table shows. */
+export type SurvivalTableColumns = Pick<KaplanMeierCurve, 'time' | 'nRisk' | 'nEvent' | 'nCensor' | 'surv' | 'seLogSurv' | 'lower' | 'upper'>;
+
 /** Rows [from, to) of summary(fit, censored = TRUE) (the CLI prints a long table block by block). */
-export function survivalTableRows(curve: KaplanMeierCurve, from: number, to: number): SurvivalTableRow[] {
+export function survivalTableRows(curve: SurvivalTableColumns, from: number, to: number): SurvivalTableRow[] {
   const rows: SurvivalTableRow[] = new Array(to - from);
   for (let k = from; k < to; k++) {
     rows[k - from] = {
