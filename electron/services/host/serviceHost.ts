@@ -47,6 +47,7 @@ export function serveServiceHost(channel: Channel<FromHost, ToHost>, options: Se
           choosePath,
           keyStore: hostKeyStore(message.userDataDir, message.keyStore),
           appDirs: message.appDirs,
+          locale: message.locale,
         });
         const session = service.session;
         session.onChange(() => channel.post({ type: 'studyChanged', recent: session.recent.list() }));
