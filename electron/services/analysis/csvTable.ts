@@ -595,6 +595,9 @@ export class CsvFrame {
     const col = this.column(name);
     const { table, rows } = this;
     const n = rows.length;
+    // Group codes written as one digit (0/1, arms 1–3): one pass, as the integer path below orders them.
+    const digits = table.singleDigits(rows, col);
+    if (digits) return digitFactor(digits);
     const firstCodes = new Int32Array(n);
     const names: string[] = [];
     const values: number[] = [];
@@ -691,6 +694,17 @@ function estimateLines(bytes: Uint8Array, pos: number): number {
   }
   if (lines === 0 || p >= bytes.length) return lines + 1;
   return Math.ceil(((bytes.length - pos) / (p - pos)) * lines * 1.25) + 16;
+}
+
+/** A factor of single-digit values: levels are the digits present, in numeric order. */
+function digitFactor(digits: Uint8Array): Factor {
+  const rank = new Int32Array(10).fill(-1);
+  for (let i = 0; i < digits.length; i++) rank[digits[i]] = 0;
+  const levels: string[] = [];
+  for (let d = 0; d < 10; d++) if (rank[d] === 0) rank[d] = levels.push(String(d)) - 1;
+  const codes = new Int32Array(digits.length);
+  for (let i = 0; i < digits.length; i++) codes[i] = rank[digits[i]];
+  return { levels, codes };
 }
 
 /**
