@@ -1,5 +1,5 @@
 // rtcw km — Kaplan–Meier curves (cli.md), as R's survfit + summary(censored = TRUE) + quantile.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import {
   kaplanMeierByGroup,
@@ -19,6 +19,16 @@ export const allowedOptions = ['data', 'time', 'event', 'group', 'conf-type', 'c
 
 /** Table rows (all groups) from which a worker thread formats half of each table. */
 const PARALLEL_ROWS = 20_000;
+/** Data files from which that worker is started (20,000 distinct times take at least ~200 kB). */
+const PARALLEL_FILE_BYTES = 200_000;
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // readCsvTable reports the file
+  }
+}
 
 export function run(options: CliOptions) {
   const timeColumn = options.requiredString('time');
@@ -28,11 +38,13 @@ export function run(options: CliOptions) {
   const confLevel = options.number('conf-level', 0.95);
   if (!(confLevel > 0 && confLevel < 1)) throw new CliError(`option --conf-level must be between 0 and 1; got ${confLevel}`);
   const at = options.numberList('at');
-  // Started before the file is read, so the thread is up when the tables are ready.
-  const helper = TableWorker.start();
+  const data = options.requiredString('data');
+  // Started before the file is read, so the thread is up when the tables are ready; only for files
+  // that can give a long table (a thread costs ~20 ms of CPU to start).
+  const helper = fileSize(data) >= PARALLEL_FILE_BYTES ? TableWorker.start() : null;
   try {
     const used = groupColumn ? [timeColumn, eventColumn, groupColumn] : [timeColumn, eventColumn];
-    const table = readCsvTable(options.requiredString('data'), used);
+    const table = readCsvTable(data, used);
     const frame = table.select(used);
     if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
     const time = frame.time(timeColumn);
