@@ -84,7 +84,8 @@ await build({
 // The CLI: no TypeScript compiled at each start (issue 15).
 await build({
   ...common,
-  entryPoints: { rtcw: 'electron/cli/main.ts' },
+  // kmTableWorker: the thread that formats half of km's long tables (electron/cli/kmTableWorker.ts).
+  entryPoints: { rtcw: 'electron/cli/main.ts', kmTableWorker: 'electron/cli/kmTableWorker.ts' },
   outdir: `${outdir}/cli`,
   outExtension: { '.js': '.mjs' },
   format: 'esm',

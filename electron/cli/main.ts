@@ -1,10 +1,10 @@
 // `rtcw` entry: dispatches argv to one command module (cli.md) and prints its JSON result.
 // Exit codes: 0 success, 2 bad input (CliError, one line on stderr), 1 internal failure.
-import { ApiError } from '../../shared/api/contract';
+// Only what every start needs is imported statically: the failure classes below load with the
+// failure (studyAccess pulls in better-sqlite3, coxModel the distributions), so `rtcw --help` and the
+// CSV commands start without them (issue 15; test/bench/cliStartup.bench.ts).
 import { CliError, CliOptions } from './options';
-import { ModelFitError } from '../../shared/stats/coxModel';
-import { ModelSpecificationError } from '../../shared/stats/designMatrix';
-import { asCliError } from './studyAccess';
+import { StreamedJson } from './streamedJson';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -12,9 +12,10 @@ export interface CliIo {
 }
 
 /**
- * A command module in ./commands/<file>.ts. `run` returns the JSON-able result, or `{ raw }` for
- * commands that print text as-is (dataset CSV). `allowedOptions`, when exported, lists the option
- * names the command accepts; any other option is rejected before the command runs.
+ * A command module in ./commands/<file>.ts. `run` returns the JSON-able result, a StreamedJson (JSON
+ * text in chunks, for very large results), or `{ raw }` for commands that print text as-is (dataset
+ * CSV). `allowedOptions`, when exported, lists the option names the command accepts; any other
+ * option is rejected before the command runs.
  */
 export interface CommandModule {
   run(options: CliOptions): unknown;
@@ -107,31 +108,54 @@ export async function main(
     }
     if (command.allowedOptions) options.assertKnown(command.allowedOptions, commandName);
     const result = await command.run(options);
-    if (result && typeof result === 'object' && typeof (result as { raw?: unknown }).raw === 'string') {
+    if (result instanceof StreamedJson) {
+      for await (const chunk of result.chunks) io.stdout.write(chunk);
+      io.stdout.write('\n');
+    } else if (result && typeof result === 'object' && typeof (result as { raw?: unknown }).raw === 'string') {
       io.stdout.write((result as { raw: string }).raw);
     } else {
       io.stdout.write(JSON.stringify(result) + '\n');
     }
     return 0;
   } catch (caught) {
-    // Typed API failures (a locked, read-only or damaged study…) and storage failures (disk full)
-    // are bad input for the user, not bugs: one line, exit 2 (issue 12).
-    const error = caught instanceof ApiError && caught.code === 'INTERNAL' ? caught : asCliError(caught);
-    if (error instanceof CliError) {
-      if (error.stdout !== undefined) io.stdout.write(JSON.stringify(error.stdout) + '\n');
-      io.stderr.write(`rtcw ${commandName}: ${oneLine(error.message)}\n`);
-      return 2;
-    }
-    // The data cannot give the analysis (no events, nothing to compare, singular design …): bad input,
-    // one line and exit 2 like every other, never a stack trace (issue 13, class 2).
-    if (error instanceof ModelFitError || error instanceof ModelSpecificationError) {
-      io.stderr.write(`rtcw ${commandName}: ${oneLine(error.message)}\n`);
-      return 2;
-    }
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.stderr.write(`rtcw ${commandName}: internal error: ${message}\n`);
-    return 1;
+    return reportFailure(caught, commandName, io);
   }
+}
+
+/** Prints a failure: bad input as one line on stderr (exit 2), anything else as an internal error (1). */
+async function reportFailure(caught: unknown, commandName: string, io: CliIo): Promise<number> {
+  // Typed API failures (a locked, read-only or damaged study…) and storage failures (disk full)
+  // are bad input for the user, not bugs: one line, exit 2 (issue 12).
+  const error = caught instanceof CliError ? caught : await asBadInput(caught);
+  if (error instanceof CliError) {
+    if (error.stdout !== undefined) io.stdout.write(JSON.stringify(error.stdout) + '\n');
+    io.stderr.write(`rtcw ${commandName}: ${oneLine(error.message)}\n`);
+    return 2;
+  }
+  // The data cannot give the analysis (no events, nothing to compare, singular design …): bad input,
+  // one line and exit 2 like every other, never a stack trace (issue 13, class 2).
+  if (await isModelFailure(error)) {
+    io.stderr.write(`rtcw ${commandName}: ${oneLine((error as Error).message)}\n`);
+    return 2;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr.write(`rtcw ${commandName}: internal error: ${message}\n`);
+  return 1;
+}
+
+/** A CliError for an ApiError (except INTERNAL) or a storage failure; otherwise the error itself. */
+async function asBadInput(caught: unknown): Promise<unknown> {
+  const [{ ApiError }, { asCliError }] = await Promise.all([import('../../shared/api/contract'), import('./studyAccess')]);
+  return caught instanceof ApiError && caught.code === 'INTERNAL' ? caught : asCliError(caught);
+}
+
+/** The data cannot give the model (no events, singular design …). */
+async function isModelFailure(error: unknown): Promise<boolean> {
+  const [{ ModelFitError }, { ModelSpecificationError }] = await Promise.all([
+    import('../../shared/stats/coxModel'),
+    import('../../shared/stats/designMatrix'),
+  ]);
+  return error instanceof ModelFitError || error instanceof ModelSpecificationError;
 }
 
 function oneLine(text: string): string {

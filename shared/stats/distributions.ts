@@ -4,7 +4,6 @@
 import gammainc from '@stdlib/math-base-special-gammainc';
 import erfc from '@stdlib/math-base-special-erfc';
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
-import normalQuantileStd from '@stdlib/stats-base-dists-normal-quantile';
 import chisquareQuantile from '@stdlib/stats-base-dists-chisquare-quantile';
 
 /** P(X > x) for X ~ χ²(df): Q(df/2, x/2), the regularised upper incomplete gamma function. */
@@ -31,10 +30,7 @@ export function normalTwoSidedP(z: number): number {
   return erfc(Math.abs(z) / Math.SQRT2);
 }
 
-/** Standard normal quantile Φ⁻¹(p). */
-export function normalQuantile(p: number): number {
-  return normalQuantileStd(p, 0, 1);
-}
+export { normalQuantile } from './normalQuantile';
 
 /** χ²(df) quantile. */
 export function chiSquareQuantile(p: number, df: number): number {

@@ -9,7 +9,7 @@
 //   log-log: exp(−exp(log(−log S) ∓ z σ / log S)); undefined when S = 0 or 1
 // Medians and their limits follow survival:::quantile.survfit (findq), landmark survival follows
 // summary.survfit(times =, extend = TRUE).
-import { normalQuantile } from './distributions';
+import { normalQuantile } from './normalQuantile';
 import { sortedByCodeThenTime } from './timeOrder';
 
 export type ConfType = 'log' | 'log-log' | 'plain';
@@ -203,8 +203,8 @@ export function survivalAt(curve: KaplanMeierCurve, at: readonly number[]): Surv
   return out;
 }
 
-/** Rows of summary(fit, censored = TRUE). */
-export function survivalTable(curve: KaplanMeierCurve): Array<{
+/** One row of summary(fit, censored = TRUE). */
+export interface SurvivalTableRow {
   time: number;
   nRisk: number;
   nEvent: number;
@@ -213,10 +213,21 @@ export function survivalTable(curve: KaplanMeierCurve): Array<{
   stdErr: number;
   lower: number;
   upper: number;
-}> {
-  const rows = [];
-  for (let k = 0; k < curve.time.length; k++) {
-    rows.push({
+}
+
+/** Rows of summary(fit, censored = TRUE). */
+export function survivalTable(curve: KaplanMeierCurve): SurvivalTableRow[] {
+  return survivalTableRows(curve, 0, curve.time.length);
+}
+
+/** The per-time columns of a curve that its summary table shows. */
+export type SurvivalTableColumns = Pick<KaplanMeierCurve, 'time' | 'nRisk' | 'nEvent' | 'nCensor' | 'surv' | 'seLogSurv' | 'lower' | 'upper'>;
+
+/** Rows [from, to) of summary(fit, censored = TRUE) (the CLI prints a long table block by block). */
+export function survivalTableRows(curve: SurvivalTableColumns, from: number, to: number): SurvivalTableRow[] {
+  const rows: SurvivalTableRow[] = new Array(to - from);
+  for (let k = from; k < to; k++) {
+    rows[k - from] = {
       time: curve.time[k],
       nRisk: curve.nRisk[k],
       nEvent: curve.nEvent[k],
@@ -225,7 +236,7 @@ export function survivalTable(curve: KaplanMeierCurve): Array<{
       stdErr: survivalStdErr(curve.surv[k], curve.seLogSurv[k]),
       lower: curve.lower[k],
       upper: curve.upper[k],
-    });
+    };
   }
   return rows;
 }
@@ -236,74 +247,99 @@ export function survivalTable(curve: KaplanMeierCurve): Array<{
  * segment (within √ε), the midpoint of that segment; limits by the same rule on the CI curves.
  */
 export function survivalQuantile(curve: KaplanMeierCurve, p = 0.5, startTime = 0): QuantileEstimate {
-  const x = [startTime, ...curve.time];
-  const y = (values: Float64Array) => [0, ...Array.from(values, (v) => 1 - v)];
+  // doquant: findq(c(firstx, time), c(0, 1 − surv), p) — the start point is prepended inside findQuantile.
   return {
-    estimate: findQuantile(x, y(curve.surv), p),
+    estimate: findQuantile(curve.time, curve.surv, startTime, p),
     // quantile.survfit: lower limit from the lower curve, upper limit from the upper curve.
-    lower: findQuantile(x, y(curve.lower), p),
-    upper: findQuantile(x, y(curve.upper), p),
+    lower: findQuantile(curve.time, curve.lower, startTime, p),
+    upper: findQuantile(curve.time, curve.upper, startTime, p),
   };
 }
 
 /**
- * survival:::findq for one probability: x are times (first = start time), y the cumulative
- * probabilities 1 − S (NaN = NA). Reproduces approx(method = "constant", f = 1) on y ± tol.
+ * survival:::findq for one probability on the points x = (startTime, time…), y = (0, 1 − S…)
+ * (S NaN = NA), in one pass over the curve with no copies (O(n); the CI curves need not be monotone):
+ *
+ *   toss duplicated(y); index1 = approx(y + tol, 1:n, p, "constant", f = 1); index2 likewise on y − tol
+ *   quant = (x[index1] + x[index2]) / 2;  p = 0 → x[1];  |p − y[n]| < tol → (x[index1] + max x) / 2
+ *
+ * approx(method = "constant", f = 1) at p gives the index of the smallest knot ≥ p (NA outside the
+ * knots' range). Dropping duplicates never changes that knot: the first of equal values is the one
+ * duplicated() keeps, so the earliest point with the smallest y ± tol ≥ p is index1/index2 directly.
  */
-function findQuantile(xIn: number[], yIn: number[], p: number, tol = QUANTILE_TOLERANCE): number | null {
-  let maxY = -Infinity;
-  for (const v of yIn) if (!Number.isNaN(v) && v > maxY) maxY = v;
-  if (maxY === -Infinity || maxY < p) return null;
-  const xmax = xIn[xIn.length - 1];
-  // Drop repeated y values (keeping the first, i.e. the time the value is reached); NA counts as a value.
-  const x: number[] = [];
-  const y: number[] = [];
-  const seen = new Set<number>();
-  let seenNa = false;
-  for (let i = 0; i < yIn.length; i++) {
-    const v = yIn[i];
-    if (Number.isNaN(v)) {
-      if (seenNa) continue;
-      seenNa = true;
-    } else {
-      if (seen.has(v)) continue;
-      seen.add(v);
+function findQuantile(time: Float64Array, surv: Float64Array, startTime: number, p: number, tol = QUANTILE_TOLERANCE): number | null {
+  let minY = 0;
+  let maxY = 0;
+  let best1 = 0; // the start point y = 0: a knot of both approx calls
+  let best1Y = tol;
+  let best2 = 0;
+  let best2Y = -tol;
+  let nearP = Math.abs(p) < tol;
+  for (let k = 0; k < surv.length; k++) {
+    const y = 1 - surv[k];
+    if (Number.isNaN(y)) continue;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+    const up = y + tol;
+    const down = y - tol;
+    // Strict comparisons keep the earliest point among equal values (ties go to the first index).
+    if (up >= p && (best1Y < p || up < best1Y)) {
+      best1 = k + 1;
+      best1Y = up;
     }
-    x.push(xIn[i]);
-    y.push(v);
+    if (down >= p && (best2Y < p || down < best2Y)) {
+      best2 = k + 1;
+      best2Y = down;
+    }
+    if (Math.abs(p - y) < tol) nearP = true;
   }
-  const n = y.length;
-  if (p === 0) return x[0];
-  const index1 = constantApprox(y, tol, p);
-  const index2 = constantApprox(y, -tol, p);
-  let quant = index1 === null || index2 === null ? NaN : (x[index1] + x[index2]) / 2;
-  const last = y[n - 1];
-  if (!Number.isNaN(last) && Math.abs(p - last) < tol) {
-    quant = index1 === null ? NaN : (x[index1] + xmax) / 2;
+  if (maxY < p) return null;
+  const x = (k: number) => (k === 0 ? startTime : time[k - 1]);
+  const index1 = p < minY + tol || p > maxY + tol ? -1 : best1;
+  const index2 = p < minY - tol || p > maxY - tol ? -1 : best2;
+  let quant = index1 < 0 || index2 < 0 ? NaN : (x(index1) + x(index2)) / 2;
+  if (p === 0) quant = startTime;
+  // The last-point rule needs y[n] after duplicates are dropped; only a y within tol of p can matter.
+  if (nearP) {
+    const last = lastDistinctValue(surv);
+    if (!Number.isNaN(last) && Math.abs(p - last) < tol) {
+      quant = index1 < 0 ? NaN : (x(index1) + x(surv.length)) / 2;
+    }
   }
   return Number.isNaN(quant) ? null : quant;
 }
 
 /**
- * approx(y + shift, seq_along(y), p, method = "constant", f = 1)$y − 1 (0-based), NA pairs
- * dropped, rule = 1 (outside the range → null).
+ * The last element of y = (0, 1 − surv…) after duplicated(y) drops repeats (NA equals NA): the value
+ * of the last point whose value did not occur before it. When the non-NA values never decrease (the
+ * estimate, and usually the limits) a repeat equals the previous non-NA value, so one pass suffices.
  */
-function constantApprox(y: number[], shift: number, p: number): number | null {
-  const knots: Array<[number, number]> = [];
-  for (let i = 0; i < y.length; i++) if (!Number.isNaN(y[i])) knots.push([y[i] + shift, i]);
-  if (knots.length === 0) return null;
-  knots.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const m = knots.length;
-  if (p < knots[0][0] || p > knots[m - 1][0]) return null;
-  // Smallest knot ≥ p: on a knot its own value, between knots the right-hand one (f = 1).
-  let lo = 0;
-  let hi = m - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (knots[mid][0] < p) lo = mid + 1;
-    else hi = mid;
+function lastDistinctValue(surv: Float64Array): number {
+  let last = 0;
+  let previous = 0;
+  let seenNa = false;
+  let monotone = true;
+  for (let k = 0; k < surv.length && monotone; k++) {
+    const y = 1 - surv[k];
+    if (Number.isNaN(y)) {
+      if (!seenNa) last = y;
+      seenNa = true;
+    } else if (y < previous) {
+      monotone = false;
+    } else {
+      if (y !== previous) last = y;
+      previous = y;
+    }
   }
-  return knots[lo][1];
+  if (monotone) return last;
+  const seen = new Set<number>([0]);
+  last = 0;
+  for (let k = 0; k < surv.length; k++) {
+    const y = 1 - surv[k];
+    if (!seen.has(y)) last = y; // Set treats NaN as equal to NaN, as duplicated() does NA
+    seen.add(y);
+  }
+  return last;
 }
 
 /** Number of elements ≤ t in ascending `a`. */

@@ -70,6 +70,93 @@ function radixOrder(loIn: Uint32Array, hiIn: Uint32Array): { order: Uint32Array;
   return { order: idx, lo, hi };
 }
 
+/**
+ * Stable order of unsigned 32-bit keys: one counting pass when the keys span at most a few times n
+ * values (times in months with 3 decimals: ~10⁵), else LSD radix, 11 bits per pass. Consumes `keysIn`.
+ */
+function radixOrder32(keysIn: Uint32Array): Uint32Array {
+  const n = keysIn.length;
+  let maxKey = 0;
+  for (let i = 0; i < n; i++) if (keysIn[i] > maxKey) maxKey = keysIn[i];
+  if (maxKey < Math.max(4 * n, BUCKETS)) return countingOrder(keysIn, maxKey);
+  let keys: Uint32Array = keysIn;
+  let idx: Uint32Array = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let keys2: Uint32Array = new Uint32Array(n);
+  let idx2: Uint32Array = new Uint32Array(n);
+  const count = new Uint32Array(BUCKETS);
+  for (let bit = 0; bit < 32; bit += DIGIT_BITS) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(keys[i] >>> bit) & MASK]++;
+    if (count[(keys[0] >>> bit) & MASK] === n) continue; // every key has this digit: nothing to move
+    let sum = 0;
+    for (let d = 0; d < BUCKETS; d++) {
+      const c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      const p = count[(k >>> bit) & MASK]++;
+      keys2[p] = k;
+      idx2[p] = idx[i];
+    }
+    let t = keys;
+    keys = keys2;
+    keys2 = t;
+    t = idx;
+    idx = idx2;
+    idx2 = t;
+  }
+  return idx;
+}
+
+/** Stable counting sort of keys 0…maxKey: order[position] = index. */
+function countingOrder(keys: Uint32Array, maxKey: number): Uint32Array {
+  const n = keys.length;
+  const next = new Uint32Array(maxKey + 2);
+  for (let i = 0; i < n; i++) next[keys[i] + 1]++;
+  for (let k = 0; k <= maxKey; k++) next[k + 1] += next[k];
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[next[keys[i]]++] = i;
+  return order;
+}
+
+/** Decimal places tried for decimal keys: times written with up to 6 decimals (days, months, years). */
+const MAX_DECIMALS = 6;
+const UINT32_MAX = 0xffffffff;
+
+/**
+ * Times as integer keys k = t·10^d for the smallest d ≤ 6 at which every time is the double nearest
+ * k / 10^d (k < 2³²), or null. Such times are what a CSV of decimals parses to (csvTable.ts divides the
+ * digits by 10^d, correctly rounded), and the keys order exactly as the doubles do: rounding is
+ * monotone, and equal doubles give equal keys — so a 32-bit radix sort (2–3 passes instead of 6, or
+ * one counting pass) gives the same stable order as sorting the bits.
+ */
+function decimalKeys(times: Float64Array): { keys: Uint32Array; scale: number; maxKey: number } | null {
+  const n = times.length;
+  const keys = new Uint32Array(n);
+  let decimals = 0;
+  let scale = 1;
+  let maxKey = 0;
+  for (let i = 0; i < n; i++) {
+    const t = times[i];
+    let k = Math.round(t * scale);
+    while (!(k <= UINT32_MAX && k / scale === t)) {
+      // The nearest double to k/10^d is also the nearest to 10k/10^(d+1): earlier keys scale by 10.
+      if (decimals === MAX_DECIMALS || !(t >= 0) || maxKey * 10 > UINT32_MAX) return null;
+      decimals++;
+      scale *= 10;
+      maxKey *= 10;
+      for (let j = 0; j < i; j++) keys[j] *= 10;
+      k = Math.round(t * scale);
+    }
+    keys[i] = k;
+    if (k > maxKey) maxKey = k;
+  }
+  return { keys, scale, maxKey };
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
@@ -81,6 +168,13 @@ export function sortByTime(times: Float64Array): { order: Uint32Array; time: Flo
   if (n < 64) {
     const order = Uint32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b));
     return { order, time: Float64Array.from(order, (i) => times[i]) };
+  }
+  const decimal = decimalKeys(times);
+  if (decimal) {
+    const order = radixOrder32(decimal.keys);
+    const time = new Float64Array(n);
+    for (let i = 0; i < n; i++) time[i] = times[order[i]] + 0; // −0 → +0
+    return { order, time };
   }
   const words = new Uint32Array(times.buffer, times.byteOffset, n * 2);
   const w0 = LITTLE_ENDIAN ? 0 : 1;
@@ -110,6 +204,8 @@ export function ascendingTimeOrder(times: Float64Array): Uint32Array {
 export function ascendingOrder(values: Float64Array): Uint32Array {
   const n = values.length;
   if (n < 64) return Uint32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b] || a - b));
+  const decimal = decimalKeys(values); // non-negative short decimals (−0 ties with 0, as below)
+  if (decimal) return radixOrder32(decimal.keys);
   const copy = Float64Array.from(values);
   const words = new Uint32Array(copy.buffer);
   const w0 = LITTLE_ENDIAN ? 0 : 1;
@@ -262,6 +358,10 @@ export function sortedByCodeThenTime<C extends Array<Float64Array | Int32Array |
   nCodes: number,
   ...columns: C
 ): { time: Float64Array; columns: C; starts: Int32Array; order: Uint32Array } {
+  const fused = codes && nCodes > 1 ? sortedByCodeAndDecimalTime(times, codes, nCodes) : null;
+  if (fused) {
+    return { ...fused, columns: columns.map((c) => gather(c, fused.order)) as C };
+  }
   const sorted = sortByTime(times);
   mergeNearTies(sorted.time);
   if (!codes || nCodes <= 1) {
@@ -279,4 +379,44 @@ export function sortedByCodeThenTime<C extends Array<Float64Array | Int32Array |
     starts,
     order: scatter(sorted.order, permutation),
   };
+}
+
+/**
+ * sortedByCodeThenTime in one counting pass over the key (code, t·10^d), for short decimal times
+ * (decimalKeys) whose distinct values are too far apart for mergeNearTies to merge any: with keys
+ * at scale 10^d two distinct times differ by ≥ 10^−d less rounding, so none is within √ε absolutely
+ * or relative to the mean time (≤ the largest). Else null (the general path sorts, merges, then
+ * partitions by code).
+ */
+function sortedByCodeAndDecimalTime(
+  times: Float64Array,
+  codes: Int32Array,
+  nCodes: number,
+): { time: Float64Array; starts: Int32Array; order: Uint32Array } | null {
+  const n = times.length;
+  const decimal = decimalKeys(times);
+  if (!decimal) return null;
+  const { keys, scale, maxKey } = decimal;
+  const largest = maxKey / scale;
+  const smallestGap = 1 / scale - largest * 2 ** -50; // the two roundings to doubles, with room
+  if (!(smallestGap > 2 * TIME_TOLERANCE * Math.max(1, largest))) return null;
+  const span = maxKey + 1;
+  if (nCodes * span > Math.max(4 * n, BUCKETS)) return null;
+  // Counting sort by code · span + key: stable, so equal times keep their input order.
+  const next = new Uint32Array(nCodes * span + 1);
+  for (let i = 0; i < n; i++) next[codes[i] * span + keys[i] + 1]++;
+  const starts = new Int32Array(nCodes + 1);
+  const time = new Float64Array(n);
+  let position = 0;
+  for (let key = 0; key < nCodes * span; key++) {
+    const count = next[key + 1];
+    next[key + 1] = next[key] + count;
+    // Time of this key, written in order: k / 10^d is the time itself (decimalKeys), −0 read as 0.
+    if (count > 0) time.fill((key % span) / scale, position, position + count);
+    position += count;
+  }
+  for (let c = 0; c < nCodes; c++) starts[c + 1] = next[(c + 1) * span];
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[next[codes[i] * span + keys[i]]++] = i;
+  return { time, starts, order };
 }

@@ -2,7 +2,7 @@
 // the previous entry (TypeScript compiled by tsx at every start) and against starting the project's
 // Node with nothing to do. Then KM and Cox on a synthetic cohort CSV (default 1,000,000 rows; Cox
 // with --cluster on 100,000), whole process, with R's times on the same file when Rscript is present.
-// Medians of `runs` runs. Prints one JSON document.
+// Medians of `runs` runs (wall and, on Linux, the child's CPU time). Prints one JSON document.
 // Run: npx tsx test/bench/cliStartup.bench.ts [runs=7] [rows=1000000] [clusterRows=100000]
 // (rows=0: start-up only.)
 // Targets: `rtcw --help` ≤ 1.3× bare Node; KM ≤ 0.1× R, Cox Efron ≤ 0.15× R, Cox --cluster ≤ 0.03× R.
@@ -22,27 +22,74 @@ const bin = path.join(root, 'electron/cli/rtcw.mjs');
 // The previous bin (before the bundle): tsx registered, then the TypeScript entry.
 const tsxEntry = `import { register } from 'tsx/esm/api'; register(); const { main } = await import('./electron/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));`;
 
-function timed(command: string, args: string[], times = runs): { medianMs: number; runs: number } {
-  const samples: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const t0 = performance.now();
-    const child = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
-    samples.push(performance.now() - t0);
-    if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+interface Timing {
+  medianMs: number;
+  /** Median CPU time (user + sys) of the child process, from /proc/self/stat (Linux; else null). */
+  cpuMs: number | null;
+  runs: number;
+}
+
+/** CPU time of waited-for children so far (cutime + cstime, clock ticks of 10 ms), or null off Linux. */
+function childCpuMs(): number | null {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return null;
   }
-  samples.sort((a, b) => a - b);
-  return { medianMs: Math.round(samples[Math.floor(samples.length / 2)]), runs: times };
+}
+
+function runOnce(command: string, args: string[]): { ms: number; cpuMs: number | null } {
+  const cpu0 = childCpuMs();
+  const t0 = performance.now();
+  const child = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  const cpu1 = childCpuMs();
+  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+  return { ms, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * Medians of `times` runs of each command. The commands take turns run by run, so a change of the
+ * machine's load (it is shared) affects them alike.
+ */
+function timedTogether(commands: Record<string, [string, string[]]>, times = runs): Record<string, Timing> {
+  const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, [] as Array<{ ms: number; cpuMs: number | null }>]));
+  for (let i = 0; i < times; i++) {
+    for (const [name, [command, args]] of Object.entries(commands)) samples[name].push(runOnce(command, args));
+  }
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, s]) => {
+      const cpu = s.map((x) => x.cpuMs);
+      const timing: Timing = {
+        medianMs: Math.round(median(s.map((x) => x.ms))),
+        cpuMs: cpu.every((c): c is number => c !== null) ? median(cpu) : null,
+        runs: times,
+      };
+      return [name, timing];
+    }),
+  );
+}
+
+function timed(command: string, args: string[], times = runs): Timing {
+  return timedTogether({ one: [command, args] }, times).one;
 }
 
 if (!fs.existsSync(path.join(root, 'dist/electron/cli/rtcw.mjs'))) {
   spawnSync(node, [path.join(root, 'electron/build.mjs')], { cwd: root, stdio: 'ignore' });
 }
 
-const startup = {
-  bareNode: timed(node, ['-e', '0']),
-  rtcwHelp: timed(node, [bin, '--help']),
-  rtcwHelpBeforeTsx: timed(node, ['--input-type=module', '-e', tsxEntry, '--', '--help']),
-};
+const loadavgAtStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
+const startup = timedTogether({
+  bareNode: [node, ['-e', '0']],
+  rtcwHelp: [node, [bin, '--help']],
+  rtcwHelpBeforeTsx: [node, ['--input-type=module', '-e', tsxEntry, '--', '--help']],
+});
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -77,7 +124,7 @@ function writeCohort(file: string, n: number): void {
 }
 
 if (rows === 0) {
-  const ratio = (a: { medianMs: number }, b: { medianMs: number }) => Math.round((a.medianMs / b.medianMs) * 1000) / 1000;
+  const ratio = (a: Timing, b: Timing) => Math.round((a.medianMs / b.medianMs) * 1000) / 1000;
   process.stdout.write(`${JSON.stringify({ startup: { ...startup, helpOverBareNode: ratio(startup.rtcwHelp, startup.bareNode), beforeOverBareNode: ratio(startup.rtcwHelpBeforeTsx, startup.bareNode), target: 1.3 }, loadavg: os.loadavg() }, null, 2)}\n`);
   process.exit(0);
 }
@@ -103,7 +150,8 @@ try {
         coxCluster: r('invisible(summary(coxph(Surv(time, status) ~ age + sex + group, d, ties = "efron", cluster = id)))', small),
       }
     : null;
-  const ratio = (a: { medianMs: number }, b: { medianMs: number } | undefined) => (b ? Math.round((a.medianMs / b.medianMs) * 1000) / 1000 : null);
+  const ratio = (a: Timing, b: Timing | undefined) => (b ? Math.round((a.medianMs / b.medianMs) * 1000) / 1000 : null);
+  const cpuRatio = (a: Timing, b: Timing) => (a.cpuMs !== null && b.cpuMs ? Math.round((a.cpuMs / b.cpuMs) * 1000) / 1000 : null);
   process.stdout.write(
     `${JSON.stringify(
       {
@@ -119,8 +167,13 @@ try {
           rtcw,
           r: rTimes,
           ratioToR: rTimes ? { km: ratio(rtcw.km, rTimes.km), coxEfron: ratio(rtcw.coxEfron, rTimes.coxEfron), coxCluster: ratio(rtcw.coxCluster, rTimes.coxCluster) } : null,
+          // CPU time is less sensitive than wall time to the other work of a shared machine.
+          cpuRatioToR: rTimes
+            ? { km: cpuRatio(rtcw.km, rTimes.km), coxEfron: cpuRatio(rtcw.coxEfron, rTimes.coxEfron), coxCluster: cpuRatio(rtcw.coxCluster, rTimes.coxCluster) }
+            : null,
           targets: { km: 0.1, coxEfron: 0.15, coxCluster: 0.03 },
         },
+        loadavgAtStart,
         loadavg: os.loadavg().map((v) => Math.round(v * 100) / 100),
       },
       null,

@@ -38,9 +38,10 @@ export function readDesign(
   for (const key of refs.keys()) {
     if (!factors.includes(key)) throw new CliError(`--ref names '${key}', which is not in --factors`);
   }
-  const table = readCsvTable(data);
-  for (const c of [...extraColumns, ...covariates]) table.columnIndex(c);
-  const frame = table.select([...extraColumns, ...covariates]);
+  const used = [...extraColumns, ...covariates];
+  const table = readCsvTable(data, used);
+  for (const c of used) table.columnIndex(c);
+  const frame = table.select(used);
   if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
   const columns: CovariateColumn[] = covariates.map((name) => {
     if (factors.includes(name)) {

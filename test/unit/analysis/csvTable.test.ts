@@ -63,6 +63,20 @@ describe('readCsvTable', () => {
     expect(() => readCsvTable(csv('a,b\n1,2\n')).select(['c'])).toThrow(/unknown column 'c'/);
   });
 
+  it('read for some columns: keeps their cells, still checks every row, names unknown columns', () => {
+    const file = csv('id,t,"x, quoted",e\n1,2.5,"a ""b""",1\n2,NA,c,0\n3,4,,2\n');
+    const table = readCsvTable(file, ['e', 't']);
+    const frame = table.select(['t', 'e']);
+    expect(Array.from(frame.rows)).toEqual([0, 2]);
+    expect(Array.from(frame.time('t'))).toEqual([2.5, 4]);
+    expect(Array.from(frame.event('e'))).toEqual([0, 1]); // 1/2 coding
+    expect(table.where(2, table.columnIndex('t'))).toBe("row 3 (line 4), column 't'");
+    expect(() => table.select(['x, quoted'])).toThrow(/was not read/);
+    expect(() => table.select(['z'])).toThrow(/unknown column 'z' .*\(columns: id, t, x, quoted, e\)/);
+    expect(() => readCsvTable(csv('a,b,c\n1,2,3\n4,5\n'), ['c'])).toThrow(/row 2 \(line 3\) has 2 fields but the header has 3/);
+    expect(() => readCsvTable(csv('a,b\n"1,2\n'), ['a'])).toThrow(/unterminated quoted field in row 1/);
+  });
+
   it('orders factor levels numerically when all are numbers, else by code point', () => {
     const frame = readCsvTable(csv('g,h,id\n10,b,30\n9,B,7\n10,a,30\n1.5,é,1000000\n')).select(['g', 'h', 'id']);
     const g = frame.factor('g');
