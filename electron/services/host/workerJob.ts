@@ -1,10 +1,9 @@
 // A job of the service host run in a worker thread that a cancel simply terminates: for work that
 // writes nothing itself (it returns bytes or writes into a staging folder the caller discards), so
 // stopping it anywhere is safe. The worker's messages: ./workerMessages.ts.
-import { Worker } from 'node:worker_threads';
 import { ApiError } from '../../../shared/api/contract';
 import type { WorkerJobMessage } from './workerMessages';
-import { workerSource } from './workerSource';
+import { workerScript, newWorker } from './workerSource';
 
 export type { WorkerJobMessage } from './workerMessages';
 
@@ -20,9 +19,9 @@ export async function runTerminableWorkerJob<T>(
   control: JobControl,
   cancelledMessage: string,
 ): Promise<T> {
-  const source = await workerSource(name, entry);
+  const script = await workerScript(name, entry);
   if (control.signal.aborted) throw new ApiError('CANCELLED', cancelledMessage);
-  const worker = new Worker(source, { eval: true, workerData });
+  const worker = newWorker(script, { workerData });
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void) => {
