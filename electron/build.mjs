@@ -54,6 +54,7 @@ const workerEntries = {
   analysisWorker: 'electron/services/analysis/analysisWorker.ts',
   spreadsheetInspectWorker: 'electron/services/import/spreadsheetInspectWorker.ts',
   studyShareWorker: 'electron/services/identity/studyShareWorker.ts',
+  tableExportWorker: 'electron/services/export/tableExportWorker.ts',
 };
 
 rmSync(outdir, { recursive: true, force: true });
