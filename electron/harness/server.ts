@@ -35,6 +35,8 @@ export interface HarnessOptions {
   /** Defaults to "use the typed path" (new studies without one go to <userDataDir>/studies, exports to <userDataDir>-exports). */
   choosePath?: PathChooser;
   populateDemo?: ApiRuntimeOptions['populateDemo'];
+  /** The locale of the study's 'locale' display setting; default: the process's (the OS's). */
+  locale?: string;
   /** Transport tests only: serve another contract instead of the app's. */
   contract?: ApiRuntimeOptions['contract'];
 }
@@ -92,6 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     choosePath: options.choosePath ?? typedPathChooser(path.join(userDataDir, 'studies'), `${userDataDir}-exports`),
     populateDemo: options.populateDemo,
     contract: options.contract,
+    locale: options.locale,
   });
   const bridge = bridgeScript(token, service.methods);
   const eventStreams = new Set<http.ServerResponse>();

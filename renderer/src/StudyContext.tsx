@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { StudyInfo } from '../../shared/api/study';
-import type { DisplayFormat } from '../../shared/domain/displayFormat';
+import { ISO_DISPLAY, type DisplaySetting } from '../../shared/domain/displayFormat';
 import { rtcw } from './rtcw';
 
 interface StudyState {
@@ -11,8 +11,11 @@ interface StudyState {
   /** Bumped whenever the cohort changes, so pages re-query. */
   revision: number;
   bump(): void;
-  /** The open study's date/number format (study settings); ISO when no study is open. */
-  displayFormat: DisplayFormat;
+  /**
+   * The open study's date/number setting with the locale the service resolves it to (the exports
+   * use the same); ISO when no study is open.
+   */
+  display: DisplaySetting;
 }
 
 const StudyContext = createContext<StudyState | null>(null);
@@ -20,7 +23,7 @@ const StudyContext = createContext<StudyState | null>(null);
 export function StudyProvider({ children }: { children: ReactNode }) {
   const [study, setStudyState] = useState<StudyInfo | null>(null);
   const [revision, setRevision] = useState(0);
-  const [displayFormat, setDisplayFormat] = useState<DisplayFormat>('iso');
+  const [display, setDisplay] = useState<DisplaySetting>(ISO_DISPLAY);
 
   const refresh = useCallback(async () => {
     try {
@@ -50,13 +53,13 @@ export function StudyProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (!study) {
-      setDisplayFormat('iso');
+      setDisplay(ISO_DISPLAY);
       return;
     }
     let live = true;
     void rtcw()
       .getStudySettings({})
-      .then((s) => live && setDisplayFormat(s.displayFormat ?? 'iso'))
+      .then((s) => live && setDisplay({ format: s.displayFormat ?? 'iso', locale: s.locale }))
       .catch(() => undefined);
     return () => {
       live = false;
@@ -64,8 +67,8 @@ export function StudyProvider({ children }: { children: ReactNode }) {
   }, [study, revision]);
 
   const value = useMemo(
-    () => ({ study, setStudy, refresh, revision, bump, displayFormat }),
-    [study, setStudy, refresh, revision, bump, displayFormat],
+    () => ({ study, setStudy, refresh, revision, bump, display }),
+    [study, setStudy, refresh, revision, bump, display],
   );
   return <StudyContext.Provider value={value}>{children}</StudyContext.Provider>;
 }

@@ -2,6 +2,8 @@
 // footnotes — built from analysis results with the journal's number formats, and written to
 // DOCX/CSV/HTML/LaTeX/XLSX by electron/services/export/tableExport.
 import type { AnalysisResult, CountTable, CoxFit, CoxTerm, Table1 } from '../api/analysis';
+import type { StudyReport } from '../domain/studyReport';
+import { localiseText, type DisplaySetting } from '../domain/displayFormat';
 import { formatEstimateWithCi, formatNumber, formatP, formatPValue, type CiStyle, type PStyle } from './journalStyle';
 
 export interface TableCell {
@@ -225,4 +227,38 @@ export function countTableModel(t: CountTable, title = t.title): TableModel {
 /** Every cell text of a table, in reading order (for checks such as "no identifier leaked"). */
 export function tableTexts(model: TableModel): string[] {
   return [model.title, ...model.header.flat().map((c) => c.text), ...model.rows.flatMap((r) => r.cells.map((c) => c.text)), ...model.footnotes];
+}
+
+/**
+ * The table written in the study's date/number setting (shared/domain/displayFormat.ts): the screen,
+ * the table exports and the report apply it to the same model, so all three read alike.
+ */
+export function localiseTable(model: TableModel, display: DisplaySetting): TableModel {
+  if (display.format === 'iso') return model;
+  const text = (t: string) => localiseText(t, display.format, display.locale);
+  const cells = (row: TableCell[]) => row.map((c) => ({ ...c, text: text(c.text) }));
+  return {
+    ...model,
+    title: text(model.title),
+    header: model.header.map(cells),
+    rows: model.rows.map((r) => ({ ...r, cells: cells(r.cells) })),
+    footnotes: model.footnotes.map(text),
+  };
+}
+
+/**
+ * The study report's four tables (base file name, model) in the study's setting — written as CSV by
+ * electron/services/analysis/report.ts and as DOCX by electron/services/export/reportDocuments.ts.
+ * `locale`: the locale a 'locale' setting resolves to (the service host's).
+ */
+export function reportTableModels(report: StudyReport, locale?: string): Array<[string, TableModel]> {
+  const fmt = tableFormatOf(report);
+  const display: DisplaySetting = { format: report.displayFormat ?? 'iso', locale };
+  const tables: Array<[string, TableModel]> = [
+    ['table1', table1Model(report.table1, fmt)],
+    ['cox', coxTableModel({ spec: report.spec, ...report.cox }, fmt)],
+    ['first-failure', countTableModel(report.firstFailure, `Table 3. ${report.firstFailure.title}`)],
+    ['toxicity', countTableModel(report.toxicity, `Table 4. ${report.toxicity.title}`)],
+  ];
+  return tables.map(([name, model]) => [name, localiseTable(model, display)]);
 }

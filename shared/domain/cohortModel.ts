@@ -155,6 +155,8 @@ export interface StudySettings {
   sbrtMaxFractions: number;
   /** How dates and numbers are shown and exported: ISO 8601 (default) or the OS locale. */
   displayFormat: 'iso' | 'locale';
+  /** Read-only: the locale 'locale' resolves to (the service host's, i.e. the OS's); set by getStudySettings. */
+  locale?: string;
 }
 
 /** What undo and redo would do next (electron/services/db/editHistory.ts). */

@@ -16,12 +16,14 @@ export function isFormulaLike(text: string): boolean {
 
 /**
  * One CSV field. `missing` is written for null/undefined/non-finite numbers ('NA' for R, '' for
- * tables). The result never starts a formula and is quoted when it holds a quote, comma or newline.
+ * tables). The result never starts a formula and is quoted when it holds a quote, comma, the
+ * delimiter (';' for comma-decimal locales, shared/domain/displayFormat.ts csvDelimiter) or newline.
  */
-export function csvField(value: unknown, missing = ''): string {
+export function csvField(value: unknown, missing = '', delimiter: ',' | ';' = ','): string {
   if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) return missing;
   let text = String(value);
   const neutralise = typeof value !== 'number' && isFormulaLike(text);
   if (neutralise) text = `'${text}`;
-  return neutralise || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const mustQuote = neutralise || /["\r\n]/.test(text) || text.includes(delimiter);
+  return mustQuote ? `"${text.replace(/"/g, '""')}"` : text;
 }

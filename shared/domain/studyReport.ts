@@ -4,6 +4,7 @@
 // another endpoint), copied, never recomputed: report.json and the Analysis page agree by construction.
 // JSON-able: numbers, strings, null, arrays, plain objects.
 import type { AnalysisResult, AnalysisSpec, CountTable, Endpoint, Table1 } from '../api/analysis';
+import type { DisplayFormat } from './displayFormat';
 
 /** The curves of one endpoint: the pipeline's result fields for {...spec, endpoint}. */
 export type ReportCurves = Pick<AnalysisResult, 'kind' | 'n' | 'events' | 'excluded' | 'curves' | 'test' | 'hazardRatio' | 'landmarks' | 'riskTable'> & {
@@ -39,4 +40,6 @@ export interface StudyReport {
   toxicity: CountTable;
   followUp: AnalysisResult['followUp'];
   warnings: string[];
+  /** The study's date/number setting (shared/domain/displayFormat.ts) for the tables written from it. */
+  displayFormat: DisplayFormat;
 }

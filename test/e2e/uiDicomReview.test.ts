@@ -1,7 +1,7 @@
 // End-to-end, at a 1280×720 laptop viewport in real Chromium: the DICOM review (issue 10, item 4).
 // The Commit button and the reasons column are on screen without scrolling; the 10 flagged
 // cohort-a courses show their reasons; the row editor saves only valid values (dates as ISO or
-// exactly the chosen format, never a guess) and Cancel changes nothing; a re-scan shows what the
+// in the study's regional format, never a guess) and Cancel changes nothing; a re-scan shows what the
 // cohort already holds and selects none of it; a folder without DICOM files says so.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,17 @@ import { ARTIFACTS, POLL, foreignRequests, useAppSession } from './appSession';
 const COHORT_A = path.resolve('test/fixtures/dicom/cohort-a');
 const VIEWPORT = { width: 1280, height: 720 };
 
-const session = useAppSession();
+// The harness's locale stands in for the computer's regional format (StudySession.locale).
+const session = useAppSession({ locale: 'en-GB' });
+
+/** Study page → Study settings → "Dates and numbers": this computer's regional format. */
+async function setRegionalFormat() {
+  const { page } = session();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Study/ }).click();
+  await page.getByLabel('Dates and numbers').selectOption('locale');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
+}
 
 async function openDicomWizard(studyName: string) {
   const { page, harness, dir } = session();
@@ -74,7 +84,7 @@ describe('DICOM review at 1280×720', () => {
     expect(await proposals.locator(`tr[data-proposal="${incompleteId}"] td.num`).first().textContent()).toBe(doseBefore);
     expect(await proposals.locator(`tr[data-proposal="${incompleteId}"]`).getByRole('checkbox').isChecked()).toBe(false);
 
-    // A course without records: its RT start typed day-first is refused as ISO, read once the format says so.
+    // A course without records: its RT start typed day-first is refused while the study is ISO…
     const noRecord = flagged.filter({ hasText: 'no treatment record' }).first();
     const noRecordId = (await noRecord.getAttribute('data-proposal'))!;
     await noRecord.getByRole('button', { name: /^Edit / }).click();
@@ -84,15 +94,36 @@ describe('DICOM review at 1280×720', () => {
     await editor.getByRole('button', { name: 'Save' }).click();
     await editor.getByRole('alert').filter({ hasText: 'RT start: "03/04/2019" is not a date as YYYY-MM-DD' }).waitFor();
     expect(await start.getAttribute('aria-invalid')).toBe('true');
-    await page.getByLabel('Date format for corrections').selectOption('DD/MM/YYYY');
-    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('button', { name: 'Cancel' }).click();
     await editor.waitFor({ state: 'detached' });
     const savedRow = proposals.locator(`tr[data-proposal="${noRecordId}"]`);
-    await expect.poll(() => savedRow.locator('td').nth(10).textContent(), POLL).toBe('2019-04-03');
-    // Saving a correction is a review: the row is now accepted.
-    expect(await savedRow.getByRole('checkbox').isChecked()).toBe(true);
+    await expect.poll(() => savedRow.locator('td').nth(10).textContent(), POLL).toBe('—');
+    expect(await savedRow.getByRole('checkbox').isChecked()).toBe(false);
+    await page.getByRole('button', { name: 'Commit 18 lesions' }).click();
+    await page.getByText('Import committed').waitFor();
+    expect(await page.evaluate(() => window.rtcw.listCohortRecords({ entity: 'rtCourse' }))).toHaveLength(18);
 
-    await page.getByRole('button', { name: 'Commit 19 lesions' }).click();
+    // …and read day-first, and shown so, once the study uses this computer's format (en-GB here):
+    // one setting for the grid, the review and the exports (Study settings, issue 16).
+    await setRegionalFormat();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Import/ }).click();
+    await page.getByRole('tab', { name: 'DICOM folder' }).click();
+    await scan(COHORT_A);
+    await proposals.waitFor({ timeout: 60_000 });
+    const again = proposals.locator('tbody tr.flagged').filter({ hasText: 'no treatment record' }).first();
+    await again.getByRole('button', { name: /^Edit / }).click();
+    editor = proposals.getByRole('form', { name: /^Correct / });
+    await editor.getByRole('textbox', { name: /^RT start for / }).fill('31/02/2019');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('alert').filter({ hasText: 'RT start: "31/02/2019" is not a date as DD/MM/YYYY or YYYY-MM-DD' }).waitFor();
+    await editor.getByRole('textbox', { name: /^RT start for / }).fill('03/04/2019');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.waitFor({ state: 'detached' });
+    await expect.poll(() => again.locator('td').nth(10).textContent(), POLL).toBe('3 Apr 2019');
+    // Saving a correction is a review: the row is now accepted.
+    expect(await again.getByRole('checkbox').isChecked()).toBe(true);
+
+    await page.getByRole('button', { name: 'Commit 1 lesion', exact: true }).click();
     await page.getByText('Import committed').waitFor();
     const courses = await page.evaluate(() => window.rtcw.listCohortRecords({ entity: 'rtCourse' }));
     expect(courses).toHaveLength(19);

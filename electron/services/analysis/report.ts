@@ -9,13 +9,14 @@
 // No rule lives here: cut-offs, tests, Firth, clustering and denominators come from the spec
 // (shared/api/analysis.ts) and are applied by the pipeline.
 import { csvField } from '../../../shared/domain/csvField';
+import { csvDelimiter } from '../../../shared/domain/displayFormat';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
 import { ENDPOINT_AXIS_LABELS, type AnalysisResult, type AnalysisSpec, type Endpoint } from '../../../shared/api/analysis';
 import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
-import { coxTableModel, countTableModel, table1Model, tableFormatOf } from '../../../shared/charts/tableModel';
+import { reportTableModels } from '../../../shared/charts/tableModel';
 import type { ReportCurves, StudyReport } from '../../../shared/domain/studyReport';
 import { reproduceScript, REPRODUCE_DATASET_FILE } from '../../../shared/domain/reproduceScript';
 import { appVersion, type Provenance } from '../export/provenance';
@@ -79,6 +80,7 @@ export function buildReport(db: Database.Database, spec: AnalysisSpec, progress:
     toxicity: primary.toxicity,
     followUp: primary.followUp,
     warnings: primary.warnings,
+    displayFormat: settings.displayFormat ?? 'iso',
   };
 }
 
@@ -113,6 +115,13 @@ function survivalCsv(report: StudyReport): string {
   return csv(rows);
 }
 
+export interface ReportWriteOptions {
+  dataset?: AnalysisDataset;
+  exporters?: ReportExporter[];
+  /** The locale a 'locale' display setting resolves to (the service host's; default: this process's). */
+  locale?: string;
+}
+
 /** A hook for further outputs (DOCX tables, SVG/PDF figures — electron/services/export). Returns files written. */
 export type ReportExporter = (report: StudyReport, outDir: string) => Promise<string[]> | string[];
 
@@ -120,7 +129,7 @@ export type ReportExporter = (report: StudyReport, outDir: string) => Promise<st
  * Writes report.json, the CSV tables, the analysis dataset and reproduce.R into `outDir` (created if
  * needed), then runs each exporter. Returns the file names written.
  */
-export async function writeReport(report: StudyReport, outDir: string, options: { dataset?: AnalysisDataset; exporters?: ReportExporter[] } = {}): Promise<string[]> {
+export async function writeReport(report: StudyReport, outDir: string, options: ReportWriteOptions = {}): Promise<string[]> {
   try {
     return await writeReportFiles(report, outDir, options);
   } catch (error) {
@@ -138,16 +147,14 @@ export function reportDataset(db: Database.Database, report: StudyReport): Analy
   return buildDataset(db, { unit: report.unit });
 }
 
-async function writeReportFiles(report: StudyReport, outDir: string, options: { dataset?: AnalysisDataset; exporters?: ReportExporter[] }): Promise<string[]> {
+async function writeReportFiles(report: StudyReport, outDir: string, options: ReportWriteOptions): Promise<string[]> {
   fs.mkdirSync(outDir, { recursive: true });
   const provenance = reportProvenance(report);
-  const fmt = tableFormatOf(report);
   const files: Array<[string, string]> = [['report.json', JSON.stringify(report, null, 2) + '\n']];
-  // The same table models as the DOCX files and the Export page (tableToCsv adds the BOM and provenance).
-  files.push(['table1.csv', tableToCsv(table1Model(report.table1, fmt), provenance)]);
-  files.push(['cox.csv', tableToCsv(coxTableModel({ spec: report.spec, ...report.cox }, fmt), provenance)]);
-  files.push(['first-failure.csv', tableToCsv(countTableModel(report.firstFailure, `Table 3. ${report.firstFailure.title}`), provenance)]);
-  files.push(['toxicity.csv', tableToCsv(countTableModel(report.toxicity, `Table 4. ${report.toxicity.title}`), provenance)]);
+  // The same table models as the DOCX files and the Export page (tableToCsv adds the BOM and provenance),
+  // in the study's date/number setting; survival.csv and dataset.csv stay machine-readable (ISO, '.').
+  const delimiter = csvDelimiter(report.displayFormat ?? 'iso', options.locale);
+  for (const [name, model] of reportTableModels(report, options.locale)) files.push([`${name}.csv`, tableToCsv(model, provenance, delimiter)]);
   files.push(['survival.csv', `\uFEFF${survivalCsv(report)}`]);
   files.push(['methods.txt', report.methods + '\n']);
   if (options.dataset) {

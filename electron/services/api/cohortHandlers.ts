@@ -108,7 +108,8 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
 
   redoCohortEdit: (_input, ctx) => redoEdit(ctx.study.db),
 
-  getStudySettings: (_input, ctx) => getStudySettings(ctx.study.db),
+  // With the locale a 'locale' setting resolves to, so the screen formats as the exports do.
+  getStudySettings: (_input, ctx) => ({ ...getStudySettings(ctx.study.db), locale: ctx.session.locale }),
 
   updateStudySettings(input, ctx) {
     const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
@@ -136,7 +137,7 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
       startTerminableWorkerJob<ReportDocumentsResult>(
         'reportDocumentsWorker',
         new URL('../export/reportDocumentsWorker.ts', import.meta.url),
-        { studyPath: ctx.study.path, spec, outDir: stage } satisfies ReportDocumentsJob,
+        { studyPath: ctx.study.path, spec, outDir: stage, locale: ctx.session.locale } satisfies ReportDocumentsJob,
         ctx,
         'Report cancelled; no files were written.',
       ),

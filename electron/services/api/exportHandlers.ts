@@ -16,6 +16,7 @@ import { appVersion, type Provenance } from '../export/provenance';
 import type { TableExportJob, TableExportResult } from '../export/tableExportWorker';
 import { runTerminableWorkerJob } from '../host/workerJob';
 import { recordAuditEvent } from '../db/auditEvents';
+import { getStudySettings } from '../db/cohortRecords';
 import type { HandlerContext, Handlers } from './apiService';
 
 const FORMAT_NAMES: Record<string, string> = {
@@ -127,7 +128,8 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     else if (input.table === 'firstFailure') model = countTableModel(result.firstFailure, `Table 3. ${result.firstFailure.title}`);
     else model = countTableModel(result.toxicity, `Table 4. ${result.toxicity.title}`);
     // DOCX/XLSX writers (docx, ExcelJS) run in a worker: the host neither loads them nor waits on them.
-    const job: TableExportJob = { model, provenance, format: input.format };
+    const display = { format: getStudySettings(ctx.study.db).displayFormat, locale: ctx.session.locale };
+    const job: TableExportJob = { model, provenance, format: input.format, display };
     const exported = await runTerminableWorkerJob<TableExportResult>('tableExportWorker', new URL('../export/tableExportWorker.ts', import.meta.url), job, ctx, 'Table export cancelled; no file was written.');
     ctx.throwIfCancelled();
     const data = Buffer.from(exported.data.buffer, exported.data.byteOffset, exported.data.byteLength);

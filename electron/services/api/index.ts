@@ -29,6 +29,8 @@ export interface ApiRuntimeOptions {
   appDirs?: readonly string[];
   /** Study keys: the desktop app's safeStorage store; default 0600 key files (StudySession). */
   keyStore?: StudySessionOptions['keyStore'];
+  /** Default: the process's locale (StudySession.locale). */
+  locale?: string;
   /** A different contract (transport tests); default: the app's `api` with `handlers`. */
   contract?: ServedContract;
 }
@@ -50,6 +52,7 @@ export function createApiRuntime(options: ApiRuntimeOptions): ApiService {
     // The built-in synthetic demo cohort (cohort area) unless a test supplies another.
     populateDemo: options.populateDemo ?? ((db) => populateDemoStudy(db)),
     keyStore: options.keyStore,
+    locale: options.locale,
   });
   const contract = options.contract ?? servedContract(api, handlers);
   return createApiService({ session, ...contract, choosePath: options.choosePath, logError: options.logError, appDirs: options.appDirs });

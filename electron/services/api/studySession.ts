@@ -24,6 +24,11 @@ export interface StudySessionOptions {
    * default: 0600 key files in <userDataDir>/study-keys (web mode, tests).
    */
   keyStore?: StudyKeyStore;
+  /**
+   * The locale a study's 'locale' date/number setting resolves to (shared/domain/displayFormat.ts);
+   * default: this process's, i.e. the operating system's. Tests pass one to check a comma-decimal locale.
+   */
+  locale?: string;
 }
 
 export class StudySession {
@@ -37,6 +42,11 @@ export class StudySession {
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
     this.keyStore = options.keyStore ?? new KeyFileStore(studyKeysDir(options.userDataDir));
+  }
+
+  /** The locale of 'locale' formats, for the screen (getStudySettings) and every export alike. */
+  get locale(): string {
+    return this.options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale;
   }
 
   get demoPath(): string {

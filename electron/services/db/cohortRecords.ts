@@ -313,8 +313,9 @@ export function deleteRecord(db: Database.Database, entity: EntityName, id: numb
 // ---------- study settings ----------
 
 
-// sharedCopy is read-only (set by identity/studyShare.ts when a shared copy is made).
-type EditableSettings = Omit<StudySettings, 'sharedCopy'>;
+// sharedCopy is read-only (set by identity/studyShare.ts when a shared copy is made); locale is the
+// service host's (api/studySession.ts), not stored.
+type EditableSettings = Omit<StudySettings, 'sharedCopy' | 'locale'>;
 const SETTING_COLUMNS: Record<keyof EditableSettings, string> = {
   title: 'title',
   synthetic: 'synthetic',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { StudyReport } from '../../../shared/domain/studyReport';
 import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
 import { PRESETS } from '../../../shared/charts/journalStyle';
-import { coxTableModel, countTableModel, table1Model, tableFormatOf, type TableModel } from '../../../shared/charts/tableModel';
+import { reportTableModels, type TableModel } from '../../../shared/charts/tableModel';
 import { EXPORT_SCALE, exportFigure } from './figureExport';
 import { measureFigureText } from './figureFont';
 import { appVersion, type Provenance } from './provenance';
@@ -19,21 +19,15 @@ function reportProvenance(report: StudyReport): Provenance {
   return { software: 'RT Cohort Workstation', appVersion: appVersion(), analysisSpecHash: report.specHash, datasetFingerprint: report.datasetFingerprint };
 }
 
-export function reportTables(report: StudyReport): Array<[string, TableModel]> {
-  const fmt = tableFormatOf(report);
-  return [
-    ['table1.docx', table1Model(report.table1, fmt)],
-    ['cox.docx', coxTableModel({ spec: report.spec, ...report.cox }, fmt)],
-    ['first-failure.docx', countTableModel(report.firstFailure, `Table 3. ${report.firstFailure.title}`)],
-    ['toxicity.docx', countTableModel(report.toxicity, `Table 4. ${report.toxicity.title}`)],
-  ];
+export function reportTables(report: StudyReport, locale?: string): Array<[string, TableModel]> {
+  return reportTableModels(report, locale).map(([name, model]) => [`${name}.docx`, model]);
 }
 
 /** Writes the report's DOCX tables and SVG/PDF figures into outDir; returns the file names. */
-export async function exportReportDocuments(report: StudyReport, outDir: string): Promise<string[]> {
+export async function exportReportDocuments(report: StudyReport, outDir: string, locale?: string): Promise<string[]> {
   const provenance = reportProvenance(report);
   const written: string[] = [];
-  for (const [name, model] of reportTables(report)) {
+  for (const [name, model] of reportTables(report, locale)) {
     writeFileSync(join(outDir, name), await tableToDocx(model, provenance));
     written.push(name);
   }

@@ -17,6 +17,8 @@ export interface ReportDocumentsJob {
   spec: AnalysisSpec;
   /** The staging folder (created by the caller). */
   outDir: string;
+  /** The locale a 'locale' date/number setting resolves to (the service host's, StudySession.locale). */
+  locale?: string;
 }
 
 export interface ReportDocumentsResult {
@@ -42,10 +44,11 @@ async function run(job: ReportDocumentsJob): Promise<WorkerJobMessage<ReportDocu
     progress(60, 'Writing files');
     const files = await writeReport(computed.report, job.outDir, {
       dataset: computed.dataset,
+      locale: job.locale,
       exporters: [
         (report, dir) => {
           progress(75, 'Writing tables and figures');
-          return exportReportDocuments(report, dir);
+          return exportReportDocuments(report, dir, job.locale);
         },
       ],
     });

@@ -16,7 +16,8 @@ import {
   type IBorderOptions,
 } from 'docx';
 import ExcelJS from 'exceljs';
-import type { TableCell as ModelCell, TableModel } from '../../../shared/charts/tableModel';
+import { localiseTable, type TableCell as ModelCell, type TableModel } from '../../../shared/charts/tableModel';
+import { csvDelimiter, ISO_DISPLAY, type DisplaySetting } from '../../../shared/domain/displayFormat';
 import { provenanceText, type Provenance } from './provenance';
 
 export type TableFormatName = 'docx' | 'csv' | 'html' | 'latex' | 'xlsx';
@@ -37,13 +38,16 @@ function expandRow(cells: ModelCell[]): Array<ModelCell | null> {
 
 // Fields go through the one CSV writer (shared/domain/csvField.ts): quoting + formula neutralising.
 
-export function tableToCsv(model: TableModel, provenance: Provenance): string {
-  const lines: string[] = [csvField(model.title)];
-  for (const row of model.header) lines.push(expandRow(row).map((c) => csvField(c?.text ?? '')).join(','));
-  for (const row of model.rows) lines.push(expandRow(row.cells).map((c) => csvField(c?.text ?? '')).join(','));
+// `delimiter`: ';' for comma-decimal locales (shared/domain/displayFormat.ts csvDelimiter), so the
+// spreadsheet program of that locale splits the columns.
+export function tableToCsv(model: TableModel, provenance: Provenance, delimiter: ',' | ';' = ','): string {
+  const field = (text: string) => csvField(text, '', delimiter);
+  const lines: string[] = [field(model.title)];
+  for (const row of model.header) lines.push(expandRow(row).map((c) => field(c?.text ?? '')).join(delimiter));
+  for (const row of model.rows) lines.push(expandRow(row.cells).map((c) => field(c?.text ?? '')).join(delimiter));
   lines.push('');
-  for (const note of model.footnotes) lines.push(csvField(note));
-  lines.push(csvField(`Source: ${provenanceText(provenance)}`));
+  for (const note of model.footnotes) lines.push(field(note));
+  lines.push(field(`Source: ${provenanceText(provenance)}`));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
@@ -280,10 +284,12 @@ export async function tableToXlsx(model: TableModel, provenance: Provenance): Pr
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-export async function exportTable(model: TableModel, provenance: Provenance, format: TableFormatName): Promise<Buffer> {
+/** One table in `format`, in the study's date/number setting (shared/charts/tableModel.ts localiseTable). */
+export async function exportTable(raw: TableModel, provenance: Provenance, format: TableFormatName, display: DisplaySetting = ISO_DISPLAY): Promise<Buffer> {
+  const model = localiseTable(raw, display);
   switch (format) {
     case 'csv':
-      return Buffer.from(tableToCsv(model, provenance), 'utf8');
+      return Buffer.from(tableToCsv(model, provenance, csvDelimiter(display.format, display.locale)), 'utf8');
     case 'html':
       return Buffer.from(tableToHtml(model, provenance), 'utf8');
     case 'latex':

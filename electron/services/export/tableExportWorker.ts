@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TableModel } from '../../../shared/charts/tableModel';
 import { workerFailure, type WorkerJobMessage } from '../host/workerMessages';
+import type { DisplaySetting } from '../../../shared/domain/displayFormat';
 import type { Provenance } from './provenance';
 import { exportTable, TABLE_EXTENSIONS, type TableFormatName } from './tableExport';
 
@@ -13,6 +14,8 @@ export interface TableExportJob {
   model: TableModel;
   provenance: Provenance;
   format: TableFormatName;
+  /** The study's date/number setting and the host's locale (exportTable localises the table). */
+  display: DisplaySetting;
 }
 
 export interface TableExportResult {
@@ -24,7 +27,7 @@ export interface TableExportResult {
 
 async function run(job: TableExportJob): Promise<WorkerJobMessage<TableExportResult>> {
   try {
-    return { type: 'done', value: { data: await exportTable(job.model, job.provenance, job.format), extension: TABLE_EXTENSIONS[job.format] } };
+    return { type: 'done', value: { data: await exportTable(job.model, job.provenance, job.format, job.display), extension: TABLE_EXTENSIONS[job.format] } };
   } catch (error) {
     return workerFailure(error);
   }

@@ -1,9 +1,11 @@
 import type { AnalysisResult, CoxFit } from '../../../shared/api/analysis';
 import { formatPValue } from '../../../shared/charts/journalStyle';
-import { pHeader, type TableModel } from '../../../shared/charts/tableModel';
+import { localiseTable, pHeader, type TableModel } from '../../../shared/charts/tableModel';
+import { ISO_DISPLAY, localiseText, type DisplaySetting } from '../../../shared/domain/displayFormat';
 import { formatMonths, formatNumber, formatRate } from './format';
 
-export function LandmarkTable({ result }: { result: AnalysisResult }) {
+export function LandmarkTable({ result, display = ISO_DISPLAY }: { result: AnalysisResult; display?: DisplaySetting }) {
+  const text = (t: string) => localiseText(t, display.format, display.locale);
   const what = result.kind === 'cif' ? 'Cumulative incidence' : 'Survival';
   const times = [...new Set(result.landmarks.map((l) => l.time))];
   return (
@@ -39,7 +41,7 @@ export function LandmarkTable({ result }: { result: AnalysisResult }) {
                   data-upper={l?.upper ?? ''}
                   data-n-risk={l?.nRisk ?? ''}
                 >
-                  {l ? formatRate(l.estimate, l.lower, l.upper) : '—'}
+                  {l ? text(formatRate(l.estimate, l.lower, l.upper)) : '—'}
                 </td>
               );
             })}
@@ -49,7 +51,7 @@ export function LandmarkTable({ result }: { result: AnalysisResult }) {
                   ? '—'
                   : c.median.estimate === null
                     ? 'not reached'
-                    : `${formatMonths(c.median.estimate)} (${c.median.lower === null ? 'NA' : formatMonths(c.median.lower)}–${c.median.upper === null ? 'NA' : formatMonths(c.median.upper)})`}
+                    : text(`${formatMonths(c.median.estimate)} (${c.median.lower === null ? 'NA' : formatMonths(c.median.lower)}–${c.median.upper === null ? 'NA' : formatMonths(c.median.upper)})`)}
               </td>
             )}
             <td className="num">
@@ -110,7 +112,8 @@ export function NumberAtRiskTable({
  * A publication table as built by shared/charts/tableModel — the same model the DOCX/CSV/HTML/LaTeX/
  * XLSX exports and the report write, so the screen shows exactly what is exported.
  */
-export function TableModelView({ model, label }: { model: TableModel; label: string }) {
+export function TableModelView({ model: raw, label, display = ISO_DISPLAY }: { model: TableModel; label: string; display?: DisplaySetting }) {
+  const model = localiseTable(raw, display);
   return (
     <div className="table-scroll">
       <table className="data" aria-label={label}>
@@ -170,9 +173,10 @@ function Warnings({ items }: { items: string[] }) {
 }
 
 /** Per-model diagnostics beside the Cox table: events per variable, PH test, concordance, method. */
-export function CoxDiagnostics({ result }: { result: AnalysisResult }) {
+export function CoxDiagnostics({ result, display = ISO_DISPLAY }: { result: AnalysisResult; display?: DisplaySetting }) {
   const style = result.spec.format.pStyle;
-  const p = (x: number | null | undefined) => (x === null || x === undefined ? '—' : formatPValue(x, style));
+  const text = (t: string) => localiseText(t, display.format, display.locale);
+  const p = (x: number | null | undefined) => (x === null || x === undefined ? '—' : text(formatPValue(x, style)));
   const models: Array<{ name: string; fit: CoxFit | null; error: string | null }> = [
     ...result.univariate.map((u) => ({ name: u.label, fit: u.fit, error: u.error })),
     ...(result.multivariable ? [{ name: 'Multivariable model', fit: result.multivariable as CoxFit, error: null }] : []),
@@ -204,11 +208,11 @@ export function CoxDiagnostics({ result }: { result: AnalysisResult }) {
                     {m.fit.n} / {m.fit.events}
                   </td>
                   <td className="num">
-                    <span className={m.fit.epv < 10 ? 'pill warn' : 'pill'}>{formatNumber(m.fit.epv, 1)}</span>
+                    <span className={m.fit.epv < 10 ? 'pill warn' : 'pill'}>{text(formatNumber(m.fit.epv, 1))}</span>
                   </td>
                   <td className="num">{m.fit.method === 'firth' ? 'Firth (Breslow, no clustering)' : `Cox (${m.fit.ties}${m.fit.robust ? ', robust' : ''})`}</td>
                   <td className="num">{p(m.fit.ph?.global.p)}</td>
-                  <td className="num">{m.fit.concordance === null ? '—' : formatNumber(m.fit.concordance, 3)}</td>
+                  <td className="num">{m.fit.concordance === null ? '—' : text(formatNumber(m.fit.concordance, 3))}</td>
                 </>
               ) : (
                 <td colSpan={5} className="muted">

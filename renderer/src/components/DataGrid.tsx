@@ -11,7 +11,7 @@ import {
   useState,
   type KeyboardEvent as ReactKeyboardEvent,
 } from 'react';
-import { formatDate, formatNumber, type DisplayFormat } from '../../../shared/domain/displayFormat';
+import { formatDate, formatNumber, ISO_DISPLAY, localiseText, parseTypedDate, typedDatePattern, type DisplaySetting } from '../../../shared/domain/displayFormat';
 
 export type CellKind = 'text' | 'number' | 'integer' | 'date' | 'enum' | 'boolean';
 
@@ -57,8 +57,8 @@ interface Props<R> {
   /** Called with the visible row count after filtering. */
   onFilteredCount?(count: number): void;
   emptyMessage?: string;
-  /** Date/number format of the study (shared/domain/displayFormat.ts); ISO by default. */
-  displayFormat?: DisplayFormat;
+  /** Date/number setting of the study (shared/domain/displayFormat.ts); ISO by default. */
+  display?: DisplaySetting;
 }
 
 const ROW_H = 30;
@@ -68,15 +68,15 @@ const OVERSCAN = 8;
 
 type SortState = { key: string; dir: 'asc' | 'desc' } | null;
 
-function defaultFormat(kind: CellKind, value: unknown, options?: { value: string; label: string }[], style: DisplayFormat = 'iso'): string {
+function defaultFormat(kind: CellKind, value: unknown, options?: { value: string; label: string }[], display: DisplaySetting = ISO_DISPLAY): string {
   if (value === null || value === undefined || value === '') return '';
   switch (kind) {
     case 'date':
-      return typeof value === 'string' ? formatDate(value, style) : String(value);
+      return typeof value === 'string' ? formatDate(value, display.format, display.locale) : String(value);
     case 'boolean':
       return value === true || value === 1 ? 'yes' : value === false || value === 0 ? 'no' : String(value);
     case 'number':
-      return typeof value === 'number' ? formatNumber(value, style) : String(value);
+      return typeof value === 'number' ? formatNumber(value, display.format, 2, display.locale) : String(value);
     case 'enum':
       return options?.find((o) => o.value === value)?.label ?? String(value);
     default:
@@ -84,8 +84,15 @@ function defaultFormat(kind: CellKind, value: unknown, options?: { value: string
   }
 }
 
+/** The text a cell shows (and filters match): a column's own format is put in the study's setting too. */
+function cellText<R>(column: GridColumn<R>, value: unknown, row: R, display: DisplaySetting = ISO_DISPLAY): string {
+  if (!column.format) return defaultFormat(column.kind, value, column.options, display);
+  const text = column.format(value, row);
+  return column.kind === 'number' || column.kind === 'integer' || column.kind === 'date' ? localiseText(text, display.format, display.locale) : text;
+}
+
 /** Parses the editor text into a typed value or an error message. */
-export function parseCell<R>(column: GridColumn<R>, text: string, row: R): { value: unknown } | { error: string } {
+export function parseCell<R>(column: GridColumn<R>, text: string, row: R, display: DisplaySetting = ISO_DISPLAY): { value: unknown } | { error: string } {
   const trimmed = text.trim();
   if (trimmed === '') {
     if (column.nullable) return { value: null };
@@ -104,12 +111,13 @@ export function parseCell<R>(column: GridColumn<R>, text: string, row: R): { val
       break;
     }
     case 'date': {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) return { error: `${column.label} must be a date as YYYY-MM-DD.` };
-      const d = new Date(`${trimmed}T00:00:00Z`);
-      if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== trimmed) {
-        return { error: `${trimmed} is not a calendar date.` };
-      }
-      value = trimmed;
+      // ISO always; in 'locale' also the locale's numeric date (shared/domain/displayFormat.ts).
+      const pattern = typedDatePattern(display.format, display.locale);
+      const shapes = pattern === 'YYYY-MM-DD' ? 'YYYY-MM-DD' : `${pattern} or YYYY-MM-DD`;
+      if (!/^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$/.test(trimmed)) return { error: `${column.label} must be a date as ${shapes}.` };
+      const iso = parseTypedDate(trimmed, display.format, display.locale);
+      if (!iso) return { error: `${trimmed} is not a calendar date as ${shapes}.` };
+      value = iso;
       break;
     }
     case 'boolean': {
@@ -135,7 +143,7 @@ export function parseCell<R>(column: GridColumn<R>, text: string, row: R): { val
 }
 
 /** Filter text: plain text = contains; for numbers also `>5`, `<=3`, `=2`, `2-4`; `empty` = missing. */
-function makeFilter<R>(column: GridColumn<R>, text: string, style: DisplayFormat = 'iso'): ((row: R) => boolean) | null {
+function makeFilter<R>(column: GridColumn<R>, text: string, display: DisplaySetting = ISO_DISPLAY): ((row: R) => boolean) | null {
   const t = text.trim().toLowerCase();
   if (!t) return null;
   if (t === 'empty') return (row) => {
@@ -165,7 +173,7 @@ function makeFilter<R>(column: GridColumn<R>, text: string, style: DisplayFormat
   }
   return (row) => {
     const v = column.get(row);
-    const shown = column.format ? column.format(v, row) : defaultFormat(column.kind, v, column.options, style);
+    const shown = cellText(column, v, row, display);
     return shown.toLowerCase().includes(t);
   };
 }
@@ -205,7 +213,7 @@ export function DataGrid<R>(props: Props<R>) {
 
   const view = useMemo(() => {
     const tests = columns
-      .map((c) => makeFilter(c, filters[c.key] ?? '', props.displayFormat))
+      .map((c) => makeFilter(c, filters[c.key] ?? '', props.display))
       .filter((f): f is (row: R) => boolean => f !== null);
     let out = tests.length ? rows.filter((r) => tests.every((t) => t(r))) : rows.slice();
     if (sort) {
@@ -223,7 +231,7 @@ export function DataGrid<R>(props: Props<R>) {
       }
     }
     return out;
-  }, [rows, columns, filters, sort, props.displayFormat]);
+  }, [rows, columns, filters, sort, props.display]);
 
   useEffect(() => onFilteredCount?.(view.length), [view.length, onFilteredCount]);
 
@@ -295,7 +303,7 @@ export function DataGrid<R>(props: Props<R>) {
     if (!editing || !onEdit) return;
     const row = view[editing.row];
     const column = columns[editing.col];
-    const parsed = parseCell(column, editing.text, row);
+    const parsed = parseCell(column, editing.text, row, props.display);
     if ('error' in parsed) {
       setCellError({ key: rowKey(row), col: column.key, message: parsed.error });
       return;
@@ -429,7 +437,7 @@ export function DataGrid<R>(props: Props<R>) {
           const isEditing = editing && editing.row === i && editing.col === c;
           const error = cellError && cellError.key === key && cellError.col === column.key ? cellError.message : null;
           const value = column.get(row);
-          const shown = column.format ? column.format(value, row) : defaultFormat(column.kind, value, column.options, props.displayFormat);
+          const shown = cellText(column, value, row, props.display);
           const cellStyle = { width: column.width, height: ROW_H };
           const numeric = column.kind === 'number' || column.kind === 'integer';
           return (

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { StudySettings } from '../../../shared/domain/cohortModel';
+import { formatDate, formatNumber } from '../../../shared/domain/displayFormat';
 import { useStudy } from '../StudyContext';
 import { rtcw, showError, type ShownError } from '../rtcw';
 import { ErrorNotice } from './ErrorNotice';
@@ -132,9 +133,13 @@ export function StudySettingsPanel() {
               onChange={(e) => setDraft({ ...draft, displayFormat: e.target.value as StudySettings['displayFormat'] })}
             >
               <option value="iso">ISO (2026-12-03, 12.5)</option>
-              <option value="locale">This computer&apos;s regional format</option>
+              <option value="locale">
+                This computer&apos;s regional format ({formatDate('2026-12-03', 'locale', saved?.locale)}, {formatNumber(12.5, 'locale', 2, saved?.locale)})
+              </option>
             </select>
-            <span className="field-hint">Used by the grids, lists and tables of this study.</span>
+            <span className="field-hint">
+              Grids, lists, result tables and exported tables. Figures follow the analysis’s journal style; the analysis dataset and R script stay ISO.
+            </span>
           </div>
         </div>
         <div className="button-row" style={{ marginTop: 12 }}>

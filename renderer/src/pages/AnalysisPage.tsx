@@ -16,6 +16,7 @@ import { useDelayedFlag, useLongJob } from '../components/useLongJob';
 import { CoxDiagnostics, LandmarkTable, NumberAtRiskTable, TableModelView } from '../analysis/ResultTables';
 import { coxTableModel, countTableModel, table1Model, tableFormatOf } from '../../../shared/charts/tableModel';
 import { reproduceScript } from '../../../shared/domain/reproduceScript';
+import { localiseText } from '../../../shared/domain/displayFormat';
 import { figureFontReady, screenForestFigure, screenSurvivalFigure } from '../analysis/screenFigure';
 import { DEFAULT_SPEC, currentSpec, setCurrentSpec } from '../analysis/currentSpec';
 import { formatHr, formatMonths, formatP } from '../analysis/format';
@@ -40,7 +41,8 @@ export function AnalysisPage() {
 }
 
 function AnalysisWorkspace() {
-  const { revision, study } = useStudy();
+  const { revision, study, display } = useStudy();
+  const localised = (text: string) => localiseText(text, display.format, display.locale);
   const studyPath = study?.path;
   const [spec, setSpec] = useState<AnalysisSpec>(() => currentSpec(studyPath) ?? DEFAULT_SPEC);
   useEffect(() => setCurrentSpec(spec, studyPath), [spec, studyPath]);
@@ -289,7 +291,7 @@ function AnalysisWorkspace() {
                     <>
                       <dt className="muted">{result.test.kind === 'logrank' ? 'Log-rank' : "Gray's test"}</dt>
                       <dd style={{ margin: 0 }} data-testid="group-test-p">
-                        χ² {result.test.chisq.toFixed(2)}, df {result.test.df}, {formatP(result.test.p, result.spec.format.pStyle)}
+                        {localised(`χ² ${result.test.chisq.toFixed(2)}, df ${result.test.df}, ${formatP(result.test.p, result.spec.format.pStyle)}`)}
                       </dd>
                     </>
                   )}
@@ -299,14 +301,15 @@ function AnalysisWorkspace() {
                         {result.kind === 'cif' ? 'Cause-specific HR' : 'HR'} {result.hazardRatio.method === 'firth' ? '(Firth)' : result.hazardRatio.robust ? '(robust)' : ''}
                       </dt>
                       <dd style={{ margin: 0 }}>
-                        {formatHr(result.hazardRatio.hr, result.hazardRatio.lower, result.hazardRatio.upper)}, {formatP(result.hazardRatio.p, result.spec.format.pStyle)}
+                        {localised(`${formatHr(result.hazardRatio.hr, result.hazardRatio.lower, result.hazardRatio.upper)}, ${formatP(result.hazardRatio.p, result.spec.format.pStyle)}`)}
                       </dd>
                     </>
                   )}
                   <dt className="muted">Median follow-up</dt>
                   <dd style={{ margin: 0 }}>
-                    {formatMonths(result.followUp.reverseKm.estimate)} mo (reverse KM) · observed {formatMonths(result.followUp.observed.median)} (
-                    {formatMonths(result.followUp.observed.min)}–{formatMonths(result.followUp.observed.max)})
+                    {localised(
+                      `${formatMonths(result.followUp.reverseKm.estimate)} mo (reverse KM) · observed ${formatMonths(result.followUp.observed.median)} (${formatMonths(result.followUp.observed.min)}–${formatMonths(result.followUp.observed.max)})`,
+                    )}
                   </dd>
                 </dl>
               </div>
@@ -333,7 +336,7 @@ function AnalysisWorkspace() {
             </section>
 
             <section className="panel">
-              <LandmarkTable result={result} />
+              <LandmarkTable result={result} display={display} />
               <div style={{ height: 14 }} />
               <NumberAtRiskTable result={result} figureRiskTable={figure?.riskTable ?? null} />
             </section>
@@ -371,7 +374,7 @@ function AnalysisWorkspace() {
                 ))}
               </div>
               <div role="tabpanel" id="result-panel" aria-labelledby={`result-tab-${tab}`}>
-                {tab === 'table1' && <TableModelView model={table1Model(result.table1, tableFormatOf(result))} label="Table 1" />}
+                {tab === 'table1' && <TableModelView model={table1Model(result.table1, tableFormatOf(result))} label="Table 1" display={display} />}
                 {tab === 'cox' && (
                   <>
                     {forest && (
@@ -384,12 +387,12 @@ function AnalysisWorkspace() {
                         />
                       </div>
                     )}
-                    <TableModelView model={coxTableModel(result)} label="Cox regression" />
-                    <CoxDiagnostics result={result} />
+                    <TableModelView model={coxTableModel(result)} label="Cox regression" display={display} />
+                    <CoxDiagnostics result={result} display={display} />
                   </>
                 )}
-                {tab === 'failure' && <TableModelView model={countTableModel(result.firstFailure, `Table 3. ${result.firstFailure.title}`)} label="Patterns of first failure" />}
-                {tab === 'toxicity' && <TableModelView model={countTableModel(result.toxicity, `Table 4. ${result.toxicity.title}`)} label="Toxicity (CTCAE)" />}
+                {tab === 'failure' && <TableModelView model={countTableModel(result.firstFailure, `Table 3. ${result.firstFailure.title}`)} label="Patterns of first failure" display={display} />}
+                {tab === 'toxicity' && <TableModelView model={countTableModel(result.toxicity, `Table 4. ${result.toxicity.title}`)} label="Toxicity (CTCAE)" display={display} />}
               </div>
             </section>
           </div>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import type { CohortDataset } from '../../../shared/api/cohort';
 import { ENTITY_FIELDS, type AuditEntry, type CohortRow, type EditHistoryState, type EntityName, type FieldSpec } from '../../../shared/domain/cohortModel';
-import { formatTimestamp } from '../../../shared/domain/displayFormat';
+import { formatDate, formatNumber, formatTimestamp } from '../../../shared/domain/displayFormat';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 import { NeedsStudy, PageTitle } from '../navigation';
 import { useStudy } from '../StudyContext';
@@ -126,7 +126,7 @@ const months = (v: unknown) => (typeof v === 'number' ? v.toFixed(1) : '');
 const yesNo = (v: unknown) => (v === 1 ? 'yes' : v === 0 ? 'no' : '');
 
 function CohortWorkspace() {
-  const { revision, bump, displayFormat } = useStudy();
+  const { revision, bump, display } = useStudy();
   const [tab, setTab] = useState<TabId>('lesion');
   const [data, setData] = useState<CohortData | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
@@ -264,7 +264,7 @@ function CohortWorkspace() {
       case 'lesion':
         return `lesion ${lesionName.get(row.id) ?? row.id}`;
       case 'rtCourse':
-        return `RT course of ${lesionName.get(row.lesionId as number) ?? 'lesion'} (${row.startDate})`;
+        return `RT course of ${lesionName.get(row.lesionId as number) ?? 'lesion'} (${formatDate(String(row.startDate), display.format, display.locale)})`;
       default:
         return `${ENTITY_LABEL[entity]} of ${patientName.get(row.patientId as number) ?? 'patient'}`;
     }
@@ -440,7 +440,7 @@ function CohortWorkspace() {
               selectedKey={selected?.entity === 'lesion' ? selected.id : null}
               onSelect={(v) => setSelected(v ? { entity: 'lesion', id: v.id } : null)}
               height={620}
-              displayFormat={displayFormat}
+              display={display}
               emptyMessage="No lesions yet: import DICOM or a spreadsheet, or add one."
             />
             <LesionDetail view={lesionViews.find((v) => v.id === selected?.id && selected?.entity === 'lesion')} courses={data.courses} revision={revision} />
@@ -456,7 +456,7 @@ function CohortWorkspace() {
             selectedKey={selected?.entity === tabEntity ? selected.id : null}
             onSelect={(r) => setSelected(r ? { entity: tabEntity, id: r.id } : null)}
             height={620}
-            displayFormat={displayFormat}
+            display={display}
           />
         )}
       </div>
@@ -492,7 +492,9 @@ function CohortWorkspace() {
 }
 
 function LesionDetail({ view, courses, revision }: { view: LesionView | undefined; courses: CohortRow[]; revision: number }) {
-  const { displayFormat } = useStudy();
+  const { display } = useStudy();
+  const date = (v: unknown) => formatDate(v === null || v === undefined ? '' : String(v), display.format, display.locale);
+  const num = (v: unknown) => (typeof v === 'number' ? formatNumber(v, display.format, 2, display.locale) : String(v ?? '—'));
   const [audit, setAudit] = useState<AuditEntry[] | null>(null);
   const lesionCourses = useMemo(() => (view ? courses.filter((c) => c.lesionId === view.id) : []), [view, courses]);
   useEffect(() => {
@@ -537,7 +539,7 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
         <dd>{String(view.derived?.location ?? '—')}</dd>
         <dt>BED / EQD2</dt>
         <dd>
-          {view.derived?.bedGy ?? '—'} / {view.derived?.eqd2Gy ?? '—'} Gy
+          {num(view.derived?.bedGy ?? null)} / {num(view.derived?.eqd2Gy ?? null)} Gy
         </dd>
         <dt>Targeted therapy</dt>
         <dd>{String(view.derived?.targetedTiming ?? '—')}</dd>
@@ -552,8 +554,8 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
         <ul className="audit">
           {lesionCourses.map((c) => (
             <li key={c.id}>
-              {String(c.startDate)}
-              {c.endDate ? ` → ${c.endDate}` : ''}: {String(c.totalDoseGy)} Gy / {String(c.fractionsPlanned)} fx
+              {date(c.startDate)}
+              {c.endDate ? ` → ${date(c.endDate)}` : ''}: {num(c.totalDoseGy)} Gy / {String(c.fractionsPlanned)} fx
               {c.technique ? ` · ${c.technique}` : ''}
               {c.machine ? ` · ${c.machine}` : ''}
             </li>
@@ -573,7 +575,7 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
         </dd>
         {lesionCourses.map((c) => (
           <div key={c.id} style={{ display: 'contents' }}>
-            <dt>Course {String(c.startDate)}</dt>
+            <dt>Course {date(c.startDate)}</dt>
             <dd className="mono small" style={{ wordBreak: 'break-word' }}>
               {String(c.sourceLocator ?? 'manual entry')}
               {c.planSopInstanceUid ? ` · plan ${c.planSopInstanceUid}` : ''}
@@ -581,7 +583,7 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
           </div>
         ))}
         <dt>Created</dt>
-        <dd className="small">{formatTimestamp(String(l.createdAt), displayFormat)}</dd>
+        <dd className="small">{formatTimestamp(String(l.createdAt), display.format, display.locale)}</dd>
       </dl>
 
       <h3 id="audit-heading">Audit history</h3>
@@ -594,7 +596,7 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
           {audit.map((a) => (
             <li key={a.id}>
               <div className="small muted">
-                {formatTimestamp(a.at, displayFormat)} · {a.who} · {a.action} {a.entity === 'rtCourse' ? 'RT course' : a.entity}
+                {formatTimestamp(a.at, display.format, display.locale)} · {a.who} · {a.action} {a.entity === 'rtCourse' ? 'RT course' : a.entity}
               </div>
               <div>{describeChange(a)}</div>
             </li>

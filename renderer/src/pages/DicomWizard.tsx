@@ -9,7 +9,7 @@ import { useLongJob } from '../components/useLongJob';
 import { rtcw, showError, type ShownError } from '../rtcw';
 import { navigate } from '../navigation';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
-import { DATE_FORMATS, parseDateAs, type DateFormat } from '../../../shared/domain/calendarDates';
+import { formatDate, localiseText, parseTypedDate, typedDatePattern, type DisplaySetting } from '../../../shared/domain/displayFormat';
 
 type Step = 'folder' | 'scan' | 'review' | 'done';
 const STEPS: { id: Step; label: string }[] = [
@@ -22,7 +22,7 @@ const STEPS: { id: Step; label: string }[] = [
 const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '—' : v.toFixed(digits).replace(/\.0+$/, ''));
 
 export function DicomWizard() {
-  const { bump } = useStudy();
+  const { bump, display } = useStudy();
   const [step, setStep] = useState<Step>('folder');
   const [dir, setDir] = useState('');
   const [scan, setScan] = useState<DicomScanResult | null>(null);
@@ -32,7 +32,6 @@ export function DicomWizard() {
   const [error, setError] = useState<ShownError | null>(null);
   const [showSkipped, setShowSkipped] = useState(false);
   const [edits, setEdits] = useState<Map<string, ProposalEdit>>(new Map());
-  const [dateFormat, setDateFormat] = useState<DateFormat>('YYYY-MM-DD');
   const job = useLongJob();
 
   const flagged = useMemo(() => scan?.lesions.filter((l) => l.needsReview && !l.inCohort).length ?? 0, [scan]);
@@ -161,21 +160,12 @@ export function DicomWizard() {
           {/* The commit bar comes before the table so it stays on screen at 1280×720. */}
           <div className="button-row" style={{ margin: '8px 0', alignItems: 'center', flexWrap: 'wrap' }}>
             <button type="button" className="primary" disabled={committing || accepted.size === 0} onClick={() => void doCommit()}>
-              {committing ? 'Committing…' : `Commit ${accepted.size} lesions`}
+              {committing ? 'Committing…' : `Commit ${accepted.size} lesion${accepted.size === 1 ? '' : 's'}`}
             </button>
             <button type="button" onClick={() => setStep('folder')} disabled={committing}>
               Back
             </button>
-            <label className="small">
-              Dates typed as{' '}
-              <select aria-label="Date format for corrections" value={dateFormat} onChange={(e) => setDateFormat(e.target.value as DateFormat)}>
-                {DATE_FORMATS.map((f) => (
-                  <option key={f} value={f}>
-                    {f}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <span className="small muted">Dates as {typedDatePattern(display.format, display.locale)}{display.format === 'iso' ? '' : ' or YYYY-MM-DD'} (study setting)</span>
             {scan.files.skipped.length > 0 && (
               <button type="button" className="link" aria-expanded={showSkipped} onClick={() => setShowSkipped((v) => !v)}>
                 {showSkipped ? 'Hide' : 'Show'} the {scan.files.skipped.length} skipped files
@@ -191,7 +181,7 @@ export function DicomWizard() {
               onToggle={toggle}
               onAll={(on) => setAccepted(on ? new Set(scan.lesions.filter((l) => !l.inCohort).map((l) => l.proposalId)) : new Set())}
               edits={edits}
-              dateFormat={dateFormat}
+              display={display}
               onSave={(id, edit) => {
                 setEdits((m) => new Map(m).set(id, edit));
                 // Saving a correction is reviewing the row: it is accepted.
@@ -282,7 +272,7 @@ function ProposalTable(props: {
   onToggle(id: string): void;
   onAll(on: boolean): void;
   edits: Map<string, ProposalEdit>;
-  dateFormat: DateFormat;
+  display: DisplaySetting;
   onSave(id: string, edit: ProposalEdit): void;
 }) {
   const { lesions, accepted } = props;
@@ -321,7 +311,7 @@ function ProposalTable(props: {
               accepted={accepted.has(l.proposalId)}
               onToggle={() => props.onToggle(l.proposalId)}
               edit={props.edits.get(l.proposalId)}
-              dateFormat={props.dateFormat}
+              display={props.display}
               onSave={(edit) => props.onSave(l.proposalId, edit)}
             />
           ))}
@@ -336,7 +326,7 @@ const levelsText = (levels: string[]) => (levels.length ? `${levels[0]}${levels.
 type Draft = Record<keyof ProposalEdit, string>;
 
 /** Checks the typed corrections; returns the edit and the problems (each named by its field). */
-function checkDraft(draft: Draft, dateFormat: DateFormat): { edit: ProposalEdit; problems: string[] } {
+function checkDraft(draft: Draft, display: DisplaySetting): { edit: ProposalEdit; problems: string[] } {
   const edit: ProposalEdit = {};
   const problems: string[] = [];
   if (draft.levels.trim()) {
@@ -363,10 +353,11 @@ function checkDraft(draft: Draft, dateFormat: DateFormat): { edit: ProposalEdit;
     problems.push(`Fx delivered: more than the ${edit.fractionsPlanned} planned`);
   }
   if (draft.rtStartDate.trim()) {
-    // ISO, or exactly the format chosen above the table — never a guess between day and month.
-    const iso = parseDateAs(draft.rtStartDate, dateFormat);
+    // ISO, or the study's regional format (Study settings) — never a guess between day and month.
+    const iso = parseTypedDate(draft.rtStartDate, display.format, display.locale);
+    const pattern = typedDatePattern(display.format, display.locale);
     if (iso) edit.rtStartDate = iso;
-    else problems.push(`RT start: "${draft.rtStartDate.trim()}" is not a date as ${dateFormat}${dateFormat === 'YYYY-MM-DD' ? '' : ' or YYYY-MM-DD'}`);
+    else problems.push(`RT start: "${draft.rtStartDate.trim()}" is not a date as ${pattern}${pattern === 'YYYY-MM-DD' ? '' : ' or YYYY-MM-DD'}`);
   }
   return { edit, problems };
 }
@@ -383,12 +374,13 @@ function ProposalRow(props: {
   accepted: boolean;
   onToggle(): void;
   edit: ProposalEdit | undefined;
-  dateFormat: DateFormat;
+  display: DisplaySetting;
   onSave(edit: ProposalEdit): void;
 }) {
   const l = props.lesion;
   const e = props.edit;
   const [editing, setEditing] = useState(false);
+  const local = (text: string) => localiseText(text, props.display.format, props.display.locale);
   const name = `${l.pseudonym} ${levelsText(e?.levels ?? l.levels) || 'unknown levels'}`;
   const rowClass = [l.needsReview && !l.inCohort ? 'flagged' : '', e ? 'edited' : ''].filter(Boolean).join(' ') || undefined;
   return (
@@ -414,14 +406,14 @@ function ProposalRow(props: {
         </td>
         <td>{levelsText(e?.levels ?? l.levels) || '—'}</td>
         <td className="small">
-          {l.phases.length === 0 ? '—' : l.phases.map((p, i) => <div key={i}>{phaseText(p)}</div>)}
+          {l.phases.length === 0 ? '—' : l.phases.map((p, i) => <div key={i}>{local(phaseText(p))}</div>)}
         </td>
-        <td className="num">{fmt(e?.totalDoseGy ?? l.totalDoseGy)}</td>
+        <td className="num">{local(fmt(e?.totalDoseGy ?? l.totalDoseGy))}</td>
         <td className="num">{e?.fractionsPlanned ?? l.fractionsPlanned ?? '—'}</td>
         <td className="num">{e?.fractionsDelivered ?? l.fractionsDelivered ?? '—'}</td>
-        <td className="num">{fmt(l.bedGy, 2)}</td>
+        <td className="num">{local(fmt(l.bedGy, 2))}</td>
         <td>{l.sbrt === null ? '—' : l.sbrt ? 'yes' : 'no'}</td>
-        <td>{e?.rtStartDate ?? l.rtStartDate ?? '—'}</td>
+        <td>{formatDate(e?.rtStartDate ?? l.rtStartDate, props.display.format, props.display.locale) || '—'}</td>
         <td>{l.location ?? '—'}</td>
         <td>{l.machine ?? '—'}</td>
         <td>{[l.preRtImaging.CT && 'CT', l.preRtImaging.MR && 'MR', l.preRtImaging.PT && 'PET'].filter(Boolean).join(', ') || '—'}</td>
@@ -434,7 +426,7 @@ function ProposalRow(props: {
               lesion={l}
               edit={e}
               name={name}
-              dateFormat={props.dateFormat}
+              display={props.display}
               onCancel={() => setEditing(false)}
               onSave={(edit) => {
                 props.onSave(edit);
@@ -453,7 +445,7 @@ function ProposalEditor(props: {
   lesion: DicomLesionProposal;
   edit: ProposalEdit | undefined;
   name: string;
-  dateFormat: DateFormat;
+  display: DisplaySetting;
   onSave(edit: ProposalEdit): void;
   onCancel(): void;
 }) {
@@ -469,7 +461,7 @@ function ProposalEditor(props: {
   const [problems, setProblems] = useState<string[]>([]);
   const save = (event: FormEvent) => {
     event.preventDefault();
-    const checked = checkDraft(draft, props.dateFormat);
+    const checked = checkDraft(draft, props.display);
     setProblems(checked.problems);
     if (checked.problems.length === 0) props.onSave(checked.edit);
   };
@@ -496,7 +488,7 @@ function ProposalEditor(props: {
       {field('totalDoseGy', 'Dose', 60)}
       {field('fractionsPlanned', 'Fx planned', 50)}
       {field('fractionsDelivered', 'Fx delivered', 50)}
-      {field('rtStartDate', 'RT start', 110, props.dateFormat)}
+      {field('rtStartDate', 'RT start', 110, typedDatePattern(props.display.format, props.display.locale))}
       <button type="submit" className="primary small">
         Save
       </button>{' '}

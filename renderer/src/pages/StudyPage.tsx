@@ -9,7 +9,7 @@ import { StudySettingsPanel } from '../components/StudySettingsPanel';
 import { isCancelled, isDesktop, rtcw, showError, type ShownError } from '../rtcw';
 
 export function StudyPage() {
-  const { study, setStudy } = useStudy();
+  const { study, setStudy, display } = useStudy();
   const [recent, setRecent] = useState<RecentStudy[]>([]);
   const [error, setError] = useState<ShownError | null>(null);
   // Which form the error belongs to: it is shown inside that form, where the user is looking.
@@ -254,7 +254,7 @@ export function StudyPage() {
                       {r.path}
                     </div>
                     <div className="small muted">
-                      {r.exists ? `opened ${formatTimestamp(r.openedAt, 'iso')}` : 'file not found'}
+                      {r.exists ? `opened ${formatTimestamp(r.openedAt, display.format, display.locale)}` : 'file not found'}
                     </div>
                   </div>
                   <button

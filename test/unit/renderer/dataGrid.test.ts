@@ -19,8 +19,18 @@ describe('parseCell', () => {
   it('accepts only real calendar dates as YYYY-MM-DD', () => {
     const date = column({ label: 'RT start', kind: 'date' });
     expect(parseCell(date, '2015-03-01', {})).toEqual({ value: '2015-03-01' });
-    expect(parseCell(date, '2015-02-30', {})).toEqual({ error: '2015-02-30 is not a calendar date.' });
-    expect(parseCell(date, '01.03.2015', {})).toEqual({ error: 'RT start must be a date as YYYY-MM-DD.' });
+    expect(parseCell(date, '2015-02-30', {})).toEqual({ error: '2015-02-30 is not a calendar date as YYYY-MM-DD.' });
+    expect(parseCell(date, '01.03.2015', {})).toEqual({ error: '01.03.2015 is not a calendar date as YYYY-MM-DD.' });
+    expect(parseCell(date, 'March 1', {})).toEqual({ error: 'RT start must be a date as YYYY-MM-DD.' });
+  });
+
+  it("also reads the locale's numeric date when the study uses the regional format", () => {
+    const date = column({ label: 'RT start', kind: 'date' });
+    const de = { format: 'locale' as const, locale: 'de-DE' };
+    expect(parseCell(date, '01.03.2015', {}, de)).toEqual({ value: '2015-03-01' });
+    expect(parseCell(date, '2015-03-01', {}, de)).toEqual({ value: '2015-03-01' });
+    expect(parseCell(date, '30.02.2015', {}, de)).toEqual({ error: '30.02.2015 is not a calendar date as DD.MM.YYYY or YYYY-MM-DD.' });
+    expect(parseCell(date, '03/01/2015', {}, { format: 'locale', locale: 'en-US' })).toEqual({ value: '2015-03-01' });
   });
 
   it('maps yes/no and enum labels, and empty cells to null only when allowed', () => {
