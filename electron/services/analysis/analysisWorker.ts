@@ -10,6 +10,9 @@ import type { StudyReadJob, StudyReadTask } from './analysisJob';
 import { buildDataset, datasetFingerprint, datasetToCsv } from './dataset';
 import { buildReport } from './report';
 import { runStudyAnalysis, type AnalysisProgress } from './studyAnalysis';
+import { lowerJobThreadPriority } from '../host/jobThreadPriority';
+
+lowerJobThreadPriority();
 
 const progress: AnalysisProgress = {
   progress: (pct, message) => parentPort?.postMessage({ type: 'progress', pct, message } satisfies WorkerJobMessage<unknown>),

@@ -38,6 +38,7 @@ export class StudySession {
   private currentNotices: string[] = [];
   private runningJobs = 0;
   private readonly listeners = new Set<() => void>();
+  private systemLocale: string | undefined;
 
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
@@ -46,8 +47,12 @@ export class StudySession {
 
   /** The locale of 'locale' formats, for the screen (getStudySettings) and every export alike. */
   get locale(): string {
-    return this.options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale;
+    // Resolved once: the first Intl call loads ICU's locale data (~20 ms of CPU on the thread that
+    // answers calls; electron/services/host/serviceHost.ts resolves it before the host is ready).
+    this.systemLocale ??= this.options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale;
+    return this.systemLocale;
   }
+
 
   get demoPath(): string {
     return path.join(this.options.userDataDir, 'demo-study.rtcw');

@@ -11,6 +11,9 @@ import { measureFigureText } from './figureFont';
 import { ApiError } from '../../../shared/api/contract';
 import { workerFailure } from '../host/workerMessages';
 import type { FigureJobInput, FigureJobMessage } from './figureExportJob';
+import { lowerJobThreadPriority } from '../host/jobThreadPriority';
+
+lowerJobThreadPriority();
 
 async function run(job: FigureJobInput): Promise<FigureJobMessage> {
   try {

@@ -11,6 +11,9 @@ import { workerFailure, type WorkerJobMessage } from '../host/workerMessages';
 import { buildDataset } from '../analysis/dataset';
 import { buildReport, writeReport } from '../analysis/report';
 import { exportReportDocuments } from './reportDocuments';
+import { lowerJobThreadPriority } from '../host/jobThreadPriority';
+
+lowerJobThreadPriority();
 
 export interface ReportDocumentsJob {
   studyPath: string;

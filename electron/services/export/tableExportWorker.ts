@@ -9,6 +9,9 @@ import { workerFailure, type WorkerJobMessage } from '../host/workerMessages';
 import type { DisplaySetting } from '../../../shared/domain/displayFormat';
 import type { Provenance } from './provenance';
 import { exportTable, TABLE_EXTENSIONS, type TableFormatName } from './tableExport';
+import { lowerJobThreadPriority } from '../host/jobThreadPriority';
+
+lowerJobThreadPriority();
 
 export interface TableExportJob {
   model: TableModel;

@@ -9,6 +9,9 @@ import Database from 'better-sqlite3';
 import type { SharedCopyResult } from '../../../shared/api/study';
 import { workerFailure, type WorkerJobMessage } from '../host/workerMessages';
 import { shareStudy } from './studyShare';
+import { lowerJobThreadPriority } from '../host/jobThreadPriority';
+
+lowerJobThreadPriority();
 
 export interface StudyShareJob {
   studyPath: string;

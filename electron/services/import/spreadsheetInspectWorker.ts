@@ -9,6 +9,9 @@ import { ApiError } from '../../../shared/api/contract';
 import type { SpreadsheetPreview } from '../../../shared/api/cohort';
 import { workerFailure, type WorkerJobMessage } from '../host/workerMessages';
 import { readSpreadsheet, SpreadsheetError } from './spreadsheetFile';
+import { lowerJobThreadPriority } from '../host/jobThreadPriority';
+
+lowerJobThreadPriority();
 
 /** Rows of each sheet the wizard shows. */
 const SAMPLE_ROWS = 5;
