@@ -49,7 +49,9 @@ async function runImport(ctx: HandlerContext, requested: string | undefined, map
   const tablePath = await ctx.choosePath({ purpose: 'importTable', mode: 'open-file', title: 'Spreadsheet to import', requested, filters: SPREADSHEET_FILTERS });
   ctx.progress(5, 'Reading the spreadsheet');
   const studyKey = getOrCreateStudyKey(ctx.study.db, ctx.session.keyStore, 'Importing a spreadsheet into this study');
-  const report = await runTableImportJob({ studyPath: ctx.study.path, tablePath, mapping, dryRun, studyKey }, ctx);
+  const job = runTableImportJob({ studyPath: ctx.study.path, tablePath, mapping, dryRun, studyKey }, ctx);
+  if (!dryRun) ctx.session.trackWriterJob(job);
+  const report = await job;
   ctx.progress(100, report.message);
   return report;
 }
@@ -143,7 +145,7 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
       ),
     );
     const files = written.files;
-    logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: written.endpoint, unit: written.unit });
+    await logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: written.endpoint, unit: written.unit });
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
   },

@@ -80,8 +80,12 @@ function writeOut(path: string, data: Buffer): void {
  * analysis spec hash — never the path (it may name a patient or a person). A study open read-only
  * cannot record it; the export itself still happens.
  */
-export function logExport(ctx: HandlerContext, subject: string, details: Record<string, unknown>): void {
-  if (!ctx.study.readOnly) recordAuditEvent(ctx.study.db, 'export', subject, details);
+export async function logExport(ctx: HandlerContext, subject: string, details: Record<string, unknown>): Promise<void> {
+  if (ctx.study.readOnly) return;
+  // An import committing from its worker holds the write lock: wait for it without blocking the
+  // host's thread (StudySession.trackWriterJob), then record.
+  await ctx.session.writerJobsSettled();
+  recordAuditEvent(ctx.study.db, 'export', subject, details);
 }
 
 export const exportHandlers: Handlers<typeof exportMethods> = {
@@ -105,7 +109,7 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     );
     ctx.throwIfCancelled();
     writeOut(path, exported.data);
-    logExport(ctx, 'figure', { figure: input.figure, format: input.format, bytes: exported.data.length, analysisSpecHash: provenance.analysisSpecHash });
+    await logExport(ctx, 'figure', { figure: input.figure, format: input.format, bytes: exported.data.length, analysisSpecHash: provenance.analysisSpecHash });
     ctx.progress(100, 'Saved');
     return {
       path,
@@ -134,7 +138,7 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     ctx.throwIfCancelled();
     const data = Buffer.from(exported.data.buffer, exported.data.byteOffset, exported.data.byteLength);
     writeOut(path, data);
-    logExport(ctx, 'table', { table: input.table, format: input.format, bytes: data.length, analysisSpecHash: provenance.analysisSpecHash });
+    await logExport(ctx, 'table', { table: input.table, format: input.format, bytes: data.length, analysisSpecHash: provenance.analysisSpecHash });
     ctx.progress(100, 'Saved');
     return { path, format: exported.extension, bytes: data.length, analysisSpecHash: provenance.analysisSpecHash, datasetFingerprint: provenance.datasetFingerprint };
   },

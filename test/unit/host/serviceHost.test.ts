@@ -148,6 +148,47 @@ describe('service host process', () => {
     expect(fs.readFileSync(tiff).subarray(0, 2).toString('latin1')).toMatch(/^(II|MM)$/);
   });
 
+  it('an export finishing while an import commits records its audit entry after it, without holding up other calls', async () => {
+    // The import's worker holds the write lock; the export's audit write waits for it asynchronously
+    // (StudySession.trackWriterJob) instead of inside SQLite on the host's thread.
+    const study = path.join(dir, 'export-during-import.rtcw');
+    const demo = result<{ path: string }>(await host.call('openDemoStudy', {})).path;
+    result(await host.call('closeStudy', {}));
+    fs.copyFileSync(demo, study);
+    result(await host.call('openStudy', { path: study }));
+    const before = patientsIn(study);
+    const figureExports = () => {
+      const db = new Database(study, { readonly: true, fileMustExist: true });
+      try {
+        return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'export' AND entity = 'study.figure'").get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const exportsBefore = figureExports();
+    // 60,000 rows: the import outlasts the SVG export, whose audit write then meets the write lock.
+    const bigSheet = writePatientSheet(path.join(dir, 'patients-60000.csv'), 60_000);
+    const settled: string[] = [];
+    const importing = longCall('commitTableImport', { path: bigSheet, mapping }, 'import-under-export');
+    void importing.done.then(() => settled.push('import'));
+    await importing.started;
+    const svg = path.join(dir, 'during-import.svg');
+    const exporting = host.call('exportFigure', { spec: { endpoint: 'local' }, format: 'svg', path: svg }, { jobId: 'svg-under-import' });
+    void exporting.then(() => settled.push('export'));
+    // The file is written just before the audit entry (exportHandlers.ts exportFigure).
+    await expect.poll(() => fs.existsSync(svg), { timeout: 60_000, interval: 10 }).toBe(true);
+    expect(settled).toEqual([]);
+    // Answered now, from the last committed state — not after the import.
+    expect(result<{ patients: number }>(await host.call('studyCounts', {})).patients).toBe(before);
+    expect(settled).toEqual([]);
+    expect(result<{ committed: boolean }>(await importing.done).committed).toBe(true);
+    expect((await exporting).ok).toBe(true);
+    expect(settled).toEqual(['import', 'export']);
+    expect(fs.readFileSync(svg, 'utf8')).toContain('<svg');
+    expect(figureExports()).toBe(exportsBefore + 1);
+    expect(patientsIn(study)).toBe(before + 60_000);
+  });
+
   it('reads a spreadsheet for the import wizard in a worker: other calls are answered, cancel answers', async () => {
     const big = writePatientSheet(path.join(dir, 'patients-100000.csv'), 100_000);
     // 5 %: reported just before the worker starts reading (cohortHandlers.ts inspectSpreadsheet).
