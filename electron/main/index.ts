@@ -94,6 +94,7 @@ function start(): void {
     keyStore,
     // The installed app is never an export target (in development the "app" is the repository).
     appDirs: app.isPackaged ? [path.dirname(app.getPath('exe')), process.resourcesPath] : [],
+    locale: app.getSystemLocale(),
     spawn: () => spawnServiceHost(path.join(__dirname, 'serviceHost.cjs')),
   });
 

@@ -401,6 +401,11 @@ export interface AnalysisResult {
   firstFailure: CountTable;
   toxicity: CountTable;
   warnings: string[];
+  /**
+   * The one note that changes how the whole result reads — no rows, or only one group so nothing is
+   * compared (issue 16) — shown above the figure as well as among the warnings.
+   */
+  headline: string | null;
   ranAt: string;
 }
 

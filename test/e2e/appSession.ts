@@ -119,3 +119,14 @@ export function webScenarioApp(session: AppSession): ScenarioApp {
     },
   };
 }
+
+/** Export page (web mode): one table as CSV to `file` through the typed save path; returns its text. */
+export async function exportTableCsv(page: Page, item: 'Table 1' | 'Cox regression table', file: string): Promise<string> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Export/ }).click();
+  await page.getByRole('radio', { name: item }).check();
+  await page.getByLabel('Format').selectOption('csv');
+  await page.getByLabel('Save as').fill(file);
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  await page.getByText(/Exported CSV/i).waitFor(POLL);
+  return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+}

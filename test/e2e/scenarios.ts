@@ -90,11 +90,11 @@ export async function cohortEditAndUndo(app: ScenarioApp): Promise<void> {
   await expect.poll(async () => (await sinsCell.textContent())!.trim(), POLL).toBe(next);
   await sinsCell.click();
   const audit = page.getByRole('complementary', { name: 'Lesion detail' }).getByRole('list', { name: 'Audit history' });
-  await expect.poll(() => audit.getByText(`sins: ${before} → ${next}`).count(), POLL).toBe(1);
+  await expect.poll(() => audit.getByText(`SINS: ${before} → ${next}`).count(), POLL).toBe(1);
 
   await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await expect.poll(async () => (await sinsCell.textContent())!.trim(), POLL).toBe(before);
-  await expect.poll(() => audit.getByText(`sins: ${next} → ${before}`).count(), POLL).toBe(1);
+  await expect.poll(() => audit.getByText(`SINS: ${next} → ${before}`).count(), POLL).toBe(1);
 }
 
 /** A new, empty study (its file chosen in the save dialog on the desktop). */

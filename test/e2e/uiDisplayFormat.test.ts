@@ -2,12 +2,11 @@
 // default, this computer's regional format on request — used by the grid, lists, result tables and
 // exported tables alike. The harness's locale (de-DE) stands in for the computer's regional
 // format: decimal commas, DD.MM.YYYY, ';' between CSV columns.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { populateDemoStudy } from '../../electron/services/analysis/demoStudy';
-import { ARTIFACTS, POLL, foreignRequests, useAppSession } from './appSession';
+import { ARTIFACTS, POLL, exportTableCsv, foreignRequests, useAppSession } from './appSession';
 
 const session = useAppSession({ populateDemo: (db) => populateDemoStudy(db), locale: 'de-DE' });
 
@@ -92,14 +91,8 @@ describe('the study date/number setting at 1280×720 (de-DE)', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-display-format-analysis-1280x720.png') });
 
     // Export: the Cox table as CSV, as Excel of this locale reads it (';', decimal commas).
-    await nav(page, 'Export');
-    await page.getByRole('radio', { name: 'Cox regression table' }).check();
-    await page.getByLabel('Format').selectOption('csv');
-    const file = path.join(dir, 'cox.csv');
-    await page.getByLabel('Save as').fill(file);
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByText(/Exported CSV/i).waitFor(POLL);
-    const lines = fs.readFileSync(file, 'utf8').split('\r\n').filter((l) => !l.includes('Source: RT Cohort'));
+    const csv = await exportTableCsv(page, 'Cox regression table', path.join(dir, 'cox.csv'));
+    const lines = csv.split('\r\n').filter((l) => !l.includes('Source: RT Cohort'));
     expect(lines.some((l) => l.split(';').length > 3)).toBe(true);
     expect(lines.join('\n')).toMatch(/\d,\d\d \(\d,\d\d–\d+,\d\d\)/);
     expect(lines.join('\n')).not.toMatch(/\d\.\d/);

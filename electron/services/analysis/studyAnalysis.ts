@@ -707,13 +707,13 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
     groups,
   };
   const warnings: string[] = [...dataset.warnings];
-  if (picked.length === 0) warnings.unshift(noRowsMessage);
+  let headline: string | null = null;
+  if (picked.length === 0) warnings.unshift((headline = noRowsMessage));
   // Grouping that leaves one group compares nothing: say so instead of showing one curve as if by group (issue 16).
   if (groupVar && groups.length === 1 && picked.length > 0) {
     const missing = excluded.get(`${groupVar.label} missing`) ?? 0;
-    warnings.unshift(
-      `Every ${spec.unit} in this analysis has ${groupVar.label} = ${groups[0].label}${missing ? ` (${missing} more without a value were left out)` : ''}: there is only one group, so nothing is compared.`,
-    );
+    headline = `Every ${spec.unit} in this analysis has ${groupVar.label} = ${groups[0].label}${missing ? ` (${missing} more without a value were left out)` : ''}: there is only one group, so nothing is compared.`;
+    warnings.unshift(headline);
   }
   const kind = spec.endpoint === 'localCif' ? 'cif' : 'km';
   const z = normalQuantile(1 - (1 - spec.confLevel) / 2);
@@ -906,6 +906,7 @@ function* analysisStages(db: Database.Database, spec: AnalysisSpec, progress: An
     firstFailure,
     toxicity,
     warnings,
+    headline,
     ranAt: new Date().toISOString(),
   };
   return result;

@@ -36,6 +36,12 @@ export interface HostClientOptions {
   keyStore?: HostKeyStoreConfig;
   /** The installation's folders, never an export target (electron/services/api/fileGrants.ts). */
   appDirs?: readonly string[];
+  /**
+   * The OS's regional format (Electron app.getSystemLocale()), for a study's 'locale' date/number
+   * setting; without it the host uses its own ICU default, which on macOS apps started from Finder is
+   * not the user's setting.
+   */
+  locale?: string;
   /** Starts a host; called again if the host dies, so the app keeps working (the study is closed). */
   spawn(): HostConnection;
 }
@@ -72,7 +78,7 @@ export function connectServiceHost(options: HostClientOptions): ServiceHostClien
       host = start();
       for (const listener of listeners) listener();
     });
-    connection.channel.post({ type: 'init', userDataDir, keyStore: options.keyStore ?? { kind: 'files' }, appDirs: [...(options.appDirs ?? [])] });
+    connection.channel.post({ type: 'init', userDataDir, keyStore: options.keyStore ?? { kind: 'files' }, appDirs: [...(options.appDirs ?? [])], locale: options.locale });
     return connection;
   };
 

@@ -10,7 +10,7 @@ import type { HostKeyStoreConfig } from './hostKeyStore';
 
 /** Main → host. */
 export type ToHost =
-  | { type: 'init'; userDataDir: string; keyStore: HostKeyStoreConfig; appDirs: string[] }
+  | { type: 'init'; userDataDir: string; keyStore: HostKeyStoreConfig; appDirs: string[]; locale?: string }
   | { type: 'call'; id: number; method: string; input: unknown; jobId?: string }
   | { type: 'cancel'; jobId: string }
   /** The answer to a `choosePath` request: a path, null (dialog dismissed) or an error. */

@@ -47,6 +47,7 @@ export function serveServiceHost(channel: Channel<FromHost, ToHost>, options: Se
           choosePath,
           keyStore: hostKeyStore(message.userDataDir, message.keyStore),
           appDirs: message.appDirs,
+          locale: message.locale,
         });
         const session = service.session;
         // Loads ICU's locale data now, not at the first export while jobs run (studySession.ts).

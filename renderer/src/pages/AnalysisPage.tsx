@@ -313,6 +313,11 @@ function AnalysisWorkspace() {
                   </dd>
                 </dl>
               </div>
+              {result.headline && (
+                <div className="notice warn" role="note" data-testid="analysis-headline">
+                  {result.headline}
+                </div>
+              )}
               <div ref={measureFigureBox} style={{ width: '100%', display: 'flex', justifyContent: 'center' }}>
                 {figure && (
                   <EChart
@@ -325,7 +330,7 @@ function AnalysisWorkspace() {
               </div>
               {result.warnings.length > 0 && (
                 <details className="small" style={{ marginTop: 6 }}>
-                  <summary>{result.warnings.length} notes on the data and models</summary>
+                  <summary>{result.warnings.length} note{result.warnings.length === 1 ? '' : 's'} on the data and models</summary>
                   <ul>
                     {result.warnings.map((w) => (
                       <li key={w}>{w}</li>

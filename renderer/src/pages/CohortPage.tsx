@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import type { CohortDataset } from '../../../shared/api/cohort';
 import { ENTITY_FIELDS, type AuditEntry, type CohortRow, type EditHistoryState, type EntityName, type FieldSpec } from '../../../shared/domain/cohortModel';
-import { formatDate, formatNumber, formatTimestamp } from '../../../shared/domain/displayFormat';
+import { formatDate, formatNumber, formatTimestamp, type DisplaySetting } from '../../../shared/domain/displayFormat';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 import { NeedsStudy, PageTitle } from '../navigation';
 import { useStudy } from '../StudyContext';
@@ -598,7 +598,7 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
               <div className="small muted">
                 {formatTimestamp(a.at, display.format, display.locale)} · {a.who} · {a.action} {a.entity === 'rtCourse' ? 'RT course' : a.entity}
               </div>
-              <div>{describeChange(a)}</div>
+              <div>{describeChange(a, display)}</div>
             </li>
           ))}
         </ol>
@@ -607,7 +607,8 @@ function LesionDetail({ view, courses, revision }: { view: LesionView | undefine
   );
 }
 
-function describeChange(a: AuditEntry): string {
+/** "SINS: 7 → 9" — with the field's label and values written as the study setting says. */
+function describeChange(a: AuditEntry, display: DisplaySetting): string {
   if (a.action === 'insert') return 'created';
   if (a.action === 'delete') return 'deleted';
   if (a.action !== 'update') return a.action;
@@ -615,8 +616,20 @@ function describeChange(a: AuditEntry): string {
   const after = (a.after ?? {}) as Record<string, unknown>;
   const changed = Object.keys(after).filter((k) => !['updatedAt', 'createdAt'].includes(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k]));
   if (changed.length === 0) return 'no change';
-  const show = (v: unknown) => (v === null || v === undefined ? '—' : String(v));
-  return changed.map((k) => `${k}: ${show(before[k])} → ${show(after[k])}`).join('; ');
+  const specs = ENTITY_FIELDS[a.entity as EntityName] ?? [];
+  const show = (v: unknown, spec: FieldSpec | undefined) => {
+    if (v === null || v === undefined || v === '') return '—';
+    if (spec?.type === 'date') return formatDate(String(v), display.format, display.locale);
+    if (typeof v === 'number') return formatNumber(v, display.format, 4, display.locale);
+    if (spec?.type === 'boolean') return v === true || v === 1 ? 'yes' : 'no';
+    return String(v);
+  };
+  return changed
+    .map((k) => {
+      const spec = specs.find((s) => s.name === k);
+      return `${spec?.label ?? k}: ${show(before[k], spec)} → ${show(after[k], spec)}`;
+    })
+    .join('; ');
 }
 
 function AddRecordForm(props: {

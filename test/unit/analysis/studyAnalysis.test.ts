@@ -47,9 +47,11 @@ describe('runStudyAnalysis', () => {
     const one = run({ groupBy: 'concurrent', filters: [{ variable: 'concurrent', op: 'in', values: ['1'] }] });
     expect(one.curves).toHaveLength(1);
     expect(one.warnings[0]).toMatch(/^Every lesion in this analysis has Targeted therapy = Concurrent.*only one group, so nothing is compared\.$/);
+    expect(one.headline).toBe(one.warnings[0]);
     const two = run({ groupBy: 'concurrent' });
     expect(two.curves).toHaveLength(2);
     expect(two.warnings.some((w) => /only one group/.test(w))).toBe(false);
+    expect(two.headline).toBeNull();
   });
 
   it('gives the KM landmark rates, medians and log-rank test of rtcw km / logrank on the dataset CSV', async () => {

@@ -84,6 +84,7 @@ vi.mock('electron', async () => {
       whenReady: () => readyPromise,
       getPath: () => fs.mkdtempSync(path.join(os.tmpdir(), 'rtcw-electron-stub-')),
       getVersion: () => '0.0.0-test',
+      getSystemLocale: () => 'de-CH',
       isPackaged: true,
     },
     protocol: { registerSchemesAsPrivileged: (schemes: unknown[]) => r.schemes.push(...schemes) },
@@ -430,6 +431,8 @@ describe('main entry point wiring', () => {
     expect(await call('createStudy', {})).toMatchObject({ ok: true });
     expect(fs.existsSync(picked)).toBe(true);
     expect(await call('openStudy', { path: picked })).toMatchObject({ ok: true });
+    // The OS's regional format reaches the service host, for the study's 'locale' date/number setting.
+    expect(await call('getStudySettings', {})).toMatchObject({ ok: true, result: { locale: 'de-CH' } });
     // A cancelled dialog is a CANCELLED error, not a silent default.
     vi.mocked(dialog.showOpenDialog).mockResolvedValueOnce({ canceled: true, filePaths: [] } as never);
     expect(await call('openStudy', {})).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
