@@ -78,7 +78,7 @@ describe('electron bundles', () => {
           once() {} on() {} loadURL(u) { calls.push('load:' + u); return Promise.resolve(); } }
         return {
           app: { enableSandbox: () => calls.push('sandbox'), requestSingleInstanceLock: () => (calls.push('lock'), true), quit: noop, on: noop,
-            whenReady: () => Promise.resolve(), getPath: () => require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/rtcw-bundle-user-'), getVersion: () => '0', isPackaged: true },
+            whenReady: () => Promise.resolve(), getPath: () => require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/rtcw-bundle-user-'), getVersion: () => '0', getSystemLocale: () => 'en-GB', isPackaged: true },
           protocol: { registerSchemesAsPrivileged: (s) => calls.push({ schemes: s }) },
           session: { defaultSession: session },
           ipcMain: { handle: (c) => calls.push('ipc:' + c), removeHandler: noop },

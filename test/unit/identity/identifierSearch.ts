@@ -36,11 +36,46 @@ export function studyFiles(studyPath: string): string[] {
 /** "file: needle (form)" for every needle found in any of the files; [] when clean. */
 export function findIdentifiers(files: readonly string[], needles: Iterable<string>, rawNeedles: Iterable<Buffer> = []): string[] {
   const found: string[] = [];
-  const forms = [...new Set(needles)].filter((n) => n.length > 0).flatMap((n) => needleForms(n).map((f) => ({ needle: n, ...f })));
-  const raw = [...rawNeedles].map((bytes, i) => ({ needle: `raw #${i}`, form: 'bytes', bytes }));
+  const forms = [...new Set(needles)]
+    .filter((n) => n.length > 0)
+    .flatMap((n) => needleForms(n).map((f) => ({ needle: n, ...f, digitsOnly: /^\d+$/.test(n) })));
+  const raw = [...rawNeedles].map((bytes, i) => ({ needle: `raw #${i}`, form: 'bytes', bytes, digitsOnly: false }));
   for (const file of files) {
     const data = fs.readFileSync(file);
-    for (const f of [...forms, ...raw]) if (data.includes(f.bytes)) found.push(`${path.basename(file)}: ${f.needle} (${f.form})`);
+    for (const f of [...forms, ...raw]) {
+      const hit = f.digitsOnly ? standsAlone(data, f.bytes) : data.includes(f.bytes);
+      if (hit) found.push(`${path.basename(file)}: ${f.needle} (${f.form})`);
+    }
   }
   return found;
+}
+
+const HEX = /[0-9a-fA-F]/;
+/** Keyed hashes are written as 64 hex digits, keys and pseudonym parts as 16–32. */
+const HASH_RUN = 16;
+
+/**
+ * A digits-only needle (a birth date 19630224, a numeric MRN) counts unless it lies inside a run of
+ * 16 or more hex digits: the study holds thousands of 64-digit keyed hashes (random per study key),
+ * in which any 8 given decimal digits turn up by chance about once in a few thousand studies — a
+ * hash, not a leak. A stored date or ID stands alone, between quotes, separators or binary bytes.
+ */
+function standsAlone(data: Buffer, needle: Buffer): boolean {
+  // UTF-16 forms: one character every two bytes, the zero byte first (BE) or second (LE).
+  const wide = needle.length > 1 && (needle[0] === 0 || needle[1] === 0);
+  const step = wide ? 2 : 1;
+  const be = wide && needle[0] === 0;
+  const charAt = (i: number): string => {
+    if (i < 0 || i + step > data.length) return '';
+    if (!wide) return String.fromCharCode(data[i]);
+    const [hi, lo] = be ? [data[i], data[i + 1]] : [data[i + 1], data[i]];
+    return hi === 0 ? String.fromCharCode(lo) : '';
+  };
+  for (let at = data.indexOf(needle); at !== -1; at = data.indexOf(needle, at + 1)) {
+    let run = needle.length / step;
+    for (let i = at - step; HEX.test(charAt(i)); i -= step) run++;
+    for (let i = at + needle.length; HEX.test(charAt(i)); i += step) run++;
+    if (run < HASH_RUN) return true;
+  }
+  return false;
 }
