@@ -52,6 +52,9 @@ const workerEntries = {
   figureExportWorker: 'electron/services/export/figureExportWorker.ts',
   reportDocumentsWorker: 'electron/services/export/reportDocumentsWorker.ts',
   analysisWorker: 'electron/services/analysis/analysisWorker.ts',
+  spreadsheetInspectWorker: 'electron/services/import/spreadsheetInspectWorker.ts',
+  studyShareWorker: 'electron/services/identity/studyShareWorker.ts',
+  tableExportWorker: 'electron/services/export/tableExportWorker.ts',
 };
 
 rmSync(outdir, { recursive: true, force: true });

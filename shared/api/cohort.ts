@@ -106,7 +106,7 @@ export const cohortMethods = {
     result: returns<AuditEntry[]>(),
   }),
   /** The analysis dataset (`rtcw dataset`): rows with their cohort ids, warnings, fingerprint and the CSV text. */
-  cohortDataset: defineMethod({ input: z.object({ unit: z.enum(['lesion', 'patient']).default('lesion') }), result: returns<CohortDataset>() }),
+  cohortDataset: defineMethod({ input: z.object({ unit: z.enum(['lesion', 'patient']).default('lesion') }), result: returns<CohortDataset>(), long: true }),
   /** The whole study report (Table 1, Cox, first failure, toxicity, KM/CIF, follow-up). */
   studyReport: defineMethod({ input: reportInput, result: returns<StudyReport>(), long: true }),
   /** Writes report.json + CSV tables (+ export-area outputs) into a folder; returns the file names. */
@@ -116,7 +116,7 @@ export const cohortMethods = {
     long: true,
   }),
   /** Sheets, headers and a few rows of a spreadsheet, to build the column mapping. */
-  inspectSpreadsheet: defineMethod({ input: z.object({ path: z.string().min(1).max(4096).optional() }), result: returns<SpreadsheetPreview>() }),
+  inspectSpreadsheet: defineMethod({ input: z.object({ path: z.string().min(1).max(4096).optional() }), result: returns<SpreadsheetPreview>(), long: true }),
   /** Validates every row and reports what an import would do; writes nothing. */
   previewTableImport: defineMethod({ input: tableImportInput, result: returns<ImportReport>(), long: true }),
   /** Imports all rows or none (rejected rows reported); idempotent by source key. */

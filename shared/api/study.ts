@@ -97,7 +97,7 @@ export const studyMethods = {
   recentStudies: defineMethod({ input: z.object({}), result: returns<RecentStudy[]>() }),
   forgetRecentStudy: defineMethod({ input: z.object({ path: z.string().min(1).max(4096) }), result: returns<RecentStudy[]>() }),
   /** Writes a de-identified copy of the open study to a NEW file (`out`: web/harness mode only). */
-  shareStudyCopy: defineMethod({ input: z.object({ out: z.string().min(1).max(4096).optional() }), result: returns<SharedCopyResult>() }),
+  shareStudyCopy: defineMethod({ input: z.object({ out: z.string().min(1).max(4096).optional() }), result: returns<SharedCopyResult>(), long: true }),
   /**
    * Re-reads the site's DICOM folder and writes pseudonym ↔ hospital ID to a new CSV (needs the
    * study key; nothing is stored in the study). `dir`/`out`: web/harness mode only.

@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../shared/api/contract';
 import { COHORT_FIELDS, type cohortMethods } from '../../../shared/api/cohort';
-import { buildDataset, datasetFingerprint, datasetToCsv } from '../analysis/dataset';
-import { buildReport, writeReport } from '../analysis/report';
-import { runTerminableWorkerJob } from '../host/workerJob';
+import type { SpreadsheetPreview } from '../../../shared/api/cohort';
+import { runDatasetJob, runReportJob } from '../analysis/analysisJob';
+import type { ReportDocumentsJob, ReportDocumentsResult } from '../export/reportDocumentsWorker';
+import { runTerminableWorkerJob, startTerminableWorkerJob, type WorkerJobRun } from '../host/workerJob';
 import {
   createRecord,
   deleteRecord,
@@ -17,7 +18,6 @@ import {
   updateStudySettings,
 } from '../db/cohortRecords';
 import { editHistoryState, recordEditStep, redoEdit, undoEdit } from '../db/editHistory';
-import { readSpreadsheet, SpreadsheetError, type Workbook } from '../import/spreadsheetFile';
 import { runTableImportJob } from '../import/tableImportJob';
 import { getOrCreateStudyKey } from '../identity/studyKey';
 import type { HandlerContext, Handlers } from './apiService';
@@ -25,14 +25,20 @@ import { logExport } from './exportHandlers';
 
 const SPREADSHEET_FILTERS = [{ name: 'Spreadsheet (CSV, XLSX)', extensions: ['csv', 'xlsx'] }];
 
-async function chooseSpreadsheet(ctx: HandlerContext, requested: string | undefined): Promise<Workbook & { chosenPath: string }> {
+/**
+ * The wizard's first look at a spreadsheet, read in a worker thread (../import/spreadsheetInspectWorker.ts):
+ * reading a large CSV or a full XLSX workbook must not hold up the host's other calls.
+ */
+async function inspectSpreadsheet(ctx: HandlerContext, requested: string | undefined): Promise<SpreadsheetPreview> {
   const chosen = await ctx.choosePath({ purpose: 'importTable', mode: 'open-file', title: 'Spreadsheet to import', requested, filters: SPREADSHEET_FILTERS });
-  try {
-    return { ...(await readSpreadsheet(chosen)), chosenPath: chosen };
-  } catch (error) {
-    if (error instanceof SpreadsheetError) throw new ApiError('INVALID_INPUT', error.message);
-    throw error;
-  }
+  ctx.progress(5, 'Reading the spreadsheet');
+  return runTerminableWorkerJob<SpreadsheetPreview>(
+    'spreadsheetInspectWorker',
+    new URL('../import/spreadsheetInspectWorker.ts', import.meta.url),
+    { path: chosen },
+    ctx,
+    'Reading the spreadsheet was cancelled.',
+  );
 }
 
 /**
@@ -43,36 +49,33 @@ async function runImport(ctx: HandlerContext, requested: string | undefined, map
   const tablePath = await ctx.choosePath({ purpose: 'importTable', mode: 'open-file', title: 'Spreadsheet to import', requested, filters: SPREADSHEET_FILTERS });
   ctx.progress(5, 'Reading the spreadsheet');
   const studyKey = getOrCreateStudyKey(ctx.study.db, ctx.session.keyStore, 'Importing a spreadsheet into this study');
-  const report = await runTableImportJob({ studyPath: ctx.study.path, tablePath, mapping, dryRun, studyKey }, ctx);
+  const job = runTableImportJob({ studyPath: ctx.study.path, tablePath, mapping, dryRun, studyKey }, ctx);
+  if (!dryRun) ctx.session.trackWriterJob(job);
+  const report = await job;
   ctx.progress(100, report.message);
   return report;
 }
 
 /**
- * Writes a set of files into a hidden folder inside `outDir`, then moves them in: a cancelled or
- * failed report leaves no partial set behind. Cancel answers at once; a file being written when the
- * user cancels is finished in the hidden folder and then removed.
+ * Runs a worker job that writes a set of files into a hidden folder inside `outDir`, then moves
+ * them in: a cancelled or failed report leaves no partial set behind. Cancel answers at once; the
+ * hidden folder is removed once the worker has stopped (a file being written when the user cancels
+ * is finished there first).
  */
-async function writeStaged(outDir: string, ctx: HandlerContext, write: (stage: string) => Promise<string[]>): Promise<string[]> {
+async function writeStaged<T extends { files: string[] }>(outDir: string, ctx: HandlerContext, write: (stage: string) => WorkerJobRun<T>): Promise<T> {
   fs.mkdirSync(outDir, { recursive: true });
   const stage = fs.mkdtempSync(path.join(outDir, '.rtcw-report-'));
   const removeStage = () => fs.rmSync(stage, { recursive: true, force: true });
-  const writing = write(stage);
-  let onAbort = () => {};
-  const cancelled = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(new ApiError('CANCELLED', 'Report cancelled; no files were written.'));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const run = write(stage);
   try {
-    const files = await Promise.race([writing, cancelled]);
+    const value = await run.result;
     ctx.throwIfCancelled();
-    for (const file of files) fs.renameSync(path.join(stage, file), path.join(outDir, file));
-    return files;
+    for (const file of value.files) fs.renameSync(path.join(stage, file), path.join(outDir, file));
+    return value;
   } catch (error) {
-    writing.then(removeStage, removeStage);
+    run.stopped.then(removeStage).catch(() => {});
     throw error;
   } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
     if (fs.existsSync(stage) && fs.readdirSync(stage).length === 0) removeStage();
   }
 }
@@ -117,23 +120,12 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
 
   listAuditLog: (input, ctx) => listAudit(ctx.study.db, input),
 
-  cohortDataset(input, ctx) {
-    const dataset = buildDataset(ctx.study.db, { unit: input.unit });
-    return {
-      unit: dataset.unit,
-      columns: dataset.columns,
-      rows: dataset.rows,
-      lesionIds: dataset.details.map((d) => d.lesionId),
-      patientIds: dataset.details.map((d) => d.patientId),
-      warnings: dataset.warnings,
-      fingerprint: datasetFingerprint(dataset),
-      csv: datasetToCsv(dataset),
-    };
-  },
+  // Whole-study reads in a worker thread of the service host (../analysis/analysisJob.ts).
+  cohortDataset: (input, ctx) => runDatasetJob(ctx.study.path, input.unit, ctx),
 
-  studyReport(input, ctx) {
+  async studyReport(input, ctx) {
     ctx.progress(10, 'Building the analysis dataset');
-    const report = buildReport(ctx.study.db, input);
+    const report = await runReportJob(ctx.study.path, input, ctx);
     ctx.progress(100, 'Report ready');
     return report;
   },
@@ -141,36 +133,24 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
   async writeStudyReport(input, ctx) {
     const { outDir: requested, ...spec } = input;
     const outDir = await ctx.choosePath({ purpose: 'writeStudyReport', mode: 'open-directory', title: 'Folder for the report', requested });
-    ctx.progress(10, 'Computing the report');
-    const report = buildReport(ctx.study.db, spec);
-    ctx.throwIfCancelled();
-    ctx.progress(60, 'Writing files');
-    const files = await writeStaged(outDir, ctx, (stage) =>
-      writeReport(report, stage, {
-        dataset: buildDataset(ctx.study.db, { unit: report.unit }),
-        locale: ctx.session.locale,
-        exporters: [
-          (r, dir) => {
-            ctx.progress(75, 'Writing tables and figures');
-            // In a worker: the host keeps answering, and a cancel stops it at once.
-            return runTerminableWorkerJob<string[]>('reportDocumentsWorker', new URL('../export/reportDocumentsWorker.ts', import.meta.url), { report: r, outDir: dir, locale: ctx.session.locale }, ctx, 'Report cancelled; no files were written.');
-          },
-        ],
-      }),
+    // Computed and written in a worker (../export/reportDocumentsWorker.ts): the host keeps
+    // answering, and a cancel stops it at once.
+    const written = await writeStaged<ReportDocumentsResult>(outDir, ctx, (stage) =>
+      startTerminableWorkerJob<ReportDocumentsResult>(
+        'reportDocumentsWorker',
+        new URL('../export/reportDocumentsWorker.ts', import.meta.url),
+        { studyPath: ctx.study.path, spec, outDir: stage, locale: ctx.session.locale } satisfies ReportDocumentsJob,
+        ctx,
+        'Report cancelled; no files were written.',
+      ),
     );
-    logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: report.spec.endpoint, unit: report.unit });
+    const files = written.files;
+    await logExport(ctx, 'report', { files: files.map((f) => path.basename(f)), endpoint: written.endpoint, unit: written.unit });
     ctx.progress(100, `${files.length} files written`);
     return { outDir, files };
   },
 
-  async inspectSpreadsheet(input, ctx) {
-    const workbook = await chooseSpreadsheet(ctx, input.path);
-    return {
-      path: workbook.chosenPath,
-      fileName: path.basename(workbook.fileName),
-      sheets: workbook.sheets.map((s) => ({ name: s.name, headers: s.headers, rowCount: s.rows.length, sample: s.rows.slice(0, 5).map((r) => r.cells) })),
-    };
-  },
+  inspectSpreadsheet: (input, ctx) => inspectSpreadsheet(ctx, input.path),
 
   previewTableImport: (input, ctx) => runImport(ctx, input.path, input.mapping, true),
 

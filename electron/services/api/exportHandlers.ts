@@ -11,10 +11,10 @@ import { methodsParagraph } from '../../../shared/charts/methodsParagraph';
 import { coxTableModel, countTableModel, table1Model, tableFormatOf, type TableModel } from '../../../shared/charts/tableModel';
 import type { AnalysisSpec } from '../../../shared/api/analysis';
 import { runAnalysisJob } from '../analysis/analysisJob';
-import { EXPORT_SCALE } from '../export/figureExport';
 import { runFigureExportJob } from '../export/figureExportJob';
 import { appVersion, type Provenance } from '../export/provenance';
-import { exportTable, TABLE_EXTENSIONS } from '../export/tableExport';
+import type { TableExportJob, TableExportResult } from '../export/tableExportWorker';
+import { runTerminableWorkerJob } from '../host/workerJob';
 import { recordAuditEvent } from '../db/auditEvents';
 import { getStudySettings } from '../db/cohortRecords';
 import type { HandlerContext, Handlers } from './apiService';
@@ -80,8 +80,12 @@ function writeOut(path: string, data: Buffer): void {
  * analysis spec hash — never the path (it may name a patient or a person). A study open read-only
  * cannot record it; the export itself still happens.
  */
-export function logExport(ctx: HandlerContext, subject: string, details: Record<string, unknown>): void {
-  if (!ctx.study.readOnly) recordAuditEvent(ctx.study.db, 'export', subject, details);
+export async function logExport(ctx: HandlerContext, subject: string, details: Record<string, unknown>): Promise<void> {
+  if (ctx.study.readOnly) return;
+  // An import committing from its worker holds the write lock: wait for it without blocking the
+  // host's thread (StudySession.trackWriterJob), then record.
+  await ctx.session.writerJobsSettled();
+  recordAuditEvent(ctx.study.db, 'export', subject, details);
 }
 
 export const exportHandlers: Handlers<typeof exportMethods> = {
@@ -97,7 +101,6 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
         model: input.model,
         survival: { ci: input.ci, riskTable: input.riskTable, xMax: input.xMax, xStep: input.xStep, annotation: input.annotation, medianLine: input.medianLine },
         preset: presetFrom(input),
-        scale: EXPORT_SCALE,
         format: input.format,
         dpi: input.dpi,
         provenance,
@@ -106,7 +109,7 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     );
     ctx.throwIfCancelled();
     writeOut(path, exported.data);
-    logExport(ctx, 'figure', { figure: input.figure, format: input.format, bytes: exported.data.length, analysisSpecHash: provenance.analysisSpecHash });
+    await logExport(ctx, 'figure', { figure: input.figure, format: input.format, bytes: exported.data.length, analysisSpecHash: provenance.analysisSpecHash });
     ctx.progress(100, 'Saved');
     return {
       path,
@@ -128,12 +131,16 @@ export const exportHandlers: Handlers<typeof exportMethods> = {
     else if (input.table === 'cox') model = coxTableModel(result, fmt);
     else if (input.table === 'firstFailure') model = countTableModel(result.firstFailure, `Table 3. ${result.firstFailure.title}`);
     else model = countTableModel(result.toxicity, `Table 4. ${result.toxicity.title}`);
+    // DOCX/XLSX writers (docx, ExcelJS) run in a worker: the host neither loads them nor waits on them.
     const display = { format: getStudySettings(ctx.study.db).displayFormat, locale: ctx.session.locale };
-    const data = await exportTable(model, provenance, input.format, display);
+    const job: TableExportJob = { model, provenance, format: input.format, display };
+    const exported = await runTerminableWorkerJob<TableExportResult>('tableExportWorker', new URL('../export/tableExportWorker.ts', import.meta.url), job, ctx, 'Table export cancelled; no file was written.');
+    ctx.throwIfCancelled();
+    const data = Buffer.from(exported.data.buffer, exported.data.byteOffset, exported.data.byteLength);
     writeOut(path, data);
-    logExport(ctx, 'table', { table: input.table, format: input.format, bytes: data.length, analysisSpecHash: provenance.analysisSpecHash });
+    await logExport(ctx, 'table', { table: input.table, format: input.format, bytes: data.length, analysisSpecHash: provenance.analysisSpecHash });
     ctx.progress(100, 'Saved');
-    return { path, format: TABLE_EXTENSIONS[input.format], bytes: data.length, analysisSpecHash: provenance.analysisSpecHash, datasetFingerprint: provenance.datasetFingerprint };
+    return { path, format: exported.extension, bytes: data.length, analysisSpecHash: provenance.analysisSpecHash, datasetFingerprint: provenance.datasetFingerprint };
   },
   getMethodsText: async (input, ctx) => {
     const { result } = await analyse(ctx, input.spec);

@@ -1,10 +1,13 @@
 // Handlers for shared/api/study.ts.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { studyMethods } from '../../../shared/api/study';
 import { ScanCancelled } from '../dicom/folderScan';
 import { writeReidList } from '../identity/reidList';
 import { exportStudyKey, importStudyKey, requireStudyKey, studyUid } from '../identity/studyKey';
-import { shareStudy } from '../identity/studyShare';
+import type { StudyShareJob } from '../identity/studyShareWorker';
+import type { SharedCopyResult } from '../../../shared/api/study';
+import { startTerminableWorkerJob } from '../host/workerJob';
 import { ApiError } from '../../../shared/api/contract';
 import type { Handlers } from './apiService';
 
@@ -80,7 +83,27 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
       filters: STUDY_FILTERS,
       defaultName: `${path.basename(study.path).replace(/\.rtcw$/i, '')}-shared.rtcw`,
     });
-    return shareStudy(study.db, study.path, out);
+    // Built and written in a worker thread (../identity/studyShareWorker.ts): proportional to the
+    // study, so not on the host's thread. The host names the partial file, to remove it on cancel.
+    const target = path.resolve(out);
+    const existed = fs.existsSync(target);
+    const job: StudyShareJob = { studyPath: study.path, outPath: target, partialPath: `${target}.partial-${process.pid}-${Date.now()}` };
+    ctx.progress(5, 'Writing the de-identified copy');
+    const run = startTerminableWorkerJob<SharedCopyResult>('studyShareWorker', new URL('../identity/studyShareWorker.ts', import.meta.url), job, ctx, 'Shared copy cancelled; no file was written.');
+    try {
+      return await run.result;
+    } catch (error) {
+      if (ctx.signal.aborted) {
+        // Nothing half-written stays: the partial file, or a copy the worker finished as the cancel came.
+        run.stopped
+          .then(() => {
+            fs.rmSync(job.partialPath, { force: true });
+            if (!existed) fs.rmSync(target, { force: true });
+          })
+          .catch(() => {});
+      }
+      throw error;
+    }
   },
 
   async writeReidList(input, ctx) {

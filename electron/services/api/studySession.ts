@@ -38,6 +38,8 @@ export class StudySession {
   private currentNotices: string[] = [];
   private runningJobs = 0;
   private readonly listeners = new Set<() => void>();
+  private systemLocale: string | undefined;
+  private readonly writerJobs = new Set<Promise<void>>();
 
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
@@ -46,8 +48,12 @@ export class StudySession {
 
   /** The locale of 'locale' formats, for the screen (getStudySettings) and every export alike. */
   get locale(): string {
-    return this.options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale;
+    // Resolved once: the first Intl call loads ICU's locale data (~20 ms of CPU on the thread that
+    // answers calls; electron/services/host/serviceHost.ts resolves it before the host is ready).
+    this.systemLocale ??= this.options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale;
+    return this.systemLocale;
   }
+
 
   get demoPath(): string {
     return path.join(this.options.userDataDir, 'demo-study.rtcw');
@@ -69,6 +75,26 @@ export class StudySession {
   }
   jobFinished(): void {
     this.runningJobs = Math.max(0, this.runningJobs - 1);
+  }
+
+  /**
+   * A job writing the study from a worker's own connection (a spreadsheet import holds SQLite's
+   * write lock until it commits: ../import/tableImportJob.ts). Until it settles, a write on this
+   * connection would wait inside SQLite — synchronously, stopping every other call for up to the
+   * busy timeout, then failing — so such writes first await `writerJobsSettled()`.
+   */
+  trackWriterJob(job: Promise<unknown>): void {
+    const settled = job.then(
+      () => {},
+      () => {},
+    );
+    this.writerJobs.add(settled);
+    void settled.then(() => this.writerJobs.delete(settled));
+  }
+
+  /** Resolves once no worker holds the study's write lock (see trackWriterJob). */
+  async writerJobsSettled(): Promise<void> {
+    while (this.writerJobs.size > 0) await Promise.all(this.writerJobs);
   }
 
   onChange(listener: () => void): () => void {

@@ -5,9 +5,10 @@
 import { availableParallelism } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { readDicomFile } from './headerParser';
-import { scanWorkerSource } from './workerScript';
+import { scanWorkerScript } from './workerScript';
+import { newWorker } from '../host/workerSource';
 import type { FileOutcome } from './dicomRecord';
 
 export type ScanPhase = 'listing' | 'reading' | 'indexing' | 'deriving' | 'committing';
@@ -76,10 +77,10 @@ const idleWorkers: Worker[] = [];
 const deadWorkers = new WeakSet<Worker>();
 
 async function takeWorkers(count: number): Promise<Worker[]> {
-  const source = await scanWorkerSource();
+  const script = await scanWorkerScript();
   const taken = idleWorkers.splice(0, count).filter((w) => !deadWorkers.has(w));
   while (taken.length < count) {
-    const w = new Worker(source, { eval: true });
+    const w = newWorker(script);
     w.once('exit', () => deadWorkers.add(w));
     taken.push(w);
   }

@@ -15,7 +15,6 @@ export interface FigureJobInput {
   /** Survival figures: CI band, risk table, axis, annotation (shared/charts/analysisFigure.ts). */
   survival: AnalysisFigureOptions;
   preset: JournalPreset;
-  scale: number;
   format: FigureFormat;
   dpi: number;
   provenance: Provenance;

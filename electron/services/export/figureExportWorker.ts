@@ -6,15 +6,18 @@
 // Runs as plain JavaScript bundled by ../host/workerSource.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { analysisForestFigure, analysisSurvivalFigure } from '../../../shared/charts/analysisFigure';
-import { exportFigure } from './figureExport';
+import { EXPORT_SCALE, exportFigure } from './figureExport';
 import { measureFigureText } from './figureFont';
 import { ApiError } from '../../../shared/api/contract';
 import { workerFailure } from '../host/workerMessages';
 import type { FigureJobInput, FigureJobMessage } from './figureExportJob';
+import { lowerJobThreadPriority } from '../host/jobThreadPriority';
+
+lowerJobThreadPriority();
 
 async function run(job: FigureJobInput): Promise<FigureJobMessage> {
   try {
-    const fctx = { preset: job.preset, measureText: measureFigureText, scale: job.scale };
+    const fctx = { preset: job.preset, measureText: measureFigureText, scale: EXPORT_SCALE };
     const figure =
       job.figure === 'forest'
         ? analysisForestFigure(job.result, fctx, job.model)

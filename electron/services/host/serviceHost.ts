@@ -50,6 +50,8 @@ export function serveServiceHost(channel: Channel<FromHost, ToHost>, options: Se
           locale: message.locale,
         });
         const session = service.session;
+        // Loads ICU's locale data now, not at the first export while jobs run (studySession.ts).
+        void session.locale;
         session.onChange(() => channel.post({ type: 'studyChanged', recent: session.recent.list() }));
         channel.post({ type: 'ready', recent: session.recent.list() });
         return;

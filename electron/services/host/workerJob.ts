@@ -1,10 +1,10 @@
 // A job of the service host run in a worker thread that a cancel simply terminates: for work that
-// writes nothing itself (it returns bytes or writes into a staging folder the caller discards), so
-// stopping it anywhere is safe. The worker's messages: ./workerMessages.ts.
-import { Worker } from 'node:worker_threads';
+// writes nothing itself (it returns bytes), or writes only into a place the caller removes once the
+// worker has stopped (a staging folder, a partial file), so stopping it anywhere is safe. The
+// worker's messages: ./workerMessages.ts.
 import { ApiError } from '../../../shared/api/contract';
 import type { WorkerJobMessage } from './workerMessages';
-import { workerSource } from './workerSource';
+import { newWorker, workerScript } from './workerSource';
 
 export type { WorkerJobMessage } from './workerMessages';
 
@@ -13,35 +13,57 @@ export interface JobControl {
   progress(pct: number, message: string): void;
 }
 
-export async function runTerminableWorkerJob<T>(
-  name: string,
-  entry: URL,
-  workerData: unknown,
-  control: JobControl,
-  cancelledMessage: string,
-): Promise<T> {
-  const source = await workerSource(name, entry);
-  if (control.signal.aborted) throw new ApiError('CANCELLED', cancelledMessage);
-  const worker = new Worker(source, { eval: true, workerData });
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      control.signal.removeEventListener('abort', onAbort);
-      outcome();
-    };
-    const onAbort = () => {
-      void worker.terminate();
-      settle(() => reject(new ApiError('CANCELLED', cancelledMessage)));
-    };
-    control.signal.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (message: WorkerJobMessage<T>) => {
-      if (message.type === 'progress') control.progress(message.pct, message.message);
-      else if (message.type === 'done') settle(() => resolve(message.value));
-      else settle(() => reject(message.code ? new ApiError(message.code, message.message) : new Error(message.message)));
+export interface WorkerJobRun<T> {
+  /** The worker's value; rejects with CANCELLED as soon as the job is cancelled. */
+  result: Promise<T>;
+  /**
+   * Resolves once the worker thread has stopped (finished, failed or terminated): from then on it
+   * writes nothing, so the caller may remove what a cancelled job left behind. A worker that is
+   * inside a native call when cancelled (an SQLite statement, a file write) stops when it returns.
+   */
+  stopped: Promise<void>;
+}
+
+export function startTerminableWorkerJob<T>(name: string, entry: URL, workerData: unknown, control: JobControl, cancelledMessage: string): WorkerJobRun<T> {
+  let started = false;
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  const result = (async () => {
+    const script = await workerScript(name, entry);
+    if (control.signal.aborted) throw new ApiError('CANCELLED', cancelledMessage);
+    const worker = newWorker(script, { workerData });
+    started = true;
+    worker.once('exit', () => markStopped());
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        control.signal.removeEventListener('abort', onAbort);
+        outcome();
+      };
+      const onAbort = () => {
+        void worker.terminate();
+        settle(() => reject(new ApiError('CANCELLED', cancelledMessage)));
+      };
+      control.signal.addEventListener('abort', onAbort, { once: true });
+      worker.on('message', (message: WorkerJobMessage<T>) => {
+        if (message.type === 'progress') control.progress(message.pct, message.message);
+        else if (message.type === 'done') settle(() => resolve(message.value));
+        else settle(() => reject(message.code ? new ApiError(message.code, message.message) : new Error(message.message)));
+      });
+      worker.on('error', (error) => settle(() => reject(error)));
+      worker.on('exit', (code) => settle(() => reject(new Error(`The ${name} worker stopped (exit code ${code}).`))));
     });
-    worker.on('error', (error) => settle(() => reject(error)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`The ${name} worker stopped (exit code ${code}).`))));
-  });
+  })();
+  // A job cancelled (or failed) before its worker started has nothing running.
+  const ifNeverStarted = () => {
+    if (!started) markStopped();
+  };
+  result.then(ifNeverStarted, ifNeverStarted);
+  return { result, stopped };
+}
+
+export function runTerminableWorkerJob<T>(name: string, entry: URL, workerData: unknown, control: JobControl, cancelledMessage: string): Promise<T> {
+  return startTerminableWorkerJob<T>(name, entry, workerData, control, cancelledMessage).result;
 }

@@ -63,6 +63,9 @@ export interface ShareOptions {
   offsetDays?: (patientId: number) => number;
   /** The new patient ids, in the order of the old ones sorted (tests); default a random permutation. */
   shuffle?: (ids: readonly number[]) => number[];
+  /** Where the copy is written before it is renamed to `outPath` (default: a unique name beside it).
+   *  The service host names it, so it can remove it after cancelling (./studyShareWorker.ts). */
+  partialPath?: string;
 }
 
 // The SQL expression giving a row's patient id, per entity (qualified: it is used in a subquery).
@@ -90,7 +93,7 @@ export function shareStudy(source: Database.Database, sourcePath: string, outPat
   image[18] = 1;
   image[19] = 1;
   const copy = new Database(image);
-  const partial = `${target}.partial-${process.pid}-${Date.now()}`;
+  const partial = options.partialPath ?? `${target}.partial-${process.pid}-${Date.now()}`;
   try {
     copy.pragma('secure_delete = ON');
     copy.pragma('foreign_keys = OFF');

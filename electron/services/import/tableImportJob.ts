@@ -2,10 +2,9 @@
 // worker thread (./tableImportWorker.ts), all or nothing, while the host answers other calls.
 // Cancel sets a shared flag the worker checks before every row (the transaction rolls back); a
 // worker that does not answer within a second is terminated, which also rolls back.
-import { Worker } from 'node:worker_threads';
 import { ApiError, type ApiErrorCode } from '../../../shared/api/contract';
 import type { ImportReport } from '../../../shared/domain/importReport';
-import { workerSource } from '../host/workerSource';
+import { newWorker, workerScript } from '../host/workerSource';
 
 export interface ImportJobInput {
   /** The open study's file (the worker opens its own connection). */
@@ -31,10 +30,10 @@ export interface JobControl {
 const TERMINATE_AFTER_CANCEL_MS = 1000;
 
 export async function runTableImportJob(job: ImportJobInput, control: JobControl): Promise<ImportReport> {
-  const source = await workerSource('tableImportWorker', new URL('./tableImportWorker.ts', import.meta.url));
+  const script = await workerScript('tableImportWorker', new URL('./tableImportWorker.ts', import.meta.url));
   if (control.signal.aborted) throw new ApiError('CANCELLED', 'Import cancelled.');
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(source, { eval: true, workerData: { ...job, cancelFlag } });
+  const worker = newWorker(script, { workerData: { ...job, cancelFlag } });
   const verb = job.dryRun ? 'Validating' : 'Importing';
   return new Promise<ImportReport>((resolve, reject) => {
     let settled = false;

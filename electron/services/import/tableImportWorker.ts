@@ -11,6 +11,9 @@ import { importTable } from './tableImport';
 import { MappingError } from './tableMapping';
 import { workerFailure } from '../host/workerMessages';
 import type { ImportJobInput, ImportJobMessage } from './tableImportJob';
+import { lowerJobThreadPriority } from '../host/jobThreadPriority';
+
+lowerJobThreadPriority();
 
 class Cancelled extends Error {}
 

@@ -35,7 +35,7 @@ function loadWithStub(bundle: string, stub: string, report: string): unknown {
 describe('electron bundles', () => {
   it('writes main, the service host, its workers and preload; only native modules stay external', () => {
     const main = fs.readFileSync(path.join(outdir, 'main', 'index.cjs'), 'utf8');
-    for (const file of ['serviceHost.cjs', 'scanWorker.cjs', 'tableImportWorker.cjs', 'figureExportWorker.cjs', 'reportDocumentsWorker.cjs', 'analysisWorker.cjs']) {
+    for (const file of ['serviceHost.cjs', 'scanWorker.cjs', 'tableImportWorker.cjs', 'figureExportWorker.cjs', 'reportDocumentsWorker.cjs', 'analysisWorker.cjs', 'spreadsheetInspectWorker.cjs', 'studyShareWorker.cjs', 'tableExportWorker.cjs']) {
       expect(fs.existsSync(path.join(outdir, 'main', file))).toBe(true);
     }
     // Main routes IPC and dialogs only: none of the services (SQLite, rasterisers) is in its bundle.
@@ -112,6 +112,16 @@ describe('electron bundles', () => {
       const exported = await host.call('exportFigure', { spec: { endpoint: 'local' }, format: 'svg', path: svg }, { jobId: 'bundle-svg' });
       expect(exported).toMatchObject({ ok: true, result: { format: 'svg' } });
       expect(fs.readFileSync(svg, 'utf8')).toContain('<svg');
+      // The other workers start from their bundle files too (workerSource.ts: no eval'd copy).
+      const sheet = path.join(dir, 'patients.csv');
+      fs.copyFileSync(path.resolve('test/fixtures/import/patients.csv'), sheet);
+      const preview = await host.call('inspectSpreadsheet', { path: sheet });
+      expect(preview).toMatchObject({ ok: true, result: { fileName: 'patients.csv' } });
+      const dataset = await host.call('cohortDataset', { unit: 'patient' });
+      expect(dataset).toMatchObject({ ok: true, result: { unit: 'patient' } });
+      const shared = path.join(dir, 'shared.rtcw');
+      expect(await host.call('shareStudyCopy', { out: shared })).toMatchObject({ ok: true, result: { path: shared } });
+      expect(fs.existsSync(shared)).toBe(true);
     } finally {
       await host.close();
       setServiceHostFile(null);

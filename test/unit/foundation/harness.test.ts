@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineMethod, returns } from '../../../shared/api/contract';
 import { servedContract, type Handlers } from '../../../electron/services/api/index';
 import { startHarness, type Harness } from '../../../electron/harness/server';
+import { writePatientSheet } from '../host/patientSheet';
 
 let dir: string;
 let harness: Harness;
@@ -188,5 +189,45 @@ describe('harness API', () => {
     const lines = ndjson(reply.body);
     expect(lines.map((l) => l.type)).toEqual(['progress', 'progress', 'result']);
     expect(lines[2].response).toEqual({ ok: true, result: 2 });
+  });
+});
+
+describe('harness jobs', () => {
+  it('runs the same worker jobs as the service host: a 20,000-row import leaves the HTTP thread free', async () => {
+    // Web mode serves the handlers in-process; their long jobs (import, analyses, exports) run in
+    // worker threads all the same (electron/services/host/workerJob.ts), so other calls are answered.
+    const file = path.join(dir, 'web-import.rtcw');
+    await request(harness, '/__rtcw/api/createStudy', { method: 'POST', headers: apiHeaders(harness.token), body: JSON.stringify({ input: { path: file } }) });
+    const sheet = writePatientSheet(path.join(dir, 'web-patients.csv'), 20_000);
+    const mapping = JSON.parse(fs.readFileSync(path.resolve('test/fixtures/import/patients-mapping.json'), 'utf8')) as unknown;
+    let sawProgress!: () => void;
+    const progressed = new Promise<void>((resolve) => (sawProgress = resolve));
+    let finished = false;
+    const importing = new Promise<string>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: harness.port, path: '/__rtcw/api/commitTableImport', method: 'POST', headers: apiHeaders(harness.token) },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+            if (ndjson(body.slice(0, body.lastIndexOf('\n') + 1)).some((line) => (line.progress?.pct ?? 0) >= 10)) sawProgress();
+          });
+          res.on('end', () => {
+            finished = true;
+            resolve(body);
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ input: { path: sheet, mapping }, jobId: 'web-import' }));
+    });
+    await progressed;
+    const counts = ndjson((await request(harness, '/__rtcw/api/studyCounts', { method: 'POST', headers: apiHeaders(harness.token), body: '{}' })).body);
+    expect(counts.at(-1)?.response).toMatchObject({ ok: true, result: { patients: 0 } });
+    expect(finished).toBe(false);
+    expect(ndjson(await importing).at(-1)?.response).toMatchObject({ ok: true, result: { committed: true } });
+    const after = ndjson((await request(harness, '/__rtcw/api/studyCounts', { method: 'POST', headers: apiHeaders(harness.token), body: '{}' })).body);
+    expect(after.at(-1)?.response).toMatchObject({ ok: true, result: { patients: 20_000 } });
   });
 });

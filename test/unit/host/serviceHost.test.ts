@@ -56,8 +56,8 @@ function patientsIn(file: string): number {
   }
 }
 
-/** Resolves with the first progress report of a long call, and the call's own promise. */
-function longCall(method: string, input: object, jobId: string) {
+/** Resolves `started` at the first progress report of at least `startedPct`, with the call's own promise. */
+function longCall(method: string, input: object, jobId: string, startedPct = 10) {
   const progress: JobProgress[] = [];
   let firstProgress!: () => void;
   const started = new Promise<void>((resolve) => (firstProgress = resolve));
@@ -65,7 +65,7 @@ function longCall(method: string, input: object, jobId: string) {
     jobId,
     onProgress: (p) => {
       progress.push(p);
-      if (p.pct >= 10) firstProgress();
+      if (p.pct >= startedPct) firstProgress();
     },
   });
   return { progress, started, done };
@@ -148,6 +148,105 @@ describe('service host process', () => {
     expect(fs.readFileSync(tiff).subarray(0, 2).toString('latin1')).toMatch(/^(II|MM)$/);
   });
 
+  it('an export finishing while an import commits records its audit entry after it, without holding up other calls', async () => {
+    // The import's worker holds the write lock; the export's audit write waits for it asynchronously
+    // (StudySession.trackWriterJob) instead of inside SQLite on the host's thread.
+    const study = path.join(dir, 'export-during-import.rtcw');
+    const demo = result<{ path: string }>(await host.call('openDemoStudy', {})).path;
+    result(await host.call('closeStudy', {}));
+    fs.copyFileSync(demo, study);
+    result(await host.call('openStudy', { path: study }));
+    const before = patientsIn(study);
+    const figureExports = () => {
+      const db = new Database(study, { readonly: true, fileMustExist: true });
+      try {
+        return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'export' AND entity = 'study.figure'").get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const exportsBefore = figureExports();
+    // 60,000 rows: the import outlasts the SVG export, whose audit write then meets the write lock.
+    const bigSheet = writePatientSheet(path.join(dir, 'patients-60000.csv'), 60_000);
+    const settled: string[] = [];
+    const importing = longCall('commitTableImport', { path: bigSheet, mapping }, 'import-under-export');
+    void importing.done.then(() => settled.push('import'));
+    await importing.started;
+    const svg = path.join(dir, 'during-import.svg');
+    const exporting = host.call('exportFigure', { spec: { endpoint: 'local' }, format: 'svg', path: svg }, { jobId: 'svg-under-import' });
+    void exporting.then(() => settled.push('export'));
+    // The file is written just before the audit entry (exportHandlers.ts exportFigure).
+    await expect.poll(() => fs.existsSync(svg), { timeout: 60_000, interval: 10 }).toBe(true);
+    expect(settled).toEqual([]);
+    // Answered now, from the last committed state — not after the import.
+    expect(result<{ patients: number }>(await host.call('studyCounts', {})).patients).toBe(before);
+    expect(settled).toEqual([]);
+    expect(result<{ committed: boolean }>(await importing.done).committed).toBe(true);
+    expect((await exporting).ok).toBe(true);
+    expect(settled).toEqual(['import', 'export']);
+    expect(fs.readFileSync(svg, 'utf8')).toContain('<svg');
+    expect(figureExports()).toBe(exportsBefore + 1);
+    expect(patientsIn(study)).toBe(before + 60_000);
+  });
+
+  it('reads a spreadsheet for the import wizard in a worker: other calls are answered, cancel answers', async () => {
+    const big = writePatientSheet(path.join(dir, 'patients-100000.csv'), 100_000);
+    // 5 %: reported just before the worker starts reading (cohortHandlers.ts inspectSpreadsheet).
+    const job = longCall('inspectSpreadsheet', { path: big }, 'inspect-full', 5);
+    let finished = false;
+    void job.done.then(() => (finished = true));
+    await job.started;
+    expect(result<{ patients: number }>(await host.call('studyCounts', {})).patients).toBeGreaterThanOrEqual(0);
+    expect(finished).toBe(false);
+    const preview = result<{ path: string; sheets: Array<{ headers: string[]; rowCount: number; sample: Array<Record<string, unknown>> }> }>(await job.done);
+    expect(preview.path).toBe(big);
+    expect(preview.sheets[0].rowCount).toBe(100_000);
+    expect(preview.sheets[0].headers).toEqual(['record_id', 'study_id', 'sex', 'age', 'ecog', 'vital', 'death_date', 'last_fu']);
+    expect(preview.sheets[0].sample.map((row) => row.study_id)).toEqual(['SYN-1', 'SYN-2', 'SYN-3', 'SYN-4', 'SYN-5']);
+
+    const cancelled = longCall('inspectSpreadsheet', { path: big }, 'inspect-cancel', 5);
+    await cancelled.started;
+    expect(host.cancel('inspect-cancel')).toBe(true);
+    expect(await cancelled.done).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    // A file that is not a spreadsheet is named in the worker's message, with the API's code.
+    const notSheet = path.join(dir, 'not-a-sheet.xlsx');
+    fs.writeFileSync(notSheet, 'plain text');
+    expect(await host.call('inspectSpreadsheet', { path: notSheet })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+
+  it('writes a shared copy in a worker; cancelled while the file is being written, nothing is left', async () => {
+    // The study of the 20,000-row import: large enough that the copy takes a while to write.
+    const study = path.join(dir, 'host-study.rtcw');
+    result(await host.call('openStudy', { path: study }));
+    const outDir = fs.mkdtempSync(path.join(dir, 'share-'));
+    const out = path.join(outDir, 'shared.rtcw');
+    // Cancel as soon as the worker creates its partial file (inotify, not a timer).
+    let sawPartial = false;
+    const watcher = fs.watch(outDir, (_event, name) => {
+      if (!sawPartial && name?.startsWith('shared.rtcw.partial-')) {
+        sawPartial = true;
+        host.cancel('share-cancel');
+      }
+    });
+    try {
+      const job = longCall('shareStudyCopy', { out }, 'share-cancel', 5);
+      await job.started;
+      expect(result<{ patients: number }>(await host.call('studyCounts', {})).patients).toBe(20_000);
+      expect(await job.done).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    } finally {
+      watcher.close();
+    }
+    expect(sawPartial).toBe(true);
+    // Removed once the worker has stopped (it finishes the SQLite statement it is in first).
+    await expect.poll(() => fs.readdirSync(outDir), { timeout: 30_000 }).toEqual([]);
+    expect(patientsIn(study)).toBe(20_000);
+
+    const shared = result<{ path: string; patients: number }>(await host.call('shareStudyCopy', { out }, { jobId: 'share-done' }));
+    expect(shared).toMatchObject({ path: out, patients: 20_000 });
+    expect(patientsIn(out)).toBe(20_000);
+    expect(fs.readdirSync(outDir)).toEqual(['shared.rtcw']);
+  });
+
   it('cancel of a report leaves the folder as it was (files are staged, then moved in)', async () => {
     result(await host.call('openDemoStudy', {}));
     const outDir = path.join(dir, 'report-cancelled');
@@ -166,8 +265,16 @@ describe('service host process', () => {
     // The write under way finishes in the hidden folder, which is then removed.
     await expect.poll(() => fs.readdirSync(outDir), { timeout: 60_000 }).toEqual(['keep.txt']);
 
-    const written = result<{ files: string[] }>(await host.call('writeStudyReport', { outDir }, { jobId: 'report-done' }));
+    // Computed and written in a worker: answered meanwhile.
+    const job = longCall('writeStudyReport', { outDir }, 'report-done');
+    let finished = false;
+    void job.done.then(() => (finished = true));
+    await job.started;
+    expect(result<{ patients: number }>(await host.call('studyCounts', {})).patients).toBeGreaterThan(0);
+    expect(finished).toBe(false);
+    const written = result<{ files: string[] }>(await job.done);
     expect(written.files).toContain('report.json');
+    expect(written.files).toContain('dataset.csv');
     expect(fs.readdirSync(outDir).sort()).toEqual(['keep.txt', ...written.files].sort());
   });
 });
