@@ -41,12 +41,7 @@ function radixOrder(loIn: Uint32Array, hiIn: Uint32Array): { order: Uint32Array;
       }
     }
     if (trivial) continue;
-    let sum = 0;
-    for (let d = 0; d < BUCKETS; d++) {
-      const c = count[d];
-      count[d] = sum;
-      sum += c;
-    }
+    toOffsets(count);
     for (let i = 0; i < n; i++) {
       const l = lo[i];
       const h = hi[i];
@@ -89,12 +84,7 @@ function radixOrder32(keysIn: Uint32Array): Uint32Array {
     count.fill(0);
     for (let i = 0; i < n; i++) count[(keys[i] >>> bit) & MASK]++;
     if (count[(keys[0] >>> bit) & MASK] === n) continue; // every key has this digit: nothing to move
-    let sum = 0;
-    for (let d = 0; d < BUCKETS; d++) {
-      const c = count[d];
-      count[d] = sum;
-      sum += c;
-    }
+    toOffsets(count);
     for (let i = 0; i < n; i++) {
       const k = keys[i];
       const p = count[(k >>> bit) & MASK]++;
@@ -109,6 +99,16 @@ function radixOrder32(keysIn: Uint32Array): Uint32Array {
     idx2 = t;
   }
   return idx;
+}
+
+/** Counts per digit → each digit's first output position (exclusive prefix sum), in place. */
+function toOffsets(count: Uint32Array): void {
+  let sum = 0;
+  for (let d = 0; d < count.length; d++) {
+    const c = count[d];
+    count[d] = sum;
+    sum += c;
+  }
 }
 
 /** Stable counting sort of keys 0…maxKey: order[position] = index. */
