@@ -12,6 +12,16 @@ export interface DisplaySetting {
 
 export const ISO_DISPLAY: DisplaySetting = { format: 'iso' };
 
+// Intl formatters are costly to build (ICU data lookups) and the grid formats every visible cell and
+// filters every row through here: one per kind and locale, built on first use.
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+function formatter<F extends Intl.DateTimeFormat | Intl.NumberFormat>(kind: string, locale: string | undefined, make: () => F): F {
+  const key = `${kind}|${locale ?? ''}`;
+  let f = formatters.get(key) as F | undefined;
+  if (!f) formatters.set(key, (f = make()));
+  return f;
+}
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A calendar date stored as YYYY-MM-DD. Non-dates are returned unchanged. */
@@ -19,7 +29,7 @@ export function formatDate(value: string | null | undefined, style: DisplayForma
   if (value === null || value === undefined || value === '') return '';
   if (style === 'iso' || !ISO_DATE.test(value)) return value;
   const [y, m, d] = value.split('-').map(Number);
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return formatter('date', locale, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' })).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
 /** An instant (ISO 8601 timestamp), in local time to the minute. */
@@ -27,7 +37,7 @@ export function formatTimestamp(value: string | null | undefined, style: Display
   if (!value) return '';
   const t = new Date(value);
   if (Number.isNaN(t.getTime())) return value;
-  if (style === 'locale') return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(t);
+  if (style === 'locale') return formatter('timestamp', locale, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })).format(t);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())} ${pad(t.getHours())}:${pad(t.getMinutes())}`;
 }
@@ -37,13 +47,13 @@ export function formatNumber(value: number | null | undefined, style: DisplayFor
   if (value === null || value === undefined || !Number.isFinite(value)) return '';
   const rounded = Math.round(value * 10 ** digits) / 10 ** digits;
   if (style === 'iso') return String(rounded);
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: digits, useGrouping: false }).format(rounded);
+  return formatter(`number${digits}`, locale, () => new Intl.NumberFormat(locale, { maximumFractionDigits: digits, useGrouping: false })).format(rounded);
 }
 
 /** The decimal separator of the setting: '.' for ISO, the locale's own (',' in de-DE, fr-FR…) otherwise. */
 export function decimalSeparator(style: DisplayFormat, locale?: string): string {
   if (style === 'iso') return '.';
-  return new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+  return formatter('number2', locale, () => new Intl.NumberFormat(locale, { maximumFractionDigits: 2, useGrouping: false })).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
 }
 
 /**

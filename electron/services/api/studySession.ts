@@ -54,7 +54,6 @@ export class StudySession {
     return this.systemLocale;
   }
 
-
   get demoPath(): string {
     return path.join(this.options.userDataDir, 'demo-study.rtcw');
   }

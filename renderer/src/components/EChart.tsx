@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import * as echarts from 'echarts';
 import type { EChartsOption } from 'echarts';
 
@@ -34,7 +34,7 @@ export function EChart({ option, label, width, height }: { option: EChartsOption
 
   // The smallest text of the option, in CSS px (the box is drawn 1:1): what the ≥ 11 px rule of
   // issue 16 is checked on in the e2e suite, since a canvas has no text nodes to measure.
-  const minFont = option ? smallestFontSize(option) : null;
+  const minFont = useMemo(() => (option ? smallestFontSize(option) : null), [option]);
   return <div ref={ref} role="img" aria-label={label} className="chart-box" style={{ width, height }} data-min-font-px={minFont ?? undefined} />;
 }
 
