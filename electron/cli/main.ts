@@ -9,6 +9,8 @@ import { StreamedJson } from './streamedJson';
 export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
+  /** stdout also takes ASCII text as bytes (a stream); otherwise it gets them as a string. */
+  stdoutTakesBytes?: boolean;
 }
 
 /**
@@ -77,7 +79,7 @@ async function loadCommand(file: string, commandName: string): Promise<CommandMo
 
 export async function main(
   argv: string[],
-  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdoutTakesBytes: true },
 ): Promise<number> {
   if (argv.length === 0) {
     // Bad input: one line on stderr, like every other usage error.
@@ -109,7 +111,11 @@ export async function main(
     if (command.allowedOptions) options.assertKnown(command.allowedOptions, commandName);
     const result = await command.run(options);
     if (result instanceof StreamedJson) {
-      for await (const chunk of result.chunks) io.stdout.write(chunk);
+      for await (const chunk of result.chunks) {
+        if (typeof chunk === 'string') io.stdout.write(chunk);
+        else if (io.stdoutTakesBytes) (io.stdout as unknown as { write(bytes: Uint8Array): unknown }).write(chunk);
+        else io.stdout.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1'));
+      }
       io.stdout.write('\n');
     } else if (result && typeof result === 'object' && typeof (result as { raw?: unknown }).raw === 'string') {
       io.stdout.write((result as { raw: string }).raw);

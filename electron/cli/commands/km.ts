@@ -11,7 +11,7 @@ import {
   type SurvivalTableColumns,
 } from '../../../shared/stats/kaplanMeier';
 import { readCsvTable } from '../../services/analysis/csvTable';
-import type { TablePart } from '../kmTableWorker';
+import type { TablePart, TablePiece } from '../kmTableWorker';
 import { CliError, type CliOptions } from '../options';
 import { StreamedJson, jsonItemChunks, jsonObjectChunks } from '../streamedJson';
 
@@ -68,7 +68,7 @@ async function* groupsJson(
   levels: Array<string | null>,
   at: number[] | undefined,
   helper: TableWorker | null,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Uint8Array> {
   // Every table's second half goes to the worker first, so it formats while this thread does the first halves.
   const halves = curves.map((c) => (helper ? helper.format(c, Math.ceil(c.time.length / 2), c.time.length) : null));
   try {
@@ -89,27 +89,27 @@ async function* groupsJson(
   }
 }
 
-/** One table's JSON: the first half formatted here, the second from the worker (or here, without one). */
-async function* tableChunks(curve: KaplanMeierCurve, secondHalf: Promise<string | null> | null): AsyncGenerator<string> {
+/** One table's JSON: the first half formatted here, the second by the worker (or here, without one). */
+async function* tableChunks(curve: KaplanMeierCurve, secondHalf: TablePieces | null): AsyncGenerator<string | Uint8Array> {
   const n = curve.time.length;
   const mid = secondHalf ? Math.ceil(n / 2) : n;
   const rows = (from: number, to: number) => survivalTableRows(curve, from, to);
   yield '[';
   yield* jsonItemChunks(0, mid, rows);
-  const text = secondHalf ? await secondHalf : null;
-  if (text !== null) yield text;
-  else yield* jsonItemChunks(mid, n, rows);
+  // The worker's pieces as they come; from the row it stopped at, this thread's own text if it failed.
+  const rest = secondHalf ? yield* secondHalf.pieces() : mid;
+  yield* jsonItemChunks(rest, n, rows);
   yield ']';
 }
 
-/** The table-formatting worker (kmTableWorker.ts); any failure leaves the work to this thread. */
+/** The table-formatting worker (kmTableWorker.ts); any failure leaves the rest of the work to this thread. */
 class TableWorker {
-  private readonly pending = new Map<number, (text: string | null) => void>();
+  private readonly parts = new Map<number, TablePieces>();
   private nextId = 0;
 
   private constructor(private readonly worker: Worker) {
     worker.unref(); // never keeps the process alive by itself: only while a part is outstanding
-    worker.on('message', (m: { id: number; text: string }) => this.settle(m.id, m.text));
+    worker.on('message', (piece: TablePiece) => this.receive(piece));
     worker.on('error', () => this.failAll());
     worker.on('exit', () => this.failAll());
   }
@@ -126,8 +126,8 @@ class TableWorker {
     }
   }
 
-  /** JSON text of rows [from, to) of `curve` (jsonItemChunks), or null when the worker failed. */
-  format(curve: SurvivalTableColumns, from: number, to: number): Promise<string | null> {
+  /** Rows [from, to) of `curve`, formatted by the worker (jsonItemChunks' text as ASCII bytes). */
+  format(curve: SurvivalTableColumns, from: number, to: number): TablePieces {
     const id = this.nextId++;
     const columns: SurvivalTableColumns = {
       time: curve.time.slice(from, to),
@@ -140,24 +140,63 @@ class TableWorker {
       upper: curve.upper.slice(from, to),
     };
     const part: TablePart = { id, from, to, columns };
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.worker.ref();
-      this.worker.postMessage(part, Object.values(columns).map((a: Float64Array | Int32Array) => a.buffer as ArrayBuffer));
-    });
+    const pieces = new TablePieces(from);
+    this.parts.set(id, pieces);
+    this.worker.ref();
+    this.worker.postMessage(part, Object.values(columns).map((a: Float64Array | Int32Array) => a.buffer as ArrayBuffer));
+    return pieces;
   }
 
   close(): void {
     void this.worker.terminate();
   }
 
-  private settle(id: number, text: string | null): void {
-    this.pending.get(id)?.(text);
-    this.pending.delete(id);
-    if (this.pending.size === 0) this.worker.unref();
+  private receive(piece: TablePiece): void {
+    this.parts.get(piece.id)?.add(piece.bytes, piece.through, piece.last);
+    if (piece.last) this.finished(piece.id);
+  }
+
+  private finished(id: number): void {
+    this.parts.delete(id);
+    if (this.parts.size === 0) this.worker.unref();
   }
 
   private failAll(): void {
-    for (const id of [...this.pending.keys()]) this.settle(id, null);
+    for (const [id, pieces] of [...this.parts]) {
+      pieces.fail();
+      this.finished(id);
+    }
+  }
+}
+
+/** The pieces of one part as the worker sends them, in order. */
+class TablePieces {
+  private readonly queue: Uint8Array[] = [];
+  private done = false;
+  private wake: (() => void) | null = null;
+
+  /** `through`: the row after the last one sent so far. */
+  constructor(private through: number) {}
+
+  add(bytes: Uint8Array, through: number, last: boolean): void {
+    this.queue.push(bytes);
+    this.through = through;
+    this.done = last;
+    this.wake?.();
+  }
+
+  fail(): void {
+    this.done = true;
+    this.wake?.();
+  }
+
+  /** Yields the pieces as they arrive; returns the row after the last one received (the part's end unless the worker failed). */
+  async *pieces(): AsyncGenerator<Uint8Array, number> {
+    for (;;) {
+      while (this.queue.length > 0) yield this.queue.shift()!;
+      if (this.done) return this.through;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
   }
 }

@@ -112,98 +112,20 @@ export class CsvTable {
     this.slotOf = slotOf;
     this.stride = stride;
 
-    // Room for the rows estimated from the first lines' length (grown below when short): counting
-    // every line feed first cost a third of the scan on 10⁶ rows (issue 15).
-    const lines = estimateLines(bytes, pos);
-    const ncol = this.ncol;
-    let starts = new Int32Array(lines * stride);
-    let ends = new Int32Array(lines * stride);
-    let row = 0;
-    const n = bytes.length;
-    while (pos < n) {
-      // Skip blank lines (R's blank.lines.skip).
-      const b = bytes[pos];
-      if (b === LF) {
-        pos++;
-        continue;
-      }
-      if (b === CR && (pos + 1 >= n || bytes[pos + 1] === LF)) {
-        pos += pos + 1 < n ? 2 : 1;
-        continue;
-      }
-      if ((row + 1) * stride > starts.length) {
-        const grownS = new Int32Array(starts.length * 2 + stride);
-        grownS.set(starts);
-        starts = grownS;
-        const grownE = new Int32Array(ends.length * 2 + stride);
-        grownE.set(ends);
-        ends = grownE;
-      }
-      const base = row * stride;
-      const rowStart = pos;
-      let col = 0;
-      // Inline field scanner: the hot loop of the whole reader.
-      for (;;) {
-        let start: number;
-        let end: number;
-        if (pos < n && bytes[pos] === QUOTE) {
-          start = pos + 1;
-          let p = start;
-          let escaped = false;
-          for (;;) {
-            if (p >= n) throw new CliError(`${basename(path)}: unterminated quoted field in row ${row + 1} (line ${this.lineOf(start)})`);
-            if (bytes[p] === QUOTE) {
-              if (p + 1 < n && bytes[p + 1] === QUOTE) {
-                escaped = true;
-                p += 2;
-                continue;
-              }
-              break;
-            }
-            p++;
-          }
-          end = escaped ? ~p : p;
-          pos = p + 1;
-          if (pos < n && bytes[pos] !== COMMA && bytes[pos] !== LF && bytes[pos] !== CR) {
-            throw new CliError(`${basename(path)}: unexpected text after closing quote in row ${row + 1} (line ${this.lineOf(pos)})`);
-          }
-        } else {
-          start = pos;
-          let p = pos;
-          while (p < n) {
-            const c = bytes[p];
-            // Digits and letters are above ',' (44): one comparison for most bytes.
-            if (c <= COMMA && (c === COMMA || c === LF || c === CR)) break;
-            p++;
-          }
-          end = p;
-          pos = p;
-        }
-        const slot = col < ncol ? slotOf[col] : -1;
-        if (slot >= 0) {
-          starts[base + slot] = start;
-          ends[base + slot] = end;
-        }
-        col++;
-        if (pos < n && bytes[pos] === COMMA) {
-          pos++;
-          continue;
-        }
-        // End of record
-        if (pos < n && bytes[pos] === CR) pos++;
-        if (pos < n && bytes[pos] === LF) pos++;
-        break;
-      }
-      if (col !== ncol) {
-        throw new CliError(
-          `${basename(path)}: row ${row + 1} (line ${this.lineOf(rowStart)}) has ${col} fields but the header has ${ncol}`,
-        );
-      }
-      row++;
-    }
-    this.rowCount = row;
-    this.starts = starts;
-    this.ends = ends;
+    const body = scanRows(bytes, pos, { ncol: this.ncol, slotOf, stride });
+    if (body.error) throw new CliError(this.scanFailure(body.error));
+    this.rowCount = body.rows;
+    this.starts = body.starts;
+    this.ends = body.ends;
+  }
+
+  /** The message for a record the scan could not read (scanRows' rows count from the body's start). */
+  private scanFailure(error: ScanError): string {
+    const name = basename(this.path);
+    const row = error.row + 1;
+    if (error.kind === 'unterminated') return `${name}: unterminated quoted field in row ${row} (line ${this.lineOf(error.offset)})`;
+    if (error.kind === 'afterQuote') return `${name}: unexpected text after closing quote in row ${row} (line ${this.lineOf(error.offset)})`;
+    return `${name}: row ${row} (line ${this.lineOf(error.offset)}) has ${error.fields} fields but the header has ${this.ncol}`;
   }
 
   /** Scans one record from `pos` (used for the header); returns the position after it. */
@@ -681,6 +603,127 @@ export class CsvFrame {
     for (let i = 0; i < this.rows.length; i++) out[i] = this.table.text(this.rows[i], col);
     return out;
   }
+}
+
+/** Which cells a scan keeps: per column its slot in a stored row (−1: not kept), `stride` slots per row. */
+interface RowLayout {
+  ncol: number;
+  slotOf: Int32Array;
+  stride: number;
+}
+
+/** A record the scan could not read; `row` counts from the scan's first row, `offset` locates its line. */
+interface ScanError {
+  kind: 'unterminated' | 'afterQuote' | 'fieldCount';
+  row: number;
+  offset: number;
+  /** Fields found (fieldCount). */
+  fields: number;
+}
+
+/** Rows scanned from a byte range: kept cells' start/end offsets, row-major (CsvTable's `starts`/`ends`). */
+interface ScannedRows {
+  rows: number;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** The first record that could not be read (the rows before it are scanned), or null. */
+  error: ScanError | null;
+}
+
+/**
+ * Scans the records from `from` (the first after the header) into cell offsets of the kept columns;
+ * blank lines are skipped (R's blank.lines.skip). A cell's end is stored as ~end when the quoted cell
+ * contains escaped quotes ("").
+ */
+function scanRows(bytes: Uint8Array, from: number, layout: RowLayout): ScannedRows {
+  const { ncol, slotOf, stride } = layout;
+  // Room for the rows estimated from the first lines' length (grown below when short): counting
+  // every line feed first cost a third of the scan on 10⁶ rows (issue 15).
+  const lines = estimateLines(bytes, from);
+  let starts = new Int32Array(lines * stride);
+  let ends = new Int32Array(lines * stride);
+  let row = 0;
+  let pos = from;
+  const n = bytes.length;
+  const scanned = (error: ScanError | null): ScannedRows => ({ rows: row, starts, ends, error });
+  while (pos < n) {
+    // Skip blank lines (R's blank.lines.skip).
+    const b = bytes[pos];
+    if (b === LF) {
+      pos++;
+      continue;
+    }
+    if (b === CR && (pos + 1 >= n || bytes[pos + 1] === LF)) {
+      pos += pos + 1 < n ? 2 : 1;
+      continue;
+    }
+    if ((row + 1) * stride > starts.length) {
+      const grownS = new Int32Array(starts.length * 2 + stride);
+      grownS.set(starts);
+      starts = grownS;
+      const grownE = new Int32Array(ends.length * 2 + stride);
+      grownE.set(ends);
+      ends = grownE;
+    }
+    const base = row * stride;
+    const rowStart = pos;
+    let col = 0;
+    // Inline field scanner: the hot loop of the whole reader.
+    for (;;) {
+      let start: number;
+      let end: number;
+      if (pos < n && bytes[pos] === QUOTE) {
+        start = pos + 1;
+        let p = start;
+        let escaped = false;
+        for (;;) {
+          if (p >= n) return scanned({ kind: 'unterminated', row, offset: start, fields: col });
+          if (bytes[p] === QUOTE) {
+            if (p + 1 < n && bytes[p + 1] === QUOTE) {
+              escaped = true;
+              p += 2;
+              continue;
+            }
+            break;
+          }
+          p++;
+        }
+        end = escaped ? ~p : p;
+        pos = p + 1;
+        if (pos < n && bytes[pos] !== COMMA && bytes[pos] !== LF && bytes[pos] !== CR) {
+          return scanned({ kind: 'afterQuote', row, offset: pos, fields: col });
+        }
+      } else {
+        start = pos;
+        let p = pos;
+        while (p < n) {
+          const c = bytes[p];
+          // Digits and letters are above ',' (44): one comparison for most bytes.
+          if (c <= COMMA && (c === COMMA || c === LF || c === CR)) break;
+          p++;
+        }
+        end = p;
+        pos = p;
+      }
+      const slot = col < ncol ? slotOf[col] : -1;
+      if (slot >= 0) {
+        starts[base + slot] = start;
+        ends[base + slot] = end;
+      }
+      col++;
+      if (pos < n && bytes[pos] === COMMA) {
+        pos++;
+        continue;
+      }
+      // End of record
+      if (pos < n && bytes[pos] === CR) pos++;
+      if (pos < n && bytes[pos] === LF) pos++;
+      break;
+    }
+    if (col !== ncol) return scanned({ kind: 'fieldCount', row, offset: rowStart, fields: col });
+    row++;
+  }
+  return scanned(null);
 }
 
 /** Lines after `pos`, from the mean length of up to 256 of them (+25 %): a capacity, not a count. */

@@ -12,7 +12,7 @@ import { kaplanMeierByGroup, survivalAt, survivalQuantile, survivalTable } from 
 
 const dir = mkdtempSync(join(tmpdir(), 'rtcw-streamed-'));
 
-async function collect(chunks: AsyncIterable<string>): Promise<string> {
+async function collect(chunks: AsyncIterable<string | Uint8Array>): Promise<string> {
   let text = '';
   for await (const chunk of chunks) text += chunk;
   return text;
