@@ -192,14 +192,6 @@ export class CsvTable {
     return this.decoder.decode(this.bytes.subarray(start, end));
   }
 
-  private isMissing(cell: number): boolean {
-    const s = this.starts[cell];
-    const e = this.ends[cell];
-    if (e < 0) return false;
-    const len = e - s;
-    return len === 0 || (len === 2 && this.bytes[s] === 78 /* N */ && this.bytes[s + 1] === 65 /* A */);
-  }
-
   hasColumn(name: string): boolean {
     return this.columnNames.includes(name);
   }
@@ -223,12 +215,18 @@ export class CsvTable {
    * Throws CliError naming an unknown column.
    */
   select(columns: readonly string[]): CsvFrame {
-    const slots = [...new Set(columns)].map((c) => this.slot(this.columnIndex(c)));
-    const stride = this.stride;
-    const keep = new Int32Array(this.rowCount);
+    const slots = Int32Array.from(new Set(columns), (c) => this.slot(this.columnIndex(c)));
+    const { stride, starts, ends, bytes, rowCount } = this;
+    const keep = new Int32Array(rowCount);
     let n = 0;
-    outer: for (let r = 0; r < this.rowCount; r++) {
-      for (const s of slots) if (this.isMissing(r * stride + s)) continue outer;
+    // Missing = empty or NA (cli.md), checked in one loop over 10⁶ rows × the used columns (issue 15).
+    outer: for (let r = 0; r < rowCount; r++) {
+      for (let k = 0; k < slots.length; k++) {
+        const cell = r * stride + slots[k];
+        const s = starts[cell];
+        const len = ends[cell] - s; // an escaped quoted cell's end is negative: never missing
+        if (len === 0 || (len === 2 && bytes[s] === 78 /* N */ && bytes[s + 1] === 65 /* A */)) continue outer;
+      }
       keep[n++] = r;
     }
     return new CsvFrame(this, keep.subarray(0, n), new Set(columns));
@@ -466,7 +464,7 @@ export class CsvFrame {
     const col = this.column(name);
     const { table, rows } = this;
     const digits = table.singleDigits(rows, col);
-    const fast = digits && digits.every((d) => d <= 2) ? eventCodes(digits) : null;
+    const fast = digits ? eventCodes(digits) : null;
     if (fast) return fast;
     const out = new Uint8Array(rows.length);
     const allowed = 'allowed codings are 0/1, 1/2 (2 = event) or true/false';
@@ -752,17 +750,20 @@ function digitFactor(digits: Uint8Array): Factor {
 
 /**
  * Event codes written as digits 0, 1, 2, by Surv()'s rule as CsvFrame.event (which handles every
- * other case and the error messages): 0/1 as they are, 1/2 as value − 1; 0 together with 2 is the
- * general path's error, so null sends the column there.
+ * other case and the error messages): 0/1 as they are, 1/2 as value − 1; 0 together with 2, or a
+ * digit above 2, is the general path's error, so null sends the column there.
  */
 function eventCodes(digits: Uint8Array): Uint8Array | null {
   let seen0 = false;
   let seen2 = false;
+  let above2 = false;
   for (let i = 0; i < digits.length; i++) {
-    if (digits[i] === 0) seen0 = true;
-    else if (digits[i] === 2) seen2 = true;
+    const d = digits[i];
+    if (d === 0) seen0 = true;
+    else if (d === 2) seen2 = true;
+    else if (d > 2) above2 = true;
   }
-  if (seen0 && seen2) return null;
+  if ((seen0 && seen2) || above2) return null;
   if (seen2) for (let i = 0; i < digits.length; i++) digits[i] -= 1;
   return digits;
 }
