@@ -4,6 +4,7 @@
 // failure (studyAccess pulls in better-sqlite3, coxModel the distributions), so `rtcw --help` and the
 // CSV commands start without them (issue 15; test/bench/cliStartup.bench.ts).
 import { CliError, CliOptions } from './options';
+import { standardOutput } from './standardOutput';
 import { StreamedJson } from './streamedJson';
 
 export interface CliIo {
@@ -77,9 +78,12 @@ async function loadCommand(file: string, commandName: string): Promise<CommandMo
   return mod as CommandModule;
 }
 
+/** process.stderr, built only when something is written to it (standardOutput.ts says why). */
+const lazyStderr = { write: (text: string) => process.stderr.write(text) };
+
 export async function main(
   argv: string[],
-  io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdoutTakesBytes: true },
+  io: CliIo = { stdout: standardOutput, stderr: lazyStderr, stdoutTakesBytes: true },
 ): Promise<number> {
   if (argv.length === 0) {
     // Bad input: one line on stderr, like every other usage error.

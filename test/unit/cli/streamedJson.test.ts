@@ -1,6 +1,6 @@
 // km prints its table in blocks (electron/cli/streamedJson.ts, issue 15): the chunks must form the
 // same JSON document one JSON.stringify of the whole result gives, across block boundaries.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,20 @@ describe('streamed JSON output', () => {
       const args = ['km', `--data=${file}`, '--time=time', '--event=status', '--group=arm', '--at=100,500'];
       const built = execFileSync(process.execPath, ['--input-type=module', '-e', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
       expect(built).toBe(stdout);
+      // The worker's pieces (~1 MB each) arrive in order: more than one piece for this table's half.
+      expect(Buffer.byteLength(stdout) / 2).toBeGreaterThan(1 << 20);
+
+      // stdout is written with blocking writes on fd 1 (standardOutput.ts): a reader that stops
+      // early (`| head`) ends the output quietly — exit 0, nothing on stderr.
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderrText = '';
+      child.stderr.on('data', (d: Buffer) => (stderrText += d));
+      const first = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(String(d))));
+      child.stdout.destroy();
+      const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(first.startsWith('{"groups"')).toBe(true);
+      expect(stderrText).toBe('');
+      expect(exitCode).toBe(0);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
