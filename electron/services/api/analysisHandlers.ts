@@ -6,19 +6,23 @@ import type { Handlers } from './apiService';
 
 export const analysisHandlers: Handlers<typeof analysisMethods> = {
   runAnalysis: async (input, ctx) => {
-    const db = ctx.study.db;
     // In a worker of the service host (../analysis/analysisJob.ts): other calls are answered meanwhile.
     const result = await runAnalysisJob(ctx.study.path, input.spec, ctx);
-    if (input.savedId !== undefined) {
-      getSavedAnalysis(db, input.savedId);
-      recordAnalysisRun(db, input.savedId, result.specHash, result.datasetFingerprint);
+    const savedId = input.savedId;
+    if (savedId !== undefined) {
+      await ctx.session.write((db) => {
+        getSavedAnalysis(db, savedId);
+        recordAnalysisRun(db, savedId, result.specHash, result.datasetFingerprint);
+      });
     }
     return result;
   },
   listSavedAnalyses: (_input, ctx) => listSavedAnalyses(ctx.study.db),
-  saveAnalysis: (input, ctx) => saveAnalysis(ctx.study.db, input.name, input.spec),
-  deleteSavedAnalysis: (input, ctx) => {
-    deleteSavedAnalysis(ctx.study.db, input.id);
-    return listSavedAnalyses(ctx.study.db);
-  },
+  // Writes through StudySession.write: queued behind an import committing in its worker.
+  saveAnalysis: (input, ctx) => ctx.session.write((db) => saveAnalysis(db, input.name, input.spec)),
+  deleteSavedAnalysis: (input, ctx) =>
+    ctx.session.write((db) => {
+      deleteSavedAnalysis(db, input.id);
+      return listSavedAnalyses(db);
+    }),
 };

@@ -48,9 +48,11 @@ async function inspectSpreadsheet(ctx: HandlerContext, requested: string | undef
 async function runImport(ctx: HandlerContext, requested: string | undefined, mapping: unknown, dryRun: boolean) {
   const tablePath = await ctx.choosePath({ purpose: 'importTable', mode: 'open-file', title: 'Spreadsheet to import', requested, filters: SPREADSHEET_FILTERS });
   ctx.progress(5, 'Reading the spreadsheet');
-  const studyKey = getOrCreateStudyKey(ctx.study.db, ctx.session.keyStore, 'Importing a spreadsheet into this study');
+  // May record the key's check value: a write, so after any import committing meanwhile.
+  const studyKey = await ctx.session.write((db) => getOrCreateStudyKey(db, ctx.session.keyStore, 'Importing a spreadsheet into this study'));
   const job = runTableImportJob({ studyPath: ctx.study.path, tablePath, mapping, dryRun, studyKey }, ctx);
-  if (!dryRun) ctx.session.trackWriterJob(job);
+  // A preview too holds the write lock until it rolls back (../import/tableImport.ts).
+  ctx.session.trackWriterJob(job);
   const report = await job;
   ctx.progress(100, report.message);
   return report;
@@ -91,31 +93,34 @@ export const cohortHandlers: Handlers<typeof cohortMethods> = {
     return row;
   },
 
+  // Every write goes through StudySession.write: queued behind an import committing in its worker.
   createCohortRecord: (input, ctx) =>
-    recordEditStep(ctx.study.db, input.label ?? `add ${input.entity}`, () => createRecord(ctx.study.db, input.entity, input.values)),
+    ctx.session.write((db) => recordEditStep(db, input.label ?? `add ${input.entity}`, () => createRecord(db, input.entity, input.values))),
 
   updateCohortRecord: (input, ctx) =>
-    recordEditStep(ctx.study.db, input.label ?? `edit ${input.entity} ${input.id}`, () =>
-      updateRecord(ctx.study.db, input.entity, input.id, input.changes),
+    ctx.session.write((db) =>
+      recordEditStep(db, input.label ?? `edit ${input.entity} ${input.id}`, () => updateRecord(db, input.entity, input.id, input.changes)),
     ),
 
   deleteCohortRecord: (input, ctx) =>
-    recordEditStep(ctx.study.db, input.label ?? `delete ${input.entity} ${input.id}`, () => ({
-      removed: deleteRecord(ctx.study.db, input.entity, input.id),
-    })),
+    ctx.session.write((db) =>
+      recordEditStep(db, input.label ?? `delete ${input.entity} ${input.id}`, () => ({
+        removed: deleteRecord(db, input.entity, input.id),
+      })),
+    ),
 
   cohortEditHistory: (_input, ctx) => editHistoryState(ctx.study.db),
 
-  undoCohortEdit: (_input, ctx) => undoEdit(ctx.study.db),
+  undoCohortEdit: (_input, ctx) => ctx.session.write((db) => undoEdit(db)),
 
-  redoCohortEdit: (_input, ctx) => redoEdit(ctx.study.db),
+  redoCohortEdit: (_input, ctx) => ctx.session.write((db) => redoEdit(db)),
 
   // With the locale a 'locale' setting resolves to, so the screen formats as the exports do.
   getStudySettings: (_input, ctx) => ({ ...getStudySettings(ctx.study.db), locale: ctx.session.locale }),
 
   updateStudySettings(input, ctx) {
     const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-    return updateStudySettings(ctx.study.db, changes);
+    return ctx.session.write((db) => updateStudySettings(db, changes));
   },
 
   listAuditLog: (input, ctx) => listAudit(ctx.study.db, input),

@@ -82,10 +82,8 @@ function writeOut(path: string, data: Buffer): void {
  */
 export async function logExport(ctx: HandlerContext, subject: string, details: Record<string, unknown>): Promise<void> {
   if (ctx.study.readOnly) return;
-  // An import committing from its worker holds the write lock: wait for it without blocking the
-  // host's thread (StudySession.trackWriterJob), then record.
-  await ctx.session.writerJobsSettled();
-  recordAuditEvent(ctx.study.db, 'export', subject, details);
+  // After an import committing meanwhile, waiting without blocking the host's thread (StudySession.write).
+  await ctx.session.write((db) => recordAuditEvent(db, 'export', subject, details));
 }
 
 export const exportHandlers: Handlers<typeof exportMethods> = {

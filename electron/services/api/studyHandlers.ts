@@ -68,9 +68,9 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
   },
 
   async importStudyKey(input, ctx) {
-    const db = ctx.study.db;
     const chosen = await ctx.choosePath({ purpose: 'importStudyKey', mode: 'open-file', title: 'Import study key', requested: input.path, filters: KEY_FILTERS });
-    return importStudyKey(db, ctx.session.keyStore, chosen);
+    // May record the key's check value (StudySession.write: after an import committing meanwhile).
+    return ctx.session.write((db) => importStudyKey(db, ctx.session.keyStore, chosen));
   },
 
   async shareStudyCopy(input, ctx) {

@@ -7,7 +7,7 @@ import type { StudyCounts, StudyInfo } from '../../../shared/api/study';
 import type { Migration } from '../db/migrations/index';
 import { updateStudySettings } from '../db/cohortRecords';
 import { RecentStudies } from '../db/recentStudies';
-import { createStudy, openStudy, openStudyReadOnly, type StudyFile } from '../db/studyFile';
+import { createStudy, openStudy, openStudyReadOnly, STUDY_BUSY_TIMEOUT_MS, writeOrBusy, type StudyFile } from '../db/studyFile';
 import { KeyFileStore, studyKeysDir, type StudyKeyStore } from '../identity/studyKey';
 
 export interface StudySessionOptions {
@@ -40,6 +40,8 @@ export class StudySession {
   private readonly listeners = new Set<() => void>();
   private systemLocale: string | undefined;
   private readonly writerJobs = new Set<Promise<void>>();
+  /** The last write queued by `write` (settled, never rejected): each write starts after it. */
+  private lastWrite: Promise<unknown> = Promise.resolve();
 
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
@@ -78,9 +80,8 @@ export class StudySession {
 
   /**
    * A job writing the study from a worker's own connection (a spreadsheet import holds SQLite's
-   * write lock until it commits: ../import/tableImportJob.ts). Until it settles, a write on this
-   * connection would wait inside SQLite — synchronously, stopping every other call for up to the
-   * busy timeout, then failing — so such writes first await `writerJobsSettled()`.
+   * write lock until it commits or rolls back: ../import/tableImportJob.ts). Writes on this
+   * connection (`write`) wait for it to settle.
    */
   trackWriterJob(job: Promise<unknown>): void {
     const settled = job.then(
@@ -91,9 +92,32 @@ export class StudySession {
     void settled.then(() => this.writerJobs.delete(settled));
   }
 
-  /** Resolves once no worker holds the study's write lock (see trackWriterJob). */
-  async writerJobsSettled(): Promise<void> {
-    while (this.writerJobs.size > 0) await Promise.all(this.writerJobs);
+  /**
+   * Every write of the open study on this (the service host's) connection: `change` runs as one
+   * transaction, after the writes issued before it, once no worker holds the write lock. The wait
+   * is asynchronous — SQLite's busy handler would sleep on this thread and stop every other call
+   * (reads, progress, cancel) until the import commits, then fail after the busy timeout. Reads
+   * are answered meanwhile, from the last committed state (WAL).
+   */
+  write<T>(change: (db: Database.Database) => T): Promise<T> {
+    const turn = this.lastWrite.then(() => this.applyWrite(change));
+    this.lastWrite = turn.catch(() => {});
+    return turn;
+  }
+
+  private async applyWrite<T>(change: (db: Database.Database) => T): Promise<T> {
+    // A lock held by a worker we do not track (a cancelled import's thread still stopping) is
+    // waited for the same way, up to the usual busy timeout, then reported as SQLite's BUSY.
+    const giveUpAt = Date.now() + STUDY_BUSY_TIMEOUT_MS;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+      while (this.writerJobs.size > 0) await Promise.all(this.writerJobs);
+      const study = this.study;
+      if (study.readOnly) return study.db.transaction(change)(study.db); // fails as READ_ONLY on its first write
+      const done = writeOrBusy(study.db, change);
+      if ('value' in done) return done.value;
+      if (Date.now() >= giveUpAt) throw done.busy; // IO_ERROR "another program is writing the study" (apiService.ts)
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   onChange(listener: () => void): () => void {

@@ -23,6 +23,12 @@ import { acquireStudyLock, type LockProgram, type StudyLock } from './studyLock'
 /** PRAGMA application_id of every study file: ASCII "RTCW". Lets us refuse other SQLite files. */
 export const STUDY_APPLICATION_ID = 0x52544357;
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+/**
+ * How long a study connection waits for another connection's write lock before SQLITE_BUSY. The
+ * service host never waits this way on its own thread: its writes begin with beginWriteOrBusy and
+ * wait asynchronously (electron/services/api/studySession.ts, StudySession.write).
+ */
+export const STUDY_BUSY_TIMEOUT_MS = 5000;
 
 export interface StudyFile {
   readonly db: Database.Database;
@@ -181,7 +187,7 @@ export function openStudyReadOnly(filePath: string, options: StudyFileOptions = 
   let db: Database.Database;
   try {
     db = new Database(target, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${STUDY_BUSY_TIMEOUT_MS}`);
     db.pragma('foreign_keys = ON');
   } catch (error) {
     throw asStudyError(error, target);
@@ -276,7 +282,7 @@ export function inspectStudy(
 function openReadWrite(target: string, journalMode: 'wal' | 'delete'): Database.Database {
   try {
     const db = new Database(target, { fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${STUDY_BUSY_TIMEOUT_MS}`);
     db.pragma(`journal_mode = ${journalMode === 'wal' ? 'WAL' : 'DELETE'}`);
     db.pragma('foreign_keys = ON');
     // FULL: a commit survives a power cut too (WAL's default NORMAL may lose the last ones).
@@ -308,6 +314,41 @@ export function beginWritesImmediately(db: Database.Database): void {
     });
   }) as unknown as Database.Database['transaction'];
   db.transaction = immediate;
+}
+
+/**
+ * Runs `change` as one transaction begun IMMEDIATE, without waiting for the write lock: returns
+ * `busy` (SQLite's error) at once, nothing run, when another connection holds it, so the caller can wait
+ * asynchronously and try again. Once the lock is ours the usual busy timeout is back (a commit in
+ * rollback-journal mode still waits for readers to finish). Inner `db.transaction` calls nest as
+ * savepoints, so `change` may use the ordinary writers of ./cohortRecords.ts etc.
+ */
+export function writeOrBusy<T>(db: Database.Database, change: (db: Database.Database) => T): { value: T } | { busy: unknown } {
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (error) {
+    if (isBusy(error)) return { busy: error };
+    throw error;
+  } finally {
+    db.pragma(`busy_timeout = ${STUDY_BUSY_TIMEOUT_MS}`);
+  }
+  try {
+    const value = change(db);
+    // An async change would commit before its work: the transaction must be one synchronous call.
+    if (value instanceof Promise) throw new Error('A study write must be synchronous.');
+    db.exec('COMMIT');
+    return { value };
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** SQLITE_BUSY and its extended codes: another connection holds the lock. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 function takeLock(target: string, options: StudyFileOptions): StudyLock {

@@ -167,7 +167,8 @@ describe('service host process', () => {
     };
     const exportsBefore = figureExports();
     // 60,000 rows: the import outlasts the SVG export, whose audit write then meets the write lock.
-    const bigSheet = writePatientSheet(path.join(dir, 'patients-60000.csv'), 60_000);
+    const bigSheet = path.join(dir, 'patients-60000.csv');
+    if (!fs.existsSync(bigSheet)) writePatientSheet(bigSheet, 60_000);
     const settled: string[] = [];
     const importing = longCall('commitTableImport', { path: bigSheet, mapping }, 'import-under-export');
     void importing.done.then(() => settled.push('import'));
@@ -187,6 +188,67 @@ describe('service host process', () => {
     expect(fs.readFileSync(svg, 'utf8')).toContain('<svg');
     expect(figureExports()).toBe(exportsBefore + 1);
     expect(patientsIn(study)).toBe(before + 60_000);
+  });
+
+  it('edits and settings issued while an import commits are applied after it, in order and audited; a read issued with them is answered at once', async () => {
+    // The import's worker holds the write lock; the host's writes wait for it asynchronously
+    // (StudySession.write), so the read issued after them is not held up behind them.
+    const study = path.join(dir, 'edit-during-import.rtcw');
+    result(await host.call('createStudy', { path: study, title: 'Edits during import' }));
+    const patient = result<{ id: number }>(await host.call('createCohortRecord', { entity: 'patient', values: { pseudonym: 'BEFORE-IMPORT' } }));
+    const bigSheet = path.join(dir, 'patients-60000.csv');
+    if (!fs.existsSync(bigSheet)) writePatientSheet(bigSheet, 60_000);
+    const answered: string[] = [];
+    // What the study file held when each write was answered (read here, by another connection).
+    const committedAtAnswer: Record<string, number> = {};
+    const importing = longCall('commitTableImport', { path: bigSheet, mapping }, 'import-under-edits');
+    void importing.done.then(() => answered.push('import'));
+    await importing.started; // rows are being written: the worker holds the write lock
+    const edit = host.call('updateCohortRecord', { entity: 'patient', id: patient.id, changes: { pseudonym: 'EDITED-DURING-IMPORT' } });
+    const setting = host.call('updateStudySettings', { title: 'Renamed during import' });
+    const saved = host.call('saveAnalysis', { name: 'Saved during import', spec: { endpoint: 'local' } });
+    for (const [name, call] of [['edit', edit], ['setting', setting], ['saved', saved]] as const) {
+      void call.then(() => {
+        answered.push(name);
+        committedAtAnswer[name] = patientsIn(study);
+      });
+    }
+    const counts = result<{ patients: number }>(await host.call('studyCounts', {}));
+    answered.push('counts');
+    // The read is answered first, from the last committed state; no write was answered yet.
+    expect(counts.patients).toBe(1);
+    expect(answered).toEqual(['counts']);
+
+    expect(result<{ committed: boolean }>(await importing.done).committed).toBe(true);
+    const edited = result<{ pseudonym: string }>(await edit);
+    const settings = result<{ title: string }>(await setting);
+    const analysis = result<{ id: number; name: string }>(await saved);
+    // Each write was answered only once the import had committed, in the order issued.
+    expect(committedAtAnswer).toEqual({ edit: 60_001, setting: 60_001, saved: 60_001 });
+    expect(answered.filter((name) => name !== 'import')).toEqual(['counts', 'edit', 'setting', 'saved']);
+    expect(edited.pseudonym).toBe('EDITED-DURING-IMPORT');
+    expect(settings.title).toBe('Renamed during import');
+    expect(analysis.name).toBe('Saved during import');
+
+    // Applied and audited after the import's own entry, in the order issued.
+    const db = new Database(study, { readonly: true, fileMustExist: true });
+    try {
+      const rows = db.prepare('SELECT id, action, entity, entity_id AS entityId, after_json AS after FROM audit_log ORDER BY id').all() as Array<{ id: number; action: string; entity: string; entityId: number; after: string | null }>;
+      const importAt = rows.findIndex((r) => r.action === 'import' && r.entity === 'study.spreadsheet');
+      expect(importAt).toBeGreaterThan(-1);
+      const after = rows.slice(importAt + 1);
+      const editAt = after.findIndex((r) => r.action === 'update' && r.entity === 'patient' && r.entityId === patient.id);
+      expect(editAt).toBeGreaterThan(-1);
+      expect(JSON.parse(after[editAt].after ?? '{}')).toMatchObject({ pseudonym: 'EDITED-DURING-IMPORT' });
+      const settingAt = after.findIndex((r) => (r.after ?? '').includes('Renamed during import'));
+      expect(settingAt).toBeGreaterThan(editAt);
+      const savedAt = after.findIndex((r) => (r.after ?? '').includes('Saved during import'));
+      expect(savedAt).toBeGreaterThan(settingAt);
+      expect((db.prepare('SELECT pseudonym FROM patients WHERE id = ?').get(patient.id) as { pseudonym: string }).pseudonym).toBe('EDITED-DURING-IMPORT');
+    } finally {
+      db.close();
+    }
+    expect(patientsIn(study)).toBe(60_001);
   });
 
   it('reads a spreadsheet for the import wizard in a worker: other calls are answered, cancel answers', async () => {
