@@ -55,6 +55,7 @@ const workerEntries = {
   spreadsheetInspectWorker: 'electron/services/import/spreadsheetInspectWorker.ts',
   studyShareWorker: 'electron/services/identity/studyShareWorker.ts',
   tableExportWorker: 'electron/services/export/tableExportWorker.ts',
+  studyPrepareWorker: 'electron/services/db/studyPrepareWorker.ts',
 };
 
 rmSync(outdir, { recursive: true, force: true });

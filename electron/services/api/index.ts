@@ -10,6 +10,8 @@ import { dicomHandlers } from './dicomHandlers';
 import { exportHandlers } from './exportHandlers';
 import { studyHandlers } from './studyHandlers';
 import { StudySession, type StudySessionOptions } from './studySession';
+import { studyPreparerInWorker } from '../db/studyPrepareJob';
+import type { HostKeyStoreConfig } from '../host/hostKeyStore';
 
 export const handlers: Handlers<Api> = {
   ...studyHandlers,
@@ -29,6 +31,12 @@ export interface ApiRuntimeOptions {
   appDirs?: readonly string[];
   /** Study keys: the desktop app's safeStorage store; default 0600 key files (StudySession). */
   keyStore?: StudySessionOptions['keyStore'];
+  /**
+   * What `keyStore` is (service host: from main's `init`), so the worker that migrates a study on
+   * open (db/studyPrepareJob.ts) stores keys in the same place. Default: plain key files. A
+   * `keyStore` without it keeps opening in this thread.
+   */
+  keyStoreConfig?: HostKeyStoreConfig;
   /** Default: the process's locale (StudySession.locale). */
   locale?: string;
   /** A different contract (transport tests); default: the app's `api` with `handlers`. */
@@ -53,6 +61,11 @@ export function createApiRuntime(options: ApiRuntimeOptions): ApiService {
     populateDemo: options.populateDemo ?? ((db) => populateDemoStudy(db)),
     keyStore: options.keyStore,
     locale: options.locale,
+    // Integrity check, backup and migrations of an opened study run in a worker thread.
+    prepareStudy:
+      options.keyStore && !options.keyStoreConfig
+        ? undefined
+        : studyPreparerInWorker({ userDataDir: options.userDataDir, keyStore: options.keyStoreConfig ?? { kind: 'files' } }),
   });
   const contract = options.contract ?? servedContract(api, handlers);
   return createApiService({ session, ...contract, choosePath: options.choosePath, logError: options.logError, appDirs: options.appDirs });

@@ -36,7 +36,7 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
       requested: input.path,
       filters: STUDY_FILTERS,
     });
-    return ctx.session.open(chosen, { readOnly: input.readOnly ?? false });
+    return ctx.session.open(chosen, { readOnly: input.readOnly ?? false, onProgress: ctx.progress });
   },
 
   openDemoStudy: (input, ctx) => ctx.session.openDemo(input.reset ?? false),

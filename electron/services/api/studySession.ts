@@ -7,7 +7,7 @@ import type { StudyCounts, StudyInfo } from '../../../shared/api/study';
 import type { Migration } from '../db/migrations/index';
 import { updateStudySettings } from '../db/cohortRecords';
 import { RecentStudies } from '../db/recentStudies';
-import { createStudy, openStudy, openStudyReadOnly, STUDY_BUSY_TIMEOUT_MS, writeOrBusy, type StudyFile } from '../db/studyFile';
+import { createStudy, openStudy, openStudyReadOnly, STUDY_BUSY_TIMEOUT_MS, writeOrBusy, type StudyFile, type StudyPreparer } from '../db/studyFile';
 import { KeyFileStore, studyKeysDir, type StudyKeyStore } from '../identity/studyKey';
 
 export interface StudySessionOptions {
@@ -29,6 +29,12 @@ export interface StudySessionOptions {
    * default: this process's, i.e. the operating system's. Tests pass one to check a comma-decimal locale.
    */
   locale?: string;
+  /**
+   * Where opening a study checks, backs up and migrates it (db/studyFile.ts prepareStudy): the API
+   * runtime passes a worker thread (db/studyPrepareJob.ts) so the service host keeps answering;
+   * default this thread. Not used with test `migrations` (a worker runs the app's own).
+   */
+  prepareStudy?: StudyPreparer;
 }
 
 export class StudySession {
@@ -141,7 +147,7 @@ export class StudySession {
    * Opens a study for writing (taking its writer lock: STUDY_LOCKED when another program writes
    * it), or read-only — no lock, no migration, no write (issue 12).
    */
-  async open(filePath: string, options: { readOnly?: boolean } = {}): Promise<StudyInfo> {
+  async open(filePath: string, options: { readOnly?: boolean; onProgress?: (pct: number, message: string) => void } = {}): Promise<StudyInfo> {
     this.assertIdle();
     const resolved = path.resolve(filePath);
     const readOnly = options.readOnly ?? false;
@@ -151,7 +157,13 @@ export class StudySession {
     // Open the new file before closing the old one, so a refused file leaves the old study open.
     const study = readOnly
       ? openStudyReadOnly(resolved, { migrations: this.options.migrations })
-      : await openStudy(resolved, { migrations: this.options.migrations, keyStore: this.keyStore, program: 'app' });
+      : await openStudy(resolved, {
+          migrations: this.options.migrations,
+          keyStore: this.keyStore,
+          program: 'app',
+          prepare: this.options.migrations ? undefined : this.options.prepareStudy,
+          onProgress: options.onProgress,
+        });
     this.replace(study);
     return this.info();
   }

@@ -124,43 +124,98 @@ export function createStudy(
 const noBackups = { rewritten: [] as string[], removed: [] as string[] };
 
 /**
- * Opens an existing study, checking it first and migrating it if needed.
- * Errors (ApiError): NOT_FOUND, NOT_A_STUDY, STUDY_CORRUPT, STUDY_TOO_NEW, IO_ERROR.
+ * The slow part of opening a study for writing, done under the writer lock on a connection of its
+ * own that is closed before it returns: PRAGMA integrity_check, and when the schema is older, the
+ * backup copy, the migrations (one transaction), VACUUM and the rewrite of older backups. Seconds
+ * on a large study, so the service host runs it in a worker thread (./studyPrepareJob.ts); the
+ * CLI and tests call it in-thread. Errors are the typed ones of openStudy.
  */
-export async function openStudy(filePath: string, options: StudyFileOptions = {}): Promise<StudyFile> {
-  const target = path.resolve(filePath);
-  const migrations = sortedMigrations(options.migrations ?? allMigrations);
-  inspectStudy(target, migrations);
-  const lock = takeLock(target, options);
+export interface StudyPreparation {
+  /** The open study's file (absolute; the caller holds its writer lock). */
+  path: string;
+  journalMode: 'wal' | 'delete';
+  migrations: readonly Migration[];
+  keyStore?: MigrationContext['keyStore'];
+  onProgress?: (pct: number, message: string) => void;
+}
+
+export interface PreparedStudy {
+  /** PRAGMA user_version after migrations. */
+  schemaVersion: number;
+  backupPath: string | null;
+  backupsRewritten: string[];
+  backupsRemoved: string[];
+}
+
+/**
+ * Runs the preparation elsewhere (the service host: a worker thread, ./studyPrepareJob.ts), with
+ * the app's migrations and a key store of its own.
+ */
+export type StudyPreparer = (preparation: Pick<StudyPreparation, 'path' | 'journalMode' | 'onProgress'>) => Promise<PreparedStudy>;
+
+export async function prepareStudy(preparation: StudyPreparation): Promise<PreparedStudy> {
+  const { path: target, journalMode, migrations } = preparation;
+  const progress = preparation.onProgress ?? (() => {});
   let db: Database.Database | null = null;
-  let backups = noBackups;
-  const context: MigrationContext = { keyStore: options.keyStore };
   try {
-    clearStaleSideFiles(target, { exists: true });
-    // Inspected again under the lock: the previous writer may have changed it meanwhile.
+    progress(0, 'Checking the study file');
+    // Inspected under the lock: the previous writer may have changed it since the first look.
     const { userVersion } = inspectStudy(target, migrations);
     const latest = latestSchemaVersion(migrations);
-    const journalMode = journalModeFor(target, options);
+    if (userVersion >= latest) return { schemaVersion: latest, backupPath: null, backupsRewritten: [], backupsRemoved: [] };
+    const context: MigrationContext = { keyStore: preparation.keyStore };
     db = openReadWrite(target, journalMode);
-    let backupPath: string | null = null;
-    if (userVersion < latest) {
-      backupPath = backupPathFor(target, userVersion);
-      await db.backup(backupPath);
-      const conn = db;
-      conn.transaction(() => {
-        applyMigrations(conn, migrations, userVersion, context);
-        recordAuditEvent(conn, 'migrate', 'schema', { from: userVersion, to: latest, backup: path.basename(backupPath ?? '') });
-      })();
-      const scrubbedUpTo = migrations.filter((m) => m.removesIdentifiers && m.version > userVersion).reduce((v, m) => Math.max(v, m.version), 0);
-      if (scrubbedUpTo > 0) {
-        // The dropped identifiers still sit in freed pages and WAL frames: rebuild the file and
-        // empty the WAL; then give the older backups (this one included) the same treatment.
-        db.exec('VACUUM');
-        if (journalMode === 'wal') db.pragma('wal_checkpoint(TRUNCATE)');
-        backups = rewriteBackups(target, migrations, context, scrubbedUpTo);
-      }
+    const backupPath = backupPathFor(target, userVersion);
+    progress(40, 'Backing up the study before upgrading it');
+    await db.backup(backupPath);
+    progress(70, 'Upgrading the study');
+    const conn = db;
+    conn.transaction(() => {
+      applyMigrations(conn, migrations, userVersion, context);
+      recordAuditEvent(conn, 'migrate', 'schema', { from: userVersion, to: latest, backup: path.basename(backupPath) });
+    })();
+    let backups = noBackups;
+    const scrubbedUpTo = migrations.filter((m) => m.removesIdentifiers && m.version > userVersion).reduce((v, m) => Math.max(v, m.version), 0);
+    if (scrubbedUpTo > 0) {
+      // The dropped identifiers still sit in freed pages and WAL frames: rebuild the file and
+      // empty the WAL; then give the older backups (this one included) the same treatment.
+      db.exec('VACUUM');
+      if (journalMode === 'wal') db.pragma('wal_checkpoint(TRUNCATE)');
+      backups = rewriteBackups(target, migrations, context, scrubbedUpTo);
     }
-    return wrap(db, target, latest, backupPath, backups, { lock, journalMode });
+    return { schemaVersion: latest, backupPath, backupsRewritten: backups.rewritten, backupsRemoved: backups.removed };
+  } catch (error) {
+    throw asStudyError(error, target);
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Opens an existing study, checking it first and migrating it if needed (`prepare`: where the
+ * integrity check, backup and migrations run; default this thread).
+ * Errors (ApiError): NOT_FOUND, NOT_A_STUDY, STUDY_CORRUPT, STUDY_TOO_NEW, IO_ERROR.
+ */
+export async function openStudy(
+  filePath: string,
+  options: StudyFileOptions & { prepare?: StudyPreparer; onProgress?: StudyPreparation['onProgress'] } = {},
+): Promise<StudyFile> {
+  const target = path.resolve(filePath);
+  const migrations = sortedMigrations(options.migrations ?? allMigrations);
+  // A first look before taking the lock (nothing is written to a file we refuse); the integrity
+  // check, the slow part, runs once, under the lock (prepareStudy).
+  inspectStudy(target, migrations, { integrity: false });
+  const lock = takeLock(target, options);
+  let db: Database.Database | null = null;
+  try {
+    clearStaleSideFiles(target, { exists: true });
+    const journalMode = journalModeFor(target, options);
+    const prepared = options.prepare
+      ? await options.prepare({ path: target, journalMode, onProgress: options.onProgress })
+      : await prepareStudy({ path: target, journalMode, migrations, keyStore: options.keyStore, onProgress: options.onProgress });
+    db = openReadWrite(target, journalMode);
+    const backups = { rewritten: prepared.backupsRewritten, removed: prepared.backupsRemoved };
+    return wrap(db, target, prepared.schemaVersion, prepared.backupPath, backups, { lock, journalMode });
   } catch (error) {
     db?.close();
     lock.release();
@@ -218,6 +273,7 @@ export function openStudyReadOnly(filePath: string, options: StudyFileOptions = 
 export function inspectStudy(
   filePath: string,
   migrations: readonly Migration[] = allMigrations,
+  options: { integrity?: boolean } = {},
 ): { userVersion: number } {
   const target = path.resolve(filePath);
   const name = path.basename(target);
@@ -262,6 +318,7 @@ export function inspectStudy(
         `${name} was written by a newer version of RT Cohort Workstation (schema ${userVersion}; this version knows up to ${latest}). Update the application to open it.`,
       );
     }
+    if (options.integrity === false) return { userVersion };
     const problems = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
     if (problems.length !== 1 || problems[0] !== 'ok') {
       throw new ApiError(

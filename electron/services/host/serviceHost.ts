@@ -46,6 +46,7 @@ export function serveServiceHost(channel: Channel<FromHost, ToHost>, options: Se
           userDataDir: message.userDataDir,
           choosePath,
           keyStore: hostKeyStore(message.userDataDir, message.keyStore),
+          keyStoreConfig: message.keyStore,
           appDirs: message.appDirs,
           locale: message.locale,
         });
