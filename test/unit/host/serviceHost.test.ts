@@ -16,6 +16,9 @@ import { forkServiceHost, startServiceHost } from '../../../electron/services/ho
 import { connectServiceHost } from '../../../electron/services/host/hostClient';
 import type { ServiceHostClient } from '../../../electron/services/host/hostClient';
 import { writePatientSheet } from './patientSheet';
+import { createStudy } from '../../../electron/services/db/studyFile';
+import { migrations } from '../../../electron/services/db/migrations/index';
+import { KeyFileStore, studyKeysDir } from '../../../electron/services/identity/studyKey';
 
 let dir: string;
 let host: ServiceHostClient;
@@ -53,6 +56,25 @@ function patientsIn(file: string): number {
     return (db.prepare('SELECT count(*) AS n FROM patients').get() as { n: number }).n;
   } finally {
     db.close();
+  }
+}
+
+/** A study of `patients` bulk patients at schema `schema` (older than the app's: opening upgrades it). */
+function writeLargeStudy(file: string, patients: number, schema: number): void {
+  const study = createStudy(file, { migrations: migrations.slice(0, schema), keyStore: new KeyFileStore(studyKeysDir(path.join(dir, 'user-data'))) });
+  try {
+    study.db.transaction(() => {
+      study.db.prepare("INSERT INTO provenance (kind, label, created_by) VALUES ('manual', 'bulk', 'test')").run();
+      study.db
+        .prepare(
+          `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+           INSERT INTO patients (pseudonym, sex, age_at_first_rt, ecog, vital_status, histology, provenance_id)
+           SELECT 'BULK-' || i, 'F', 40 + i % 40, i % 3, 'alive', 'adenocarcinoma of the lung, bulk row ' || i, 1 FROM n`,
+        )
+        .run(patients);
+    })();
+  } finally {
+    study.close();
   }
 }
 
@@ -249,6 +271,90 @@ describe('service host process', () => {
       db.close();
     }
     expect(patientsIn(study)).toBe(60_001);
+  });
+
+  it('opens a large study in a worker (check, backup, upgrade): other calls are answered meanwhile; damaged and newer files are refused as before', async () => {
+    const studyDir = fs.mkdtempSync(path.join(dir, 'large-open-'));
+    const large = path.join(studyDir, 'large.rtcw');
+    const latest = migrations.length;
+    writeLargeStudy(large, 400_000, latest - 1);
+    const opened = path.join(dir, 'host-study.rtcw');
+    result(await host.call('openStudy', { path: opened }));
+
+    /** Opens `file`; `recentStudies` is asked as soon as the host takes the study's lock (inotify). */
+    const openWhileAsking = async (file: string) => {
+      const order: string[] = [];
+      let recent: Promise<ApiResponse> | null = null;
+      const watcher = fs.watch(path.dirname(file), (_event, name) => {
+        if (!recent && name === `${path.basename(file)}.lock`) {
+          recent = host.call('recentStudies', {});
+          void recent.then(() => order.push('recentStudies'));
+        }
+      });
+      try {
+        const response = await host.call('openStudy', { path: file });
+        order.push('openStudy');
+        expect(recent).not.toBeNull();
+        expect((await recent!).ok).toBe(true);
+        return { response, order };
+      } finally {
+        watcher.close();
+      }
+    };
+
+    // Older schema: checked, backed up and upgraded in the worker; the host answered meanwhile.
+    const upgrade = await openWhileAsking(large);
+    expect(upgrade.order).toEqual(['recentStudies', 'openStudy']);
+    const upgraded = result<{ schemaVersion: number; counts: { patients: number } }>(upgrade.response);
+    expect(upgraded.schemaVersion).toBe(latest);
+    expect(upgraded.counts.patients).toBe(400_000);
+    const backups = fs.readdirSync(studyDir).filter((f) => f.startsWith(`large.rtcw.schema-v${latest - 1}.`) && f.endsWith('.bak'));
+    expect(backups).toHaveLength(1);
+    expect(patientsIn(path.join(studyDir, backups[0]))).toBe(400_000);
+    // The upgrade is audited in the study, which the host's own connection now writes.
+    const edited = result<{ pseudonym: string }>(await host.call('updateCohortRecord', { entity: 'patient', id: 1, changes: { pseudonym: 'BULK-1-EDITED' } }));
+    expect(edited.pseudonym).toBe('BULK-1-EDITED');
+    result(await host.call('openStudy', { path: opened }));
+    {
+      const db = new Database(large, { readonly: true, fileMustExist: true });
+      try {
+        expect(db.pragma('user_version', { simple: true })).toBe(latest);
+        const migrate = db.prepare("SELECT after_json AS after FROM audit_log WHERE action = 'migrate'").all() as Array<{ after: string }>;
+        expect(migrate.map((r) => JSON.parse(r.after))).toEqual([{ from: latest - 1, to: latest, backup: backups[0] }]);
+      } finally {
+        db.close();
+      }
+    }
+
+    // Current schema: the integrity check alone, in the worker; the read is answered before the open.
+    const reopen = await openWhileAsking(large);
+    expect(reopen.order).toEqual(['recentStudies', 'openStudy']);
+    expect(result<{ path: string; counts: { patients: number } }>(reopen.response)).toMatchObject({ path: large, counts: { patients: 400_000 } });
+    result(await host.call('openStudy', { path: opened }));
+
+    // Damaged: refused with its message, left byte-identical, no lock left, the open study stays open.
+    const damaged = path.join(studyDir, 'damaged.rtcw');
+    fs.copyFileSync(large, damaged);
+    const fd = fs.openSync(damaged, 'r+');
+    fs.writeSync(fd, Buffer.alloc(4096 * 4, 0x5a), 0, 4096 * 4, 4096 * 10);
+    fs.closeSync(fd);
+    const damagedBytes = fs.readFileSync(damaged);
+    const refusedDamaged = await host.call('openStudy', { path: damaged });
+    expect(refusedDamaged).toMatchObject({ ok: false, error: { code: 'STUDY_CORRUPT', message: expect.stringMatching(/^damaged\.rtcw is damaged \(.+\)\. It was not modified; restore it from a backup\.$/) } });
+    expect(fs.readFileSync(damaged).equals(damagedBytes)).toBe(true);
+    expect(fs.existsSync(`${damaged}.lock`)).toBe(false);
+    expect(result<{ path: string }>(await host.call('currentStudy', {})).path).toBe(opened);
+
+    // Newer schema: refused before any lock or worker, with its message.
+    const newer = path.join(studyDir, 'newer.rtcw');
+    createStudy(newer, { keyStore: new KeyFileStore(studyKeysDir(path.join(dir, 'user-data'))) }).close();
+    const raw = new Database(newer);
+    raw.pragma(`user_version = ${latest + 1}`);
+    raw.close();
+    const refusedNewer = await host.call('openStudy', { path: newer });
+    expect(refusedNewer).toMatchObject({ ok: false, error: { code: 'STUDY_TOO_NEW', message: expect.stringMatching(new RegExp(`newer version of RT Cohort Workstation \\(schema ${latest + 1}; this version knows up to ${latest}\\)`)) } });
+    expect(fs.existsSync(`${newer}.lock`)).toBe(false);
+    expect(result<{ path: string }>(await host.call('currentStudy', {})).path).toBe(opened);
   });
 
   it('reads a spreadsheet for the import wizard in a worker: other calls are answered, cancel answers', async () => {
