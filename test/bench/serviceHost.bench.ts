@@ -5,7 +5,14 @@
 // cancelled, timing cancel → CANCELLED answer (target < 1 s). For comparison ("before"), the same
 // import and export run in-process, as main did before the host, with the event-loop delay sampled:
 // that is how long the window's main thread would have been blocked. Prints one JSON document.
-// Run: npx tsx test/bench/serviceHost.bench.ts [rows=20000]
+// Run: npx tsx test/bench/serviceHost.bench.ts [rows=20000] [jobs=import,tiff]
+// Study scenarios instead (jobs = writes and/or open): `writes` — while a `rows`-row import commits,
+// a settings change and a cohort edit are issued every 100 ms and `studyCounts` every 20 ms (the
+// writes must wait for the import, asynchronously; the reads must not); `open` — a study of
+// `rows` × 20 patients one schema version old is opened (integrity check, backup, upgrade), then
+// reopened (integrity check), while `recentStudies` is asked every 20 ms. Each prints the worst
+// latency of the other calls and the host thread's longest block.
+// e.g. npx tsx test/bench/serviceHost.bench.ts 60000 writes,open
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +33,10 @@ import { importTable } from '../../electron/services/import/tableImport';
 import { getOrCreateStudyKey } from '../../electron/services/identity/studyKey';
 import { setServiceHostFile, startServiceHost } from '../../electron/services/host/hostProcess';
 import { writePatientSheet } from '../unit/host/patientSheet';
+import { createStudy } from '../../electron/services/db/studyFile';
+import { migrations } from '../../electron/services/db/migrations/index';
+import { KeyFileStore, studyKeysDir } from '../../electron/services/identity/studyKey';
+import type { ServiceHostClient } from '../../electron/services/host/hostClient';
 
 const rows = Number(process.argv[2] ?? 20_000);
 /**
@@ -55,7 +66,120 @@ execFileSync(process.execPath, [fileURLToPath(new URL('../../electron/build.mjs'
 setServiceHostFile(path.join(built, 'main', 'serviceHost.cjs'));
 
 const host = await startServiceHost({ methods: api, userDataDir: path.join(dir, 'user-data'), choosePath: async (r) => r.requested ?? null });
+
+/** Latency summary of the calls a caller made while something else ran in the host. */
+function latencySummary(latencies: number[]) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    calls: sorted.length,
+    worstLatencyMs: ms(sorted.at(-1) ?? NaN),
+    p50LatencyMs: ms(sorted[Math.floor(sorted.length / 2)]),
+    p99LatencyMs: ms(sorted[Math.floor(sorted.length * 0.99)]),
+  };
+}
+
+/** Calls `ask` every 20 ms until `work` settles; returns the round-trip latencies and the host's longest block. */
+async function pollDuring(client: ServiceHostClient, work: Promise<unknown>, ask: () => Promise<ApiResponse>) {
+  await client.eventLoopDelayMax(); // reset
+  let running = true;
+  void work.finally(() => (running = false)).catch(() => {});
+  const latencies: number[] = [];
+  while (running) {
+    const t0 = performance.now();
+    ensureOk(await ask(), 'poll');
+    latencies.push(performance.now() - t0);
+    await sleep(20);
+  }
+  return { latencies, hostThreadBlockedMaxMs: ms(await client.eventLoopDelayMax()) };
+}
+
+/** Edits and settings changes issued while an import commits (StudySession.write). */
+async function writesDuringImport(client: ServiceHostClient) {
+  const study = path.join(dir, 'writes.rtcw');
+  ensureOk(await client.call('createStudy', { path: study, title: 'writes' }), 'createStudy');
+  const created = await client.call('createCohortRecord', { entity: 'patient', values: { pseudonym: 'W-1' } });
+  ensureOk(created, 'createCohortRecord');
+  const patientId = created.ok ? (created.result as { id: number }).id : 0;
+  let importDoneAt = 0;
+  let reachedRows!: () => void;
+  const rowsStarted = new Promise<void>((resolve) => (reachedRows = resolve));
+  const started = performance.now();
+  const importing = client
+    .call('commitTableImport', { path: sheet, mapping }, { jobId: 'writes-import', onProgress: (p) => p.pct >= 10 && reachedRows() })
+    .then((response) => ((importDoneAt = performance.now()), ensureOk(response, 'import'), response));
+  await rowsStarted; // the worker holds the write lock from here until it commits
+  const writes: Array<Promise<{ answeredAt: number; ok: boolean; code?: string; latencyMs: number }>> = [];
+  let n = 0;
+  const issueWrites = setInterval(() => {
+    n++;
+    for (const [method, input] of [
+      ['updateStudySettings', { title: `writes ${n}` }],
+      ['updateCohortRecord', { entity: 'patient', id: patientId, changes: { pseudonym: `W-1-${n}` } }],
+    ] as const) {
+      const t0 = performance.now();
+      writes.push(client.call(method, input).then((r) => ({ answeredAt: performance.now(), ok: r.ok, code: r.ok ? undefined : r.error.code, latencyMs: performance.now() - t0 })));
+    }
+  }, 100);
+  const reads = await pollDuring(client, importing.finally(() => clearInterval(issueWrites)), () => client.call('studyCounts', {}));
+  const answered = await Promise.all(writes);
+  const failed = answered.filter((w) => !w.ok);
+  return {
+    rows,
+    importMs: ms(importDoneAt - started),
+    reads: { ...latencySummary(reads.latencies) },
+    hostThreadBlockedMaxMs: reads.hostThreadBlockedMaxMs,
+    writes: {
+      issued: answered.length,
+      failed: failed.length,
+      failedCodes: [...new Set(failed.map((w) => w.code))],
+      answeredBeforeImport: answered.filter((w) => w.answeredAt < importDoneAt).length,
+      worstLatencyMs: ms(Math.max(...answered.map((w) => w.latencyMs))),
+    },
+  };
+}
+
+/** A large study opened (upgrade: check, backup, migrations) and reopened (check only). */
+async function openLargeStudy(client: ServiceHostClient) {
+  const study = path.join(dir, 'large.rtcw');
+  const patients = rows * 20;
+  const latest = migrations.length;
+  const made = createStudy(study, { migrations: migrations.slice(0, latest - 1), keyStore: new KeyFileStore(studyKeysDir(path.join(dir, 'user-data'))) });
+  made.db.transaction(() => {
+    made.db.prepare("INSERT INTO provenance (kind, label, created_by) VALUES ('manual', 'bulk', 'bench')").run();
+    made.db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO patients (pseudonym, sex, age_at_first_rt, ecog, vital_status, histology, provenance_id)
+         SELECT 'BULK-' || i, 'F', 40 + i % 40, i % 3, 'alive', 'adenocarcinoma of the lung, bulk row ' || i, 1 FROM n`,
+      )
+      .run(patients);
+  })();
+  made.close();
+  const sizeMb = Math.round(fs.statSync(study).size / 1e5) / 10;
+  const openOnce = async () => {
+    const t0 = performance.now();
+    const opening = client.call('openStudy', { path: study }).then((r) => (ensureOk(r, 'openStudy'), r));
+    const polled = await pollDuring(client, opening, () => client.call('recentStudies', {}));
+    const openMs = ms(performance.now() - t0);
+    ensureOk(await client.call('closeStudy', {}), 'closeStudy');
+    return { openMs, recentStudies: latencySummary(polled.latencies), hostThreadBlockedMaxMs: polled.hostThreadBlockedMaxMs };
+  };
+  const upgrade = await openOnce();
+  const reopen = await openOnce();
+  return { patients, sizeMb, upgrade, reopen };
+}
+
 try {
+  const scenarios: Record<string, (client: ServiceHostClient) => Promise<unknown>> = { writes: writesDuringImport, open: openLargeStudy };
+  if (Object.keys(scenarios).some((name) => jobs.has(name))) {
+    const out: Record<string, unknown> = {};
+    for (const [name, run] of Object.entries(scenarios)) if (jobs.has(name)) out[name] = await run(host);
+    await host.close();
+    process.stdout.write(`${JSON.stringify({ ...out, cpus: os.availableParallelism(), loadavg: os.loadavg().map((v) => Math.round(v * 100) / 100) }, null, 2)}\n`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(built, { recursive: true, force: true });
+    process.exit(0);
+  }
   // The TIFF needs the demo cohort; the import goes into a second, empty study opened afterwards
   // would swap the study under the export — so both run on the demo study (import adds patients).
   ensureOk(await host.call('openDemoStudy', {}), 'openDemoStudy');

@@ -48,6 +48,7 @@ export class StudySession {
   private readonly writerJobs = new Set<Promise<void>>();
   /** The last write queued by `write` (settled, never rejected): each write starts after it. */
   private lastWrite: Promise<unknown> = Promise.resolve();
+  private pendingWrites = 0;
 
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
@@ -106,8 +107,15 @@ export class StudySession {
    * are answered meanwhile, from the last committed state (WAL).
    */
   write<T>(change: (db: Database.Database) => T): Promise<T> {
-    const turn = this.lastWrite.then(() => this.applyWrite(change));
-    this.lastWrite = turn.catch(() => {});
+    const queued = this.pendingWrites > 0;
+    this.pendingWrites++;
+    // Writes queued behind an import run one per event-loop turn when it commits, not all in one
+    // block: calls that arrive meanwhile (reads, progress, cancel) are answered between them.
+    const turn = this.lastWrite.then(() => (queued ? new Promise((resolve) => setImmediate(resolve)) : undefined)).then(() => this.applyWrite(change));
+    this.lastWrite = turn.then(
+      () => this.pendingWrites--,
+      () => this.pendingWrites--,
+    );
     return turn;
   }
 
