@@ -107,11 +107,17 @@ export class StudySession {
    * are answered meanwhile, from the last committed state (WAL).
    */
   write<T>(change: (db: Database.Database) => T): Promise<T> {
+    let study: StudyFile;
+    try {
+      study = this.study; // the study the change is for (NO_STUDY when none is open)
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const queued = this.pendingWrites > 0;
     this.pendingWrites++;
     // Writes queued behind an import run one per event-loop turn when it commits, not all in one
     // block: calls that arrive meanwhile (reads, progress, cancel) are answered between them.
-    const turn = this.lastWrite.then(() => (queued ? new Promise((resolve) => setImmediate(resolve)) : undefined)).then(() => this.applyWrite(change));
+    const turn = this.lastWrite.then(() => (queued ? new Promise((resolve) => setImmediate(resolve)) : undefined)).then(() => this.applyWrite(study, change));
     this.lastWrite = turn.then(
       () => this.pendingWrites--,
       () => this.pendingWrites--,
@@ -119,13 +125,14 @@ export class StudySession {
     return turn;
   }
 
-  private async applyWrite<T>(change: (db: Database.Database) => T): Promise<T> {
+  private async applyWrite<T>(study: StudyFile, change: (db: Database.Database) => T): Promise<T> {
     // A lock held by a worker we do not track (a cancelled import's thread still stopping) is
     // waited for the same way, up to the usual busy timeout, then reported as SQLite's BUSY.
     const giveUpAt = Date.now() + STUDY_BUSY_TIMEOUT_MS;
     for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
       while (this.writerJobs.size > 0) await Promise.all(this.writerJobs);
-      const study = this.study;
+      // Opening or closing a study waits for queued writes (assertIdle); this is the last guard.
+      if (this.current !== study) throw new ApiError('CONFLICT', 'The study was closed before this change could be saved; nothing was changed.');
       if (study.readOnly) return study.db.transaction(change)(study.db); // fails as READ_ONLY on its first write
       const done = writeOrBusy(study.db, change);
       if ('value' in done) return done.value;
@@ -269,6 +276,9 @@ export class StudySession {
   private assertIdle(): void {
     if (this.runningJobs > 0) {
       throw new ApiError('CONFLICT', 'A long task is still running on this study; wait for it or cancel it first.');
+    }
+    if (this.pendingWrites > 0) {
+      throw new ApiError('CONFLICT', 'Changes to this study are still being saved; try again in a moment.');
     }
   }
 
