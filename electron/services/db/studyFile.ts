@@ -1,15 +1,19 @@
 // The study file: one SQLite database per study (better-sqlite3).
 //
 // Opening is two-phase so that a file we refuse is never written to: first a read-only
-// connection checks the header, our application_id, the schema version and PRAGMA integrity_check;
-// only then is the file opened read-write (WAL while open, foreign keys) and migrated. Pending migrations run
-// in one transaction after a backup copy (db.backup) next to the file — the Signal-Desktop pattern.
+// connection checks the header, our application_id and the schema version; then, under the writer
+// lock, PRAGMA integrity_check, and only then is the file opened read-write (WAL while open, foreign
+// keys) and migrated (prepareStudy: the service host runs it in a worker thread, ./studyPrepareJob.ts).
+// Pending migrations run in one transaction after a backup copy (db.backup) next to the file — the
+// Signal-Desktop pattern.
 //
 // Files are sacred (issue 12; SQLite's howtocorrupt.html): a writer holds the study's lock
 // (./studyLock.ts) for as long as it is open, so two programs never write one study; every write
-// transaction begins IMMEDIATE so the busy timeout applies instead of a late "database is locked";
-// reading commands open read-only and never migrate or write; a study on a network file system uses
-// a rollback journal (WAL needs shared memory, which network file systems cannot share); closing
+// transaction begins IMMEDIATE so the busy timeout applies instead of a late "database is locked"
+// (the service host waits for the lock asynchronously instead: writeOrBusy, used by StudySession.write
+// in electron/services/api/studySession.ts); reading commands open read-only and never migrate or
+// write; a study on a network file system uses a rollback journal (WAL needs shared memory, which
+// network file systems cannot share); closing
 // folds the WAL back into the file and says so when it cannot; and -wal/-shm files that do not
 // belong to the study are never replayed into it.
 import fs from 'node:fs';
