@@ -7,7 +7,7 @@ import type { StudyCounts, StudyInfo } from '../../../shared/api/study';
 import type { Migration } from '../db/migrations/index';
 import { updateStudySettings } from '../db/cohortRecords';
 import { RecentStudies } from '../db/recentStudies';
-import { createStudy, openStudy, openStudyReadOnly, STUDY_BUSY_TIMEOUT_MS, writeOrBusy, type StudyFile, type StudyPreparer } from '../db/studyFile';
+import { createStudy, openStudy, openStudyReadOnly, openStudyReadOnlyChecked, STUDY_BUSY_TIMEOUT_MS, writeOrBusy, type StudyFile, type StudyPreparer } from '../db/studyFile';
 import { KeyFileStore, studyKeysDir, type StudyKeyStore } from '../identity/studyKey';
 
 export interface StudySessionOptions {
@@ -49,6 +49,8 @@ export class StudySession {
   /** The last write queued by `write` (settled, never rejected): each write starts after it. */
   private lastWrite: Promise<unknown> = Promise.resolve();
   private pendingWrites = 0;
+  /** True while open() checks or upgrades a study (in a worker): no second open, close or create. */
+  private opening = false;
 
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
@@ -170,15 +172,25 @@ export class StudySession {
     // The same study in the other mode: let go of it first (the lock is per study, not per session).
     if (this.current?.path === resolved) this.closeCurrent();
     // Open the new file before closing the old one, so a refused file leaves the old study open.
-    const study = readOnly
-      ? openStudyReadOnly(resolved, { migrations: this.options.migrations })
-      : await openStudy(resolved, {
-          migrations: this.options.migrations,
-          keyStore: this.keyStore,
-          program: 'app',
-          prepare: this.options.migrations ? undefined : this.options.prepareStudy,
-          onProgress: options.onProgress,
-        });
+    // The checks (and upgrade) run in a worker: meanwhile this thread serves the old study.
+    const prepare = this.options.migrations ? undefined : this.options.prepareStudy;
+    this.opening = true;
+    let study: StudyFile;
+    try {
+      study = readOnly
+        ? prepare
+          ? await openStudyReadOnlyChecked(resolved, { migrations: this.options.migrations, prepare })
+          : openStudyReadOnly(resolved, { migrations: this.options.migrations })
+        : await openStudy(resolved, { migrations: this.options.migrations, keyStore: this.keyStore, program: 'app', prepare, onProgress: options.onProgress });
+    } finally {
+      this.opening = false;
+    }
+    if (this.runningJobs > 0 || this.pendingWrites > 0) {
+      // A long task or a change began on the old study while this one was being checked: it keeps
+      // its study, and the user opens again once it is done.
+      study.close();
+      this.assertIdle();
+    }
     this.replace(study);
     return this.info();
   }
@@ -198,6 +210,8 @@ export class StudySession {
       } catch {
         // A damaged or outdated demo is rebuilt: it holds no user data worth keeping.
       }
+      // Not when a task began on the current study while the demo was being checked.
+      this.assertIdle();
     }
     fs.mkdirSync(this.options.userDataDir, { recursive: true });
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(demoPath + suffix, { force: true });
@@ -274,6 +288,7 @@ export class StudySession {
   }
 
   private assertIdle(): void {
+    if (this.opening) throw new ApiError('CONFLICT', 'A study is being opened; wait for it to finish.');
     if (this.runningJobs > 0) {
       throw new ApiError('CONFLICT', 'A long task is still running on this study; wait for it or cancel it first.');
     }

@@ -137,7 +137,8 @@ const noBackups = { rewritten: [] as string[], removed: [] as string[] };
 export interface StudyPreparation {
   /** The open study's file (absolute; the caller holds its writer lock). */
   path: string;
-  journalMode: 'wal' | 'delete';
+  /** The journal mode the study will be used in; null: only check it (a read-only open). */
+  journalMode: 'wal' | 'delete' | null;
   migrations: readonly Migration[];
   keyStore?: MigrationContext['keyStore'];
   onProgress?: (pct: number, message: string) => void;
@@ -166,7 +167,7 @@ export async function prepareStudy(preparation: StudyPreparation): Promise<Prepa
     // Inspected under the lock: the previous writer may have changed it since the first look.
     const { userVersion } = inspectStudy(target, migrations);
     const latest = latestSchemaVersion(migrations);
-    if (userVersion >= latest) return { schemaVersion: latest, backupPath: null, backupsRewritten: [], backupsRemoved: [] };
+    if (userVersion >= latest || journalMode === null) return { schemaVersion: userVersion, backupPath: null, backupsRewritten: [], backupsRemoved: [] };
     const context: MigrationContext = { keyStore: preparation.keyStore };
     db = openReadWrite(target, journalMode);
     const backupPath = backupPathFor(target, userVersion);
@@ -235,7 +236,22 @@ export async function openStudy(
 export function openStudyReadOnly(filePath: string, options: StudyFileOptions = {}): StudyFile {
   const target = path.resolve(filePath);
   const migrations = sortedMigrations(options.migrations ?? allMigrations);
-  const { userVersion } = inspectStudy(target, migrations);
+  return readOnlyStudy(target, migrations, inspectStudy(target, migrations).userVersion);
+}
+
+/**
+ * openStudyReadOnly with the integrity check run by `prepare` (the service host: in a worker
+ * thread, ./studyPrepareJob.ts), after the same cheap first look as openStudy.
+ */
+export async function openStudyReadOnlyChecked(filePath: string, options: StudyFileOptions & { prepare: StudyPreparer }): Promise<StudyFile> {
+  const target = path.resolve(filePath);
+  const migrations = sortedMigrations(options.migrations ?? allMigrations);
+  inspectStudy(target, migrations, { integrity: false });
+  const checked = await options.prepare({ path: target, journalMode: null });
+  return readOnlyStudy(target, migrations, checked.schemaVersion);
+}
+
+function readOnlyStudy(target: string, migrations: readonly Migration[], userVersion: number): StudyFile {
   const latest = latestSchemaVersion(migrations);
   if (userVersion < latest) {
     throw new ApiError(

@@ -285,10 +285,13 @@ describe('service host process', () => {
     const openWhileAsking = async (file: string) => {
       const order: string[] = [];
       let recent: Promise<ApiResponse> | null = null;
+      let close: Promise<ApiResponse> | null = null;
       const watcher = fs.watch(path.dirname(file), (_event, name) => {
         if (!recent && name === `${path.basename(file)}.lock`) {
           recent = host.call('recentStudies', {});
           void recent.then(() => order.push('recentStudies'));
+          // Closing (or opening another) waits its turn: refused while this one opens.
+          close = host.call('closeStudy', {});
         }
       });
       try {
@@ -296,6 +299,7 @@ describe('service host process', () => {
         order.push('openStudy');
         expect(recent).not.toBeNull();
         expect((await recent!).ok).toBe(true);
+        expect(await close!).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: 'A study is being opened; wait for it to finish.' } });
         return { response, order };
       } finally {
         watcher.close();
@@ -344,6 +348,12 @@ describe('service host process', () => {
     expect(fs.readFileSync(damaged).equals(damagedBytes)).toBe(true);
     expect(fs.existsSync(`${damaged}.lock`)).toBe(false);
     expect(result<{ path: string }>(await host.call('currentStudy', {})).path).toBe(opened);
+    // Read-only: checked in the worker too; no lock, no write.
+    expect(await host.call('openStudy', { path: damaged, readOnly: true })).toMatchObject({ ok: false, error: { code: 'STUDY_CORRUPT' } });
+    expect(fs.readFileSync(damaged).equals(damagedBytes)).toBe(true);
+    const readOnly = result<{ readOnly: boolean; counts: { patients: number } }>(await host.call('openStudy', { path: large, readOnly: true }));
+    expect(readOnly).toMatchObject({ readOnly: true, counts: { patients: 400_000 } });
+    result(await host.call('openStudy', { path: opened }));
 
     // Newer schema: refused before any lock or worker, with its message.
     const newer = path.join(studyDir, 'newer.rtcw');
