@@ -55,7 +55,7 @@ const workerEntries = {
   spreadsheetInspectWorker: 'electron/services/import/spreadsheetInspectWorker.ts',
   studyShareWorker: 'electron/services/identity/studyShareWorker.ts',
   tableExportWorker: 'electron/services/export/tableExportWorker.ts',
-  studyPrepareWorker: 'electron/services/db/studyPrepareWorker.ts',
+  studyFileWorker: 'electron/services/db/studyFileWorker.ts',
 };
 
 rmSync(outdir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { dicomHandlers } from './dicomHandlers';
 import { exportHandlers } from './exportHandlers';
 import { studyHandlers } from './studyHandlers';
 import { StudySession, type StudySessionOptions } from './studySession';
-import { studyPreparerInWorker } from '../db/studyPrepareJob';
+import { checkpointInWorker, studyPreparerInWorker } from '../db/studyFileJob';
 import type { HostKeyStoreConfig } from '../host/hostKeyStore';
 
 export const handlers: Handlers<Api> = {
@@ -33,7 +33,7 @@ export interface ApiRuntimeOptions {
   keyStore?: StudySessionOptions['keyStore'];
   /**
    * What `keyStore` is (service host: from main's `init`), so the worker that migrates a study on
-   * open (db/studyPrepareJob.ts) stores keys in the same place. Default: plain key files. A
+   * open (db/studyFileJob.ts) stores keys in the same place. Default: plain key files. A
    * `keyStore` without it keeps opening in this thread.
    */
   keyStoreConfig?: HostKeyStoreConfig;
@@ -61,11 +61,13 @@ export function createApiRuntime(options: ApiRuntimeOptions): ApiService {
     populateDemo: options.populateDemo ?? ((db) => populateDemoStudy(db)),
     keyStore: options.keyStore,
     locale: options.locale,
-    // Integrity check, backup and migrations of an opened study run in a worker thread.
+    // Integrity check, backup and migrations of an opened study, and folding its WAL after an
+    // import and before closing, run in a worker thread (db/studyFileJob.ts).
     prepareStudy:
       options.keyStore && !options.keyStoreConfig
         ? undefined
         : studyPreparerInWorker({ userDataDir: options.userDataDir, keyStore: options.keyStoreConfig ?? { kind: 'files' } }),
+    checkpointStudy: checkpointInWorker,
   });
   const contract = options.contract ?? servedContract(api, handlers);
   return createApiService({ session, ...contract, choosePath: options.choosePath, logError: options.logError, appDirs: options.appDirs });

@@ -25,6 +25,7 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
       filters: STUDY_FILTERS,
       defaultName: `${fileStem(input.title)}.rtcw`,
     });
+    await ctx.session.prepareToClose(); // the open study's WAL folded in a worker first
     return ctx.session.create(chosen, input.title);
   },
 
@@ -41,7 +42,8 @@ export const studyHandlers: Handlers<typeof studyMethods> = {
 
   openDemoStudy: (input, ctx) => ctx.session.openDemo(input.reset ?? false),
 
-  closeStudy(_input, ctx) {
+  async closeStudy(_input, ctx) {
+    await ctx.session.prepareToClose(); // the WAL folded in a worker first: close() has little left
     ctx.session.close();
     return null;
   },

@@ -7,7 +7,7 @@ import type { StudyCounts, StudyInfo } from '../../../shared/api/study';
 import type { Migration } from '../db/migrations/index';
 import { updateStudySettings } from '../db/cohortRecords';
 import { RecentStudies } from '../db/recentStudies';
-import { createStudy, openStudy, openStudyReadOnly, openStudyReadOnlyChecked, STUDY_BUSY_TIMEOUT_MS, writeOrBusy, type StudyFile, type StudyPreparer } from '../db/studyFile';
+import { createStudy, openStudy, openStudyReadOnly, openStudyReadOnlyChecked, STUDY_BUSY_TIMEOUT_MS, writeOrBusy, type CheckpointMode, type StudyFile, type StudyPreparer } from '../db/studyFile';
 import { KeyFileStore, studyKeysDir, type StudyKeyStore } from '../identity/studyKey';
 
 export interface StudySessionOptions {
@@ -31,10 +31,16 @@ export interface StudySessionOptions {
   locale?: string;
   /**
    * Where opening a study checks, backs up and migrates it (db/studyFile.ts prepareStudy): the API
-   * runtime passes a worker thread (db/studyPrepareJob.ts) so the service host keeps answering;
+   * runtime passes a worker thread (db/studyFileJob.ts) so the service host keeps answering;
    * default this thread. Not used with test `migrations` (a worker runs the app's own).
    */
   prepareStudy?: StudyPreparer;
+  /**
+   * Folds the study's WAL into the file from another thread (db/studyFileJob.ts): after an import
+   * committed from its worker, and before the study is closed, so this thread's connection finds
+   * little left to copy. Default: none (SQLite's own checkpoints, on this thread).
+   */
+  checkpointStudy?: (path: string, mode: CheckpointMode) => Promise<void>;
 }
 
 export class StudySession {
@@ -49,8 +55,8 @@ export class StudySession {
   /** The last write queued by `write` (settled, never rejected): each write starts after it. */
   private lastWrite: Promise<unknown> = Promise.resolve();
   private pendingWrites = 0;
-  /** True while open() checks or upgrades a study (in a worker): no second open, close or create. */
-  private opening = false;
+  /** While open() checks a study or prepareToClose() folds one (in a worker): no open, close or create. */
+  private switching: 'opening' | 'closing' | null = null;
 
   constructor(readonly options: StudySessionOptions) {
     this.recent = new RecentStudies(path.join(options.userDataDir, 'recent-studies.json'));
@@ -93,10 +99,17 @@ export class StudySession {
    * connection (`write`) wait for it to settle.
    */
   trackWriterJob(job: Promise<unknown>): void {
-    const settled = job.then(
-      () => {},
-      () => {},
-    );
+    const study = this.study;
+    const checkpoint = this.options.checkpointStudy;
+    // The import's pages sit in the WAL: a checkpoint in another thread copies them into the file
+    // before the queued writes run (else the first commit here would copy them on this thread).
+    const settled = job
+      .then(
+        () => {},
+        () => {},
+      )
+      .then(() => (checkpoint && !study.readOnly ? checkpoint(study.path, 'PASSIVE') : undefined))
+      .catch(() => {});
     this.writerJobs.add(settled);
     void settled.then(() => this.writerJobs.delete(settled));
   }
@@ -174,7 +187,7 @@ export class StudySession {
     // Open the new file before closing the old one, so a refused file leaves the old study open.
     // The checks (and upgrade) run in a worker: meanwhile this thread serves the old study.
     const prepare = this.options.migrations ? undefined : this.options.prepareStudy;
-    this.opening = true;
+    this.switching = 'opening';
     let study: StudyFile;
     try {
       study = readOnly
@@ -182,8 +195,9 @@ export class StudySession {
           ? await openStudyReadOnlyChecked(resolved, { migrations: this.options.migrations, prepare })
           : openStudyReadOnly(resolved, { migrations: this.options.migrations })
         : await openStudy(resolved, { migrations: this.options.migrations, keyStore: this.keyStore, program: 'app', prepare, onProgress: options.onProgress });
+      await this.foldOpenStudy();
     } finally {
-      this.opening = false;
+      this.switching = null;
     }
     if (this.runningJobs > 0 || this.pendingWrites > 0) {
       // A long task or a change began on the old study while this one was being checked: it keeps
@@ -213,6 +227,7 @@ export class StudySession {
       // Not when a task began on the current study while the demo was being checked.
       this.assertIdle();
     }
+    await this.prepareToClose();
     fs.mkdirSync(this.options.userDataDir, { recursive: true });
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(demoPath + suffix, { force: true });
     const study = createStudy(demoPath, { migrations: this.options.migrations, keyStore: this.keyStore, initialize: populate, program: 'app' });
@@ -287,8 +302,29 @@ export class StudySession {
     return true;
   }
 
+  /**
+   * Before the open study is closed (by closeStudy, or replaced by another): folds its WAL into the
+   * file in another thread (options.checkpointStudy), so close() has little left to copy here.
+   */
+  async prepareToClose(): Promise<void> {
+    this.assertIdle();
+    this.switching = 'closing';
+    try {
+      await this.foldOpenStudy();
+    } finally {
+      this.switching = null;
+    }
+  }
+
+  private async foldOpenStudy(): Promise<void> {
+    const study = this.current;
+    if (!study || study.readOnly || !this.options.checkpointStudy) return;
+    await this.options.checkpointStudy(study.path, 'TRUNCATE').catch(() => {}); // close() reports failures
+  }
+
   private assertIdle(): void {
-    if (this.opening) throw new ApiError('CONFLICT', 'A study is being opened; wait for it to finish.');
+    if (this.switching === 'opening') throw new ApiError('CONFLICT', 'A study is being opened; wait for it to finish.');
+    if (this.switching === 'closing') throw new ApiError('CONFLICT', 'The study is being closed; wait for it to finish.');
     if (this.runningJobs > 0) {
       throw new ApiError('CONFLICT', 'A long task is still running on this study; wait for it or cancel it first.');
     }

@@ -3,7 +3,7 @@
 // Opening is two-phase so that a file we refuse is never written to: first a read-only
 // connection checks the header, our application_id and the schema version; then, under the writer
 // lock, PRAGMA integrity_check, and only then is the file opened read-write (WAL while open, foreign
-// keys) and migrated (prepareStudy: the service host runs it in a worker thread, ./studyPrepareJob.ts).
+// keys) and migrated (prepareStudy: the service host runs it in a worker thread, ./studyFileJob.ts).
 // Pending migrations run in one transaction after a backup copy (db.backup) next to the file — the
 // Signal-Desktop pattern.
 //
@@ -131,7 +131,7 @@ const noBackups = { rewritten: [] as string[], removed: [] as string[] };
  * The slow part of opening a study for writing, done under the writer lock on a connection of its
  * own that is closed before it returns: PRAGMA integrity_check, and when the schema is older, the
  * backup copy, the migrations (one transaction), VACUUM and the rewrite of older backups. Seconds
- * on a large study, so the service host runs it in a worker thread (./studyPrepareJob.ts); the
+ * on a large study, so the service host runs it in a worker thread (./studyFileJob.ts); the
  * CLI and tests call it in-thread. Errors are the typed ones of openStudy.
  */
 export interface StudyPreparation {
@@ -153,7 +153,7 @@ export interface PreparedStudy {
 }
 
 /**
- * Runs the preparation elsewhere (the service host: a worker thread, ./studyPrepareJob.ts), with
+ * Runs the preparation elsewhere (the service host: a worker thread, ./studyFileJob.ts), with
  * the app's migrations and a key store of its own.
  */
 export type StudyPreparer = (preparation: Pick<StudyPreparation, 'path' | 'journalMode' | 'onProgress'>) => Promise<PreparedStudy>;
@@ -228,6 +228,28 @@ export async function openStudy(
   }
 }
 
+/** PASSIVE copies what no reader still needs; TRUNCATE waits for readers and empties the WAL. */
+export type CheckpointMode = 'PASSIVE' | 'TRUNCATE';
+
+/**
+ * Folds a study's WAL into the file from a connection of its own (the service host: in a worker,
+ * ./studyFileJob.ts), so the connection that stays open finds little or nothing left to copy.
+ * A study in rollback-journal mode has no WAL: nothing to do. Failures are left to the connection
+ * that closes the study (foldWal), which reports them.
+ */
+export function checkpointStudy(target: string, mode: CheckpointMode): void {
+  if (readJournalModeByte(target) !== 2) return;
+  const db = new Database(target, { fileMustExist: true });
+  try {
+    db.pragma(`busy_timeout = ${STUDY_BUSY_TIMEOUT_MS}`);
+    db.pragma(`wal_checkpoint(${mode})`);
+  } catch {
+    // foldWal (at close) or the next checkpoint tries again and says why.
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * Opens a study for reading only (`rtcw dataset`, `rtcw report`, a study another program is
  * writing, a study on read-only media): no lock, no migration, no byte of the file changes.
@@ -241,7 +263,7 @@ export function openStudyReadOnly(filePath: string, options: StudyFileOptions = 
 
 /**
  * openStudyReadOnly with the integrity check run by `prepare` (the service host: in a worker
- * thread, ./studyPrepareJob.ts), after the same cheap first look as openStudy.
+ * thread, ./studyFileJob.ts), after the same cheap first look as openStudy.
  */
 export async function openStudyReadOnlyChecked(filePath: string, options: StudyFileOptions & { prepare: StudyPreparer }): Promise<StudyFile> {
   const target = path.resolve(filePath);
