@@ -2,13 +2,21 @@
 // The scan indexes into the open study one batch per transaction (the index is a cache of the
 // files: a cancelled scan keeps what it indexed and a re-scan adds only what is new); the cohort
 // is written only by commitDicomProposals, in one transaction.
+// Work proportional to the index runs off the service host's thread, which answers every other
+// call meanwhile (issue 15): headers are read in scan workers (../dicom/folderScan.ts), each index
+// transaction is kept short (../dicom/dicomIndex.ts FLUSH_BUDGET_MS), and the derivation runs in a
+// worker job (../dicom/deriveJob.ts) — at the end of a scan, to list the proposals, and before a
+// commit, which then writes on the host's connection in one transaction.
 import { ApiError } from '../../../shared/api/contract';
 import type { dicomMethods } from '../../../shared/api/dicom';
-import { commitProposals, deriveFromStudy, markInCohort, studyDeriveOptions } from '../dicom/dicomImport';
-import { scanIntoIndex, ScanInputError } from '../dicom/dicomScan';
+import { commitProposals } from '../dicom/dicomImport';
+import { recordAgesAtFirstRt } from '../dicom/dicomIndex';
+import { runDeriveJob } from '../dicom/deriveJob';
+import { indexIntoStudy, scanResult, ScanInputError } from '../dicom/dicomScan';
 import { ScanCancelled, type ScanProgress } from '../dicom/folderScan';
+import type { DeriveOptions } from '../dicom/rtDerivation';
 import { getOrCreateStudyKey } from '../identity/studyKey';
-import type { Handlers } from './apiService';
+import type { HandlerContext, Handlers } from './apiService';
 
 const PHASE_LABEL: Record<ScanProgress['phase'], string> = {
   listing: 'Listing files',
@@ -17,6 +25,14 @@ const PHASE_LABEL: Record<ScanProgress['phase'], string> = {
   deriving: 'Deriving lesions and courses',
   committing: 'Adding to the cohort',
 };
+
+/** The derivation job, its progress mapped into [from, to] of the call's. */
+function derive(ctx: HandlerContext, options: DeriveOptions, from: number, to: number) {
+  return runDeriveJob(ctx.study, options, {
+    signal: ctx.signal,
+    progress: (pct, message) => ctx.progress(Math.round(from + ((to - from) * pct) / 100), message),
+  });
+}
 
 export const dicomHandlers: Handlers<typeof dicomMethods> = {
   async scanDicomFolder(input, ctx) {
@@ -29,17 +45,22 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
     });
     // Linking identified files needs the study key (asked for before any file is read).
     const key = getOrCreateStudyKey(db, ctx.session.keyStore, 'Scanning DICOM files into this study');
+    // An import committing from its worker holds the write lock: wait for it here rather than
+    // inside SQLite's busy handler, which would stop the host's thread (studySession.ts trackWriterJob).
+    await ctx.session.writerJobsSettled();
     try {
-      const scan = await scanIntoIndex(db, dir, key, {
-        ...studyDeriveOptions(db, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }),
+      const counts = await indexIntoStudy(db, dir, key, {
         signal: ctx.signal,
+        lowerWorkerPriority: true,
         onProgress: (p) => {
           // Reading is the long part: 0–95 %; deriving takes the rest.
-          const pct = p.phase === 'listing' ? 0 : p.phase === 'reading' ? (p.total ? (95 * p.done) / p.total : 0) : 97;
+          const pct = p.phase === 'listing' ? 0 : p.phase === 'reading' ? (p.total ? (95 * p.done) / p.total : 0) : 95;
           ctx.progress(Math.round(pct), `${PHASE_LABEL[p.phase]} ${p.total ? `(${p.done}/${p.total} files)` : ''}`.trim());
         },
       });
-      return markInCohort(db, scan);
+      const derivation = await derive(ctx, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }, 95, 99);
+      recordAgesAtFirstRt(db, derivation.ages);
+      return scanResult(counts, derivation);
     } catch (error) {
       if (error instanceof ScanCancelled) throw new ApiError('CANCELLED', 'DICOM scan cancelled.');
       if (error instanceof ScanInputError) throw new ApiError('INVALID_INPUT', error.message);
@@ -47,20 +68,24 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
     }
   },
 
-  listDicomProposals(input, ctx) {
-    return deriveFromStudy(ctx.study.db, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy });
+  async listDicomProposals(input, ctx) {
+    const { patients, lesions } = await derive(ctx, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }, 0, 100);
+    return { patients, lesions };
   },
 
-  commitDicomProposals(input, ctx) {
-    const db = ctx.study.db;
-    const derivation = deriveFromStudy(db, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy });
+  async commitDicomProposals(input, ctx) {
+    const { patients, lesions } = await derive(ctx, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }, 0, 80);
+    await ctx.session.writerJobsSettled();
+    // Past this point the commit is one synchronous transaction: cancelled before it, nothing is written.
+    ctx.throwIfCancelled();
+    ctx.progress(80, 'Adding to the cohort');
     // Review-table corrections replace the derived values (the cohort validates them on write).
     const edits = new Map(input.edits.map(({ proposalId, ...changes }) => [proposalId, changes]));
-    for (const lesion of derivation.lesions) {
+    for (const lesion of lesions) {
       const changes = edits.get(lesion.proposalId);
       if (changes) Object.assign(lesion, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)));
     }
     // A correction is a person's review: an edited flagged proposal is committed like an accepted one.
-    return commitProposals(db, derivation, { accepted: new Set(input.proposalIds), includeReviewed: input.includeReviewed, edited: new Set(edits.keys()) });
+    return commitProposals(ctx.study.db, { patients, lesions }, { accepted: new Set(input.proposalIds), includeReviewed: input.includeReviewed, edited: new Set(edits.keys()) });
   },
 };

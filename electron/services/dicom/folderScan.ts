@@ -26,6 +26,12 @@ export interface ScanOptions {
   workers?: number;
   /** Files per message to a worker. */
   batchSize?: number;
+  /**
+   * Run the header workers below the calling thread in the scheduler (../host/jobThreadPriority.ts):
+   * in the service host, whose thread answers other calls and writes the index meanwhile; not in
+   * the CLI, where the scan is the whole job.
+   */
+  lowerWorkerPriority?: boolean;
 }
 
 export interface FileResult {
@@ -73,19 +79,35 @@ const IN_FLIGHT = 4;
 
 // Idle workers kept between scans so a second scan does not pay the start-up again. They are
 // unref'd while idle (never keeping the process alive) and ref'd while a scan uses them.
+// A worker's priority is set once, when it starts: lowered and normal ones are kept apart.
 const idleWorkers: Worker[] = [];
 const deadWorkers = new WeakSet<Worker>();
+const loweredWorkers = new WeakSet<Worker>();
 
-async function takeWorkers(count: number): Promise<Worker[]> {
+async function takeWorkers(count: number, lowered: boolean): Promise<Worker[]> {
   const script = await scanWorkerScript();
-  const taken = idleWorkers.splice(0, count).filter((w) => !deadWorkers.has(w));
+  const taken: Worker[] = [];
+  for (let i = 0; i < idleWorkers.length && taken.length < count; ) {
+    const w = idleWorkers[i];
+    if (loweredWorkers.has(w) !== lowered) i++;
+    else {
+      idleWorkers.splice(i, 1);
+      if (!deadWorkers.has(w)) taken.push(w);
+    }
+  }
   while (taken.length < count) {
-    const w = newWorker(script);
+    const w = newWorker(script, { workerData: { lowerPriority: lowered } satisfies ScanWorkerData });
+    if (lowered) loweredWorkers.add(w);
     w.once('exit', () => deadWorkers.add(w));
     taken.push(w);
   }
   for (const w of taken) w.ref();
   return taken;
+}
+
+/** What a scan worker (./scanWorker.ts) is started with. */
+export interface ScanWorkerData {
+  lowerPriority: boolean;
 }
 
 function releaseWorkers(workers: Worker[], reusable: boolean): void {
@@ -134,7 +156,7 @@ export async function scanFiles(
     return;
   }
 
-  const workers = await takeWorkers(workerCount);
+  const workers = await takeWorkers(workerCount, options.lowerWorkerPriority === true);
   const batchCount = Math.ceil(total / batchSize);
   const pending = new Map<number, FileOutcome[]>();
   let nextToSend = 0;
