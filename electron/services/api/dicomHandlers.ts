@@ -5,11 +5,11 @@
 // Work proportional to the index runs off the service host's thread, which answers every other
 // call meanwhile (issue 15): headers are read in scan workers (../dicom/folderScan.ts), each index
 // transaction is kept short (../dicom/dicomIndex.ts FLUSH_BUDGET_MS), and the derivation runs in a
-// worker job (../dicom/deriveJob.ts) — at the end of a scan, to list the proposals, and before a
-// commit, which then writes on the host's connection in one transaction.
+// worker job (../dicom/deriveJob.ts) — at the end of a scan and to list the proposals; a commit
+// derives and writes the cohort in one transaction in a worker of its own (../dicom/dicomCommitJob.ts).
 import { ApiError } from '../../../shared/api/contract';
 import type { dicomMethods } from '../../../shared/api/dicom';
-import { commitProposals } from '../dicom/dicomImport';
+import { runDicomCommitJob } from '../dicom/dicomCommitJob';
 import { recordAgesAtFirstRt } from '../dicom/dicomIndex';
 import { runDeriveJob } from '../dicom/deriveJob';
 import { indexIntoStudy, scanResult, ScanInputError } from '../dicom/dicomScan';
@@ -74,18 +74,19 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
   },
 
   async commitDicomProposals(input, ctx) {
-    const { patients, lesions } = await derive(ctx, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }, 0, 80);
+    // The worker writes the cohort on its own connection: host writes wait for it (studySession.ts).
     await ctx.session.writerJobsSettled();
-    // Past this point the commit is one synchronous transaction: cancelled before it, nothing is written.
-    ctx.throwIfCancelled();
-    ctx.progress(80, 'Adding to the cohort');
-    // Review-table corrections replace the derived values (the cohort validates them on write).
-    const edits = new Map(input.edits.map(({ proposalId, ...changes }) => [proposalId, changes]));
-    for (const lesion of lesions) {
-      const changes = edits.get(lesion.proposalId);
-      if (changes) Object.assign(lesion, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)));
-    }
-    // A correction is a person's review: an edited flagged proposal is committed like an accepted one.
-    return commitProposals(ctx.study.db, { patients, lesions }, { accepted: new Set(input.proposalIds), includeReviewed: input.includeReviewed, edited: new Set(edits.keys()) });
+    const job = runDicomCommitJob(
+      ctx.study,
+      {
+        options: { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy },
+        proposalIds: input.proposalIds,
+        includeReviewed: input.includeReviewed,
+        edits: input.edits,
+      },
+      ctx,
+    );
+    ctx.session.trackWriterJob(job);
+    return job;
   },
 };

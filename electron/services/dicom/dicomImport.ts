@@ -57,6 +57,23 @@ export interface CommitOptions {
   onProgress?: (progress: ScanProgress) => void;
 }
 
+/** Corrections a person typed in the review table (shared/api/dicom.ts commitDicomProposals `edits`). */
+export type ProposalEdit = { proposalId: string } & Partial<Pick<DicomLesionProposal, 'levels' | 'totalDoseGy' | 'fractionsPlanned' | 'fractionsDelivered' | 'rtStartDate'>>;
+
+/**
+ * Replaces derived values with the review's corrections (the cohort validates them on write);
+ * returns the ids corrected — a correction is a person's review, so an edited flagged proposal is
+ * committed like an accepted one (CommitOptions.edited).
+ */
+export function applyEdits(lesions: DicomLesionProposal[], edits: readonly ProposalEdit[]): Set<string> {
+  const byId = new Map(edits.map(({ proposalId, ...changes }) => [proposalId, changes]));
+  for (const lesion of lesions) {
+    const changes = byId.get(lesion.proposalId);
+    if (changes) Object.assign(lesion, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)));
+  }
+  return new Set(byId.keys());
+}
+
 export function commitProposals(db: Database.Database, derivation: Derivation, options: CommitOptions = {}): DicomCommitResult {
   assertIdentifiedImportAllowed(db, 'DICOM import');
   const who = options.who ?? currentUser();

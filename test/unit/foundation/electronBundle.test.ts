@@ -35,7 +35,7 @@ function loadWithStub(bundle: string, stub: string, report: string): unknown {
 describe('electron bundles', () => {
   it('writes main, the service host, its workers and preload; only native modules stay external', () => {
     const main = fs.readFileSync(path.join(outdir, 'main', 'index.cjs'), 'utf8');
-    for (const file of ['serviceHost.cjs', 'scanWorker.cjs', 'deriveWorker.cjs', 'tableImportWorker.cjs', 'figureExportWorker.cjs', 'reportDocumentsWorker.cjs', 'analysisWorker.cjs', 'spreadsheetInspectWorker.cjs', 'studyShareWorker.cjs', 'tableExportWorker.cjs']) {
+    for (const file of ['serviceHost.cjs', 'scanWorker.cjs', 'deriveWorker.cjs', 'dicomCommitWorker.cjs', 'tableImportWorker.cjs', 'figureExportWorker.cjs', 'reportDocumentsWorker.cjs', 'analysisWorker.cjs', 'spreadsheetInspectWorker.cjs', 'studyShareWorker.cjs', 'tableExportWorker.cjs']) {
       expect(fs.existsSync(path.join(outdir, 'main', file))).toBe(true);
     }
     // Main routes IPC and dialogs only: none of the services (SQLite, rasterisers) is in its bundle.

@@ -154,4 +154,26 @@ describe('DICOM import in the service host', () => {
     // The study is usable: the proposals are derived from the whole index.
     expect(result<Pick<DicomScanResult, 'lesions'>>(await host.call('listDicomProposals', {})).lesions).toHaveLength(PATIENTS);
   });
+
+  it('cancel while the commit writes rolls the whole transaction back; the study stays writable', async () => {
+    const file = path.join(dir, 'scan-cancel.rtcw'); // indexed by the test above, cohort empty
+    const auditBefore = count(file, 'audit_log');
+    const { lesions } = result<Pick<DicomScanResult, 'lesions'>>(await host.call('listDicomProposals', {}));
+    let cancelled = false;
+    const commit = longCall('commitDicomProposals', { proposalIds: lesions.map((l) => l.proposalId) }, 'commit-write-cancel', (p) => {
+      // Reported inside the write transaction, after the first 50 courses were inserted.
+      if (!cancelled && /Adding to the cohort \(50\//.test(p.message)) cancelled = host.cancel(p.jobId);
+    });
+    expect(await commit.done).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(cancelled).toBe(true);
+    expect([count(file, 'patients'), count(file, 'lesions'), count(file, 'rt_courses'), count(file, 'patient_hospital_id'), count(file, 'audit_log')]).toEqual([
+      0,
+      0,
+      0,
+      0,
+      auditBefore,
+    ]);
+    // No write lock is left behind: a write on the host's connection goes through at once.
+    expect(result<{ id: number }>(await host.call('createCohortRecord', { entity: 'patient', values: { pseudonym: 'AFTER-CANCEL' } })).id).toBeGreaterThan(0);
+  });
 });
