@@ -180,38 +180,61 @@ export async function scanFiles(
     }
     const onAbort = () => finish(new ScanCancelled());
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Batches parsed but not yet delivered are bounded: a worker whose batch came back while the
+    // consumer lags waits in `owed` for its next one (memory stays flat whatever the disk's speed).
+    const maxAhead = workers.length * IN_FLIGHT * 2;
+    const owed: Worker[] = [];
     const send = (w: Worker) => {
       if (nextToSend >= batchCount) return;
+      if (nextToSend - nextToDeliver >= maxAhead) {
+        owed.push(w);
+        return;
+      }
       const batch = nextToSend++;
       w.postMessage({ batch, paths: files.slice(batch * batchSize, (batch + 1) * batchSize) });
+    };
+    // One batch per turn of the event loop: the consumer writes the index on this thread, and in
+    // the service host that thread must answer other calls between two writes. A worker's replies
+    // arrive several at once (one MessagePort drain), which delivered in one go held the host's
+    // thread for up to ~100 ms (test/bench/dicomHost.bench.ts).
+    let scheduled = false;
+    const deliverNext = () => {
+      scheduled = false;
+      const outcomes = pending.get(nextToDeliver);
+      if (finished || !outcomes) return;
+      pending.delete(nextToDeliver);
+      const offset = nextToDeliver * batchSize;
+      try {
+        onBatch(outcomes.map((outcome, k) => ({ path: files[offset + k], outcome })));
+      } catch (error) {
+        finish(error);
+        return;
+      }
+      done += outcomes.length;
+      nextToDeliver++;
+      onProgress?.({ phase: 'reading', done, total });
+      while (owed.length && nextToSend < batchCount && nextToSend - nextToDeliver < maxAhead) send(owed.shift() as Worker);
+      if (nextToDeliver >= batchCount) finish();
+      else if (pending.has(nextToDeliver)) schedule();
+    };
+    const schedule = () => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(deliverNext);
     };
     for (const w of workers) {
       w.on('message', (message: { batch: number; outcomes: FileOutcome[] }) => {
         if (finished) return;
         pending.set(message.batch, message.outcomes);
         send(w);
-        try {
-          while (pending.has(nextToDeliver)) {
-            const outcomes = pending.get(nextToDeliver) as FileOutcome[];
-            pending.delete(nextToDeliver);
-            const offset = nextToDeliver * batchSize;
-            onBatch(outcomes.map((outcome, k) => ({ path: files[offset + k], outcome })));
-            done += outcomes.length;
-            nextToDeliver++;
-            onProgress?.({ phase: 'reading', done, total });
-          }
-        } catch (error) {
-          finish(error);
-          return;
-        }
-        if (nextToDeliver >= batchCount) finish();
+        if (message.batch === nextToDeliver) schedule();
       });
       w.on('error', (error) => finish(error));
       w.on('exit', (code) => {
         if (!finished && code !== 0) finish(new Error(`DICOM scan worker exited with code ${code}`));
       });
       // Several batches in flight per worker keep it busy while the main thread indexes (or is
-      // descheduled on a loaded machine); memory stays bounded by inFlight × batchSize outcomes.
+      // descheduled on a loaded machine); memory stays bounded by maxAhead × batchSize outcomes.
       for (let k = 0; k < IN_FLIGHT; k++) send(w);
     }
     if (batchCount === 0) finish();
