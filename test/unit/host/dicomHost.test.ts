@@ -80,8 +80,14 @@ describe('DICOM import in the service host', () => {
     let askedReading = false;
     let askedDeriving = false;
     const scan = longCall('scanDicomFolder', { dir: dicomDir }, 'scan-large', (p) => {
-      if (!askedReading && /Reading headers/.test(p.message) && p.pct >= 40) ask('reading'), (askedReading = true);
-      if (!askedDeriving && DERIVING.test(p.message)) ask('deriving'), (askedDeriving = true);
+      if (!askedReading && /Reading headers/.test(p.message) && p.pct >= 40) {
+        askedReading = true;
+        ask('reading');
+      }
+      if (!askedDeriving && DERIVING.test(p.message)) {
+        askedDeriving = true;
+        ask('deriving');
+      }
     });
     const scanned = result<DicomScanResult>(await scan.done);
     await Promise.all(asks);
