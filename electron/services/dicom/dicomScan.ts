@@ -34,7 +34,7 @@ export async function indexFolder(db: Database.Database, dir: string, key: Buffe
   // Files already indexed with the same path, size and mtime (same keyed fingerprint) are not
   // parsed again (fast re-scan). Their patients' clear values are then not in this scan's memory.
   const toParse: string[] = [];
-  const known = writer.knownFiles();
+  const known = await writer.knownFiles();
   for (const [i, file] of files.entries()) {
     // A re-scan stats every file here: yield now and then so the thread answers other calls.
     if (known.size && i % REUSE_CHECKS_PER_YIELD === REUSE_CHECKS_PER_YIELD - 1) {
