@@ -181,5 +181,13 @@ describe('DICOM import in the service host', () => {
     ]);
     // No write lock is left behind: a write on the host's connection goes through at once.
     expect(result<{ id: number }>(await host.call('createCohortRecord', { entity: 'patient', values: { pseudonym: 'AFTER-CANCEL' } })).id).toBeGreaterThan(0);
+
+    // Opened read-only, the study refuses the commit (its worker has a connection of its own).
+    result(await host.call('openStudy', { path: file, readOnly: true }));
+    expect(await longCall('commitDicomProposals', { proposalIds: lesions.map((l) => l.proposalId) }, 'commit-read-only').done).toMatchObject({
+      ok: false,
+      error: { code: 'READ_ONLY' },
+    });
+    expect(count(file, 'rt_courses')).toBe(0);
   });
 });
