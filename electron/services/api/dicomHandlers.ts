@@ -46,13 +46,14 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
     });
     // Linking identified files needs the study key (asked for before any file is read).
     const key = getOrCreateStudyKey(db, ctx.session.keyStore, 'Scanning DICOM files into this study');
-    // An import committing from its worker holds the write lock: wait for it here rather than
-    // inside SQLite's busy handler, which would stop the host's thread (studySession.ts trackWriterJob).
-    await ctx.session.writerJobsSettled();
     try {
       const counts = await indexIntoStudy(db, dir, key, {
         signal: ctx.signal,
         lowerWorkerPriority: true,
+        // An import committing from its worker holds the write lock: each index write waits for it
+        // here rather than inside SQLite's busy handler, which would stop the host's thread
+        // (studySession.ts trackWriterJob).
+        beforeWrite: () => ctx.session.writerJobsSettled(),
         onProgress: (p) => {
           // Reading is the long part: 0–95 %; deriving takes the rest.
           const pct = p.phase === 'listing' ? 0 : p.phase === 'reading' ? (p.total ? (95 * p.done) / p.total : 0) : 95;
@@ -60,6 +61,7 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
         },
       });
       const derivation = await derive(ctx, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }, 95, 99);
+      await ctx.session.writerJobsSettled();
       recordAgesAtFirstRt(db, derivation.ages);
       return scanResult(counts, derivation);
     } catch (error) {

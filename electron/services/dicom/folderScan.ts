@@ -32,6 +32,12 @@ export interface ScanOptions {
    * the CLI, where the scan is the whole job.
    */
   lowerWorkerPriority?: boolean;
+  /**
+   * Awaited before each write to the index: the service host waits there while a worker job holds
+   * the study's write lock (api/studySession.ts writerJobsSettled) instead of inside SQLite's busy
+   * handler, which would stop its thread.
+   */
+  beforeWrite?: () => Promise<void>;
 }
 
 export interface FileResult {
@@ -130,11 +136,12 @@ export function defaultWorkerCount(): number {
 
 /**
  * Parses every file's header. `onBatch` receives consecutive batches in file order (so a consumer
- * can write them to the index as they arrive and memory stays flat).
+ * can write them to the index as they arrive and memory stays flat); the next batch waits until
+ * the promise it may return settles (a writer waiting for the study's write lock).
  */
 export async function scanFiles(
   files: readonly string[],
-  onBatch: (results: FileResult[]) => void,
+  onBatch: (results: FileResult[]) => void | Promise<void>,
   options: ScanOptions = {},
 ): Promise<void> {
   const { signal, onProgress } = options;
@@ -148,7 +155,7 @@ export async function scanFiles(
     for (let start = 0; start < total; start += batchSize) {
       throwIfAborted(signal);
       const paths = files.slice(start, start + batchSize);
-      onBatch(paths.map((path) => ({ path, outcome: readDicomFile(path) })));
+      await onBatch(paths.map((path) => ({ path, outcome: readDicomFile(path) })));
       onProgress?.({ phase: 'reading', done: Math.min(total, start + batchSize), total });
       // Yield so a cancel from the same thread (UI event, timer) can be seen.
       await new Promise((r) => setImmediate(r));
@@ -197,19 +204,24 @@ export async function scanFiles(
     // the service host that thread must answer other calls between two writes. A worker's replies
     // arrive several at once (one MessagePort drain), which delivered in one go held the host's
     // thread for up to ~100 ms (test/bench/dicomHost.bench.ts).
-    let scheduled = false;
-    const deliverNext = () => {
-      scheduled = false;
+    // `busy` from the moment a delivery is scheduled until its onBatch has settled (it may wait).
+    let busy = false;
+    const deliverNext = async () => {
       const outcomes = pending.get(nextToDeliver);
-      if (finished || !outcomes) return;
+      if (finished || !outcomes) {
+        busy = false;
+        return;
+      }
       pending.delete(nextToDeliver);
       const offset = nextToDeliver * batchSize;
       try {
-        onBatch(outcomes.map((outcome, k) => ({ path: files[offset + k], outcome })));
+        await onBatch(outcomes.map((outcome, k) => ({ path: files[offset + k], outcome })));
       } catch (error) {
         finish(error);
         return;
       }
+      busy = false;
+      if (finished) return;
       done += outcomes.length;
       nextToDeliver++;
       onProgress?.({ phase: 'reading', done, total });
@@ -218,9 +230,9 @@ export async function scanFiles(
       else if (pending.has(nextToDeliver)) schedule();
     };
     const schedule = () => {
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(deliverNext);
+      if (busy) return;
+      busy = true;
+      setImmediate(() => void deliverNext());
     };
     for (const w of workers) {
       w.on('message', (message: { batch: number; outcomes: FileOutcome[] }) => {

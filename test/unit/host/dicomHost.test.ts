@@ -17,6 +17,7 @@ import { markInCohort, studyDeriveOptions } from '../../../electron/services/dic
 import { startServiceHost } from '../../../electron/services/host/hostProcess';
 import type { ServiceHostClient } from '../../../electron/services/host/hostClient';
 import { writeDicomCohortFolder } from './dicomCohortFolder';
+import { writePatientSheet } from './patientSheet';
 
 const PATIENTS = 300;
 let dir: string;
@@ -189,5 +190,34 @@ describe('DICOM import in the service host', () => {
       error: { code: 'READ_ONLY' },
     });
     expect(count(file, 'rt_courses')).toBe(0);
+  });
+
+  it('a scan meeting an import that is committing from its worker waits for it without holding up other calls', async () => {
+    const file = path.join(dir, 'scan-during-import.rtcw');
+    result(await host.call('createStudy', { path: file }));
+    const sheet = writePatientSheet(path.join(dir, 'patients-60000.csv'), 60_000);
+    const mapping = JSON.parse(fs.readFileSync(path.resolve('test/fixtures/import/patients-mapping.json'), 'utf8')) as unknown;
+    let writing!: () => void;
+    const importWriting = new Promise<void>((resolve) => (writing = resolve));
+    // From its first row on, the import's worker holds the study's write lock until it commits.
+    const importJob = longCall('commitTableImport', { path: sheet, mapping }, 'import-during-scan', (p) => p.pct >= 10 && writing());
+    await importWriting;
+    let reading!: () => void;
+    const scanReading = new Promise<void>((resolve) => (reading = resolve));
+    const scan = longCall('scanDicomFolder', { dir: dicomDir }, 'scan-during-import', (p) => /Reading headers/.test(p.message) && reading());
+    await scanReading;
+    // Long enough for the scan's first batches to be parsed and due for the index (the import,
+    // 60,000 rows, writes for seconds more).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Answered at once, from the last committed state: the host's thread waits for the lock in an
+    // await, not asleep in SQLite's busy handler. The scan has written nothing yet.
+    const counts = result<{ patients: number }>(await host.call('studyCounts', {}));
+    expect(importJob.finished()).toBe(false);
+    expect(counts.patients).toBe(0);
+    expect(scan.progress.at(-1)?.message).toMatch(/^Reading headers \(0\//);
+    expect(result<{ committed: boolean }>(await importJob.done).committed).toBe(true);
+    const scanned = result<DicomScanResult>(await scan.done);
+    expect(scanned.files.dicom).toBe(files);
+    expect([count(file, 'patients'), count(file, 'dicom_instance')]).toEqual([60_000, files]);
   });
 });
