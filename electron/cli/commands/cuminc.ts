@@ -12,8 +12,9 @@ export function run(options: CliOptions) {
   const groupColumn = options.string('group');
   const at = options.numberList('at');
   if (!at || at.length === 0) throw new CliError('missing required option --at');
-  const table = readCsvTable(options.requiredString('data'));
-  const frame = table.select(groupColumn ? [timeColumn, statusColumn, groupColumn] : [timeColumn, statusColumn]);
+  const used = groupColumn ? [timeColumn, statusColumn, groupColumn] : [timeColumn, statusColumn];
+  const table = readCsvTable(options.requiredString('data'), used);
+  const frame = table.select(used);
   if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
   const time = frame.time(timeColumn);
   const statusFactor = frame.factor(statusColumn);

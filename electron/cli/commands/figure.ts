@@ -116,8 +116,9 @@ export async function run(options: CliOptions) {
     const timeCol = options.requiredString('time');
     const eventCol = options.requiredString('event');
     const groupCol = options.string('group');
-    const table = readCsvTable(options.requiredString('data'));
-    const frame = table.select(groupCol ? [timeCol, eventCol, groupCol] : [timeCol, eventCol]);
+    const used = groupCol ? [timeCol, eventCol, groupCol] : [timeCol, eventCol];
+    const table = readCsvTable(options.requiredString('data'), used);
+    const frame = table.select(used);
     if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
     const time = frame.time(timeCol);
     const event = frame.event(eventCol);
@@ -166,8 +167,9 @@ export async function run(options: CliOptions) {
     const timeCol = options.requiredString('time');
     const statusCol = options.has('status') ? options.requiredString('status') : options.requiredString('event');
     const groupCol = options.string('group');
-    const table = readCsvTable(options.requiredString('data'));
-    const frame = table.select(groupCol ? [timeCol, statusCol, groupCol] : [timeCol, statusCol]);
+    const used = groupCol ? [timeCol, statusCol, groupCol] : [timeCol, statusCol];
+    const table = readCsvTable(options.requiredString('data'), used);
+    const frame = table.select(used);
     if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
     const time = frame.time(timeCol);
     const statusFactor = frame.factor(statusCol);

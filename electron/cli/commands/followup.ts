@@ -8,8 +8,9 @@ export const allowedOptions = ['data', 'time', 'event'];
 export function run(options: CliOptions) {
   const timeColumn = options.requiredString('time');
   const eventColumn = options.requiredString('event');
-  const table = readCsvTable(options.requiredString('data'));
-  const frame = table.select([timeColumn, eventColumn]);
+  const used = [timeColumn, eventColumn];
+  const table = readCsvTable(options.requiredString('data'), used);
+  const frame = table.select(used);
   if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
   return followUp(frame.time(timeColumn), frame.event(eventColumn));
 }

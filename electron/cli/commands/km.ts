@@ -106,6 +106,8 @@ async function* tableChunks(curve: KaplanMeierCurve, secondHalf: TablePieces | n
 class TableWorker {
   private readonly parts = new Map<number, TablePieces>();
   private nextId = 0;
+  /** Set once the worker has failed or exited: later parts are formatted by this thread. */
+  private gone = false;
 
   private constructor(private readonly worker: Worker) {
     worker.unref(); // never keeps the process alive by itself: only while a part is outstanding
@@ -128,6 +130,7 @@ class TableWorker {
 
   /** Rows [from, to) of `curve`, formatted by the worker (jsonItemChunks' text as ASCII bytes). */
   format(curve: SurvivalTableColumns, from: number, to: number): TablePieces {
+    if (this.gone) return TablePieces.failed(from);
     const id = this.nextId++;
     const columns: SurvivalTableColumns = {
       time: curve.time.slice(from, to),
@@ -162,6 +165,7 @@ class TableWorker {
   }
 
   private failAll(): void {
+    this.gone = true;
     for (const [id, pieces] of [...this.parts]) {
       pieces.fail();
       this.finished(id);
@@ -177,6 +181,13 @@ class TablePieces {
 
   /** `through`: the row after the last one sent so far. */
   constructor(private through: number) {}
+
+  /** Pieces of a part the worker will never send: this thread formats it from `from`. */
+  static failed(from: number): TablePieces {
+    const pieces = new TablePieces(from);
+    pieces.fail();
+    return pieces;
+  }
 
   add(bytes: Uint8Array, through: number, last: boolean): void {
     this.queue.push(bytes);

@@ -11,8 +11,8 @@ export function run(options: CliOptions) {
   const groupColumn = options.requiredString('group');
   const strataColumn = options.string('strata');
   const rho = options.number('rho', 0);
-  const table = readCsvTable(options.requiredString('data'));
   const used = [timeColumn, eventColumn, groupColumn, ...(strataColumn ? [strataColumn] : [])];
+  const table = readCsvTable(options.requiredString('data'), used);
   const frame = table.select(used);
   if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
   const time = frame.time(timeColumn);

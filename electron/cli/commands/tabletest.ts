@@ -26,8 +26,9 @@ export function run(options: CliOptions) {
     throw new CliError(`--simulate must be a whole number of replicates from 1 to 10000000 (got ${simulate})`);
   }
   if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new CliError(`--seed must be a whole number from 0 to 4294967295 (got ${seed})`);
-  const table = readCsvTable(options.requiredString('data'));
-  const frame = table.select([rowColumn, groupColumn]);
+  const used = [rowColumn, groupColumn];
+  const table = readCsvTable(options.requiredString('data'), used);
+  const frame = table.select(used);
   if (frame.n === 0) throw new CliError(`${table.fileName}: no complete rows for the columns used`);
   const groups = frame.factor(groupColumn);
   const k = groups.levels.length;

@@ -135,24 +135,11 @@ export class CsvTable {
     if (pos >= n) return pos;
     for (;;) {
       if (pos < n && bytes[pos] === QUOTE) {
-        const start = pos + 1;
-        let p = start;
-        let escaped = false;
-        for (;;) {
-          if (p >= n) throw new CliError(`${basename(this.path)}: unterminated quoted field in row ${row}`);
-          if (bytes[p] === QUOTE) {
-            if (p + 1 < n && bytes[p + 1] === QUOTE) {
-              escaped = true;
-              p += 2;
-              continue;
-            }
-            break;
-          }
-          p++;
-        }
-        starts.push(start);
-        ends.push(escaped ? ~p : p);
-        pos = p + 1;
+        const end = closingQuote(bytes, pos + 1);
+        if (end === -1) throw new CliError(`${basename(this.path)}: unterminated quoted field in row ${row}`);
+        starts.push(pos + 1);
+        ends.push(end);
+        pos = (end < 0 ? ~end : end) + 1;
       } else {
         let p = pos;
         while (p < n && bytes[p] !== COMMA && bytes[p] !== LF && bytes[p] !== CR) p++;
@@ -672,22 +659,9 @@ function scanRows(bytes: Uint8Array, from: number, layout: RowLayout): ScannedRo
       let end: number;
       if (pos < n && bytes[pos] === QUOTE) {
         start = pos + 1;
-        let p = start;
-        let escaped = false;
-        for (;;) {
-          if (p >= n) return scanned({ kind: 'unterminated', row, offset: start, fields: col });
-          if (bytes[p] === QUOTE) {
-            if (p + 1 < n && bytes[p + 1] === QUOTE) {
-              escaped = true;
-              p += 2;
-              continue;
-            }
-            break;
-          }
-          p++;
-        }
-        end = escaped ? ~p : p;
-        pos = p + 1;
+        end = closingQuote(bytes, start);
+        if (end === -1) return scanned({ kind: 'unterminated', row, offset: start, fields: col });
+        pos = (end < 0 ? ~end : end) + 1;
         if (pos < n && bytes[pos] !== COMMA && bytes[pos] !== LF && bytes[pos] !== CR) {
           return scanned({ kind: 'afterQuote', row, offset: pos, fields: col });
         }
@@ -722,6 +696,25 @@ function scanRows(bytes: Uint8Array, from: number, layout: RowLayout): ScannedRo
     row++;
   }
   return scanned(null);
+}
+
+/**
+ * The closing quote of a quoted field whose text starts at `start`: its offset, or ~offset when the
+ * field holds escaped quotes ("") — the form CsvTable stores as the cell's end — or −1 when the file
+ * ends first (start ≥ 1, so ~offset ≤ −2).
+ */
+function closingQuote(bytes: Uint8Array, start: number): number {
+  let escaped = false;
+  for (let p = start; p < bytes.length; p++) {
+    if (bytes[p] !== QUOTE) continue;
+    if (p + 1 < bytes.length && bytes[p + 1] === QUOTE) {
+      escaped = true;
+      p++;
+      continue;
+    }
+    return escaped ? ~p : p;
+  }
+  return -1;
 }
 
 /** Lines after `pos`, from the mean length of up to 256 of them (+25 %): a capacity, not a count. */

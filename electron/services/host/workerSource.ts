@@ -6,17 +6,21 @@
 //   bundles (test/bench/serviceHost.bench.ts), long enough to delay every other call to the service
 //   host. From a file the worker thread reads and compiles it itself (< 5 ms for the caller).
 //   Electron ≥ 19 loads worker files from inside app.asar (electron/electron#33216).
-// - Development, vitest, benchmarks of the sources: the worker's .ts file is bundled in memory with
-//   esbuild (a dev dependency) on first use, once per process, and run with `eval`: workers execute
-//   plain JavaScript whichever loader the parent runs under. That code is wrapped so that
+// - Development (`npm run web`), vitest, benchmarks of the sources: the worker's .ts file is bundled
+//   with esbuild (a dev dependency) on first use, once per process — workers execute plain
+//   JavaScript whichever loader the parent runs under — and written under node_modules/.cache
+//   (named by its content, so processes share it; there its require() finds node_modules as the
+//   sources do), then started from that file like the built app's. Only where that folder cannot be
+//   written is the code run with `eval`. The code is wrapped so that
 //   `__filename` (and the bundle's import.meta.url, derived from it as in electron/build.mjs) is the
 //   worker's own file, not "[worker eval]": modules that find files next to themselves
 //   (electron/services/export/figureFont.ts) work in workers too — as they do in a worker file.
 // Tests point a worker at another file with setWorkerFile — never through an environment variable,
 // which anyone could set to make the packaged app run their code.
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** As electron/build.mjs: import.meta.url has no meaning in CommonJS, derive it from __filename. */
@@ -64,12 +68,31 @@ export function workerScript(name: string, entry: URL): Promise<WorkerScript> {
         external: ['better-sqlite3', 'sharp', '@resvg/resvg-js', 'pdfkit', 'esbuild'],
         ...IMPORT_META_URL,
       });
-      return { source: asFile(result.outputFiles[0].text, fileURLToPath(entry)) };
+      return developmentScript(name, asFile(result.outputFiles[0].text, fileURLToPath(entry)));
     })();
     source.catch(() => sources.delete(name));
     sources.set(name, source);
   }
   return source;
+}
+
+/** The repository's node_modules/.cache folder for worker bundles (this file is electron/services/host/). */
+const DEVELOPMENT_CACHE = fileURLToPath(new URL('../../../node_modules/.cache/rtcw-workers/', import.meta.url));
+
+/** A development bundle as a file named by its content (written once, atomically), else as source. */
+function developmentScript(name: string, source: string): WorkerScript {
+  const file = join(DEVELOPMENT_CACHE, `${name}-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.cjs`);
+  try {
+    if (!existsSync(file)) {
+      mkdirSync(DEVELOPMENT_CACHE, { recursive: true });
+      const partial = `${file}.${process.pid}.partial`;
+      writeFileSync(partial, source);
+      renameSync(partial, file);
+    }
+    return { file };
+  } catch {
+    return { source };
+  }
 }
 
 /** Starts a worker thread running `script`. */

@@ -61,6 +61,14 @@ describe('readCsvTable', () => {
   it('rejects a row with the wrong number of fields and an unknown column', () => {
     expect(() => readCsvTable(csv('a,b\n1,2\n3\n'))).toThrow(/row 2 \(line 3\) has 1 fields but the header has 2/);
     expect(() => readCsvTable(csv('a,b\n1,2\n')).select(['c'])).toThrow(/unknown column 'c'/);
+    // Rows count records, lines count line feeds (a blank line and a quoted line feed in between).
+    expect(() => readCsvTable(csv('a,b\n"x\ny",1\n\n3,"4"z\n'))).toThrow(/unexpected text after closing quote in row 2 \(line 5\)/);
+    expect(() => readCsvTable(csv('a,b\n1,2\n\n3,"4\n'))).toThrow(/unterminated quoted field in row 2 \(line 4\)/);
+    expect(() => readCsvTable(csv('"a,b\n1,2\n'))).toThrow(/unterminated quoted field in row 0/);
+    expect(() => readCsvTable(csv('a,b\n1,2\n\n3,4,5\n'))).toThrow(/row 2 \(line 4\) has 3 fields but the header has 2/);
+    // An escaped quote before the closing one: the cell's text, and the scan goes on after it.
+    const table = readCsvTable(csv('a,b\n"say ""hi""",2\n"""",3\n'));
+    expect([table.text(0, 0), table.text(1, 0), table.text(1, 1)]).toEqual(['say "hi"', '"', '3']);
   });
 
   it('read for some columns: keeps their cells, still checks every row, names unknown columns', () => {

@@ -81,6 +81,11 @@ describe('streamed JSON output', () => {
       // The worker's pieces (~1 MB each) arrive in order: more than one piece for this table's half.
       expect(Buffer.byteLength(stdout) / 2).toBeGreaterThan(1 << 20);
 
+      // A worker that fails (here: its file broken) leaves its rows to the main thread: same text.
+      writeFileSync(join(outdir, 'cli', 'kmTableWorker.mjs'), "throw new Error('broken worker');\n");
+      const fallback = execFileSync(process.execPath, ['--input-type=module', '-e', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      expect(fallback).toBe(stdout);
+
       // stdout is written with blocking writes on fd 1 (standardOutput.ts): a reader that stops
       // early (`| head`) ends the output quietly — exit 0, nothing on stderr.
       const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
