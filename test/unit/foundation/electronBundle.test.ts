@@ -122,6 +122,14 @@ describe('electron bundles', () => {
       const shared = path.join(dir, 'shared.rtcw');
       expect(await host.call('shareStudyCopy', { out: shared })).toMatchObject({ ok: true, result: { path: shared } });
       expect(fs.existsSync(shared)).toBe(true);
+      // The DICOM scan, derivation and commit workers (scanWorker, deriveWorker, dicomCommitWorker).
+      expect(await host.call('createStudy', { path: path.join(dir, 'dicom.rtcw') })).toMatchObject({ ok: true });
+      const scan = await host.call('scanDicomFolder', { dir: path.resolve('test/fixtures/dicom/cohort-a') });
+      expect(scan).toMatchObject({ ok: true, result: { lesions: expect.arrayContaining([expect.objectContaining({ inCohort: false })]) } });
+      const ids = scan.ok ? (scan.result as { lesions: Array<{ proposalId: string }> }).lesions.map((l) => l.proposalId) : [];
+      expect(await host.call('commitDicomProposals', { proposalIds: ids, includeReviewed: true })).toMatchObject({ ok: true, result: { coursesAdded: ids.length } });
+      const listed = await host.call('listDicomProposals', {});
+      expect(listed.ok && (listed.result as { lesions: Array<{ inCohort: boolean }> }).lesions.every((l) => l.inCohort)).toBe(true);
     } finally {
       await host.close();
       setServiceHostFile(null);
