@@ -48,6 +48,8 @@ const importMetaUrlFromFilename = {
 
 const workerEntries = {
   scanWorker: 'electron/services/dicom/scanWorker.ts',
+  deriveWorker: 'electron/services/dicom/deriveWorker.ts',
+  dicomCommitWorker: 'electron/services/dicom/dicomCommitWorker.ts',
   tableImportWorker: 'electron/services/import/tableImportWorker.ts',
   figureExportWorker: 'electron/services/export/figureExportWorker.ts',
   reportDocumentsWorker: 'electron/services/export/reportDocumentsWorker.ts',

@@ -5,6 +5,7 @@
 // in this local review, never stored in the study: it is '' when this session has not read the
 // patient's files); `commitDicomProposals` writes the accepted
 // ones in one transaction. `listDicomProposals` re-derives from the index without scanning.
+// All three are long (progress + cancel): each derives from the whole index.
 import { z } from 'zod';
 import { defineMethod, returns, type MethodRecord } from './contract';
 
@@ -119,9 +120,11 @@ export const dicomMethods = {
     result: returns<DicomScanResult>(),
     long: true,
   }),
+  /** Long: derives from the whole index (seconds for a hospital's folder), with progress and cancel. */
   listDicomProposals: defineMethod({
     input: z.object({ ...deriveOptions }),
     result: returns<Pick<DicomScanResult, 'patients' | 'lesions'>>(),
+    long: true,
   }),
   commitDicomProposals: defineMethod({
     input: z.object({
@@ -145,5 +148,7 @@ export const dicomMethods = {
       ...deriveOptions,
     }),
     result: returns<DicomCommitResult>(),
+    /** Long: derives again before writing; cancelled before the write, nothing is written. */
+    long: true,
   }),
 } satisfies MethodRecord;

@@ -2,13 +2,22 @@
 // The scan indexes into the open study one batch per transaction (the index is a cache of the
 // files: a cancelled scan keeps what it indexed and a re-scan adds only what is new); the cohort
 // is written only by commitDicomProposals, in one transaction.
+// Work proportional to the index runs off the service host's thread, which answers every other
+// call meanwhile (issue 15): headers are read in scan workers (../dicom/folderScan.ts), each index
+// transaction is kept short (../dicom/dicomIndex.ts FLUSH_BUDGET_MS), and the derivation runs in a
+// worker job (../dicom/deriveJob.ts) — at the end of a scan and to list the proposals; a commit
+// derives and writes the cohort in one transaction in a worker of its own (../dicom/dicomCommitJob.ts).
+import path from 'node:path';
 import { ApiError } from '../../../shared/api/contract';
 import type { dicomMethods } from '../../../shared/api/dicom';
-import { commitProposals, deriveFromStudy, markInCohort, studyDeriveOptions } from '../dicom/dicomImport';
-import { scanIntoIndex, ScanInputError } from '../dicom/dicomScan';
+import { runDicomCommitJob } from '../dicom/dicomCommitJob';
+import { recordAgesAtFirstRt } from '../dicom/dicomIndex';
+import { runDeriveJob } from '../dicom/deriveJob';
+import { indexIntoStudy, scanResult, ScanInputError } from '../dicom/dicomScan';
 import { ScanCancelled, type ScanProgress } from '../dicom/folderScan';
+import type { DeriveOptions } from '../dicom/rtDerivation';
 import { getOrCreateStudyKey } from '../identity/studyKey';
-import type { Handlers } from './apiService';
+import type { HandlerContext, Handlers } from './apiService';
 
 const PHASE_LABEL: Record<ScanProgress['phase'], string> = {
   listing: 'Listing files',
@@ -17,6 +26,14 @@ const PHASE_LABEL: Record<ScanProgress['phase'], string> = {
   deriving: 'Deriving lesions and courses',
   committing: 'Adding to the cohort',
 };
+
+/** The derivation job, its progress mapped into [from, to] of the call's. */
+function derive(ctx: HandlerContext, options: DeriveOptions, from: number, to: number) {
+  return runDeriveJob(ctx.study, options, {
+    signal: ctx.signal,
+    progress: (pct, message) => ctx.progress(Math.round(from + ((to - from) * pct) / 100), message),
+  });
+}
 
 export const dicomHandlers: Handlers<typeof dicomMethods> = {
   async scanDicomFolder(input, ctx) {
@@ -30,16 +47,23 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
     // Linking identified files needs the study key (asked for before any file is read).
     const key = getOrCreateStudyKey(db, ctx.session.keyStore, 'Scanning DICOM files into this study');
     try {
-      const scan = await scanIntoIndex(db, dir, key, {
-        ...studyDeriveOptions(db, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }),
+      const counts = await indexIntoStudy(db, dir, key, {
         signal: ctx.signal,
+        lowerWorkerPriority: true,
+        // An import committing from its worker holds the write lock: each index write waits for it
+        // here rather than inside SQLite's busy handler, which would stop the host's thread
+        // (studySession.ts trackWriterJob).
+        beforeWrite: () => ctx.session.writerJobsSettled(),
         onProgress: (p) => {
           // Reading is the long part: 0–95 %; deriving takes the rest.
-          const pct = p.phase === 'listing' ? 0 : p.phase === 'reading' ? (p.total ? (95 * p.done) / p.total : 0) : 97;
+          const pct = p.phase === 'listing' ? 0 : p.phase === 'reading' ? (p.total ? (95 * p.done) / p.total : 0) : 95;
           ctx.progress(Math.round(pct), `${PHASE_LABEL[p.phase]} ${p.total ? `(${p.done}/${p.total} files)` : ''}`.trim());
         },
       });
-      return markInCohort(db, scan);
+      const derivation = await derive(ctx, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }, 95, 99);
+      await ctx.session.writerJobsSettled();
+      recordAgesAtFirstRt(db, derivation.ages);
+      return scanResult(counts, derivation);
     } catch (error) {
       if (error instanceof ScanCancelled) throw new ApiError('CANCELLED', 'DICOM scan cancelled.');
       if (error instanceof ScanInputError) throw new ApiError('INVALID_INPUT', error.message);
@@ -47,20 +71,28 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
     }
   },
 
-  listDicomProposals(input, ctx) {
-    return deriveFromStudy(ctx.study.db, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy });
+  async listDicomProposals(input, ctx) {
+    const { patients, lesions } = await derive(ctx, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }, 0, 100);
+    return { patients, lesions };
   },
 
-  commitDicomProposals(input, ctx) {
-    const db = ctx.study.db;
-    const derivation = deriveFromStudy(db, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy });
-    // Review-table corrections replace the derived values (the cohort validates them on write).
-    const edits = new Map(input.edits.map(({ proposalId, ...changes }) => [proposalId, changes]));
-    for (const lesion of derivation.lesions) {
-      const changes = edits.get(lesion.proposalId);
-      if (changes) Object.assign(lesion, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)));
-    }
-    // A correction is a person's review: an edited flagged proposal is committed like an accepted one.
-    return commitProposals(db, derivation, { accepted: new Set(input.proposalIds), includeReviewed: input.includeReviewed, edited: new Set(edits.keys()) });
+  async commitDicomProposals(input, ctx) {
+    // The worker writes through a connection of its own, which a study opened read-only does not
+    // restrain: refused here, as a write on the host's connection would be (apiService.ts storageFailure).
+    if (ctx.study.readOnly) throw new ApiError('READ_ONLY', `${path.basename(ctx.study.path)} is open read-only; nothing was changed.`);
+    // The worker writes the cohort on its own connection: host writes wait for it (studySession.ts).
+    await ctx.session.writerJobsSettled();
+    const job = runDicomCommitJob(
+      ctx.study,
+      {
+        options: { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy },
+        proposalIds: input.proposalIds,
+        includeReviewed: input.includeReviewed,
+        edits: input.edits,
+      },
+      ctx,
+    );
+    ctx.session.trackWriterJob(job);
+    return job;
   },
 };

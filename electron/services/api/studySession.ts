@@ -115,6 +115,15 @@ export class StudySession {
   }
 
   /**
+   * Resolves once no worker holds the study's write lock (see trackWriterJob). For writes that
+   * cannot go through `write` (the DICOM scan's index batches, ../dicom/folderScan.ts, written by
+   * their own transaction); everything else uses `write`, which also keeps the order and retries.
+   */
+  async writerJobsSettled(): Promise<void> {
+    while (this.writerJobs.size > 0) await Promise.all(this.writerJobs);
+  }
+
+  /**
    * Every write of the open study on this (the service host's) connection: `change` runs as one
    * transaction, after the writes issued before it, once no worker holds the write lock. The wait
    * is asynchronous — SQLite's busy handler would sleep on this thread and stop every other call
@@ -145,7 +154,7 @@ export class StudySession {
     // waited for the same way, up to the usual busy timeout, then reported as SQLite's BUSY.
     const giveUpAt = Date.now() + STUDY_BUSY_TIMEOUT_MS;
     for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
-      while (this.writerJobs.size > 0) await Promise.all(this.writerJobs);
+      await this.writerJobsSettled();
       // Opening or closing a study waits for queued writes (assertIdle); this is the last guard.
       if (this.current !== study) throw new ApiError('CONFLICT', 'The study was closed before this change could be saved; nothing was changed.');
       if (study.readOnly) return study.db.transaction(change)(study.db); // fails as READ_ONLY on its first write

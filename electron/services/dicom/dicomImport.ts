@@ -8,53 +8,19 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { DicomCommitResult, DicomLesionProposal, DicomPatientProposal, DicomScanResult } from '../../../shared/api/dicom';
-import { createProvenance, createRecord, currentUser, getStudySettings } from '../db/cohortRecords';
+import { createProvenance, createRecord, currentUser } from '../db/cohortRecords';
 import { recordAuditEvent } from '../db/auditEvents';
 import { openStudy, type StudyFileOptions } from '../db/studyFile';
 import { assertIdentifiedImportAllowed } from '../identity/sharedCopy';
 import { linkHospitalIdHash } from '../identity/patientLink';
 import { defaultKeyStore, getOrCreateStudyKey, type StudyKeyStore } from '../identity/studyKey';
-import { readIndex } from './dicomIndex';
 import { scanIntoIndex } from './dicomScan';
 import type { ScanOptions, ScanProgress } from './folderScan';
-import { deriveProposals, type DeriveOptions, type Derivation } from './rtDerivation';
+import type { DeriveOptions, Derivation } from './rtDerivation';
+import { courseKey, markInCohort, studyDeriveOptions } from './studyDerivation';
 
-/** Derivation options of a study: its α/β and SBRT rule, unless overridden. */
-export function studyDeriveOptions(db: Database.Database, overrides: DeriveOptions = {}): DeriveOptions {
-  const s = getStudySettings(db);
-  return {
-    imagingWindowDays: overrides.imagingWindowDays ?? 60,
-    alphaBetaGy: overrides.alphaBetaGy ?? s.alphaBetaGy,
-    sbrtRule: overrides.sbrtRule ?? { minDosePerFractionGy: s.sbrtMinDosePerFractionGy, maxFractions: s.sbrtMaxFractions },
-  };
-}
-
-export function deriveFromStudy(db: Database.Database, options: DeriveOptions = {}): Derivation {
-  return markInCohort(db, deriveProposals(readIndex(db), studyDeriveOptions(db, options)));
-}
-
-function courseKey(p: DicomLesionProposal): string {
-  return `dicom:${p.proposalId}`;
-}
-
-/** Sets inCohort on every proposal whose course the study already holds (a re-scan shows them, unselected). */
-export function markInCohort<T extends { lesions: DicomLesionProposal[] }>(db: Database.Database, derivation: T): T {
-  const find = db.prepare('SELECT 1 FROM rt_courses WHERE source_key = ?').pluck();
-  // Studies imported before courses were assembled hold a re-plan or boost plan as a course of its own.
-  const byPlan = db.prepare("SELECT source_key FROM rt_courses WHERE plan_sop_instance_uid = ? AND source_key LIKE 'dicom:%'").pluck();
-  for (const l of derivation.lesions) {
-    l.inCohort = find.get(courseKey(l)) !== undefined;
-    const separate = l.planSopInstanceUids
-      .filter((uid) => uid !== l.planSopInstanceUid)
-      .flatMap((uid) => byPlan.all(uid) as string[])
-      .filter((key) => key !== courseKey(l));
-    if (separate.length) {
-      l.reviewReasons.push(`the cohort already holds ${separate.length} plan(s) of this course as separate course(s) (an earlier import): merge or delete them`);
-      l.needsReview = true;
-    }
-  }
-  return derivation;
-}
+// Callers (the CLI, tests) find the derivation next to the commit.
+export { deriveFromStudy, markInCohort, studyDeriveOptions } from './studyDerivation';
 
 /**
  * The phases to store with a course: only when they still add up to its totals (a person who
@@ -89,6 +55,23 @@ export interface CommitOptions {
   edited?: ReadonlySet<string>;
   who?: string;
   onProgress?: (progress: ScanProgress) => void;
+}
+
+/** Corrections a person typed in the review table (shared/api/dicom.ts commitDicomProposals `edits`). */
+export type ProposalEdit = { proposalId: string } & Partial<Pick<DicomLesionProposal, 'levels' | 'totalDoseGy' | 'fractionsPlanned' | 'fractionsDelivered' | 'rtStartDate'>>;
+
+/**
+ * Replaces derived values with the review's corrections (the cohort validates them on write);
+ * returns the ids corrected — a correction is a person's review, so an edited flagged proposal is
+ * committed like an accepted one (CommitOptions.edited).
+ */
+export function applyEdits(lesions: DicomLesionProposal[], edits: readonly ProposalEdit[]): Set<string> {
+  const byId = new Map(edits.map(({ proposalId, ...changes }) => [proposalId, changes]));
+  for (const lesion of lesions) {
+    const changes = byId.get(lesion.proposalId);
+    if (changes) Object.assign(lesion, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)));
+  }
+  return new Set(byId.keys());
 }
 
 export function commitProposals(db: Database.Database, derivation: Derivation, options: CommitOptions = {}): DicomCommitResult {

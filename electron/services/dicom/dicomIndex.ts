@@ -13,6 +13,7 @@
 // Longitudinal Temporal Information, full dates): time-to-event analysis needs them. Both are for
 // the site's own study file; a copy to share (issue 11 item 4) drops the index and shifts dates.
 import { createHmac, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { up as dicomIndexUp } from '../db/migrations/0002-dicom-index';
 import { deidentifiedIndexSql } from '../db/migrations/0006-deidentify-study';
@@ -78,6 +79,11 @@ export interface ScannedIdentity {
 // this workstation read — in memory only, gone with the connection.
 const scannedByConnection = new WeakMap<Database.Database, Map<number, ScannedIdentity>>();
 
+/** The clear values the scans of this connection saw (for a derivation on another connection: ./deriveJob.ts). */
+export function scannedOf(db: Database.Database): ReadonlyMap<number, ScannedIdentity> {
+  return scannedByConnection.get(db) ?? new Map();
+}
+
 /** Adds a scan's clear values to the connection's memory. */
 export function rememberScanned(db: Database.Database, scanned: ReadonlyMap<number, ScannedIdentity>): void {
   const known = scannedByConnection.get(db) ?? new Map<number, ScannedIdentity>();
@@ -88,6 +94,18 @@ export function rememberScanned(db: Database.Database, scanned: ReadonlyMap<numb
 function sexOf(value: string): string | null {
   return value === 'M' || value === 'F' || value === 'O' ? value : null;
 }
+
+/**
+ * How long one index transaction may take. In the app it runs on the service host's thread
+ * (electron/services/api/dicomHandlers.ts), which answers every other call in between: 2,048
+ * files per transaction held that thread 110–160 ms on folders of RT objects
+ * (test/bench/serviceHost.bench.ts, DICOM scenario).
+ */
+export const FLUSH_BUDGET_MS = 12;
+/** Rows of dicom_file_seen read between two yields of the thread (IndexWriter.knownFiles). */
+const KNOWN_FILES_PAGE = 5000;
+/** Bounds of the files per transaction (a scan delivers them 64 at a time: folderScan.ts batchSize). */
+const FLUSH_FILES = { initial: 128, min: 64, max: 2048 };
 
 /** Receives scan batches and writes them to the index, one transaction per batch. */
 export class IndexWriter {
@@ -156,10 +174,13 @@ export class IndexWriter {
 
   private pending: FileResult[] = [];
   private lastFlush = Date.now();
+  /** Files per transaction: adapted after each write so that one takes about FLUSH_BUDGET_MS. */
+  private filesPerFlush = FLUSH_FILES.initial;
 
   /**
-   * Counts one batch and queues it for the index; the queue is written in one transaction every
-   * ~2,000 files or 250 ms (each commit of a study file is an fsync). Call flush() at the end.
+   * Counts one batch and queues it for the index; the queue is written in one transaction once it
+   * holds `filesPerFlush` files or every 250 ms (each commit of a study file is an fsync). Call
+   * flush() at the end.
    */
   add(results: FileResult[]): void {
     for (const r of results) {
@@ -174,21 +195,29 @@ export class IndexWriter {
       else this.seen.add(uid);
     }
     for (const r of results) this.pending.push(r);
-    if (this.pending.length >= 2048 || Date.now() - this.lastFlush >= 250) this.flush();
+    if (this.pending.length >= this.filesPerFlush || Date.now() - this.lastFlush >= 250) this.flush();
   }
 
   /**
-   * Files seen by earlier scans, by keyed fingerprint (one query: a lookup per file costs more than
-   * reading them all); look one up with `fingerprint(path, size, mtime)`.
+   * Files seen by earlier scans, by keyed fingerprint (a lookup per file costs more than reading
+   * them all); look one up with `fingerprint(path, size, mtime)`. Read in pages of rowids with the
+   * thread yielded between them: a hospital's index holds 10⁵ files, ~1 µs each, and in the
+   * service host this thread answers other calls.
    */
-  knownFiles(): Map<string, KnownFile> {
-    const rows = this.db
-      .prepare(
-        `SELECT f.file_hash AS fileHash, i.sop_instance_uid AS sopInstanceUid, f.skipped_reason AS skippedReason
-         FROM dicom_file_seen f LEFT JOIN dicom_instance i ON i.id = f.instance_id`,
-      )
-      .all() as Array<KnownFile & { fileHash: string }>;
-    return new Map(rows.map(({ fileHash, ...k }) => [fileHash, k]));
+  async knownFiles(): Promise<Map<string, KnownFile>> {
+    const page = this.db.prepare(
+      `SELECT f.rowid AS rowid, f.file_hash AS fileHash, i.sop_instance_uid AS sopInstanceUid, f.skipped_reason AS skippedReason
+       FROM dicom_file_seen f LEFT JOIN dicom_instance i ON i.id = f.instance_id
+       WHERE f.rowid > ? ORDER BY f.rowid LIMIT ${KNOWN_FILES_PAGE}`,
+    );
+    const known = new Map<string, KnownFile>();
+    for (let after = 0; ; ) {
+      const rows = page.all(after) as Array<KnownFile & { fileHash: string; rowid: number }>;
+      for (const { fileHash, sopInstanceUid, skippedReason } of rows) known.set(fileHash, { sopInstanceUid, skippedReason });
+      if (rows.length < KNOWN_FILES_PAGE) return known;
+      after = rows[rows.length - 1].rowid;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   fingerprint(path: string, size: number, mtimeMs: number): string {
@@ -216,7 +245,15 @@ export class IndexWriter {
 
   /** Writes everything queued. */
   flush(): void {
-    if (this.pending.length) this.writeBatch(this.pending);
+    const files = this.pending.length;
+    if (files) {
+      const started = performance.now();
+      this.writeBatch(this.pending);
+      // RT objects cost several times what image slices do (their content is kept): the batch
+      // follows what this folder's files really cost.
+      const msPerFile = Math.max(1e-3, (performance.now() - started) / files);
+      this.filesPerFlush = Math.min(FLUSH_FILES.max, Math.max(FLUSH_FILES.min, Math.round(FLUSH_BUDGET_MS / msPerFile)));
+    }
     this.pending = [];
     this.lastFlush = Date.now();
   }
@@ -367,7 +404,7 @@ export interface IndexContent {
 }
 
 /** The index as the derivation reads it; `scanned` adds the clear values of the current scan. */
-export function readIndex(db: Database.Database, scanned: ReadonlyMap<number, ScannedIdentity> = scannedByConnection.get(db) ?? new Map()): IndexContent {
+export function readIndex(db: Database.Database, scanned: ReadonlyMap<number, ScannedIdentity> = scannedOf(db)): IndexContent {
   const rows = db
     .prepare(
       `SELECT id, pseudonym, sex, id_hash IS NOT NULL AS hasSourcePatientId, age_at_first_rt AS ageAtFirstRt,
@@ -441,14 +478,18 @@ function skippedFiles(db: Database.Database): IndexedSkippedFile[] {
   return out;
 }
 
+/** An age at first RT a scan computed from a birth date it read (the date itself is never stored). */
+export interface AgeAtFirstRt {
+  indexPatientId: number;
+  ageAtFirstRt: number;
+  referenceDate: string;
+}
+
 /**
  * Keeps the age at first RT of the patients this scan saw with a birth date (the derivation
  * computed it from the in-memory birth date), so later derivations have it without the birth date.
  */
-export function recordAgesAtFirstRt(
-  db: Database.Database,
-  ages: ReadonlyArray<{ indexPatientId: number; ageAtFirstRt: number; referenceDate: string }>,
-): void {
+export function recordAgesAtFirstRt(db: Database.Database, ages: readonly AgeAtFirstRt[]): void {
   const update = db.prepare('UPDATE dicom_patient SET age_at_first_rt = ?, age_reference_date = ? WHERE id = ?');
   db.transaction(() => {
     for (const a of ages) update.run(a.ageAtFirstRt, a.referenceDate, a.indexPatientId);

@@ -26,6 +26,18 @@ export interface ScanOptions {
   workers?: number;
   /** Files per message to a worker. */
   batchSize?: number;
+  /**
+   * Run the header workers below the calling thread in the scheduler (../host/jobThreadPriority.ts):
+   * in the service host, whose thread answers other calls and writes the index meanwhile; not in
+   * the CLI, where the scan is the whole job.
+   */
+  lowerWorkerPriority?: boolean;
+  /**
+   * Awaited before each write to the index: the service host waits there while a worker job holds
+   * the study's write lock (api/studySession.ts writerJobsSettled) instead of inside SQLite's busy
+   * handler, which would stop its thread.
+   */
+  beforeWrite?: () => Promise<void>;
 }
 
 export interface FileResult {
@@ -73,19 +85,35 @@ const IN_FLIGHT = 4;
 
 // Idle workers kept between scans so a second scan does not pay the start-up again. They are
 // unref'd while idle (never keeping the process alive) and ref'd while a scan uses them.
+// A worker's priority is set once, when it starts: lowered and normal ones are kept apart.
 const idleWorkers: Worker[] = [];
 const deadWorkers = new WeakSet<Worker>();
+const loweredWorkers = new WeakSet<Worker>();
 
-async function takeWorkers(count: number): Promise<Worker[]> {
+async function takeWorkers(count: number, lowered: boolean): Promise<Worker[]> {
   const script = await scanWorkerScript();
-  const taken = idleWorkers.splice(0, count).filter((w) => !deadWorkers.has(w));
+  const taken: Worker[] = [];
+  for (let i = 0; i < idleWorkers.length && taken.length < count; ) {
+    const w = idleWorkers[i];
+    if (loweredWorkers.has(w) !== lowered) i++;
+    else {
+      idleWorkers.splice(i, 1);
+      if (!deadWorkers.has(w)) taken.push(w);
+    }
+  }
   while (taken.length < count) {
-    const w = newWorker(script);
+    const w = newWorker(script, { workerData: { lowerPriority: lowered } satisfies ScanWorkerData });
+    if (lowered) loweredWorkers.add(w);
     w.once('exit', () => deadWorkers.add(w));
     taken.push(w);
   }
   for (const w of taken) w.ref();
   return taken;
+}
+
+/** What a scan worker (./scanWorker.ts) is started with. */
+export interface ScanWorkerData {
+  lowerPriority: boolean;
 }
 
 function releaseWorkers(workers: Worker[], reusable: boolean): void {
@@ -108,11 +136,12 @@ export function defaultWorkerCount(): number {
 
 /**
  * Parses every file's header. `onBatch` receives consecutive batches in file order (so a consumer
- * can write them to the index as they arrive and memory stays flat).
+ * can write them to the index as they arrive and memory stays flat); the next batch waits until
+ * the promise it may return settles (a writer waiting for the study's write lock).
  */
 export async function scanFiles(
   files: readonly string[],
-  onBatch: (results: FileResult[]) => void,
+  onBatch: (results: FileResult[]) => void | Promise<void>,
   options: ScanOptions = {},
 ): Promise<void> {
   const { signal, onProgress } = options;
@@ -126,7 +155,7 @@ export async function scanFiles(
     for (let start = 0; start < total; start += batchSize) {
       throwIfAborted(signal);
       const paths = files.slice(start, start + batchSize);
-      onBatch(paths.map((path) => ({ path, outcome: readDicomFile(path) })));
+      await onBatch(paths.map((path) => ({ path, outcome: readDicomFile(path) })));
       onProgress?.({ phase: 'reading', done: Math.min(total, start + batchSize), total });
       // Yield so a cancel from the same thread (UI event, timer) can be seen.
       await new Promise((r) => setImmediate(r));
@@ -134,7 +163,7 @@ export async function scanFiles(
     return;
   }
 
-  const workers = await takeWorkers(workerCount);
+  const workers = await takeWorkers(workerCount, options.lowerWorkerPriority === true);
   const batchCount = Math.ceil(total / batchSize);
   const pending = new Map<number, FileOutcome[]>();
   let nextToSend = 0;
@@ -158,38 +187,66 @@ export async function scanFiles(
     }
     const onAbort = () => finish(new ScanCancelled());
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Batches parsed but not yet delivered are bounded: a worker whose batch came back while the
+    // consumer lags waits in `owed` for its next one (memory stays flat whatever the disk's speed).
+    const maxAhead = workers.length * IN_FLIGHT * 2;
+    const owed: Worker[] = [];
     const send = (w: Worker) => {
       if (nextToSend >= batchCount) return;
+      if (nextToSend - nextToDeliver >= maxAhead) {
+        owed.push(w);
+        return;
+      }
       const batch = nextToSend++;
       w.postMessage({ batch, paths: files.slice(batch * batchSize, (batch + 1) * batchSize) });
+    };
+    // One batch per turn of the event loop: the consumer writes the index on this thread, and in
+    // the service host that thread must answer other calls between two writes. A worker's replies
+    // arrive several at once (one MessagePort drain), which delivered in one go held the host's
+    // thread for up to ~100 ms (test/bench/dicomHost.bench.ts).
+    // `busy` from the moment a delivery is scheduled until its onBatch has settled (it may wait).
+    let busy = false;
+    const deliverNext = async () => {
+      const outcomes = pending.get(nextToDeliver);
+      if (finished || !outcomes) {
+        busy = false;
+        return;
+      }
+      pending.delete(nextToDeliver);
+      const offset = nextToDeliver * batchSize;
+      try {
+        await onBatch(outcomes.map((outcome, k) => ({ path: files[offset + k], outcome })));
+      } catch (error) {
+        finish(error);
+        return;
+      }
+      busy = false;
+      if (finished) return;
+      done += outcomes.length;
+      nextToDeliver++;
+      onProgress?.({ phase: 'reading', done, total });
+      while (owed.length && nextToSend < batchCount && nextToSend - nextToDeliver < maxAhead) send(owed.shift() as Worker);
+      if (nextToDeliver >= batchCount) finish();
+      else if (pending.has(nextToDeliver)) schedule();
+    };
+    const schedule = () => {
+      if (busy) return;
+      busy = true;
+      setImmediate(() => void deliverNext());
     };
     for (const w of workers) {
       w.on('message', (message: { batch: number; outcomes: FileOutcome[] }) => {
         if (finished) return;
         pending.set(message.batch, message.outcomes);
         send(w);
-        try {
-          while (pending.has(nextToDeliver)) {
-            const outcomes = pending.get(nextToDeliver) as FileOutcome[];
-            pending.delete(nextToDeliver);
-            const offset = nextToDeliver * batchSize;
-            onBatch(outcomes.map((outcome, k) => ({ path: files[offset + k], outcome })));
-            done += outcomes.length;
-            nextToDeliver++;
-            onProgress?.({ phase: 'reading', done, total });
-          }
-        } catch (error) {
-          finish(error);
-          return;
-        }
-        if (nextToDeliver >= batchCount) finish();
+        if (message.batch === nextToDeliver) schedule();
       });
       w.on('error', (error) => finish(error));
       w.on('exit', (code) => {
         if (!finished && code !== 0) finish(new Error(`DICOM scan worker exited with code ${code}`));
       });
       // Several batches in flight per worker keep it busy while the main thread indexes (or is
-      // descheduled on a loaded machine); memory stays bounded by inFlight × batchSize outcomes.
+      // descheduled on a loaded machine); memory stays bounded by maxAhead × batchSize outcomes.
       for (let k = 0; k < IN_FLIGHT; k++) send(w);
     }
     if (batchCount === 0) finish();

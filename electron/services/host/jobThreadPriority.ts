@@ -7,8 +7,8 @@
 // (setpriority(2), NOTES); on macOS and Windows the same call would lower the whole process — the
 // host's thread too — so it is not made there. With the scheduler's autogroups (most Linux desktops)
 // the niceness only orders the app's own threads, not the app against other programs.
-// The DICOM scan workers (../dicom/folderScan.ts) are not lowered: the CLI runs them too, where they
-// are the whole job.
+// The DICOM scan workers (../dicom/folderScan.ts) are lowered only when the service host starts
+// them (ScanOptions.lowerWorkerPriority): the CLI runs them too, where they are the whole job.
 import os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 

@@ -6,7 +6,7 @@ import { LocalPathField } from '../components/LocalPathField';
 import { WizardSteps } from '../components/WizardSteps';
 import { ProgressBar } from '../components/ProgressBar';
 import { useLongJob } from '../components/useLongJob';
-import { rtcw, showError, type ShownError } from '../rtcw';
+import { rtcw, type ShownError } from '../rtcw';
 import { navigate } from '../navigation';
 import { parseLesionLevels } from '../../../shared/domain/vertebralLevels';
 import { formatDate, localiseText, parseTypedDate, typedDatePattern, type DisplaySetting } from '../../../shared/domain/displayFormat';
@@ -27,12 +27,12 @@ export function DicomWizard() {
   const [dir, setDir] = useState('');
   const [scan, setScan] = useState<DicomScanResult | null>(null);
   const [accepted, setAccepted] = useState<Set<string>>(new Set());
-  const [committing, setCommitting] = useState(false);
   const [commit, setCommit] = useState<DicomCommitResult | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [showSkipped, setShowSkipped] = useState(false);
   const [edits, setEdits] = useState<Map<string, ProposalEdit>>(new Map());
   const job = useLongJob();
+  const committing = step === 'review' && job.running;
 
   const flagged = useMemo(() => scan?.lesions.filter((l) => l.needsReview && !l.inCohort).length ?? 0, [scan]);
   const inCohort = useMemo(() => scan?.lesions.filter((l) => l.inCohort).length ?? 0, [scan]);
@@ -54,24 +54,27 @@ export function DicomWizard() {
     }
   };
 
+  // Long: the services derive the courses again and write them in one transaction (progress, cancel).
   const doCommit = async () => {
-    setCommitting(true);
     setError(null);
-    try {
-      const ids = [...accepted];
-      // A ticked flagged row is a person's explicit acceptance; a saved correction is a review too.
-      const result = await rtcw().commitDicomProposals({
-        proposalIds: ids,
-        includeReviewed: true,
-        edits: [...edits.entries()].filter(([id]) => accepted.has(id)).map(([proposalId, e]) => ({ proposalId, ...e })),
-      });
+    const ids = [...accepted];
+    // A ticked flagged row is a person's explicit acceptance; a saved correction is a review too.
+    const result = await job.run(
+      (options) =>
+        rtcw().commitDicomProposals(
+          {
+            proposalIds: ids,
+            includeReviewed: true,
+            edits: [...edits.entries()].filter(([id]) => accepted.has(id)).map(([proposalId, e]) => ({ proposalId, ...e })),
+          },
+          options,
+        ),
+      'Deriving courses…',
+    );
+    if (result) {
       setCommit(result);
       setStep('done');
       bump();
-    } catch (e) {
-      setError(showError(e));
-    } finally {
-      setCommitting(false);
     }
   };
 
@@ -157,6 +160,12 @@ export function DicomWizard() {
               The DICOM files hold no RT plan or structure set: there is no lesion to propose.
             </div>
           )}
+          {committing && <ProgressBar label="Adding to the cohort" pct={job.pct} message={job.message} />}
+          {job.cancelled && step === 'review' && (
+            <div className="notice info" role="status">
+              Commit cancelled: nothing was added to the cohort.
+            </div>
+          )}
           {/* The commit bar comes before the table so it stays on screen at 1280×720. */}
           <div className="button-row" style={{ margin: '8px 0', alignItems: 'center', flexWrap: 'wrap' }}>
             <button type="button" className="primary" disabled={committing || accepted.size === 0} onClick={() => void doCommit()}>
@@ -165,6 +174,11 @@ export function DicomWizard() {
             <button type="button" onClick={() => setStep('folder')} disabled={committing}>
               Back
             </button>
+            {committing && (
+              <button type="button" onClick={() => void job.cancel()}>
+                Cancel commit
+              </button>
+            )}
             <span className="small muted">Dates as {typedDatePattern(display.format, display.locale)}{display.format === 'iso' ? '' : ' or YYYY-MM-DD'} (study setting)</span>
             {scan.files.skipped.length > 0 && (
               <button type="button" className="link" aria-expanded={showSkipped} onClick={() => setShowSkipped((v) => !v)}>

@@ -35,7 +35,7 @@ function loadWithStub(bundle: string, stub: string, report: string): unknown {
 describe('electron bundles', () => {
   it('writes main, the service host, its workers and preload; only native modules stay external', () => {
     const main = fs.readFileSync(path.join(outdir, 'main', 'index.cjs'), 'utf8');
-    for (const file of ['serviceHost.cjs', 'scanWorker.cjs', 'tableImportWorker.cjs', 'figureExportWorker.cjs', 'reportDocumentsWorker.cjs', 'analysisWorker.cjs', 'spreadsheetInspectWorker.cjs', 'studyShareWorker.cjs', 'tableExportWorker.cjs', 'studyFileWorker.cjs']) {
+    for (const file of ['serviceHost.cjs', 'scanWorker.cjs', 'deriveWorker.cjs', 'dicomCommitWorker.cjs', 'tableImportWorker.cjs', 'figureExportWorker.cjs', 'reportDocumentsWorker.cjs', 'analysisWorker.cjs', 'spreadsheetInspectWorker.cjs', 'studyShareWorker.cjs', 'tableExportWorker.cjs', 'studyFileWorker.cjs']) {
       expect(fs.existsSync(path.join(outdir, 'main', file))).toBe(true);
     }
     // Main routes IPC and dialogs only: none of the services (SQLite, rasterisers) is in its bundle.
@@ -122,6 +122,14 @@ describe('electron bundles', () => {
       const shared = path.join(dir, 'shared.rtcw');
       expect(await host.call('shareStudyCopy', { out: shared })).toMatchObject({ ok: true, result: { path: shared } });
       expect(fs.existsSync(shared)).toBe(true);
+      // The DICOM scan, derivation and commit workers (scanWorker, deriveWorker, dicomCommitWorker).
+      expect(await host.call('createStudy', { path: path.join(dir, 'dicom.rtcw') })).toMatchObject({ ok: true });
+      const scan = await host.call('scanDicomFolder', { dir: path.resolve('test/fixtures/dicom/cohort-a') });
+      expect(scan).toMatchObject({ ok: true, result: { lesions: expect.arrayContaining([expect.objectContaining({ inCohort: false })]) } });
+      const ids = scan.ok ? (scan.result as { lesions: Array<{ proposalId: string }> }).lesions.map((l) => l.proposalId) : [];
+      expect(await host.call('commitDicomProposals', { proposalIds: ids, includeReviewed: true })).toMatchObject({ ok: true, result: { coursesAdded: ids.length } });
+      const listed = await host.call('listDicomProposals', {});
+      expect(listed.ok && (listed.result as { lesions: Array<{ inCohort: boolean }> }).lesions.every((l) => l.inCohort)).toBe(true);
     } finally {
       await host.close();
       setServiceHostFile(null);

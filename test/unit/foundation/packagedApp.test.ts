@@ -67,7 +67,7 @@ function bytesUnder(dir: string): number {
 
 describe('the packaged app (electron-builder --dir with a stand-in Electron)', () => {
   it('holds the built main, service host, workers, preload, renderer and fonts', () => {
-    for (const file of ['index.cjs', 'serviceHost.cjs', 'scanWorker.cjs', 'tableImportWorker.cjs', 'figureExportWorker.cjs', 'reportDocumentsWorker.cjs', 'analysisWorker.cjs', 'spreadsheetInspectWorker.cjs', 'studyShareWorker.cjs', 'tableExportWorker.cjs', 'studyFileWorker.cjs']) {
+    for (const file of ['index.cjs', 'serviceHost.cjs', 'scanWorker.cjs', 'deriveWorker.cjs', 'dicomCommitWorker.cjs', 'tableImportWorker.cjs', 'figureExportWorker.cjs', 'reportDocumentsWorker.cjs', 'analysisWorker.cjs', 'spreadsheetInspectWorker.cjs', 'studyShareWorker.cjs', 'tableExportWorker.cjs', 'studyFileWorker.cjs']) {
       expect(asarFiles).toContain(`/dist/electron/main/${file}`);
     }
     expect(asarFiles).toContain('/dist/electron/preload/index.cjs');
