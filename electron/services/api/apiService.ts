@@ -2,7 +2,6 @@
 // the handler with a context (open study, progress, cancellation, path choice) and turns every
 // outcome into an ApiResponse envelope. Transports add only transport concerns (sender checks,
 // serialisation), never logic.
-import path from 'node:path';
 import type { z } from 'zod';
 import {
   ApiError,
@@ -16,7 +15,7 @@ import {
 } from '../../../shared/api/contract';
 import { describeStorageFailure, type StudyFile } from '../db/studyFile';
 import { checkChosenPath, purposeOf, type ChosenPath } from './fileGrants';
-import type { StudySession } from './studySession';
+import { readOnlyStudyError, type StudySession } from './studySession';
 
 export interface PathRequest {
   /** What the path is for, e.g. 'createStudy', 'importDicomFolder' (used for dialog defaults). */
@@ -193,7 +192,7 @@ function storageFailure(error: unknown, session: StudySession): ApiError | null 
   if (!reason) return null;
   const code = (error as { code?: string }).code ?? '';
   if (code.startsWith('SQLITE_READONLY') && session.isOpen && session.study.readOnly) {
-    return new ApiError('READ_ONLY', `${path.basename(session.study.path)} is open read-only; nothing was changed.`, { cause: error });
+    return readOnlyStudyError(session.study.path, error);
   }
   return new ApiError('IO_ERROR', `${reason[0].toUpperCase()}${reason.slice(1)}; nothing was changed.`, { cause: error });
 }

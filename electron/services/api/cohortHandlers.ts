@@ -46,6 +46,8 @@ async function inspectSpreadsheet(ctx: HandlerContext, requested: string | undef
  * keeps answering while the rows are written, and cancel rolls the whole import back.
  */
 async function runImport(ctx: HandlerContext, requested: string | undefined, mapping: unknown, dryRun: boolean) {
+  // The import commits through the worker's own connection (studySession.ts assertWritable).
+  if (!dryRun) ctx.session.assertWritable();
   const tablePath = await ctx.choosePath({ purpose: 'importTable', mode: 'open-file', title: 'Spreadsheet to import', requested, filters: SPREADSHEET_FILTERS });
   ctx.progress(5, 'Reading the spreadsheet');
   // May record the key's check value: a write, so after any import committing meanwhile.

@@ -7,7 +7,6 @@
 // transaction is kept short (../dicom/dicomIndex.ts FLUSH_BUDGET_MS), and the derivation runs in a
 // worker job (../dicom/deriveJob.ts) — at the end of a scan and to list the proposals; a commit
 // derives and writes the cohort in one transaction in a worker of its own (../dicom/dicomCommitJob.ts).
-import path from 'node:path';
 import { ApiError } from '../../../shared/api/contract';
 import type { dicomMethods } from '../../../shared/api/dicom';
 import { runDicomCommitJob } from '../dicom/dicomCommitJob';
@@ -77,9 +76,8 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
   },
 
   async commitDicomProposals(input, ctx) {
-    // The worker writes through a connection of its own, which a study opened read-only does not
-    // restrain: refused here, as a write on the host's connection would be (apiService.ts storageFailure).
-    if (ctx.study.readOnly) throw new ApiError('READ_ONLY', `${path.basename(ctx.study.path)} is open read-only; nothing was changed.`);
+    // The worker writes through a connection of its own (studySession.ts assertWritable).
+    ctx.session.assertWritable();
     // The worker writes the cohort on its own connection: host writes wait for it (studySession.ts).
     await ctx.session.writerJobsSettled();
     const job = runDicomCommitJob(

@@ -94,6 +94,16 @@ export class StudySession {
   }
 
   /**
+   * Refuses a write on a study opened read-only. Writes on this connection fail by themselves
+   * (apiService.ts maps SQLite's error to the same message); a worker writing through a connection
+   * of its own (a spreadsheet import, a DICOM commit) is not restrained by this one's read-only
+   * mode, so those handlers ask here first.
+   */
+  assertWritable(): void {
+    if (this.study.readOnly) throw readOnlyStudyError(this.study.path);
+  }
+
+  /**
    * A job writing the study from a worker's own connection (a spreadsheet import holds SQLite's
    * write lock until it commits or rolls back: ../import/tableImportJob.ts). Writes on this
    * connection (`write`) wait for it to settle.
@@ -345,6 +355,11 @@ export class StudySession {
   private emit(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The refusal of any write on a study opened read-only. */
+export function readOnlyStudyError(studyPath: string, cause?: unknown): ApiError {
+  return new ApiError('READ_ONLY', `${path.basename(studyPath)} is open read-only; nothing was changed.`, cause === undefined ? undefined : { cause });
 }
 
 /** The notice for backups a migration removing identifiers rewrote or deleted (studyFile.ts). */

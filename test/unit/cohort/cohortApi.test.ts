@@ -86,4 +86,22 @@ describe('cohort API', () => {
     const badMapping = await service.call('previewTableImport', { path: xlsx, mapping: { sheets: [] } });
     expect(badMapping.ok ? '' : badMapping.error.code).toBe('INVALID_INPUT');
   });
+
+  it('refuses to import into a study opened read-only (the import writes through its own connection) and leaves it as it was', async () => {
+    const file = path.join(dir, 'ro.rtcw');
+    ok(await service.call('createStudy', { path: file }));
+    const mapping = JSON.parse(fs.readFileSync(path.join(fixtures, 'redcap-mapping.json'), 'utf8'));
+    const xlsx = path.join(fixtures, 'redcap-export.xlsx');
+    // The study key's check value is recorded by a first (dry-run) import while the study is writable.
+    ok(await service.call('previewTableImport', { path: xlsx, mapping }));
+    ok(await service.call('closeStudy', {}));
+    const before = fs.readFileSync(file);
+    ok(await service.call('openStudy', { path: file, readOnly: true }));
+    const refused = await service.call('commitTableImport', { path: xlsx, mapping });
+    expect(refused.ok ? '' : `${refused.error.code}: ${refused.error.message}`).toBe('READ_ONLY: ro.rtcw is open read-only; nothing was changed.');
+    expect(ok<CohortRow[]>(await service.call('listCohortRecords', { entity: 'patient' })).length).toBe(0);
+    ok(await service.call('closeStudy', {}));
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).toBe(0);
+  });
 });
