@@ -43,16 +43,17 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
       title: 'DICOM folder',
       requested: input.dir,
     });
-    // Linking identified files needs the study key (asked for before any file is read).
+    // Linking identified files needs the study key (asked for before any file is read). It writes
+    // only the first time (the key's check value) — never while an import commits, as the import
+    // recorded it before its worker started (cohortHandlers.ts) — so the headers are read meanwhile.
     const key = getOrCreateStudyKey(db, ctx.session.keyStore, 'Scanning DICOM files into this study');
     try {
       const counts = await indexIntoStudy(db, dir, key, {
         signal: ctx.signal,
         lowerWorkerPriority: true,
-        // An import committing from its worker holds the write lock: each index write waits for it
-        // here rather than inside SQLite's busy handler, which would stop the host's thread
-        // (studySession.ts trackWriterJob).
-        beforeWrite: () => ctx.session.writerJobsSettled(),
+        // Each index write through the session (studySession.ts write): after an import committing
+        // from its worker, without SQLite's busy handler stopping the host's thread.
+        write: (change) => ctx.session.write(() => change()),
         onProgress: (p) => {
           // Reading is the long part: 0–95 %; deriving takes the rest.
           const pct = p.phase === 'listing' ? 0 : p.phase === 'reading' ? (p.total ? (95 * p.done) / p.total : 0) : 95;
@@ -60,8 +61,7 @@ export const dicomHandlers: Handlers<typeof dicomMethods> = {
         },
       });
       const derivation = await derive(ctx, { imagingWindowDays: input.imagingWindowDays, alphaBetaGy: input.alphaBetaGy }, 95, 99);
-      await ctx.session.writerJobsSettled();
-      recordAgesAtFirstRt(db, derivation.ages);
+      await ctx.session.write((studyDb) => recordAgesAtFirstRt(studyDb, derivation.ages));
       return scanResult(counts, derivation);
     } catch (error) {
       if (error instanceof ScanCancelled) throw new ApiError('CANCELLED', 'DICOM scan cancelled.');

@@ -125,9 +125,9 @@ export class StudySession {
   }
 
   /**
-   * Resolves once no worker holds the study's write lock (see trackWriterJob). For writes that
-   * cannot go through `write` (the DICOM scan's index batches, ../dicom/folderScan.ts, written by
-   * their own transaction); everything else uses `write`, which also keeps the order and retries.
+   * Resolves once no worker holds the study's write lock (see trackWriterJob): before starting
+   * another worker that writes through its own connection (the DICOM commit). Writes on this
+   * connection use `write`, which waits for this too and also keeps the order and retries.
    */
   async writerJobsSettled(): Promise<void> {
     while (this.writerJobs.size > 0) await Promise.all(this.writerJobs);

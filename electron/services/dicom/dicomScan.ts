@@ -47,18 +47,12 @@ export async function indexFolder(db: Database.Database, dir: string, key: Buffe
     toParse.push(file);
   }
   const reused = files.length - toParse.length;
-  const { beforeWrite } = options;
-  await scanFiles(toParse, beforeWrite
-      ? async (batch) => {
-          await beforeWrite();
-          writer.add(batch);
-        }
-      : (batch) => writer.add(batch), {
+  const write = options.write ?? (async (change: () => void) => change());
+  await scanFiles(toParse, (batch) => write(() => writer.add(batch)), {
     ...options,
     onProgress: options.onProgress && ((p) => options.onProgress?.({ ...p, done: p.done + reused, total: files.length })),
   });
-  await beforeWrite?.();
-  writer.flush();
+  await write(() => writer.flush());
   writer.counts.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { counts: writer.counts, scanned: writer.scanned };
 }

@@ -33,11 +33,12 @@ export interface ScanOptions {
    */
   lowerWorkerPriority?: boolean;
   /**
-   * Awaited before each write to the index: the service host waits there while a worker job holds
-   * the study's write lock (api/studySession.ts writerJobsSettled) instead of inside SQLite's busy
-   * handler, which would stop its thread.
+   * Runs each write to the index (default: at once). The service host passes its session's `write`
+   * (api/studySession.ts): in order with its other writes, after a worker job holding the study's
+   * write lock has committed — waiting asynchronously, not inside SQLite's busy handler, which would
+   * stop its thread.
    */
-  beforeWrite?: () => Promise<void>;
+  write?: (change: () => void) => Promise<void>;
 }
 
 export interface FileResult {
