@@ -381,19 +381,32 @@ export function inspectStudy(
 function openReadWrite(target: string, journalMode: 'wal' | 'delete'): Database.Database {
   try {
     const db = new Database(target, { fileMustExist: true });
-    db.pragma(`busy_timeout = ${STUDY_BUSY_TIMEOUT_MS}`);
     db.pragma(`journal_mode = ${journalMode === 'wal' ? 'WAL' : 'DELETE'}`);
-    db.pragma('foreign_keys = ON');
-    // FULL: a commit survives a power cut too (WAL's default NORMAL may lose the last ones).
-    db.pragma('synchronous = FULL');
-    beginWritesImmediately(db);
-    // Deleted rows are overwritten with zeros, not left in free pages (identifiers removed by a
-    // migration or an edit must not survive in the file).
-    db.pragma('secure_delete = ON');
-    return db;
+    return withWriteSettings(db);
   } catch (error) {
     throw asStudyError(error, target);
   }
+}
+
+/**
+ * A worker thread's own connection to the open study (a spreadsheet import, a DICOM commit): the
+ * host connection's write settings; the journal mode is the file's own (the host set it).
+ */
+export function openWorkerWriter(target: string): Database.Database {
+  return withWriteSettings(new Database(target, { fileMustExist: true }));
+}
+
+/** The settings of every connection that writes a study. */
+function withWriteSettings(db: Database.Database): Database.Database {
+  db.pragma(`busy_timeout = ${STUDY_BUSY_TIMEOUT_MS}`);
+  db.pragma('foreign_keys = ON');
+  // FULL: a commit survives a power cut too (WAL's default NORMAL may lose the last ones).
+  db.pragma('synchronous = FULL');
+  beginWritesImmediately(db);
+  // Deleted rows are overwritten with zeros, not left in free pages (identifiers removed by a
+  // migration or an edit must not survive in the file).
+  db.pragma('secure_delete = ON');
+  return db;
 }
 
 /**

@@ -3,9 +3,8 @@
 // commits the accepted ones in one transaction (./dicomImport.ts commitProposals). Cancel: see
 // ./dicomCommitJob.ts. Runs as plain JavaScript bundled by ../host/workerSource.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/api/contract';
-import { beginWritesImmediately } from '../db/studyFile';
+import { openWorkerWriter } from '../db/studyFile';
 import { lowerJobThreadPriority } from '../host/jobThreadPriority';
 import { workerFailure } from '../host/workerMessages';
 import { COMMIT_CANCELLED_MESSAGE, COMMIT_PHASE, COMMIT_STATE, type DicomCommitJob, type DicomCommitMessage } from './dicomCommitJob';
@@ -22,15 +21,8 @@ const REPORT_EVERY = 50;
 function run(job: DicomCommitJob): DicomCommitMessage {
   const cancelled = () => new ApiError('CANCELLED', COMMIT_CANCELLED_MESSAGE);
   try {
-    // The same connection settings as electron/services/db/studyFile.ts (openReadWrite), as
-    // ../import/tableImportWorker.ts; the journal mode is the file's own.
-    const db = new Database(job.studyPath, { fileMustExist: true });
+    const db = openWorkerWriter(job.studyPath);
     try {
-      db.pragma('busy_timeout = 5000');
-      db.pragma('foreign_keys = ON');
-      db.pragma('synchronous = FULL');
-      db.pragma('secure_delete = ON');
-      beginWritesImmediately(db);
       progress(0, 'Reading the DICOM index');
       const index = readIndex(db, new Map(job.scanned));
       progress(15, 'Deriving lesions and courses');

@@ -4,8 +4,7 @@
 // flag in shared memory checked before every row; throwing there rolls the transaction back.
 // Runs as plain JavaScript bundled by ../host/workerSource.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
-import { beginWritesImmediately } from '../db/studyFile';
+import { openWorkerWriter } from '../db/studyFile';
 import { readSpreadsheet, SpreadsheetError } from './spreadsheetFile';
 import { importTable } from './tableImport';
 import { MappingError } from './tableMapping';
@@ -22,15 +21,9 @@ async function run(job: ImportJobInput & { cancelFlag: Int32Array }): Promise<Im
   try {
     const workbook = await readSpreadsheet(job.tablePath);
     if (cancelled()) return { type: 'cancelled' };
-    // The same connection settings as electron/services/db/studyFile.ts (openReadWrite); the journal
-    // mode is the file's own. The host holds the study's writer lock (./studyLock.ts) for the app.
-    const db = new Database(job.studyPath, { fileMustExist: true });
+    // The host holds the study's writer lock (../db/studyLock.ts) for the app.
+    const db = openWorkerWriter(job.studyPath);
     try {
-      db.pragma('busy_timeout = 5000');
-      db.pragma('foreign_keys = ON');
-      db.pragma('synchronous = FULL');
-      db.pragma('secure_delete = ON');
-      beginWritesImmediately(db);
       let reported = -1;
       const report = importTable(db, workbook, job.mapping, {
         dryRun: job.dryRun,
