@@ -336,6 +336,10 @@ export class StudySession {
   }
 
   private async foldOpenStudy(): Promise<void> {
+    // A worker that wrote the study, and the checkpoint that follows it (trackWriterJob), still
+    // holds a connection until it settles: folding before that finds the WAL busy and the close
+    // fails with IO_ERROR (seen right after a DICOM commit).
+    await this.writerJobsSettled();
     const study = this.current;
     if (!study || study.readOnly || !this.options.checkpointStudy) return;
     await this.options.checkpointStudy(study.path, 'TRUNCATE').catch(() => {}); // close() reports failures
