@@ -148,7 +148,9 @@ export function createApiService<T extends MethodRecord>(options: {
       throwIfCancelled();
       const handler = handlers[method] as Handler<MethodDefinition>;
       const result = await handler(parsed.data, ctx);
-      throwIfCancelled();
+      // A handler that finished has done its work (an import committed, a file written): its result
+      // stands even when a cancel arrived meanwhile — answering CANCELLED would say nothing changed.
+      // Handlers honour a cancel themselves, between units of work (throwIfCancelled, worker jobs).
       return { ok: true, result };
     } catch (error) {
       if (controller.signal.aborted && !(error instanceof ApiError && error.code !== 'CANCELLED')) {

@@ -87,6 +87,19 @@ describe('cohort API', () => {
     expect(badMapping.ok ? '' : badMapping.error.code).toBe('INVALID_INPUT');
   });
 
+  it('a cancel that arrives after the import committed does not turn its result into CANCELLED', async () => {
+    ok(await service.call('createStudy', { path: path.join(dir, 'late-cancel.rtcw') }));
+    const mapping = JSON.parse(fs.readFileSync(path.join(fixtures, 'redcap-mapping.json'), 'utf8'));
+    const xlsx = path.join(fixtures, 'redcap-export.xlsx');
+    // 100 % is reported after the worker committed, just before the handler returns.
+    const late = await service.call('commitTableImport', { path: xlsx, mapping }, {
+      jobId: 'late-cancel',
+      onProgress: (p) => p.pct === 100 && service.cancel('late-cancel'),
+    });
+    expect(late.ok ? (late.result as ImportReport).committed : late.error.code).toBe(true);
+    expect(ok<CohortRow[]>(await service.call('listCohortRecords', { entity: 'lesion' })).length).toBe(4);
+  });
+
   it('refuses to import into a study opened read-only (the import writes through its own connection) and leaves it as it was', async () => {
     const file = path.join(dir, 'ro.rtcw');
     ok(await service.call('createStudy', { path: file }));
