@@ -9,11 +9,10 @@
 // terminates the worker at once. Once writing, the host raises a flag the worker checks before
 // every course and just before COMMIT (throwing there rolls the transaction back) and answers what
 // the worker reports: CANCELLED, or the result when the commit had already happened.
-import { ApiError, type ApiErrorCode } from '../../../shared/api/contract';
 import type { DicomCommitResult } from '../../../shared/api/dicom';
 import type { StudyFile } from '../db/studyFile';
-import type { JobControl } from '../host/workerJob';
-import { newWorker, workerScript } from '../host/workerSource';
+import { startTerminableWorkerJob, type JobControl } from '../host/workerJob';
+import type { WorkerJobMessage } from '../host/workerMessages';
 import type { ProposalEdit } from './dicomImport';
 import { scannedOf, type ScannedIdentity } from './dicomIndex';
 import type { DeriveOptions } from './rtDerivation';
@@ -33,45 +32,24 @@ export interface DicomCommitJob {
   state: Int32Array;
 }
 
-export type DicomCommitMessage =
-  | { type: 'progress'; pct: number; message: string }
-  | { type: 'done'; value: DicomCommitResult }
-  | { type: 'failed'; message: string; code?: ApiErrorCode };
+export type DicomCommitMessage = WorkerJobMessage<DicomCommitResult>;
 
 export const COMMIT_CANCELLED_MESSAGE = 'DICOM import cancelled; nothing was added to the cohort.';
 
-export async function runDicomCommitJob(
+export function runDicomCommitJob(
   study: StudyFile,
   input: Pick<DicomCommitJob, 'options' | 'proposalIds' | 'includeReviewed' | 'edits'>,
   control: JobControl,
 ): Promise<DicomCommitResult> {
-  const script = await workerScript('dicomCommitWorker', new URL('./dicomCommitWorker.ts', import.meta.url));
-  if (control.signal.aborted) throw new ApiError('CANCELLED', COMMIT_CANCELLED_MESSAGE);
   const state = new Int32Array(new SharedArrayBuffer(8));
   const job: DicomCommitJob = { ...input, studyPath: study.path, scanned: [...scannedOf(study.db)], state };
-  const worker = newWorker(script, { workerData: job });
-  return new Promise<DicomCommitResult>((resolve, reject) => {
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      control.signal.removeEventListener('abort', onAbort);
-      outcome();
-    };
-    const onAbort = () => {
-      if (Atomics.compareExchange(state, COMMIT_STATE.phase, COMMIT_PHASE.deriving, COMMIT_PHASE.cancelled) === COMMIT_PHASE.deriving) {
-        // The worker has not begun writing and now never will: stop it anywhere.
-        void worker.terminate();
-        settle(() => reject(new ApiError('CANCELLED', COMMIT_CANCELLED_MESSAGE)));
-      } else Atomics.store(state, COMMIT_STATE.cancel, 1);
-    };
-    control.signal.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (message: DicomCommitMessage) => {
-      if (message.type === 'progress') control.progress(message.pct, message.message);
-      else if (message.type === 'done') settle(() => resolve(message.value));
-      else settle(() => reject(message.code ? new ApiError(message.code, message.message) : new Error(message.message)));
-    });
-    worker.on('error', (error) => settle(() => reject(error)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`The DICOM commit worker stopped (exit code ${code}).`))));
-  });
+  // Cancelled while deriving, the host claims the state: nothing written, the worker stops anywhere.
+  // Once writing, the worker is told to roll back and its own answer stands.
+  const terminateOnCancel = () => {
+    if (Atomics.compareExchange(state, COMMIT_STATE.phase, COMMIT_PHASE.deriving, COMMIT_PHASE.cancelled) === COMMIT_PHASE.deriving) return true;
+    Atomics.store(state, COMMIT_STATE.cancel, 1);
+    return false;
+  };
+  const entry = new URL('./dicomCommitWorker.ts', import.meta.url);
+  return startTerminableWorkerJob<DicomCommitResult>('dicomCommitWorker', entry, job, control, COMMIT_CANCELLED_MESSAGE, terminateOnCancel).result;
 }

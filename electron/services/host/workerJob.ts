@@ -24,7 +24,20 @@ export interface WorkerJobRun<T> {
   stopped: Promise<void>;
 }
 
-export function startTerminableWorkerJob<T>(name: string, entry: URL, workerData: unknown, control: JobControl, cancelledMessage: string): WorkerJobRun<T> {
+/**
+ * `terminateOnCancel`: asked when the job is cancelled (default: always yes). A job that cannot be
+ * stopped anywhere — a write that must commit or roll back whole (../dicom/dicomCommitJob.ts) —
+ * answers no once its worker has begun writing; it has told the worker to stop itself, and the
+ * job's answer is then what the worker reports.
+ */
+export function startTerminableWorkerJob<T>(
+  name: string,
+  entry: URL,
+  workerData: unknown,
+  control: JobControl,
+  cancelledMessage: string,
+  terminateOnCancel: () => boolean = () => true,
+): WorkerJobRun<T> {
   let started = false;
   let markStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
@@ -43,6 +56,7 @@ export function startTerminableWorkerJob<T>(name: string, entry: URL, workerData
         outcome();
       };
       const onAbort = () => {
+        if (!terminateOnCancel()) return;
         void worker.terminate();
         settle(() => reject(new ApiError('CANCELLED', cancelledMessage)));
       };
