@@ -34,13 +34,6 @@ export function* jsonItemChunks(from: number, to: number, rows: (from: number, t
   for (const block of jsonItemBlocks(from, to, rows)) yield block.text;
 }
 
-/** The JSON text of an array of `length` items, in chunks (jsonItemChunks). */
-export function* jsonArrayChunks(length: number, rows: (from: number, to: number) => unknown[]): Generator<string> {
-  yield '[';
-  yield* jsonItemChunks(0, length, rows);
-  yield ']';
-}
-
 /**
  * JSON text of `head` (an object) with one more property `key` whose value is given as chunks, then
  * the properties of `tail`, in that order: {...head, [key]: <chunks>, ...tail}.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../electron/cli/main';
-import { jsonArrayChunks, jsonObjectChunks } from '../../../electron/cli/streamedJson';
+import { jsonItemChunks, jsonObjectChunks } from '../../../electron/cli/streamedJson';
 import { kaplanMeierByGroup, survivalAt, survivalQuantile, survivalTable } from '../../../shared/stats/kaplanMeier';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtcw-streamed-'));
@@ -22,10 +22,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('streamed JSON output', () => {
   it('array and object chunks concatenate to JSON.stringify', async () => {
     const rows = Array.from({ length: 9000 }, (_, i) => ({ i, x: i / 7, y: i % 3 === 0 ? NaN : -i }));
-    const array = [...jsonArrayChunks(rows.length, (from, to) => rows.slice(from, to))];
+    const array = [...jsonItemChunks(0, rows.length, (from, to) => rows.slice(from, to))];
     expect(array.length).toBeGreaterThan(3); // more than one block
-    expect(array.join('')).toBe(JSON.stringify(rows));
-    expect([...jsonArrayChunks(0, () => [])].join('')).toBe('[]');
+    expect(`[${array.join('')}]`).toBe(JSON.stringify(rows));
+    expect([...jsonItemChunks(0, 0, () => [])].join('')).toBe('');
+    // A range starting inside the array continues it: the concatenation of two ranges is the whole.
+    const split = [...jsonItemChunks(0, 4000, (from, to) => rows.slice(from, to)), ...jsonItemChunks(4000, rows.length, (from, to) => rows.slice(from, to))];
+    expect(`[${split.join('')}]`).toBe(JSON.stringify(rows));
     const object = jsonObjectChunks({ a: 'x"y', b: null }, 'rows', ['[1,', '2]'], { c: { d: 1 } });
     expect(await collect(object)).toBe(JSON.stringify({ a: 'x"y', b: null, rows: [1, 2], c: { d: 1 } }));
     expect(await collect(jsonObjectChunks({}, 'k', ['0'], {}))).toBe('{"k":0}');
